@@ -1,0 +1,73 @@
+"""The run stage's entry: a case in, determinations (with what they rest on) out."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .cases import Case, CaseFile, load_cases
+from .compiler import CompiledPolicy, compile_policy
+from .facts import Fact, build_facts
+from .model import Policy
+from .params import ParamView, first_day
+from .resolve import Determination, resolve
+from .runtime import Firing, RunError, run
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    determinations: list[Determination] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    firings: list[Firing] = field(default_factory=list)
+    params: ParamView | None = None
+    compiled: CompiledPolicy | None = None
+
+
+class Evaluator:
+    """Holds one policy's compiled rulesets, one per period of parameter values, built on first use."""
+
+    def __init__(self, policy: Policy, max_actions: int | None = None):
+        self.policy = policy
+        self.max_actions = max_actions
+        self._compiled: dict[dt.date, CompiledPolicy] = {}
+        self._changes = sorted({v.since for p in policy.parameters.values() for v in p.values})
+        self._first = first_day(policy)
+
+    def period(self, day: dt.date) -> dt.date:
+        return max(d for d in self._changes if d <= day)
+
+    def compiled_for(self, day: dt.date) -> CompiledPolicy:
+        start = self.period(day)
+        if start not in self._compiled:
+            self._compiled[start] = compile_policy(self.policy, ParamView(self.policy, start), f"@{start.isoformat()}")
+        return self._compiled[start]
+
+    def evaluate(self, case: Case) -> CaseResult:
+        result = CaseResult(case)
+        if case.as_of < self._first:
+            result.errors.append(self._error(case, "as_of", f"the policy has no values in force before {self._first} "
+                                             f"({self.policy.document_number} was issued on {self.policy.issued_on}); found as_of {case.as_of}"))
+            return result
+        params = ParamView(self.policy, self.period(case.as_of))
+        result.params, result.compiled = params, self.compiled_for(case.as_of)
+        try:
+            result.facts = build_facts(case, self.policy, params)
+            result.firings = run(result.compiled, result.facts, params, self.max_actions)
+        except RunError as e:
+            result.errors.append(self._error(case, "", str(e)))
+            return result
+        determinations, issues = resolve(self.policy, result.facts, result.firings, params)
+        result.determinations = determinations
+        result.errors.extend(i.as_json(case.id, case.file) for i in issues)
+        return result
+
+    def _error(self, case: Case, path: str, message: str) -> dict:
+        return {"file": case.file, "case": case.id, "path": path, "line": case.location.line,
+                "col": case.location.col, "message": message}
+
+
+def evaluate_file(path: str, policy: Policy, evaluator: Evaluator | None = None) -> tuple[CaseFile, list[CaseResult]]:
+    evaluator = evaluator or Evaluator(policy)
+    case_file = load_cases(path, policy)
+    return case_file, [evaluator.evaluate(case) for case in case_file.cases]

@@ -1,0 +1,487 @@
+"""The policy's own small expression grammar: parse, inspect, evaluate.
+
+Conditions and formulas in the YAML are parsed here, never `eval`-ed. The
+grammar is deliberately small and whitelisted:
+
+    expr     := or
+    or       := and ('or' and)*
+    and      := not ('and' not)*
+    not      := 'not' not | compare
+    compare  := sum (('=='|'!='|'<'|'<='|'>'|'>=') sum | ['not'] 'in' sum)?
+    sum      := product (('+'|'-') product)*
+    product  := atom ('*' atom)*
+    atom     := NUMBER | STRING | 'true' | 'false' | 'null' | list
+              | NAME ('.' NAME)* ('[' expr ']')?      # a fact, a decision, param.x
+              | NAME '(' args ')'                     # a whitelisted function (formulas only)
+              | '(' expr ')'
+
+Evaluation is three-valued (Kleene): a comparison with a missing value is
+unknown, `not unknown` is unknown, and a rule fires only on a true
+condition. `x == null` / `x != null` test presence. The durable_rules
+compilation (engine/compiler.py) has exactly these semantics, which is what
+lets the Python evaluator serve as explainer and test oracle.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, Mapping
+
+UNKNOWN = None  # the third truth value; also what a missing fact evaluates to
+
+
+class ExprError(ValueError):
+    """A condition or formula that does not parse; `pos` is the column in the text."""
+
+    def __init__(self, message: str, text: str, pos: int):
+        super().__init__(f"{message} at column {pos + 1} of «{text}»")
+        self.text, self.pos, self.reason = text, pos, message
+
+
+# --- AST ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Lit:
+    value: Any
+
+
+@dataclass(frozen=True)
+class ListLit:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Name:
+    """A fact attribute or a decision of the same subject (`staff.direct` is one name)."""
+    name: str
+
+
+@dataclass(frozen=True)
+class Param:
+    """`param.skill_allowance` or `param.skill_allowance[skill_level]`."""
+    name: str
+    key: Any = None  # an AST node, or None
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # == != < <= > >= in notin
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
+class Arith:
+    op: str  # + - *
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Any
+
+
+@dataclass(frozen=True)
+class IsNotTrue:
+    """Not in the surface grammar: "this condition does not hold" (false *or unknown*).
+
+    Exceptions use it: an overriding rule whose condition is unknown (a fact
+    missing) does not block the rule it overrides, as in Catala.
+    """
+    item: Any
+
+
+NEGATED_OP = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">", "in": "notin", "notin": "in"}
+FLIPPED_OP = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+OP_TEXT = {"notin": "not in"}
+
+# --- tokenizer ---------------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<num>\d+(?:\.\d+)?)
+  | (?P<str>"[^"]*"|'[^']*'|“[^”]*”|「[^」]*」)
+  | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|\(|\)|\[|\]|,|\.)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+""", re.VERBOSE)
+_KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
+
+
+def _tokens(text: str) -> list[tuple[str, Any, int]]:
+    out, pos = [], 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ExprError("unexpected character", text, pos)
+        kind = m.lastgroup
+        if kind == "num":
+            raw = m.group()
+            out.append(("lit", Fraction(raw) if "." in raw else int(raw), pos))
+        elif kind == "str":
+            out.append(("lit", m.group()[1:-1], pos))
+        elif kind == "op":
+            out.append(("op", m.group(), pos))
+        elif kind == "name":
+            word = m.group()
+            out.append(("kw" if word in _KEYWORDS else "name", word, pos))
+        pos = m.end()
+    out.append(("end", None, len(text)))
+    return out
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text, self.toks, self.i = text, _tokens(text), 0
+
+    def peek(self, kind=None, value=None) -> bool:
+        k, v, _ = self.toks[self.i]
+        return (kind is None or k == kind) and (value is None or v == value)
+
+    def take(self, kind=None, value=None):
+        k, v, pos = self.toks[self.i]
+        if not self.peek(kind, value):
+            want = value or kind
+            got = "end of text" if k == "end" else f"«{v}»"
+            raise ExprError(f"expected {want}, found {got}", self.text, pos)
+        self.i += 1
+        return v
+
+    def parse(self):
+        node = self.or_()
+        self.take("end")
+        return node
+
+    def or_(self):
+        items = [self.and_()]
+        while self.peek("kw", "or"):
+            self.take()
+            items.append(self.and_())
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def and_(self):
+        items = [self.not_()]
+        while self.peek("kw", "and"):
+            self.take()
+            items.append(self.not_())
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def not_(self):
+        if self.peek("kw", "not"):
+            self.take()
+            return Not(self.not_())
+        return self.compare()
+
+    def compare(self):
+        left = self.sum_()
+        if self.peek("op") and self.toks[self.i][1] in ("==", "!=", "<", "<=", ">", ">="):
+            op = self.take()
+            return Compare(op, left, self.sum_())
+        if self.peek("kw", "in"):
+            self.take()
+            return Compare("in", left, self.sum_())
+        if self.peek("kw", "not") and self.toks[self.i + 1][1] == "in":
+            self.take(), self.take()
+            return Compare("notin", left, self.sum_())
+        return left
+
+    def sum_(self):
+        node = self.product()
+        while self.peek("op", "+") or self.peek("op", "-"):
+            node = Arith(self.take(), node, self.product())
+        return node
+
+    def product(self):
+        node = self.atom()
+        while self.peek("op", "*"):
+            self.take()
+            node = Arith("*", node, self.atom())
+        return node
+
+    def atom(self):
+        k, v, pos = self.toks[self.i]
+        if k == "lit":
+            self.i += 1
+            return Lit(v)
+        if k == "kw" and v in ("true", "false", "null"):
+            self.i += 1
+            return Lit({"true": True, "false": False, "null": None}[v])
+        if k == "op" and v == "(":
+            self.take()
+            node = self.or_()
+            self.take("op", ")")
+            return node
+        if k == "op" and v == "[":
+            self.take()
+            items = []
+            while not self.peek("op", "]"):
+                items.append(self.sum_())
+                if not self.peek("op", "]"):
+                    self.take("op", ",")
+            self.take("op", "]")
+            return ListLit(tuple(items))
+        if k == "op" and v == "-" and self.toks[self.i + 1][0] == "lit":
+            self.take()
+            return Lit(-self.take("lit"))
+        if k == "name":
+            return self.reference()
+        raise ExprError("expected a value, a name or «(»", self.text, pos)
+
+    def reference(self):
+        parts = [self.take("name")]
+        if self.peek("op", "("):
+            self.take()
+            args = []
+            while not self.peek("op", ")"):
+                args.append(self.or_())
+                if not self.peek("op", ")"):
+                    self.take("op", ",")
+            self.take("op", ")")
+            return Call(parts[0], tuple(args))
+        while self.peek("op", "."):
+            self.take()
+            parts.append(self.take("name"))
+        key = None
+        if self.peek("op", "["):
+            self.take()
+            key = self.sum_()
+            self.take("op", "]")
+        if parts[0] == "param":
+            if len(parts) < 2:
+                raise ExprError("expected a parameter name after «param.»", self.text, self.toks[self.i][2])
+            return Param(".".join(parts[1:]), key)
+        if key is not None:
+            raise ExprError("only parameters can be indexed with [ ]", self.text, self.toks[self.i - 1][2])
+        return Name(".".join(parts))
+
+
+def parse(text: str):
+    """Parse a condition or formula; raises ExprError with the column."""
+    if isinstance(text, bool):
+        return Lit(text)
+    if isinstance(text, (int, float)):
+        return Lit(Fraction(str(text)) if isinstance(text, float) else text)
+    return _Parser(str(text)).parse()
+
+
+# --- inspection --------------------------------------------------------------
+
+def children(node) -> tuple:
+    if isinstance(node, (And, Or)):
+        return node.items
+    if isinstance(node, (Not, IsNotTrue)):
+        return (node.item,)
+    if isinstance(node, (Compare, Arith)):
+        return (node.left, node.right)
+    if isinstance(node, ListLit):
+        return node.items
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Param) and node.key is not None:
+        return (node.key,)
+    return ()
+
+
+def walk(node):
+    yield node
+    for child in children(node):
+        yield from walk(child)
+
+
+def names(node) -> list[str]:
+    """Fact attributes and decisions the expression reads, in order of first use."""
+    seen: dict[str, None] = {}
+    for n in walk(node):
+        if isinstance(n, Name):
+            seen.setdefault(n.name)
+    return list(seen)
+
+
+def params(node) -> list[str]:
+    seen: dict[str, None] = {}
+    for n in walk(node):
+        if isinstance(n, Param):
+            seen.setdefault(n.name)
+    return list(seen)
+
+
+def calls(node) -> list[str]:
+    return [n.func for n in walk(node) if isinstance(n, Call)]
+
+
+def render(node) -> str:
+    """Back to text, for explanations (`windows >= 20`, params already inlined or not)."""
+    if isinstance(node, Lit):
+        v = node.value
+        if v is None:
+            return "null"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return f"“{v}”"
+        return format_number(v)
+    if isinstance(node, ListLit):
+        return "[" + ", ".join(render(i) for i in node.items) + "]"
+    if isinstance(node, Name):
+        return node.name
+    if isinstance(node, Param):
+        return f"param.{node.name}" + (f"[{render(node.key)}]" if node.key is not None else "")
+    if isinstance(node, Call):
+        return f"{node.func}(" + ", ".join(render(a) for a in node.args) + ")"
+    if isinstance(node, Compare):
+        return f"{_wrap(node.left)} {OP_TEXT.get(node.op, node.op)} {_wrap(node.right)}"
+    if isinstance(node, Arith):
+        return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
+    if isinstance(node, And):
+        return " and ".join(_wrap(i) for i in node.items)
+    if isinstance(node, Or):
+        return " or ".join(_wrap(i) for i in node.items)
+    if isinstance(node, Not):
+        inner = render(node.item)
+        return f"not ({inner})" if isinstance(node.item, (And, Or, Compare)) else f"not {inner}"
+    if isinstance(node, IsNotTrue):
+        return f"not ({render(node.item)})"
+    raise TypeError(node)
+
+
+def _wrap(node) -> str:
+    text = render(node)
+    return f"({text})" if isinstance(node, (And, Or)) else text
+
+
+def format_number(v) -> str:
+    if isinstance(v, Fraction):
+        return str(v.numerator) if v.denominator == 1 else format(float(v), "g")
+    return str(v)
+
+
+# --- evaluation --------------------------------------------------------------
+
+Resolver = Callable[[str], Any]
+
+
+def plain(value):
+    """Fractions back to int/float for output; everything else unchanged."""
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _num(value):
+    if isinstance(value, float):
+        return Fraction(str(value))
+    return value
+
+
+def _as_date(value):
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def is_null_test(node) -> bool:
+    """`x == null` / `x != null`: the only comparisons that are never unknown."""
+    return isinstance(node, Compare) and node.op in ("==", "!=") and Lit(None) in (node.left, node.right)
+
+
+def compare(op: str, a, b):
+    """Three-valued comparison: anything compared with a missing value is unknown."""
+    if op in ("in", "notin"):
+        if a is None or b is None:
+            return UNKNOWN
+        found = a in b
+        return found if op == "in" else not found
+    if op in ("==", "!="):
+        if a is None or b is None:
+            return UNKNOWN
+        same = _as_date(_num(a)) == _as_date(_num(b))
+        return same if op == "==" else not same
+    if a is None or b is None:
+        return UNKNOWN
+    a, b = _as_date(_num(a)), _as_date(_num(b))
+    try:
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    except TypeError:
+        return UNKNOWN
+
+
+def arith(op: str, a, b):
+    if a is None or b is None:
+        return None
+    a, b = _as_date(_num(a)), _as_date(_num(b))
+    if isinstance(a, dt.date) and isinstance(b, dt.date) and op == "-":
+        return (a - b).days
+    return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b}[op]()
+
+
+def evaluate(node, resolve: Resolver, param: Callable[[str], Any], functions: Mapping[str, Callable] | None = None):
+    """Evaluate with `resolve(name)` for facts/decisions and `param(name)` for parameters."""
+    def ev(n):
+        if isinstance(n, Lit):
+            return n.value
+        if isinstance(n, ListLit):
+            return [ev(i) for i in n.items]
+        if isinstance(n, Name):
+            return _num(resolve(n.name))
+        if isinstance(n, Param):
+            table = param(n.name)
+            if n.key is None:
+                return _num(table)
+            key = ev(n.key)
+            return None if key is None or not isinstance(table, Mapping) else _num(table.get(key))
+        if isinstance(n, Call):
+            if not functions or n.func not in functions:
+                raise KeyError(f"unknown function {n.func}")
+            return functions[n.func](*[ev(a) for a in n.args])
+        if isinstance(n, Compare):
+            if is_null_test(n):
+                present = ev(n.left if n.right == Lit(None) else n.right) is not None
+                return present if n.op == "!=" else not present
+            return compare(n.op, ev(n.left), ev(n.right))
+        if isinstance(n, Arith):
+            return arith(n.op, ev(n.left), ev(n.right))
+        if isinstance(n, Not):
+            v = truth(ev(n.item))
+            return UNKNOWN if v is UNKNOWN else not v
+        if isinstance(n, IsNotTrue):
+            return truth(ev(n.item)) is not True
+        if isinstance(n, And):
+            vals = [truth(ev(i)) for i in n.items]
+            return False if False in vals else (UNKNOWN if UNKNOWN in vals else True)
+        if isinstance(n, Or):
+            vals = [truth(ev(i)) for i in n.items]
+            return True if True in vals else (UNKNOWN if UNKNOWN in vals else False)
+        raise TypeError(n)
+    return ev(node)
+
+
+def truth(value):
+    """A bare name in a condition means `name == true`; unknown stays unknown."""
+    if value is None:
+        return UNKNOWN
+    return value is True

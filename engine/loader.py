@@ -1,0 +1,226 @@
+"""Load a policy folder into the typed model, collecting every problem on the way.
+
+`load_policy(dir)` never stops at the first error: each file is parsed and
+schema-checked, each formula parsed, and all problems come back together
+with file:line:col. Meaning-level checks (unknown names, clause texts, cycles)
+are the next stage, engine/validate.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from . import expr, schemas, yamlio
+from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation,
+                    Parameter, Policy, Problem, Rule, Scenarios)
+from .yamlio import Location, locate
+
+
+class PolicyLoadError(Exception):
+    """The policy could not be loaded at all; `problems` says why, each with its line."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class _Files:
+    """Reads the policy's files once, keeping raw text for the digest and trees for locating."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.raw: dict[str, bytes] = {}
+
+    def rel(self, path: Path) -> str:
+        return str(path)
+
+    def yaml(self, relative: str, schema_name: str) -> tuple[Any, str] | tuple[None, str]:
+        path = self.root / relative
+        name = self.rel(path)
+        try:
+            self.raw[relative] = path.read_bytes()
+            tree = yamlio.load(path)
+        except (yamlio.YamlError, OSError) as e:
+            loc = e.location if isinstance(e, yamlio.YamlError) else Location(name)
+            self.problems.append(Problem(loc, "", e.message if isinstance(e, yamlio.YamlError) else str(e)))
+            return None, name
+        if not isinstance(tree, dict):
+            found = "an empty file" if tree is None else f"{type(tree).__name__}"
+            self.problems.append(Problem(Location(name, 1, 1), "", f"expected a mapping at the top of the file, found {found}"))
+            return None, name
+        found = schemas.problems(yamlio.plain(tree), schema_name, name, tree)
+        self.problems.extend(found)
+        return (None if found else tree), name
+
+
+def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
+    """The policy and every problem found while loading it (None if it cannot be built)."""
+    root = Path(directory)
+    files = _Files(root)
+    if not (root / "policy.yaml").is_file():
+        return None, [Problem(Location(str(root / "policy.yaml")), "", "no policy.yaml in this folder")]
+    manifest, manifest_name = files.yaml("policy.yaml", "policy")
+    if manifest is None:
+        return None, files.problems
+
+    source_text = _read_source(root, manifest, manifest_name, files)
+    clauses = _clauses(files, manifest["clauses"], source_text)
+    vocabulary_tree, _ = files.yaml(manifest["vocabulary"], "vocabulary")
+    interpretations = _interpretations(files, manifest["interpretations"])
+    parameters: dict[str, Parameter] = {}
+    for rel in manifest["parameters"]:
+        _parameters(files, rel, parameters)
+    kinds = _kinds(files, manifest["facts"])
+    decisions: dict[str, Decision] = {}
+    for rel in manifest["rules"]:
+        _decisions(files, rel, decisions)
+
+    if any(p.severity == "error" for p in files.problems) or source_text is None or vocabulary_tree is None:
+        return None, files.problems
+    digest = hashlib.sha256()
+    for rel in sorted(files.raw):
+        digest.update(rel.encode() + b"\0" + files.raw[rel] + b"\0")
+    policy = Policy(
+        id=manifest["id"], title=manifest["title"], document_number=manifest["document_number"],
+        issuer=manifest["issuer"], issued_on=dt.date.fromisoformat(manifest["issued_on"]),
+        version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
+        vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
+        kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
+        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None)
+    return policy, files.problems
+
+
+def load_or_raise(directory: str | Path) -> Policy:
+    from .validate import check  # the next stage; imported here to keep stages one-way
+    policy, problems = load_policy(directory)
+    if policy is not None:
+        problems = problems + check(policy)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or policy is None:
+        raise PolicyLoadError(errors or problems)
+    return policy
+
+
+# --- pieces ------------------------------------------------------------------
+
+def _read_source(root: Path, manifest, manifest_name: str, files: _Files) -> str | None:
+    path = root / manifest["source"]
+    try:
+        raw = path.read_bytes()
+        files.raw[manifest["source"]] = raw
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        files.problems.append(Problem(locate(manifest, ["source"], manifest_name), "source", f"cannot read the document text: {e}"))
+        return None
+
+
+def _clauses(files: _Files, rel: str, source_text: str | None) -> dict[str, Clause]:
+    tree, name = files.yaml(rel, "clauses")
+    if tree is None or source_text is None:
+        return {}
+    lines = source_text.splitlines()
+    starts: list[tuple[int, str, str]] = []
+    for ref, entry in tree["clauses"].items():
+        hits = [i for i, line in enumerate(lines) if line.lstrip().startswith(entry["starts"])]
+        if len(hits) != 1:
+            why = "is not the start of any line" if not hits else f"starts {len(hits)} lines ({', '.join(str(h + 1) for h in hits)})"
+            files.problems.append(Problem(locate(tree, ["clauses", ref, "starts"], name), f"clauses.{ref}.starts",
+                                          f"“{entry['starts']}” {why} of the document; expected exactly one"))
+            continue
+        starts.append((hits[0], str(ref), entry["title"]))
+    starts.sort()
+    out = {}
+    for n, (line, ref, title) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        out[ref] = Clause(ref, title, line + 1, end, "\n".join(lines[line:end]).strip())
+    return out
+
+
+def _interpretations(files: _Files, rel: str) -> dict[str, Interpretation]:
+    tree, name = files.yaml(rel, "interpretations")
+    if tree is None:
+        return {}
+    return {k: Interpretation(k, v["reading"], v["basis"], locate(tree, [k], name)) for k, v in tree.items()}
+
+
+def _parameters(files: _Files, rel: str, out: dict[str, Parameter]) -> None:
+    tree, name = files.yaml(rel, "parameters")
+    if tree is None:
+        return
+    for pname, entry in tree.items():
+        if pname in out:
+            files.problems.append(Problem(locate(tree, [pname], name), pname,
+                                          f"parameter «{pname}» is already defined at {out[pname].location}"))
+            continue
+        values = []
+        for since, dated in entry["values"].items():
+            values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else yamlio.plain(dated["value"]),
+                                     None if dated is None else dated["clause"], locate(tree, [pname, "values", since], name)))
+        out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
+                               tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name))
+
+
+def _parse(files: _Files, tree, path: list, name: str, text) -> Any:
+    try:
+        return expr.parse(text)
+    except expr.ExprError as e:
+        loc = locate(tree, path, name)
+        # point inside a one-line formula; folded (>-) text keeps the line of its start
+        col = (loc.col or 1) + e.pos if isinstance(text, str) and "\n" not in text and loc.col else loc.col
+        files.problems.append(Problem(Location(loc.file, loc.line, col), schemas.path_text(path), f"cannot parse: {e.reason} (column {e.pos + 1} of the formula)"))
+        return None
+
+
+def _kinds(files: _Files, rel: str) -> dict[str, FactKind]:
+    tree, name = files.yaml(rel, "facts")
+    if tree is None:
+        return {}
+    out = {}
+    for kname, entry in tree["kinds"].items():
+        attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()))
+                      for a, spec in (entry.get("attributes") or {}).items()}
+        derived = []
+        for dname, spec in (entry.get("derived") or {}).items():
+            ast = _parse(files, tree, ["kinds", kname, "derived", dname, "formula"], name, spec["formula"])
+            derived.append(Derivation(dname, spec["label"], spec["formula"], ast, spec.get("clause"),
+                                      tuple(spec.get("interpretations") or ()), locate(tree, ["kinds", kname, "derived", dname], name)))
+        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name))
+    return out
+
+
+def _decisions(files: _Files, rel: str, out: dict[str, Decision]) -> None:
+    tree, name = files.yaml(rel, "rules")
+    if tree is None:
+        return
+    for dname, entry in tree["decisions"].items():
+        base = ["decisions", dname]
+        if dname in out:
+            files.problems.append(Problem(locate(tree, base, name), dname, f"decision «{dname}» is already defined at {out[dname].location}"))
+            continue
+        rules = []
+        for i, spec in enumerate(entry["rules"]):
+            at = base + ["rules", i]
+            when_text = "true" if spec.get("otherwise") else spec["when"]
+            when = _parse(files, tree, at + ["when"], name, when_text)
+            compute = _parse(files, tree, at + ["compute"], name, spec["compute"]) if "compute" in spec else None
+            rules.append(Rule(
+                id=spec["id"], title=spec["title"], decision=dname, clause=spec["clause"], text=spec["text"],
+                when=when, when_text=str(when_text).strip() if not isinstance(when_text, bool) else str(when_text).lower(),
+                then=yamlio.plain(spec.get("then")), has_then="then" in spec,
+                compute=compute, compute_text=spec.get("compute"), otherwise=bool(spec.get("otherwise")),
+                overrides=tuple(spec.get("overrides") or ()), blocks=tuple(spec.get("blocks") or ()),
+                interpretations=tuple(spec.get("interpretations") or ()), location=locate(tree, at, name)))
+        applies = _parse(files, tree, base + ["applies_when"], name, entry["applies_when"]) if "applies_when" in entry else None
+        sc = entry.get("scenarios")
+        scenarios = None if sc is None else Scenarios(
+            sc["undecided"], sc["possible"], sc.get("possible_label", sc["possible"]), tuple(sc["order"]),
+            sc["clause"], sc["text"], tuple(sc.get("interpretations") or ()))
+        out[dname] = Decision(
+            name=dname, label=entry["label"], of=entry["of"], subject=entry.get("subject", entry["of"]),
+            hit=entry["hit"], values=tuple(yamlio.plain(entry["values"])) if "values" in entry else None,
+            applies_when=applies, rules=tuple(rules), scenarios=scenarios,
+            interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
+            location=locate(tree, base, name))

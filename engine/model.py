@@ -1,0 +1,193 @@
+"""The policy as typed data: what the loader builds and every later stage reads."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .yamlio import Location
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, for people: `file:line:col: path: message`."""
+    location: Location
+    path: str
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.location}: {where}{self.message}"
+
+    def as_json(self) -> dict:
+        return {"file": self.location.file, "line": self.location.line, "col": self.location.col,
+                "path": self.path, "message": self.message, "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class Clause:
+    ref: str           # 二(二)5(2)
+    title: str
+    line: int          # first line of the paragraph in source.txt (1-based)
+    end_line: int      # last line before the next clause starts
+    text: str          # the paragraph(s) of this clause, verbatim
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    id: str
+    reading: str
+    basis: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    since: dt.date
+    value: Any         # None ends the parameter (OpenFisca's `null`)
+    clause: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    label: str
+    unit: str | None
+    interpretations: tuple[str, ...]
+    values: tuple[DatedValue, ...]   # ascending by `since`
+    location: Location
+
+    def at(self, day: dt.date) -> DatedValue | None:
+        """The value in force on `day`, or None before the first date or after a `null`."""
+        current = None
+        for dated in self.values:
+            if dated.since <= day:
+                current = dated
+        return current if current is not None and current.value is not None else None
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    label: str
+    type: str
+    interpretations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Derivation:
+    name: str
+    label: str
+    formula: str
+    ast: Any
+    clause: str | None
+    interpretations: tuple[str, ...]
+    location: Location
+
+
+@dataclass(frozen=True)
+class FactKind:
+    name: str
+    label: str
+    attributes: dict[str, Attribute]
+    derived: tuple[Derivation, ...]   # in dependency order
+    location: Location
+
+    def label_of(self, name: str) -> str | None:
+        if name in self.attributes:
+            return self.attributes[name].label
+        for d in self.derived:
+            if d.name == name:
+                return d.label
+        return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    decision: str
+    clause: str
+    text: str
+    when: Any                    # AST; Lit(True) for `otherwise` before compilation
+    when_text: str
+    then: Any = None             # literal conclusion (when `has_then`)
+    has_then: bool = False
+    compute: Any = None          # AST of a computed conclusion
+    compute_text: str | None = None
+    otherwise: bool = False
+    overrides: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
+    interpretations: tuple[str, ...] = ()
+    location: Location = field(default_factory=lambda: Location("?"))
+
+    @property
+    def concludes(self) -> bool:
+        return not self.blocks
+
+
+@dataclass(frozen=True)
+class Scenarios:
+    undecided: str
+    possible: str
+    possible_label: str
+    order: tuple[str, ...]
+    clause: str
+    text: str
+    interpretations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Decision:
+    name: str
+    label: str
+    of: str                       # the fact kind the rules match
+    subject: str                  # the kind of subject the determination is about
+    hit: str                      # unique | priority | collect
+    values: tuple | None
+    applies_when: Any             # AST or None
+    rules: tuple[Rule, ...]
+    scenarios: Scenarios | None
+    interpretations: tuple[str, ...]
+    section: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    document_number: str
+    issuer: str
+    issued_on: dt.date
+    version: str
+    root: str
+    source_text: str
+    clauses: dict[str, Clause]
+    vocabulary: dict[str, Any]
+    interpretations: dict[str, Interpretation]
+    parameters: dict[str, Parameter]
+    kinds: dict[str, FactKind]
+    decisions: dict[str, Decision]   # in file order
+    digest: str
+    tests_dir: str | None = None
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        return {r.id: r for d in self.decisions.values() for r in d.rules}
+
+    @property
+    def ruleset_name(self) -> str:
+        """Carries id and version so two versions can live in one process."""
+        return f"{self.id}@{self.version}#{self.digest[7:19]}"
+
+    def output_decisions(self) -> list[str]:
+        """Decision names in report order, with each scenario companion after its decision."""
+        out = []
+        for d in self.decisions.values():
+            out.append(d.name)
+            if d.scenarios:
+                out.append(d.scenarios.possible)
+        return out

@@ -1,0 +1,52 @@
+"""Parameter values in force on a date, addressed as the rules write them (`seniority_tiers.ten_years.years`)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .model import DatedValue, Parameter, Policy
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    name: str            # as written: seniority_tiers.ten_years.years
+    parameter: Parameter
+    dated: DatedValue
+    keys: tuple          # the path inside the parameter's value
+    value: Any
+
+
+class ParamView:
+    """All parameters as of one day. Missing names or keys raise KeyError with the reason."""
+
+    def __init__(self, policy: Policy, day: dt.date):
+        self.policy, self.day = policy, day
+
+    def split(self, name: str) -> tuple[Parameter, tuple]:
+        parts = name.split(".")
+        for n in range(len(parts), 0, -1):
+            head = ".".join(parts[:n])
+            if head in self.policy.parameters:
+                return self.policy.parameters[head], tuple(parts[n:])
+        raise KeyError(f"no parameter «{parts[0]}»")
+
+    def lookup(self, name: str) -> ParamValue:
+        parameter, keys = self.split(name)
+        dated = parameter.at(self.day)
+        if dated is None:
+            raise KeyError(f"parameter «{parameter.name}» has no value in force on {self.day}")
+        value = dated.value
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                raise KeyError(f"parameter «{parameter.name}» has no entry «{key}»")
+            value = value[key]
+        return ParamValue(name, parameter, dated, keys, value)
+
+    def __call__(self, name: str) -> Any:
+        return self.lookup(name).value
+
+
+def first_day(policy: Policy) -> dt.date:
+    """The earliest date on which every parameter has a value: before it the policy says nothing."""
+    return max(p.values[0].since for p in policy.parameters.values())

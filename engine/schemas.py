@@ -1,0 +1,147 @@
+"""JSON Schema checks that speak to people: every error at once, each with its line.
+
+Schemas live in `schemas/`. jsonschema's own messages are written for
+programmers; `problems()` rewrites each into "expected …, found …" and points
+at the line and column of the offending value in the YAML.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .model import Problem
+from .yamlio import locate
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+@functools.lru_cache(maxsize=None)
+def schema(name: str) -> dict:
+    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(name), format_checker=FormatChecker())
+
+
+def validator_for(schema_doc: dict) -> Draft202012Validator:
+    return Draft202012Validator(schema_doc, format_checker=FormatChecker())
+
+
+def path_text(path: Iterable) -> str:
+    """('people', 3, 'birth_date') → people[3].birth_date"""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, str):
+        return f"“{value}”"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+               "object": "a mapping", "array": "a list", "null": "null"}
+
+
+def _expected_type(t) -> str:
+    if isinstance(t, list):
+        return " or ".join(_TYPE_WORDS.get(x, x) for x in t)
+    return _TYPE_WORDS.get(t, t)
+
+
+def _message(error) -> tuple[list, str]:
+    """(path to point at, human message) for one jsonschema error."""
+    path = list(error.absolute_path)
+    v, s, inst = error.validator, error.schema, error.instance
+    desc = s.get("description") if isinstance(s, dict) else None
+    if v == "type":
+        return path, f"expected {desc or _expected_type(error.validator_value)}, found {_shown(inst)}"
+    if v == "enum":
+        return path, "expected one of " + "|".join(str(x) for x in error.validator_value) + f", found {_shown(inst)}"
+    if v == "const":
+        return path, f"expected {_shown(error.validator_value)}, found {_shown(inst)}"
+    if v == "required":
+        missing = [k for k in error.validator_value if k not in inst]
+        return path, "missing required field " + ", ".join(f"«{k}»" for k in missing)
+    if v == "additionalProperties":
+        known = sorted((s.get("properties") or {}).keys())
+        extra = [k for k in inst if k not in (s.get("properties") or {})]
+        hint = f" (expected one of: {', '.join(known)})" if known else ""
+        return path + extra[:1], f"unknown field «{extra[0] if extra else '?'}»{hint}"
+    if v == "format":
+        return path, f"expected a real date YYYY-MM-DD, found {_shown(inst)}"
+    if v == "pattern":
+        return path, f"expected {desc or 'text matching ' + error.validator_value}, found {_shown(inst)}"
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[v]
+        return path, f"expected a number {sign} {error.validator_value}, found {_shown(inst)}"
+    if v == "propertyNames":
+        return path, f"key {_shown(inst)} is not allowed: {error.message}"
+    if v in ("minItems", "minProperties"):
+        return path, f"expected at least {error.validator_value} entries, found {len(inst)}"
+    if v == "uniqueItems":
+        return path, "expected no repeated entries"
+    if v in ("oneOf", "anyOf"):
+        return path, f"expected {desc or 'one of the allowed shapes'}"
+    return path, error.message
+
+
+def problems(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = ()) -> list[Problem]:
+    """Every schema error of `instance`, located in `root` (the loaded YAML tree)."""
+    v = _validator(schema_name_or_doc) if isinstance(schema_name_or_doc, str) else validator_for(schema_name_or_doc)
+    root = instance if root is None else root
+    out = []
+    for error in sorted(v.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
+        # propertyNames errors report the parent path; the bad key is the instance
+        path, message = _message(error)
+        if error.validator == "propertyNames":
+            path = path + [error.instance]
+        full = list(prefix) + path
+        out.append(Problem(locate(root, full, file), path_text(full), message))
+    return out
+
+
+def with_vocabulary(base: dict, vocabulary: dict) -> dict:
+    """The case schema with the policy's words filled into every `x-vocabulary` slot."""
+    doc = copy.deepcopy(base)
+
+    def words(name: str) -> list[str]:
+        entry = vocabulary.get(name) or {}
+        values = entry.get("values") or []
+        if isinstance(values, dict):
+            values = list(values)
+        if "by_type" in entry:
+            values = [lvl for levels in entry["by_type"].values() for lvl in levels]
+        return list(values) + list((entry.get("aliases") or {}).keys())
+
+    def fill(node):
+        if isinstance(node, dict):
+            if "x-vocabulary" in node:
+                node["enum"] = words(node["x-vocabulary"])
+                node.pop("type", None)
+            if "x-vocabulary-keys" in node:
+                node["propertyNames"] = {"enum": words(node["x-vocabulary-keys"])}
+            for value in node.values():
+                fill(value)
+        elif isinstance(node, list):
+            for value in node:
+                fill(value)
+    fill(doc)
+    return doc

@@ -1,0 +1,110 @@
+"""YAML in, with every value's line and column kept, loaded safely.
+
+ruamel's round-trip loader records positions (`.lc`) and builds only plain
+mappings, sequences and scalars. Two deliberate changes: timestamps stay
+strings (so `2025-13-01` is a located field error for one case, not a crash
+of the whole file), and duplicate keys are errors (a second `value:` must not
+silently win).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError
+
+
+class _Constructor(RoundTripConstructor):
+    pass
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int | None = None  # 1-based
+    col: int | None = None   # 1-based
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.col or 1}"
+
+
+class YamlError(ValueError):
+    def __init__(self, location: Location, message: str):
+        super().__init__(f"{location}: {message}")
+        self.location, self.message = location, message
+
+
+def _yaml() -> YAML:
+    y = YAML(typ="rt")
+    y.Constructor = _Constructor
+    y.allow_duplicate_keys = False
+    return y
+
+
+def load(path: str | Path) -> Any:
+    """Parse one YAML (or JSON) file; syntax errors become YamlError with the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise YamlError(Location(str(path)), "file not found") from None
+    except UnicodeDecodeError as e:
+        raise YamlError(Location(str(path)), f"not UTF-8 text ({e.reason} at byte {e.start})") from None
+    return loads(text, str(path))
+
+
+def loads(text: str, name: str = "<text>") -> Any:
+    try:
+        return _yaml().load(text)
+    except DuplicateKeyError as e:
+        mark = e.problem_mark
+        raise YamlError(Location(name, mark.line + 1, mark.column + 1), "duplicate key: " + (e.problem or "")) from None
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        raise YamlError(Location(name, line, col), f"YAML syntax: {e.problem or e.context}") from None
+
+
+def locate(root: Any, path: tuple | list, file: str) -> Location:
+    """The line and column of the value at `path` (keys and indices); nearest parent if not present."""
+    node, line, col = root, None, None
+    for step in path:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(node, dict) and step in node:
+                if lc is not None:
+                    pos = lc.value(step) if not isinstance(node[step], (dict, list)) else lc.key(step)
+                    line, col = pos[0] + 1, pos[1] + 1
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+                if lc is not None:
+                    pos = lc.item(step)
+                    line, col = pos[0] + 1, pos[1] + 1
+                node = node[step]
+            else:
+                break
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    if line is None and getattr(root, "lc", None) is not None:
+        line, col = root.lc.line + 1, root.lc.col + 1
+    return Location(file, line, col)
+
+
+def plain(node: Any) -> Any:
+    """Commented containers → dict/list, for schema validation and hashing."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, (str, int)) else k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
