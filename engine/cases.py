@@ -81,25 +81,39 @@ def load_cases(path: str | Path, policy: Policy) -> CaseFile:
         found = "an empty file" if tree is None else f"a {type(tree).__name__}"
         return CaseFile(name, [], [CaseError(name, None, "", 1, 1, f"expected a case (a mapping) or «cases:» with a list, found {found}")])
 
-    schema = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
     cases, seen = [], set()
     for n, (prefix, raw) in enumerate(entries):
-        case_id = raw.get("id", f"case-{n + 1}") if isinstance(raw, dict) else f"case-{n + 1}"
-        if not isinstance(raw, dict):
-            errors.append(_error(name, case_id, tree, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}"))
-            continue
-        _integer_levels_as_text(raw)
-        problems = schemas.problems(yamlio.plain(raw), schema, name, tree, tuple(prefix))
-        found = [CaseError(name, str(case_id), p.path, p.location.line, p.location.col, p.message) for p in problems]
-        case = None if found else _normalise(raw, policy, name, n, tree, prefix, found)
+        case, found = check_case(raw, policy, name, tree, prefix, n)
         if case is not None and case.id in seen:
-            found.append(_error(name, case_id, tree, prefix + ["id"], f"case id «{case.id}» is used twice in this file"))
+            found.append(_error(name, case.id, tree, prefix + ["id"], f"case id «{case.id}» is used twice in this file"))
         if found:
             errors.extend(found)
             continue
         seen.add(case.id)
         cases.append(case)
     return CaseFile(name, cases, errors)
+
+
+def _case_schema(policy: Policy) -> dict:
+    cached = getattr(policy, "_case_schema", None)
+    if cached is None:
+        cached = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
+        object.__setattr__(policy, "_case_schema", cached)
+    return cached
+
+
+def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0) -> tuple[Case | None, list[CaseError]]:
+    """One case (a mapping inside `root`, the loaded YAML tree): the normalised case, or its errors."""
+    case_id = raw.get("id", f"case-{index + 1}") if isinstance(raw, dict) else f"case-{index + 1}"
+    if not isinstance(raw, dict):
+        return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}")]
+    _integer_levels_as_text(raw)
+    problems = schemas.problems(yamlio.plain(raw), _case_schema(policy), file, root, tuple(prefix))
+    found = [CaseError(file, str(case_id), p.path, p.location.line, p.location.col, p.message) for p in problems]
+    if found:
+        return None, found
+    case = _normalise(raw, policy, file, index, root, prefix, found)
+    return case, found
 
 
 def _integer_levels_as_text(raw: dict) -> None:
@@ -169,19 +183,3 @@ def _normalise(raw: dict, policy: Policy, file: str, index: int, root, prefix: l
                 file, index, locate(root, prefix, file))
 
 
-def case_from_mapping(data: dict, policy: Policy, name: str = "<test>") -> tuple[Case | None, list[CaseError]]:
-    """One case given as a mapping (policy tests, the API); same checks as a file."""
-    tree = yamlio.loads(yamlio_dump(data), name) if not hasattr(data, "lc") else data
-    schema = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
-    _integer_levels_as_text(tree)
-    problems = schemas.problems(yamlio.plain(tree), schema, name, tree)
-    errors = [CaseError(name, str(tree.get("id")), p.path, p.location.line, p.location.col, p.message) for p in problems]
-    if errors:
-        return None, errors
-    case = _normalise(tree, policy, name, 0, tree, [], errors)
-    return case, errors
-
-
-def yamlio_dump(data: Any) -> str:
-    import json
-    return json.dumps(data, ensure_ascii=False, default=str)

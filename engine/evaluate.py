@@ -18,6 +18,7 @@ class CaseResult:
     case: Case
     determinations: list[Determination] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     firings: list[Firing] = field(default_factory=list)
     params: ParamView | None = None
@@ -35,7 +36,8 @@ class Evaluator:
         self._first = first_day(policy)
 
     def period(self, day: dt.date) -> dt.date:
-        return max(d for d in self._changes if d <= day)
+        """The start of the parameter period for `day`; before the first, the first (with a warning)."""
+        return max((d for d in self._changes if d <= day), default=self._changes[0])
 
     def compiled_for(self, day: dt.date) -> CompiledPolicy:
         start = self.period(day)
@@ -46,10 +48,10 @@ class Evaluator:
     def evaluate(self, case: Case) -> CaseResult:
         result = CaseResult(case)
         if case.as_of < self._first:
-            result.errors.append(self._error(case, "as_of", f"the policy has no values in force before {self._first} "
-                                             f"({self.policy.document_number} was issued on {self.policy.issued_on}); found as_of {case.as_of}"))
-            return result
-        params = ParamView(self.policy, self.period(case.as_of))
+            # Judging a date before the document took effect: apply its first values, and say so.
+            result.warnings.append(f"as_of {case.as_of} is before {self._first}, when the values of "
+                                   f"{self.policy.document_number} begin; those first values were applied")
+        params = ParamView(self.policy, self.period(max(case.as_of, self._first)))
         result.params, result.compiled = params, self.compiled_for(case.as_of)
         try:
             result.facts = build_facts(case, self.policy, params)
