@@ -1,0 +1,226 @@
+"""Report: the contract's JSON, and terminal tables and trees for officers (rich).
+
+Personal data is masked here, at the edge, unless the caller asks otherwise:
+names keep their first character (张*), ID numbers their first 6 and last 4
+digits. Nothing upstream prints.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from . import expr
+from .cases import CaseError, CaseFile
+from .evaluate import CaseResult
+from .explain import Explainer
+from .model import Policy
+
+
+def mask_name(name: str | None) -> str:
+    if not name:
+        return ""
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:6] + "*" * max(0, len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+
+
+def mask_text(text: str) -> str:
+    """Mask any ID number that appears inside a message (e.g. a schema error quoting the value)."""
+    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
+
+
+def policy_header(policy: Policy) -> dict:
+    return {"id": policy.id, "version": policy.version, "digest": policy.digest,
+            "document_number": policy.document_number, "title": policy.title}
+
+
+def _error_json(e: CaseError | dict, unmask: bool) -> dict:
+    data = e.as_json() if isinstance(e, CaseError) else dict(e)
+    if not unmask:
+        data["message"] = mask_text(data["message"])
+    return data
+
+
+def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: bool = False,
+              subject: str | None = None) -> dict:
+    explainer = Explainer(policy, result) if explain and result.params is not None else None
+    order = {name: i for i, name in enumerate(policy.output_decisions())}
+    determinations = []
+    for d in sorted(result.determinations, key=lambda d: (_subject_rank(result, d.subject), order.get(d.decision, 99))):
+        if subject is not None and d.subject != subject:
+            continue
+        entry: dict[str, Any] = {"subject": d.subject, "decision": d.decision, "value": expr.plain(d.value)}
+        if explainer is not None:
+            entry["explanation"] = explainer.determination(d)
+        determinations.append(entry)
+    out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(),
+           "assessment_year": result.case.assessment_year,
+           "determinations": determinations,
+           "errors": [_error_json(e, unmask) for e in result.errors]}
+    if result.warnings:
+        out["warnings"] = result.warnings
+    if unmask:
+        out["people"] = {p["id"]: {"name": p.get("name"), "id_number": p.get("id_number")} for p in result.case.people}
+    return out
+
+
+def _subject_rank(result: CaseResult, subject: str) -> tuple:
+    for kind_rank, entries in enumerate((result.case.people, result.case.centers, result.case.items)):
+        for i, entry in enumerate(entries):
+            if entry["id"] == subject:
+                return (kind_rank, i)
+    return (9, 0)
+
+
+def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: bool = True,
+             unmask: bool = False, subject: str | None = None) -> dict:
+    """The whole answer for one case file, in the contract's shape (fact-model.md)."""
+    cases = [case_json(r, policy, explain, unmask, subject) for r in results]
+    failed: dict[str, list[CaseError]] = {}
+    file_errors = []
+    for e in case_file.errors:
+        (failed.setdefault(e.case, []) if e.case is not None else file_errors).append(e)
+    for case_id, errors in failed.items():
+        cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
+    out = {"policy": policy_header(policy), "cases": cases}
+    if file_errors:
+        out["errors"] = [_error_json(e, unmask) for e in file_errors]
+    return out
+
+
+# --- terminal ----------------------------------------------------------------
+
+_PERSON_DECISIONS = ["eligibility", "certificate_status", "certificate_deadline", "skill_allowance", "seniority_allowance",
+                     "education_allowance", "monthly_allowance_total", "annual_grade", "reassignment_recommended"]
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "—"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, list):
+        return "、".join(map(str, value)) if value else "无"
+    return str(expr.plain(value))
+
+
+def _style(value) -> str:
+    if value in ("不合格", "逾期未取证", "不称职", False, "待核实"):
+        return "red"
+    if value in ("待定", "有条件合格", "取证期内", "基本称职"):
+        return "yellow"
+    if value in ("合格", "已取证", "优秀", "称职", True):
+        return "green"
+    return ""
+
+
+def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bool = False, subject: str | None = None) -> None:
+    case = result.case
+    console.rule(f"[bold]{case.id}[/] · 判定日 {case.as_of} · 考核年度 {case.assessment_year}")
+    for w in result.warnings:
+        console.print(f"[yellow]注意[/] {w}")
+    values = {(d.subject, d.decision): d.value for d in result.determinations}
+    decisions = policy.decisions
+    kinds = [("person", "办事员", case.people, ["name"]),
+             ("center", "政务（便民）服务中心", case.centers, ["level"]),
+             ("item", "服务事项", case.items, ["department", "center_level"])]
+    for kind, title, entries, columns in kinds:
+        names = [n for n in policy.output_decisions() if (decisions[n].subject if n in decisions else "person") == kind]
+        if kind == "person":
+            names = [n for n in _PERSON_DECISIONS if n in names] + [n for n in names if n not in _PERSON_DECISIONS]
+            names = [n for n in names if n not in [d.scenarios.possible for d in decisions.values() if d.scenarios]]
+        rows = [e for e in entries if subject is None or e["id"] == subject]
+        if not rows or not names:
+            continue
+        table = Table(title=f"{title}（{len(rows)}）", title_justify="left", show_lines=False, header_style="bold")
+        table.add_column("编号", no_wrap=True)
+        labels = {"name": "姓名", "level": "层级", "department": "部门", "center_level": "中心层级"}
+        for c in columns:
+            table.add_column(labels[c], no_wrap=True)
+        for n in names:
+            table.add_column(decisions[n].label if n in decisions else n, overflow="fold")
+        for e in rows:
+            cells = [e["id"]]
+            for c in columns:
+                raw = e.get(c) or ""
+                cells.append(raw if unmask or c != "name" else mask_name(raw))
+            for n in names:
+                v = values.get((e["id"], n), "n/a" if (e["id"], n) not in values else None)
+                if n == "annual_grade" and (e["id"], n) in values and values[(e["id"], n)] == "待定":
+                    possible = next((values.get((e["id"], d.scenarios.possible)) for d in decisions.values() if d.name == n), None)
+                    cells.append(Text(f"待定（{'/'.join(possible or [])}）", style="yellow"))
+                    continue
+                cells.append(Text("" if v == "n/a" else _shown(v), style=_style(v)))
+            table.add_row(*cells)
+        console.print(table)
+    for e in result.errors:
+        console.print(f"[red]错误[/] {e['case']} {e['path']}: {mask_text(e['message']) if not unmask else e['message']}")
+
+
+def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
+    for e in errors:
+        text = str(e)
+        console.print(f"[red]✗[/] {text if unmask else mask_text(text)}", highlight=False)
+
+
+def explanation_tree(node: dict, label: str | None = None) -> Tree:
+    """An explanation (from Explainer) as a rich tree: rule, clause and words, facts, parameters, readings, then what it built on."""
+    head = label or f"[bold]{_shown(node.get('value'))}[/] ← {node.get('rule')}  [cyan]{node.get('clause', '')}[/]"
+    tree = Tree(head)
+    if node.get("text"):
+        tree.add(Text(f"「{node['text']}」", style="italic"))
+    if node.get("condition"):
+        tree.add(f"条件 {node['condition']}" + (f"；取值 {node['computed']}" if node.get("computed") else ""))
+    for name, fact in (node.get("facts") or {}).items():
+        _fact_branch(tree, name, fact)
+    for name, p in (node.get("parameters") or {}).items():
+        tree.add(f"param.{name} = {_shown(p.get('value'))}{p.get('unit') or ''}  [cyan]{p.get('clause') or ''}[/] 自{p.get('since', '')}")
+    for i in node.get("interpretations") or []:
+        tree.add(f"[magenta]解释 {i['id']}[/]：{i['reading']}（{i['basis']}）")
+    for o in node.get("overrides") or []:
+        tree.add(f"[dim]优先于 {o['rule']}（{o['value']}）[/]")
+    for sc in node.get("scenarios") or []:
+        tree.add(f"情形：{sc['assumes']} → {_shown(sc['value'])}（{sc['rule']}）")
+    for month, checked in (node.get("checked") or {}).items():
+        tree.add(f"{month}：" + "，".join(f"{k} = {v}" for k, v in checked.items()))
+    for child in node.get("because") or []:
+        tree.children.append(explanation_tree(child))
+    return tree
+
+
+def _fact_branch(tree: Tree, name: str, fact: dict) -> None:
+    text = f"{name} = {_shown(fact.get('value'))}  [dim]{fact.get('label', '')}[/]"
+    if fact.get("detail"):
+        text += f"（{fact['detail']}）"
+    if fact.get("derived"):
+        text += f"  [dim]= {fact['derived']}[/]"
+    branch = tree.add(text)
+    for inner, f in (fact.get("from") or {}).items():
+        _fact_branch(branch, inner, f)
+
+
+def why_not_tree(result: dict) -> Tree:
+    head = f"[bold]{result['subject']}[/] {result['decision']} 为何不是“{_shown(result['value'])}”（实际：{_shown(result['actual'])}）"
+    tree = Tree(head)
+    if result.get("reached"):
+        tree.add("[green]已得出该值[/]")
+    if result.get("note"):
+        tree.add(result["note"])
+    for r in result["rules"]:
+        branch = tree.add(f"{r['rule']}  [cyan]{r['clause']}[/]「{r['text']}」")
+        branch.add(r["summary"])
+    return tree
