@@ -65,10 +65,18 @@ def load_cases(path: str | Path, policy: Policy) -> CaseFile:
     """Every case of the file, normalised; malformed cases become errors, the rest are evaluated."""
     name = str(path)
     try:
-        tree = yamlio.load(path)
+        tree = yamlio.load_fast(path)
     except yamlio.YamlError as e:
         loc = e.location
         return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])
+    result = _load_tree(tree, policy, name)
+    if result.errors and not hasattr(tree, "lc"):
+        # Something is wrong: read the file again keeping positions, so every error has its line.
+        result = _load_tree(yamlio.load(path), policy, name)
+    return result
+
+
+def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
     if isinstance(tree, dict) and "cases" in tree:
         if not isinstance(tree["cases"], list):
             return CaseFile(name, [], [_error(name, None, tree, ["cases"], "expected a list of cases under «cases»")])

@@ -11,10 +11,13 @@ parameters change, so every threshold is a constant in the rete network):
    within a batch (notes §3).
 2. Table lookups keyed by a fact (`param.window_quota[level]`) become one
    variant per key, each with `level == key`; the explanation names the key.
-3. Parameters are inlined; the condition goes to disjunctive normal form;
-   each conjunction is one durable_rules rule. Literals on the subject's
-   fact are alpha tests; a decision read by the rule (`certificate_status`)
-   is a join on that decision's conclusion for the same subject.
+3. Parameters are inlined; the condition is put in negation normal form
+   (three-valued: see `nnf`) and simplified with what sibling literals
+   already assert. Only a disjunction that involves another decision's
+   conclusion splits into several durable_rules rules; the rest stays one
+   alpha test (`$and`/`$or`) on the subject's fact. A decision read by the
+   rule (`certificate_status`) is a join on that decision's conclusion for
+   the same subject.
 4. Comparisons of two facts or of arithmetic (`clerks >= windows * 1`)
    cannot be alpha tests: durable_rules mis-compares two attributes of one
    fact (checked: `clerks >= windows` matched 4 ≥ 5). Such a comparison is

@@ -8,12 +8,13 @@ silently win).
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 
@@ -22,6 +23,13 @@ class _Constructor(RoundTripConstructor):
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+class _FastConstructor(SafeConstructor):
+    pass
+
+
+_FastConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,27 @@ def load(path: str | Path) -> Any:
     except UnicodeDecodeError as e:
         raise YamlError(Location(str(path)), f"not UTF-8 text ({e.reason} at byte {e.start})") from None
     return loads(text, str(path))
+
+
+def load_fast(path: str | Path) -> Any:
+    """Plain data without positions, several times faster: for large case files that are usually right.
+
+    JSON goes through the standard library; YAML through the safe loader. When
+    a check fails, the caller loads the file again with `load` to locate it.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return load(path)  # let the located loader report where the syntax breaks
+    y = YAML(typ="safe", pure=True)
+    y.Constructor = _FastConstructor
+    y.allow_duplicate_keys = False
+    try:
+        return y.load(path.read_text(encoding="utf-8"))
+    except Exception:  # any syntax problem: the located loader reports it with its line
+        return load(path)
 
 
 def loads(text: str, name: str = "<text>") -> Any:

@@ -1,0 +1,71 @@
+"""Shared fixtures for the engine's unit tests.
+
+Fixture names here are shared by every test module: `policy`, `evaluator`,
+`tmp_policy`, and the plain helper `decide(policy, evaluator, case_dict)`.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from engine.cases import load_cases  # noqa: E402
+from engine.evaluate import Evaluator  # noqa: E402
+from engine.loader import load_or_raise  # noqa: E402
+
+POLICY_DIR = ROOT / "policies" / "suchen_2024"
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def policy():
+    """The real policy, loaded and checked once per test session."""
+    return load_or_raise(str(POLICY_DIR))
+
+
+@pytest.fixture
+def evaluator(policy):
+    return Evaluator(policy)
+
+
+@pytest.fixture
+def tmp_policy(tmp_path):
+    """A private copy of the policy folder (for tests that edit it); returns its path."""
+    target = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, target)
+    return target
+
+
+def write_case(case_dict: dict, directory: str | Path | None = None) -> Path:
+    """Write a case (or `{"cases": [...]}`) as JSON (which is YAML) to a fresh file; returns its path."""
+    directory = Path(directory) if directory is not None else Path(tempfile.mkdtemp(prefix="case-"))
+    path = directory / f"case-{next(_counter)}.yaml"
+    path.write_text(json.dumps(case_dict, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def decide(policy, evaluator, case_dict: dict) -> dict:
+    """Evaluate one case dict; returns {(subject, decision): value}.
+
+    Fails the test if the case does not load or its evaluation reports errors.
+    """
+    path = write_case(case_dict)
+    try:
+        case_file = load_cases(path, policy)
+        assert not case_file.errors, [str(e) for e in case_file.errors]
+        assert len(case_file.cases) == 1, f"expected one case, got {len(case_file.cases)}"
+        result = evaluator.evaluate(case_file.cases[0])
+        assert not result.errors, result.errors
+        return {(d.subject, d.decision): d.value for d in result.determinations}
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
