@@ -27,6 +27,12 @@ class Explainer:
         self.policy, self.result = policy, result
         self.params: ParamView = result.params
         self.index = {(d.subject, d.decision): d for d in result.determinations}
+        self._overriders: dict[str, list[Rule]] = {}
+
+    def overriders(self, decision: Decision, rule: Rule) -> list[Rule]:
+        if rule.id not in self._overriders:
+            self._overriders[rule.id] = overriders(decision, rule)
+        return self._overriders[rule.id]
 
     # --- pieces ----------------------------------------------------------------
 
@@ -118,7 +124,7 @@ class Explainer:
         """Rules whose own condition also held but which the winner takes precedence over."""
         out = []
         for rule in decision.rules:
-            if rule.id == winner.id or not rule.concludes or winner not in overriders(decision, rule):
+            if rule.id == winner.id or not rule.concludes or winner not in self.overriders(decision, rule):
                 continue
             if self._holds(rule, fact):
                 out.append({"rule": rule.id, "clause": rule.clause, "value": rule.then if rule.has_then else rule.compute_text})
@@ -237,7 +243,7 @@ class Explainer:
         entry["holds"] = not failed
         entry["failed"] = failed
         if not failed:
-            winners = [o for o in overriders(decision, rule) if self._takes_effect(decision, o, fact)]
+            winners = [o for o in self.overriders(decision, rule) if self._takes_effect(decision, o, fact)]
             entry["overridden_by"] = [{"rule": o.id, "title": o.title, "clause": o.clause, "text": o.text,
                                        "value": o.then if o.has_then else None, "blocks": bool(o.blocks),
                                        "condition": o.when_text,
@@ -248,7 +254,7 @@ class Explainer:
     def _takes_effect(self, decision: Decision, rule: Rule, fact: Fact) -> bool:
         if not self._holds(rule, fact):
             return False
-        return not any(self._takes_effect(decision, o, fact) for o in overriders(decision, rule) if o.id != rule.id)
+        return not any(self._takes_effect(decision, o, fact) for o in self.overriders(decision, rule) if o.id != rule.id)
 
 
 def _inline_params(node, params: ParamView):

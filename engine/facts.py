@@ -51,18 +51,19 @@ def _iso(value):
 
 def derive(fact: Fact, policy: Policy, params: ParamView) -> None:
     """Evaluate the kind's derived attributes in order, recording each one's witness."""
-    for derivation in policy.kinds[fact.kind].derived:
-        notes: list[str] = []
+    notes: list[str] = []
 
-        def call(fn):
-            def wrapped(*args):
-                out = fn(*args)
-                if isinstance(out, Witnessed):
-                    notes.append(out.detail)
-                    return out.value
-                return out
-            return wrapped
-        functions = {name: call(fn) for name, fn in FUNCTIONS.items()}
+    def call(fn):
+        def wrapped(*args):
+            out = fn(*args)
+            if isinstance(out, Witnessed):
+                notes.append(out.detail)
+                return out.value
+            return out
+        return wrapped
+    functions = {name: call(fn) for name, fn in FUNCTIONS.items()}
+    for derivation in policy.kinds[fact.kind].derived:
+        notes.clear()
         value = expr.evaluate(derivation.ast, fact.get, params, functions)
         fact.values[derivation.name] = _iso(expr.plain(value))
         if notes:
