@@ -86,7 +86,7 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
     elif isinstance(tree, dict):
         entries, errors = [([], tree)], []
     else:
-        found = "an empty file" if tree is None else f"a {type(tree).__name__}"
+        found = "an empty file" if tree is None else schemas._shown(tree)
         return CaseFile(name, [], [CaseError(name, None, "", 1, 1, f"expected a case (a mapping) or «cases:» with a list, found {found}")])
 
     cases, seen = [], set()

@@ -71,6 +71,7 @@ class CompiledPolicy:
     lifted: dict[str, list[Lifted]]
     projection: dict[str, set[str]]         # attributes each kind must carry into the engine
     unreachable: list[str] = field(default_factory=list)
+    assumes_decided: list[tuple[str, str]] = field(default_factory=list)   # (rule, decision it reads)
 
 
 # --- conditions: overrides, lookups, inlining, DNF ---------------------------
@@ -421,6 +422,7 @@ class _Builder:
         self.lifted: dict[str, list[Lifted]] = {k: [] for k in policy.kinds}
         self.lifted_names: dict[tuple[str, Any], str] = {}
         self.projection: dict[str, set[str]] = {k: {"t", "subject", "fid"} for k in policy.kinds}
+        self.assumes_decided: list[tuple[str, str]] = []
 
     def alpha(self, kind: str, node) -> dict:
         """An NNF condition on the subject's fact as one durable_rules expression."""
@@ -459,22 +461,37 @@ class _Builder:
                     literal = _oriented(literal)
                     if not (isinstance(literal.left, Name) and isinstance(literal.right, (Lit, ListLit))):
                         raise CompileError(f"{rule.id}: a decision can only be compared with a constant: «{expr.render(literal)}»")
+                    if literal.op == "==" and literal.right == Lit(None):
+                        # This alternative fires only where the decision has *no* conclusion. durable_rules
+                        # cannot wait for an absence (none() misfires within a batch, notes §3), and an
+                        # undecided decision is already a gap error of the case; so it is left out, and
+                        # validate warns that the rule assumes the decision is made.
+                        self.assumes_decided.append((rule.id, literal.left.name))
+                        break
                     reads.setdefault(literal.left.name, []).append(_test("value", literal.op, literal.right))
-                for n in expr.names(val):
-                    if n in decisions and kind.label_of(n) is None:
-                        reads.setdefault(n, [])
-                conditions = [{"f": {"$and": tests}}]
-                joins = []
-                for i, (read, read_tests) in enumerate(reads.items()):
-                    alias = f"d{i}"
-                    joins.append((alias, read))
-                    conditions.append({alias: {"$and": [{"t": "conclusion"}, {"decision": read},
-                                                        {"subject": {"f": "subject"}}] + read_tests}})
-                name = f"{rule.id}#{count}"
-                count += 1
-                self.definition[name] = {"all": conditions}
-                self.variants[name] = Variant(name, rule, decision, bindings, (fact_node,) + tuple(decision_part), val, tuple(joins))
+                else:
+                    reads = self._read_values(reads, val, decisions, kind)
+                    self._emit(decision, rule, count, fact_node, decision_part, bindings, val, tests, reads)
+                    count += 1
         return count
+
+    def _read_values(self, reads: dict, val, decisions, kind) -> dict:
+        for n in expr.names(val):
+            if n in decisions and kind.label_of(n) is None:
+                reads.setdefault(n, [])
+        return reads
+
+    def _emit(self, decision: Decision, rule: Rule, count: int, fact_node, decision_part, bindings, val, tests, reads) -> None:
+        conditions = [{"f": {"$and": tests}}]
+        joins = []
+        for i, (read, read_tests) in enumerate(reads.items()):
+            alias = f"d{i}"
+            joins.append((alias, read))
+            conditions.append({alias: {"$and": [{"t": "conclusion"}, {"decision": read},
+                                                {"subject": {"f": "subject"}}] + read_tests}})
+        name = f"{rule.id}#{count}"
+        self.definition[name] = {"all": conditions}
+        self.variants[name] = Variant(name, rule, decision, bindings, (fact_node,) + tuple(decision_part), val, tuple(joins))
 
 
 def compile_policy(policy: Policy, params: ParamView, suffix: str = "") -> CompiledPolicy:
@@ -485,4 +502,4 @@ def compile_policy(policy: Policy, params: ParamView, suffix: str = "") -> Compi
             if rule.concludes and builder.add(decision, rule) == 0:
                 unreachable.append(rule.id)
     return CompiledPolicy(policy.ruleset_name + suffix, builder.definition, builder.variants, builder.lifted,
-                          builder.projection, unreachable)
+                          builder.projection, unreachable, sorted(set(builder.assumes_decided)))

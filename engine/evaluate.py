@@ -59,6 +59,10 @@ class Evaluator:
         except RunError as e:
             result.errors.append(self._error(case, "", str(e)))
             return result
+        except (TypeError, ValueError, KeyError, ArithmeticError) as e:
+            # A policy value of the wrong kind slipped past validation: this case fails, the others go on.
+            result.errors.append(self._error(case, "", f"could not evaluate: {type(e).__name__}: {e}"))
+            return result
         determinations, issues = resolve(self.policy, result.facts, result.firings, params)
         result.determinations = determinations
         result.errors.extend(i.as_json(case.id, case.file) for i in issues)

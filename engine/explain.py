@@ -161,20 +161,34 @@ class Explainer:
             if decision.scenarios and len(d.facts) > 1:
                 out["scenarios"] = self._scenarios(d)
             return out
-        if d.how in ("scenarios", "possible"):
+        if d.how in ("scenarios", "possible") or (d.how == "rule" and not d.firings and decision.scenarios):
             sc = decision.scenarios
+            # the facts that differ between resolutions, and the 暂停 months behind them
+            facts = {}
+            if d.facts:
+                names = ["suspended_months"] + [n for r in decision.rules for n in expr.names(r.when)]
+                facts = {n: self.fact_entry(d.facts[0], n) for n in dict.fromkeys(names)
+                         if self.policy.kinds[d.facts[0].kind].label_of(n) is not None}
+                for n, entry in facts.items():
+                    values = sorted({expr.plain(f.values.get(n)) for f in d.facts}, key=str)
+                    if len(values) > 1:
+                        entry["value"], entry["detail"] = values, "随暂停月份的结果而不同"
             return {"rule": f"{decision.name}.scenarios", "title": sc.possible_label if d.how == "possible" else sc.undecided,
-                    "clause": sc.clause, "text": sc.text, "value": d.value,
+                    "clause": sc.clause, "text": sc.text, "value": d.value, "facts": facts, "parameters": {},
                     "interpretations": [self.interpretation(n) for n in sc.interpretations],
-                    "scenarios": self._scenarios(d), "because": []}
+                    "scenarios": self._scenarios(d), "because": [self.firing(f, depth + 1) for f in d.firings]}
         if d.how == "collect":
             rule = decision.rules[0]
-            checked = {f"{f.values.get('month', f.fid)}": {k: f.values.get(k) for k in expr.names(rule.when)} for f in d.facts}
+            facts = {}
+            for f in d.facts:
+                for n in expr.names(rule.when):
+                    entry = self.fact_entry(f, n)
+                    facts[n if n == "clerks" else f"{n}[{f.values.get('month', f.fid)}]"] = entry
             return {"rule": rule.id, "title": rule.title, "clause": rule.clause, "text": rule.text, "value": d.value,
-                    "condition": rule.when_text,
+                    "condition": rule.when_text, "facts": facts,
                     "parameters": dict(self.parameter(p, d.facts[0]) for p in expr.walk(rule.when) if isinstance(p, expr.Param)) if d.facts else {},
                     "interpretations": [self.interpretation(n) for n in rule.interpretations],
-                    "checked": checked, "because": [self.firing(f, depth + 1) for f in d.firings]}
+                    "because": [self.firing(f, depth + 1) for f in d.firings]}
         return {"decision": d.decision, "subject": d.subject, "value": d.value, "note": "no rule fired"}
 
     def _scenario_owner(self, name: str) -> Decision:

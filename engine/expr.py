@@ -349,7 +349,14 @@ def render(node) -> str:
     if isinstance(node, Compare):
         return f"{_wrap(node.left)} {OP_TEXT.get(node.op, node.op)} {_wrap(node.right)}"
     if isinstance(node, Arith):
-        return f"{_wrap(node.left)} {node.op} {_wrap(node.right)}"
+        rank = {"+": 1, "-": 1, "*": 2}
+        left, right = _wrap(node.left), _wrap(node.right)
+        if isinstance(node.left, Arith) and rank[node.left.op] < rank[node.op]:
+            left = f"({left})"
+        if isinstance(node.right, Arith) and (rank[node.right.op] < rank[node.op]
+                                              or rank[node.right.op] == rank[node.op] and node.op == "-"):
+            right = f"({right})"
+        return f"{left} {node.op} {right}"
     if isinstance(node, And):
         return " and ".join(_wrap(i) for i in node.items)
     if isinstance(node, Or):
@@ -369,7 +376,7 @@ def _wrap(node) -> str:
 
 def format_number(v) -> str:
     if isinstance(v, Fraction):
-        return str(v.numerator) if v.denominator == 1 else format(float(v), "g")
+        return str(v.numerator) if v.denominator == 1 else repr(float(v))
     return str(v)
 
 

@@ -47,10 +47,10 @@ def full_years_between(start, on):
 def age_in_full_years(birth, on):
     """周岁: the birthday counts from the next day, so on the 36th birthday one is still 35 (interpretation age_in_full_years)."""
     birth, on = to_date(birth), to_date(on)
-    if birth is None or on is None:
+    if birth is None or on is None or on < birth:
         return None
     years = on.year - birth.year
-    return years if anniversary(birth, years) < on else years - 1
+    return years if years == 0 or anniversary(birth, years) < on else years - 1
 
 
 def add_full_years(start, years):

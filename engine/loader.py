@@ -48,7 +48,7 @@ class _Files:
             self.problems.append(Problem(loc, "", e.message if isinstance(e, yamlio.YamlError) else str(e)))
             return None, name
         if not isinstance(tree, dict):
-            found = "an empty file" if tree is None else f"{type(tree).__name__}"
+            found = "an empty file" if tree is None else schemas._shown(tree)
             self.problems.append(Problem(Location(name, 1, 1), "", f"expected a mapping at the top of the file, found {found}"))
             return None, name
         found = schemas.problems(yamlio.plain(tree), schema_name, name, tree)
@@ -159,8 +159,26 @@ def _parameters(files: _Files, rel: str, out: dict[str, Parameter]) -> None:
         for since, dated in entry["values"].items():
             values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else yamlio.plain(dated["value"]),
                                      None if dated is None else dated["clause"], locate(tree, [pname, "values", since], name)))
+        if entry.get("unit"):
+            for since, dated in entry["values"].items():
+                for path, value in ([] if dated is None else _non_numbers(dated["value"])):
+                    at = [pname, "values", since, "value", *path]
+                    files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at),
+                                                  f"expected a number ({entry['unit']}), found {schemas._shown(value)}"))
         out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
                                tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name))
+
+
+def _non_numbers(value, path=()):
+    """(path, value) of every leaf that is not a number: a parameter with a unit is an amount or a count."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _non_numbers(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _non_numbers(v, path + (i,))
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        yield path, value
 
 
 def _parse(files: _Files, tree, path: list, name: str, text) -> Any:

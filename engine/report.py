@@ -33,12 +33,24 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "*" * max(0, len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
 
 
-_ID_NUMBER = re.compile(r"\d{17}[\dXx]")
+_ID_NUMBER = re.compile(r"\d{10,}[0-9A-Za-z]*")
+_QUOTED = re.compile(r"“([^”]*)”")
 
 
 def mask_text(text: str) -> str:
-    """Mask any ID number that appears inside a message (e.g. a schema error quoting the value)."""
+    """Mask anything that may be an ID number inside a message (a schema error quotes the bad value)."""
     return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
+
+
+def _mask_error(data: dict) -> dict:
+    """An error about a name or an ID number quotes it: mask the quote as well as any long number."""
+    message = data["message"]
+    path = str(data.get("path") or "")
+    if path.endswith(".name"):
+        message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
+    if path.endswith(".id_number"):
+        message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
+    return dict(data, message=mask_text(message))
 
 
 def policy_header(policy: Policy) -> dict:
@@ -48,9 +60,7 @@ def policy_header(policy: Policy) -> dict:
 
 def _error_json(e: CaseError | dict, unmask: bool) -> dict:
     data = e.as_json() if isinstance(e, CaseError) else dict(e)
-    if not unmask:
-        data["message"] = mask_text(data["message"])
-    return data
+    return data if unmask else _mask_error(data)
 
 
 def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: bool = False,
@@ -168,11 +178,15 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
             table.add_row(*cells)
         console.print(table)
     for e in result.errors:
-        console.print(f"[red]错误[/] {e['case']} {e['path']}: {mask_text(e['message']) if not unmask else e['message']}")
+        shown = e if unmask else _mask_error(e)
+        console.print(f"[red]错误[/] {e['case']} {e['path']}: {shown['message']}", highlight=False)
 
 
 def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
     for e in errors:
+        if isinstance(e, CaseError) and not unmask:
+            masked = _mask_error(e.as_json())
+            e = CaseError(e.file, e.case, e.path, e.line, e.col, masked["message"])
         text = str(e)
         console.print(f"[red]✗[/] {text if unmask else mask_text(text)}", highlight=False)
 
@@ -195,8 +209,6 @@ def explanation_tree(node: dict, label: str | None = None) -> Tree:
         tree.add(f"[dim]优先于 {o['rule']}（{o['value']}）[/]")
     for sc in node.get("scenarios") or []:
         tree.add(f"情形：{sc['assumes']} → {_shown(sc['value'])}（{sc['rule']}）")
-    for month, checked in (node.get("checked") or {}).items():
-        tree.add(f"{month}：" + "，".join(f"{k} = {v}" for k, v in checked.items()))
     for child in node.get("because") or []:
         tree.children.append(explanation_tree(child))
     return tree

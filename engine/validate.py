@@ -214,6 +214,9 @@ def _compiles(policy: Policy) -> list[Problem]:
         except (CompileError, KeyError) as e:
             out.append(Problem(policy.decisions[next(iter(policy.decisions))].location, "", f"cannot compile for {day}: {e}"))
             continue
+        for rule_id, read in compiled.assumes_decided:
+            out.append(Problem(rules[rule_id].location, rule_id, f"where «{read}» is undecided this rule is not applied "
+                                                                 f"(the case then reports «{read}» as a gap)", "warning"))
         for rule_id in compiled.unreachable:
             out.append(Problem(rules[rule_id].location, rule_id, f"this rule can never fire on {day} (its condition, with the "
                                                                  "rules that override it, is always false)", "warning"))

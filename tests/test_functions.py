@@ -46,8 +46,6 @@ class TestAge:
         assert age_in_full_years("2000-05-05", "2001-05-05") == 0
         assert age_in_full_years("2000-05-05", "2001-05-06") == 1
 
-    @pytest.mark.xfail(strict=True, reason="engine bug: age_in_full_years on the day of birth returns -1 "
-                                           "(the 'anniversary < on' test subtracts one year even at year 0)")
     def test_day_of_birth_is_zero_not_negative(self):
         assert age_in_full_years("2000-05-05", "2000-05-05") == 0
 
