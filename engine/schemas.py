@@ -74,7 +74,9 @@ def _message(error) -> tuple[list, str]:
     if v == "type":
         return path, f"expected {desc or _expected_type(error.validator_value)}, found {_shown(inst)}"
     if v == "enum":
-        return path, "expected one of " + "|".join(str(x) for x in error.validator_value) + f", found {_shown(inst)}"
+        words = s.get("x-canonical") if isinstance(s, dict) else None
+        shown = "|".join(str(x) for x in (words or error.validator_value))
+        return path, f"expected one of {shown}" + (" (or a listed alias)" if words else "") + f", found {_shown(inst)}"
     if v == "const":
         return path, f"expected {_shown(error.validator_value)}, found {_shown(inst)}"
     if v == "required":
@@ -122,19 +124,22 @@ def with_vocabulary(base: dict, vocabulary: dict) -> dict:
     """The case schema with the policy's words filled into every `x-vocabulary` slot."""
     doc = copy.deepcopy(base)
 
-    def words(name: str) -> list[str]:
+    def canonical(name: str) -> list[str]:
         entry = vocabulary.get(name) or {}
         values = entry.get("values") or []
-        if isinstance(values, dict):
-            values = list(values)
         if "by_type" in entry:
             values = [lvl for levels in entry["by_type"].values() for lvl in levels]
-        return list(values) + list((entry.get("aliases") or {}).keys())
+        return list(values)
+
+    def words(name: str) -> list[str]:
+        return canonical(name) + list(((vocabulary.get(name) or {}).get("aliases") or {}).keys())
 
     def fill(node):
         if isinstance(node, dict):
             if "x-vocabulary" in node:
                 node["enum"] = words(node["x-vocabulary"])
+                if (vocabulary.get(node["x-vocabulary"]) or {}).get("aliases"):
+                    node["x-canonical"] = canonical(node["x-vocabulary"])
                 node.pop("type", None)
             if "x-vocabulary-keys" in node:
                 node["propertyNames"] = {"enum": words(node["x-vocabulary-keys"])}
