@@ -141,8 +141,7 @@ def _evaluate(args) -> int:
 
 
 def _subjects(result, args) -> list[str]:
-    decision = result and args.decision
-    subjects = sorted({d.subject for d in result.determinations if d.decision == decision})
+    subjects = sorted({d.subject for d in result.determinations if d.decision == args.decision})
     return [s for s in subjects if args.subject is None or s == args.subject]
 
 

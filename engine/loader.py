@@ -34,12 +34,9 @@ class _Files:
         self.problems: list[Problem] = []
         self.raw: dict[str, bytes] = {}
 
-    def rel(self, path: Path) -> str:
-        return str(path)
-
     def yaml(self, relative: str, schema_name: str) -> tuple[Any, str] | tuple[None, str]:
         path = self.root / relative
-        name = self.rel(path)
+        name = str(path)
         try:
             self.raw[relative] = path.read_bytes()
             tree = yamlio.load(path)

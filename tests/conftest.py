@@ -69,3 +69,19 @@ def decide(policy, evaluator, case_dict: dict) -> dict:
         return {(d.subject, d.decision): d.value for d in result.determinations}
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> Path:
+    """Replace the one occurrence of `old` in root/rel by `new` (fails the test if not exactly one)."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{rel}: expected exactly one «{old}», found {text.count(old)}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    """1-based number of the one line of `path` containing `needle`."""
+    hits = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if needle in line]
+    assert len(hits) == 1, f"{path}: «{needle}» on lines {hits}, expected exactly one"
+    return hits[0]

@@ -13,19 +13,9 @@ import pytest
 from engine.loader import PolicyLoadError, load_or_raise, load_policy
 from engine.validate import check
 
-
-def edit(root: Path, rel: str, old: str, new: str) -> Path:
-    path = root / rel
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{rel}: expected exactly one «{old}», found {text.count(old)}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-    return path
+from conftest import edit, line_of
 
 
-def line_of(path: Path, needle: str) -> int:
-    hits = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if needle in line]
-    assert len(hits) == 1, f"{path}: «{needle}» on lines {hits}, expected exactly one"
-    return hits[0]
 
 
 def rule_line(path: Path, rule_id: str) -> int:
