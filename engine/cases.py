@@ -102,12 +102,14 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
     return CaseFile(name, cases, errors)
 
 
+_CASE_SCHEMAS: dict[str, dict] = {}
+
+
 def _case_schema(policy: Policy) -> dict:
-    cached = getattr(policy, "_case_schema", None)
-    if cached is None:
-        cached = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
-        object.__setattr__(policy, "_case_schema", cached)
-    return cached
+    """The case schema with this policy's words, built once per policy content (its digest)."""
+    if policy.digest not in _CASE_SCHEMAS:
+        _CASE_SCHEMAS[policy.digest] = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
+    return _CASE_SCHEMAS[policy.digest]
 
 
 def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0) -> tuple[Case | None, list[CaseError]]:

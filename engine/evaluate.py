@@ -36,8 +36,8 @@ class Evaluator:
         self._first = first_day(policy)
 
     def period(self, day: dt.date) -> dt.date:
-        """The start of the parameter period for `day`; before the first, the first (with a warning)."""
-        return max((d for d in self._changes if d <= day), default=self._changes[0])
+        """The start of the parameter period for `day` (on or after the policy's first day)."""
+        return max(d for d in self._changes if d <= day)
 
     def compiled_for(self, day: dt.date) -> CompiledPolicy:
         start = self.period(day)
@@ -51,8 +51,9 @@ class Evaluator:
             # Judging a date before the document took effect: apply its first values, and say so.
             result.warnings.append(f"as_of {case.as_of} is before {self._first}, when the values of "
                                    f"{self.policy.document_number} begin; those first values were applied")
-        params = ParamView(self.policy, self.period(max(case.as_of, self._first)))
-        result.params, result.compiled = params, self.compiled_for(case.as_of)
+        day = max(case.as_of, self._first)
+        params = ParamView(self.policy, self.period(day))
+        result.params, result.compiled = params, self.compiled_for(day)
         try:
             result.facts = build_facts(case, self.policy, params)
             result.firings = run(result.compiled, result.facts, params, self.max_actions)

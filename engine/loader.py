@@ -156,12 +156,10 @@ def _parameters(files: _Files, rel: str, out: dict[str, Parameter]) -> None:
         for since, dated in entry["values"].items():
             values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else yamlio.plain(dated["value"]),
                                      None if dated is None else dated["clause"], locate(tree, [pname, "values", since], name)))
-        if entry.get("unit"):
-            for since, dated in entry["values"].items():
-                for path, value in ([] if dated is None else _non_numbers(dated["value"])):
-                    at = [pname, "values", since, "value", *path]
-                    files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at),
-                                                  f"expected a number ({entry['unit']}), found {schemas._shown(value)}"))
+            for path, value in ([] if dated is None or not entry.get("unit") else _non_numbers(dated["value"])):
+                at = [pname, "values", since, "value", *path]
+                files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at),
+                                              f"expected a number ({entry['unit']}), found {schemas._shown(value)}"))
         out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
                                tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name))
 
