@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import report
 from .evaluate import Evaluator, evaluate_file
-from .explain import Explainer
+from .explain import Explainer, same_value
 from .loader import PolicyLoadError, load_or_raise, load_policy
 from .policytests import run_policy_tests
 from .validate import check
@@ -47,8 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--subject", metavar="ID", help="only this person, center or item")
     ev.add_argument("--explain", action="store_true", help="print the explanation tree of each determination (table format)")
     ev.add_argument("--why-not", metavar="VALUE", dest="why_not",
-                    help="explain why VALUE was not reached for --decision (e.g. 优秀, 600, true)")
-    ev.add_argument("--decision", metavar="NAME", help="the decision --why-not is about (e.g. annual_grade)")
+                    help="explain why VALUE was not reached for --decision (e.g. 优秀, 600, 是/否, true/false)")
+    ev.add_argument("--decision", metavar="NAME",
+                    help="the decision --why-not is about, by id or Chinese label (annual_grade or 年度考核等次)")
     ev.add_argument("--no-explanations", action="store_true", help="json without explanation trees (faster, smaller)")
     ev.add_argument("--unmask", action="store_true", help="show names and ID numbers (masked by default)")
 
@@ -81,16 +84,68 @@ def _load(path: str, console: Console):
 
 
 def _coerce(text: str):
-    """`--why-not 600` means the number, `true` the boolean; anything else is the text."""
+    """`--why-not 600` means the number, `true`/`是` the boolean, `null` nothing; anything else is the text."""
     lowered = text.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered == "null":
+    if lowered in ("true", "是"):
+        return True
+    if lowered in ("false", "否"):
+        return False
+    if lowered in ("null", "空"):
         return None
     try:
         return int(text)
     except ValueError:
-        return text
+        return text.strip()
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=3, cutoff=0.4)
+    return f"；您是否想输入：{'、'.join(close)}？" if close else ""
+
+
+def find_decision(policy, text: str) -> tuple[str | None, str]:
+    """A decision by its id or its Chinese label; else None and a message with a "did you mean"."""
+    if text in policy.decisions:
+        return text, ""
+    by_label = {d.label: d.name for d in policy.decisions.values()}
+    if text in by_label:
+        return by_label[text], ""
+    known = "、".join(f"{d.name}（{d.label}）" for d in policy.decisions.values())
+    return None, f"没有名为“{text}”的决定{_suggest(text, list(policy.decisions) + list(by_label))}\n可用的决定：{known}"
+
+
+def _check_subject(policy, results, subject: str | None, decision: str | None) -> str:
+    """An empty string when --subject (and --decision) make sense for the cases read; else the message."""
+    kinds = {}
+    for r in results:
+        for kind, entries in (("person", r.case.people), ("center", r.case.centers), ("item", r.case.items)):
+            for e in entries:
+                kinds.setdefault(str(e["id"]), kind)
+    if subject is not None and subject not in kinds:
+        return f"案件中没有编号为“{subject}”的对象{_suggest(subject, kinds)}"
+    if subject is not None and decision is not None:
+        wanted = policy.decisions[decision].subject
+        if kinds[subject] != wanted:
+            return (f"“{subject}”是{policy.kinds[kinds[subject]].label}，而“{policy.decisions[decision].label}”"
+                    f"判定的是{policy.kinds[wanted].label}")
+    return ""
+
+
+def _check_value(policy, results, decision: str, value) -> str:
+    """An empty string when the value can be given by the decision (or its values are computed); else the message."""
+    result = next((r for r in results if r.compiled is not None), None)
+    if result is None:
+        return ""
+    domain = Explainer(policy, result).domain(decision)
+    if domain is None:
+        return ""
+    sc = policy.decisions[decision].scenarios
+    domain = domain + ([sc.undecided] if sc else [])
+    if any(same_value(value, v) for v in domain):
+        return ""
+    label = policy.decisions[decision].label
+    return (f"“{report.shown(value)}”不是“{label}”可能的取值{_suggest(value, [report.shown(v) for v in domain])}\n"
+            f"可能的取值：{'、'.join(report.shown(v) for v in domain)}")
 
 
 def _evaluate(args) -> int:
@@ -102,14 +157,22 @@ def _evaluate(args) -> int:
     policy = _load(args.policy, err)
     if policy is None:
         return 2
-    if args.decision and args.decision not in policy.decisions:
-        err.print(f"[red]unknown decision «{args.decision}»; known: {', '.join(policy.decisions)}[/]")
-        return 2
+    if args.decision:
+        args.decision, message = find_decision(policy, args.decision)
+        if args.decision is None:
+            err.print(f"[red]{escape(message)}[/]")
+            return 2
     if not Path(args.casefile).is_file():
         err.print(f"[red]{args.casefile}: no such file[/]")
         return 2
     evaluator = Evaluator(policy)
     case_file, results = evaluate_file(args.casefile, policy, evaluator)
+    want = _coerce(args.why_not) if args.why_not is not None else None
+    message = _check_subject(policy, results, args.subject, args.decision) or (
+        _check_value(policy, results, args.decision, want) if args.why_not is not None else "")
+    if message:
+        err.print(f"[red]{escape(message)}[/]")
+        return 2
     failed = bool(case_file.errors) or any(r.errors for r in results)
     if args.format == "json":
         doc = report.document(policy, case_file, results, explain=not args.no_explanations, unmask=args.unmask,
@@ -117,7 +180,7 @@ def _evaluate(args) -> int:
         if args.why_not is not None:
             for case, result in zip(doc["cases"], results):
                 ex = Explainer(policy, result)
-                case["why_not"] = [ex.why_not(s, args.decision, _coerce(args.why_not)) for s in _subjects(result, args)]
+                case["why_not"] = [ex.why_not(s, args.decision, want) for s in _subjects(policy, result, args)]
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return 1 if failed else 0
@@ -129,19 +192,23 @@ def _evaluate(args) -> int:
         if args.explain:
             for d in result.determinations:
                 if args.subject is None or d.subject == args.subject:
-                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{d.subject}[/] · {d.decision} = "
-                                                      f"[bold]{report._shown(d.value)}[/]"))
+                    label = report.decision_label(policy, d.decision)
+                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{escape(d.subject)}[/] · {escape(label)} = "
+                                                      f"[bold]{escape(report.shown(d.value))}[/]"))
         if args.why_not is not None:
-            for s in _subjects(result, args):
-                out.print(report.why_not_tree(ex.why_not(s, args.decision, _coerce(args.why_not))))
+            for s in _subjects(policy, result, args):
+                out.print(report.why_not_tree(ex.why_not(s, args.decision, want)))
     total = sum(len(r.determinations) for r in results)
     out.print(f"{len(results)} case(s) evaluated, {total} determinations; "
               f"{len(case_file.errors) + sum(len(r.errors) for r in results)} error(s)")
     return 1 if failed else 0
 
 
-def _subjects(result, args) -> list[str]:
-    subjects = sorted({d.subject for d in result.determinations if d.decision == args.decision})
+def _subjects(policy, result, args) -> list[str]:
+    """Every subject of the decision's kind in the case (those without a determination are explained too)."""
+    kind = policy.decisions[args.decision].subject
+    entries = {"person": result.case.people, "center": result.case.centers, "item": result.case.items}.get(kind, [])
+    subjects = [str(e["id"]) for e in entries]
     return [s for s in subjects if args.subject is None or s == args.subject]
 
 

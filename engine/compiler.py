@@ -46,14 +46,37 @@ class CompileError(Exception):
 
 @dataclass(frozen=True)
 class Variant:
-    """One durable_rules rule: a rule of the policy, for one lookup key and one conjunction."""
+    """One durable_rules rule: a rule of the policy, for one lookup key and one conjunction.
+
+    `role` says what its firing records: `conclude` (a value of the decision,
+    asserted as a conclusion), `block` (a `blocks:` rule took effect: nothing
+    is asserted, but the firing is the record the explanation cites), or
+    `scope` (the fact is inside `applies_when` of the decisions in
+    `scope_of`: which facts must get a value is decided by the network too).
+    """
     name: str
-    rule: Rule
-    decision: Decision
+    rule: Rule | None
+    decision: Decision | None
     bindings: tuple[tuple[str, Any], ...]          # lookup keys chosen: (("level", "镇"),)
     conjunction: tuple                             # the literals (param-inlined AST)
     value: Any                                     # AST of the conclusion (Lit for `then`)
     joins: tuple[tuple[str, str], ...]             # (alias, decision) read by this variant
+    role: str = "conclude"
+    scope_of: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A rule for one choice of lookup keys, as compiled: its labelled parts and its value (params inlined).
+
+    The network's condition for this rule is exactly the conjunction of
+    `parts`; `why not` evaluates the same parts one by one.
+    """
+    rule: Rule
+    decision: Decision
+    bindings: tuple[tuple[str, Any], ...]
+    parts: tuple[Part, ...]
+    value: Any
 
 
 @dataclass(frozen=True)
@@ -72,6 +95,7 @@ class CompiledPolicy:
     projection: dict[str, set[str]]         # attributes each kind must carry into the engine
     unreachable: list[str] = field(default_factory=list)
     assumes_decided: list[tuple[str, str]] = field(default_factory=list)   # (rule, decision it reads)
+    attempts: dict[str, list[Attempt]] = field(default_factory=dict)      # rule id → its compiled attempts
 
 
 # --- conditions: overrides, lookups, inlining, DNF ---------------------------
@@ -85,13 +109,6 @@ def _rank(decision: Decision, rule: Rule) -> int | None:
     if decision.hit != "priority" or not rule.concludes or not rule.has_then or rule.then not in (decision.values or ()):
         return None
     return decision.values.index(rule.then)
-
-
-def overriders(decision: Decision, rule: Rule) -> list[Rule]:
-    """Every rule whose taking effect removes this one: explicit exceptions, then earlier values under priority."""
-    rank = _rank(decision, rule)
-    earlier = [] if rank is None else [o for o in decision.rules if (_rank(decision, o) is not None and _rank(decision, o) < rank)]
-    return explicit_overriders(decision, rule) + [o for o in earlier if o not in explicit_overriders(decision, rule)]
 
 
 def _excepted(decision: Decision, rule: Rule, seen: tuple):
@@ -108,26 +125,74 @@ def _excepted(decision: Decision, rule: Rule, seen: tuple):
     return And(tuple(parts)) if len(parts) > 1 else base
 
 
-def effective_condition(decision: Decision, rule: Rule):
-    """Where the rule takes effect: its condition, its decision's scope, no exception, no earlier value.
+@dataclass(frozen=True)
+class Part:
+    """One conjunct of a rule's effective condition, labelled with why it is there.
+
+    role: `when` (the rule's own condition), `otherwise` (no other rule of the
+    decision applies; `rules` names them), `scope` (the decision's
+    `applies_when`), `lookup` (the table key this variant stands for),
+    `exception` (an overriding or blocking rule does not take effect; `rules`
+    names it) or `priority` (no rule of an earlier value applies; `rules`
+    names them, `value` is that value). `items` are the sub-conditions a
+    reader checks one by one: the named rules' own conditions, in order.
+    """
+    role: str
+    node: Any
+    rules: tuple[str, ...] = ()
+    value: Any = None
+    items: tuple = ()
+
+    @property
+    def own(self) -> bool:
+        """Part of what the rule itself asks (as opposed to what gives way to other rules)."""
+        return self.role in ("when", "otherwise", "scope", "lookup")
+
+
+def effective_parts(decision: Decision, rule: Rule) -> list[Part]:
+    """Where the rule takes effect, as labelled conjuncts: the one reading of precedence.
 
     Under `hit: priority` a rule of the k-th value needs that no rule of an
     earlier value takes effect; given the earlier values' own contexts this is
     just "no earlier-valued rule's (excepted) condition holds", which keeps the
     compiled condition linear in the number of rules. An exception removes a
     rule only where it takes effect itself: `annual.not_full_year` blocks 优秀,
-    so 优秀 then no longer stands in the way of 称职.
+    so 优秀 then no longer stands in the way of 称职. The compiler builds the
+    network from these parts and the explanation reads the same parts, so the
+    two cannot drift apart.
     """
-    parts = [_excepted(decision, rule, ())]
+    if rule.otherwise:
+        others = [r for r in decision.rules if r.concludes and r.id != rule.id and not r.otherwise]
+        items = tuple(_excepted(decision, r, (rule.id,)) for r in others)
+        parts = [Part("otherwise", expr.IsNotTrue(Or(items)) if items else Lit(True), tuple(r.id for r in others),
+                      items=items)]
+    else:
+        parts = [Part("when", rule.when)]
+    for o in explicit_overriders(decision, rule):
+        item = _excepted(decision, o, (rule.id,))
+        parts.append(Part("exception", expr.IsNotTrue(item), (o.id,), items=(item,)))
     if decision.applies_when is not None:
-        parts.append(decision.applies_when)
+        parts.append(Part("scope", decision.applies_when))
     rank = _rank(decision, rule)
     if rank is not None:
         for value in decision.values[:rank]:
-            group = [_excepted(decision, r, ()) for r in decision.rules if _rank(decision, r) == decision.values.index(value)]
+            group = [r for r in decision.rules if _rank(decision, r) == decision.values.index(value)]
             if group:
-                parts.append(expr.IsNotTrue(Or(tuple(group)) if len(group) > 1 else group[0]))
+                items = tuple(_excepted(decision, r, ()) for r in group)
+                parts.append(Part("priority", expr.IsNotTrue(Or(items) if len(items) > 1 else items[0]),
+                                  tuple(r.id for r in group), value, items))
+    return parts
+
+
+def effective_condition(decision: Decision, rule: Rule):
+    """The conjunction of `effective_parts`: what the network tests for this rule."""
+    parts = [p.node for p in effective_parts(decision, rule)]
     return And(tuple(parts)) if len(parts) > 1 else parts[0]
+
+
+def overriders(decision: Decision, rule: Rule) -> list[str]:
+    """Ids of every rule that can stand in this rule's way (exceptions, earlier values), as compiled."""
+    return [r for p in effective_parts(decision, rule) if not p.own for r in p.rules]
 
 
 def _lookups(node) -> list[Param]:
@@ -190,9 +255,11 @@ def inline(node, params: ParamView):
     return _substitute(node, mapping)
 
 
-def expand_lookups(condition, value, params: ParamView) -> list[tuple[tuple, Any, Any]]:
-    """[(bindings, condition, value)] — one entry per combination of lookup keys."""
-    lookups = _lookups(condition) + [p for p in _lookups(value) if p not in _lookups(condition)]
+def lookup_bindings(nodes, params: ParamView) -> list[tuple[tuple, dict, tuple]]:
+    """[(bindings, substitution, guards)] — one entry per combination of the lookup keys the nodes use."""
+    lookups: list[Param] = []
+    for node in nodes:
+        lookups += [p for p in _lookups(node) if p not in lookups]
     keysets = []
     for p in lookups:
         table = params(p.name)
@@ -203,10 +270,22 @@ def expand_lookups(condition, value, params: ParamView) -> list[tuple[tuple, Any
     for combo in itertools.product(*keysets) if keysets else [()]:
         mapping = {p: Param(p.name, Lit(k)) for p, k in combo}
         guards = tuple(Compare("==", p.key, Lit(k)) for p, k in combo)
-        cond = _substitute(condition, mapping)
-        cond = And((cond,) + guards) if guards else cond
         bindings = tuple((expr.render(p.key), k) for p, k in combo)
-        out.append((bindings, cond, _substitute(value, mapping)))
+        out.append((bindings, mapping, guards))
+    return out
+
+
+def attempts_for(decision: Decision, rule: Rule, params: ParamView) -> list[Attempt]:
+    """The rule's effective parts for every lookup binding, keys bound and parameters inlined."""
+    parts = effective_parts(decision, rule)
+    value = rule.compute if rule.compute is not None else Lit(rule.then if rule.concludes else None)
+    out = []
+    for bindings, mapping, guards in lookup_bindings([p.node for p in parts] + [value], params):
+        def bind(node):
+            return inline(_substitute(node, mapping), params)
+        bound = [Part(p.role, bind(p.node), p.rules, p.value, tuple(bind(i) for i in p.items)) for p in parts]
+        bound += [Part("lookup", g) for g in guards]
+        out.append(Attempt(rule, decision, bindings, tuple(bound), bind(value)))
     return out
 
 
@@ -423,6 +502,7 @@ class _Builder:
         self.lifted_names: dict[tuple[str, Any], str] = {}
         self.projection: dict[str, set[str]] = {k: {"t", "subject", "fid"} for k in policy.kinds}
         self.assumes_decided: list[tuple[str, str]] = []
+        self.attempts: dict[str, list[Attempt]] = {}
 
     def alpha(self, kind: str, node) -> dict:
         """An NNF condition on the subject's fact as one durable_rules expression."""
@@ -443,55 +523,69 @@ class _Builder:
         return _test(self.lifted_names[key], literal.op, Lit(0))
 
     def add(self, decision: Decision, rule: Rule) -> int:
-        kind = self.policy.kinds[decision.of]
-        decisions = self.policy.decisions
-        condition = effective_condition(decision, rule)
-        value = rule.compute if rule.compute is not None else Lit(rule.then)
+        """Compile one rule (concluding or blocking); returns how many durable_rules rules it became."""
+        attempts = attempts_for(decision, rule, self.params)
+        self.attempts[rule.id] = attempts
+        role = "conclude" if rule.concludes else "block"
         count = 0
-        for bindings, cond, val in expand_lookups(condition, value, self.params):
-            cond, val = inline(cond, self.params), inline(val, self.params)
-            normal = simplify_tree(nnf(cond))
-            for fact_part, decision_part in alternatives(normal, lambda n: _reads_decision(n, decisions, kind)):
-                fact_node = simplify_tree(And(fact_part)) if fact_part else Lit(True)
-                if fact_node == Lit(False) or simplify(decision_part) is None:
-                    continue
-                tests = [{"t": decision.of}] + ([] if fact_node == Lit(True) else [self.alpha(decision.of, fact_node)])
-                reads: dict[str, list[dict]] = {}
-                for literal in decision_part:
-                    literal = _oriented(literal)
-                    if not (isinstance(literal.left, Name) and isinstance(literal.right, (Lit, ListLit))):
-                        raise CompileError(f"{rule.id}: a decision can only be compared with a constant: «{expr.render(literal)}»")
-                    if literal.op == "==" and literal.right == Lit(None):
-                        # This alternative fires only where the decision has *no* conclusion. durable_rules
-                        # cannot wait for an absence (none() misfires within a batch, notes §3), and an
-                        # undecided decision is already a gap error of the case; so it is left out, and
-                        # validate warns that the rule assumes the decision is made.
-                        self.assumes_decided.append((rule.id, literal.left.name))
-                        break
-                    reads.setdefault(literal.left.name, []).append(_test("value", literal.op, literal.right))
-                else:
-                    reads = self._read_values(reads, val, decisions, kind)
-                    self._emit(decision, rule, count, fact_node, decision_part, bindings, val, tests, reads)
-                    count += 1
+        for attempt in attempts:
+            condition = And(tuple(p.node for p in attempt.parts))
+            count = self._emit_condition(decision.of, rule.id, count, condition, attempt.value,
+                                         rule=rule, decision=decision, bindings=attempt.bindings, role=role)
         return count
 
-    def _read_values(self, reads: dict, val, decisions, kind) -> dict:
-        for n in expr.names(val):
-            if n in decisions and kind.label_of(n) is None:
-                reads.setdefault(n, [])
-        return reads
+    def add_scopes(self) -> None:
+        """One rule per distinct `applies_when` of a fact kind: its firings say which facts are in scope."""
+        groups: dict[tuple[str, Any], list[str]] = {}
+        for decision in self.policy.decisions.values():
+            if decision.applies_when is not None:
+                groups.setdefault((decision.of, decision.applies_when), []).append(decision.name)
+        for i, ((kind, condition), names) in enumerate(groups.items()):
+            for bindings, mapping, guards in lookup_bindings([condition], self.params):
+                bound = inline(And((_substitute(condition, mapping),) + guards) if guards else condition, self.params)
+                self._emit_condition(kind, f"scope{i}", 0, bound, Lit(None), rule=None, decision=None,
+                                     bindings=bindings, role="scope", scope_of=tuple(names))
 
-    def _emit(self, decision: Decision, rule: Rule, count: int, fact_node, decision_part, bindings, val, tests, reads) -> None:
-        conditions = [{"f": {"$and": tests}}]
-        joins = []
-        for i, (read, read_tests) in enumerate(reads.items()):
-            alias = f"d{i}"
-            joins.append((alias, read))
-            conditions.append({alias: {"$and": [{"t": "conclusion"}, {"decision": read},
-                                                {"subject": {"f": "subject"}}] + read_tests}})
-        name = f"{rule.id}#{count}"
-        self.definition[name] = {"all": conditions}
-        self.variants[name] = Variant(name, rule, decision, bindings, (fact_node,) + tuple(decision_part), val, tuple(joins))
+    def _emit_condition(self, kind_name: str, prefix: str, count: int, condition, value, *, rule, decision,
+                        bindings, role: str, scope_of: tuple = ()) -> int:
+        kind = self.policy.kinds[kind_name]
+        decisions = self.policy.decisions
+        normal = simplify_tree(nnf(condition))
+        for fact_part, decision_part in alternatives(normal, lambda n: _reads_decision(n, decisions, kind)):
+            fact_node = simplify_tree(And(fact_part)) if fact_part else Lit(True)
+            if fact_node == Lit(False) or simplify(decision_part) is None:
+                continue
+            tests = [{"t": kind_name}] + ([] if fact_node == Lit(True) else [self.alpha(kind_name, fact_node)])
+            reads: dict[str, list[dict]] = {}
+            for literal in decision_part:
+                literal = _oriented(literal)
+                if not (isinstance(literal.left, Name) and isinstance(literal.right, (Lit, ListLit))):
+                    raise CompileError(f"{prefix}: a decision can only be compared with a constant: «{expr.render(literal)}»")
+                if literal.op == "==" and literal.right == Lit(None):
+                    # This alternative fires only where the decision has *no* conclusion. durable_rules
+                    # cannot wait for an absence (none() misfires within a batch), and an undecided
+                    # decision is already a gap error of the case; so it is left out, and validate
+                    # warns that the rule assumes the decision is made.
+                    self.assumes_decided.append((prefix, literal.left.name))
+                    break
+                reads.setdefault(literal.left.name, []).append(_test("value", literal.op, literal.right))
+            else:
+                for n in expr.names(value):
+                    if n in decisions and kind.label_of(n) is None:
+                        reads.setdefault(n, [])
+                conditions = [{"f": {"$and": tests}}]
+                joins = []
+                for i, (read, read_tests) in enumerate(reads.items()):
+                    alias = f"d{i}"
+                    joins.append((alias, read))
+                    conditions.append({alias: {"$and": [{"t": "conclusion"}, {"decision": read},
+                                                        {"subject": {"f": "subject"}}] + read_tests}})
+                name = f"{prefix}#{count}"
+                self.definition[name] = {"all": conditions}
+                self.variants[name] = Variant(name, rule, decision, bindings, (fact_node,) + tuple(decision_part),
+                                              value, tuple(joins), role, scope_of)
+                count += 1
+        return count
 
 
 def compile_policy(policy: Policy, params: ParamView, suffix: str = "") -> CompiledPolicy:
@@ -499,7 +593,8 @@ def compile_policy(policy: Policy, params: ParamView, suffix: str = "") -> Compi
     unreachable = []
     for decision in policy.decisions.values():
         for rule in decision.rules:
-            if rule.concludes and builder.add(decision, rule) == 0:
+            if builder.add(decision, rule) == 0:
                 unreachable.append(rule.id)
+    builder.add_scopes()
     return CompiledPolicy(policy.ruleset_name + suffix, builder.definition, builder.variants, builder.lifted,
-                          builder.projection, unreachable, sorted(set(builder.assumes_decided)))
+                          builder.projection, unreachable, sorted(set(builder.assumes_decided)), builder.attempts)

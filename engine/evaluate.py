@@ -64,7 +64,7 @@ class Evaluator:
             # A policy value of the wrong kind slipped past validation: this case fails, the others go on.
             result.errors.append(self._error(case, "", f"could not evaluate: {type(e).__name__}: {e}"))
             return result
-        determinations, issues = resolve(self.policy, result.facts, result.firings, params)
+        determinations, issues = resolve(self.policy, result.facts, result.firings)
         result.determinations = determinations
         result.errors.extend(i.as_json(case.id, case.file) for i in issues)
         return result

@@ -33,6 +33,7 @@ class Fact:
     values: dict[str, Any]
     detail: dict[str, str] = field(default_factory=dict)   # attribute → how it was obtained
     origin: str = ""                                        # where in the case file it came from
+    scenario: str = ""                                      # what this fact assumes, when it is one of several
 
     def get(self, name: str):
         """Attribute by name; `attestations.political` reads inside a mapping."""
@@ -156,7 +157,8 @@ def _annual_assessments(person: Fact, p: dict, year: int, policy: Policy, params
             hits = [m for m, _ in months if resolution.get(m, rated[m]) == grade]
             fact.detail[name] = "、".join(hits) + f"为“{grade}”" if hits else f"无“{grade}”"
         if resolution:
-            fact.detail["suspended_months"] = "假定" + "、".join(f"{m}暂停→{g}" for m, g in sorted(resolution.items()))
+            fact.scenario = "假定" + "、".join(f"{m}暂停→{g}" for m, g in sorted(resolution.items()))
+            fact.detail["suspended_months"] = fact.scenario
         fact.detail["longest_bad_run"] = _run_note(months, resolution)
         derive(fact, policy, params)
         out.append(fact)

@@ -193,13 +193,15 @@ def _kinds(files: _Files, rel: str) -> dict[str, FactKind]:
         return {}
     out = {}
     for kname, entry in tree["kinds"].items():
-        attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()))
+        attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()),
+                                   spec.get("unit"), dict(spec.get("fields") or {}))
                       for a, spec in (entry.get("attributes") or {}).items()}
         derived = []
         for dname, spec in (entry.get("derived") or {}).items():
             ast = _parse(files, tree, ["kinds", kname, "derived", dname, "formula"], name, spec["formula"])
             derived.append(Derivation(dname, spec["label"], spec["formula"], ast, spec.get("clause"),
-                                      tuple(spec.get("interpretations") or ()), locate(tree, ["kinds", kname, "derived", dname], name)))
+                                      tuple(spec.get("interpretations") or ()), locate(tree, ["kinds", kname, "derived", dname], name),
+                                      spec.get("unit")))
         out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name))
     return out
 

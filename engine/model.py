@@ -74,6 +74,8 @@ class Attribute:
     label: str
     type: str
     interpretations: tuple[str, ...] = ()
+    unit: str | None = None                                  # 次, 人, 周岁 … for sentences
+    fields: dict[str, str] = field(default_factory=dict)      # a map's keys → their labels
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class Derivation:
     clause: str | None
     interpretations: tuple[str, ...]
     location: Location
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,17 @@ class FactKind:
             if d.name == name:
                 return d.label
         return None
+
+    def unit_of(self, name: str) -> str | None:
+        if name in self.attributes:
+            return self.attributes[name].unit
+        return next((d.unit for d in self.derived if d.name == name), None)
+
+    def field_label(self, name: str) -> str | None:
+        """`attestations.political` → the label of that key of the map, else None."""
+        head, _, key = name.partition(".")
+        attribute = self.attributes.get(head)
+        return attribute.fields.get(key) if attribute and key else None
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
         outcome.failures.extend(f"case is malformed: {e}" for e in errors)
         return outcome
     result = evaluator.evaluate(case)
-    outcome.rules = {f.rule.id for f in result.firings}
+    outcome.rules = {f.rule.id for f in result.firings if f.rule is not None}
     got = {(d.subject, d.decision): d.value for d in result.determinations}
     for j, expected in enumerate(test["expect"]):
         key = (str(expected["subject"]), expected["decision"])

@@ -14,11 +14,14 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from rich.markup import escape
+
 from . import expr
 from .cases import CaseError, CaseFile
 from .evaluate import CaseResult
 from .explain import Explainer
 from .model import Policy
+from .wording import shown
 
 
 def mask_name(name: str | None) -> str:
@@ -116,18 +119,6 @@ _PERSON_DECISIONS = ["eligibility", "certificate_status", "certificate_deadline"
                      "education_allowance", "monthly_allowance_total", "annual_grade", "reassignment_recommended"]
 
 
-def _shown(value) -> str:
-    if value is None:
-        return "—"
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, list):
-        return "、".join(map(str, value)) if value else "无"
-    return str(expr.plain(value))
-
-
 def _style(value) -> str:
     if value in ("不合格", "逾期未取证", "不称职", False, "待核实"):
         return "red"
@@ -174,12 +165,12 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
                     possible = next((values.get((e["id"], d.scenarios.possible)) for d in decisions.values() if d.name == n), None)
                     cells.append(Text(f"待定（{'/'.join(possible or [])}）", style="yellow"))
                     continue
-                cells.append(Text("" if v == "n/a" else _shown(v), style=_style(v)))
+                cells.append(Text("" if v == "n/a" else shown(v).replace("未提供", "—"), style=_style(v)))
             table.add_row(*cells)
         console.print(table)
     for e in result.errors:
-        shown = e if unmask else _mask_error(e)
-        console.print(f"[red]错误[/] {e['case']} {e['path']}: {shown['message']}", highlight=False)
+        masked = e if unmask else _mask_error(e)
+        console.print(f"[red]错误[/] {e['case']} {e['path']}: {masked['message']}", highlight=False)
 
 
 def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
@@ -191,48 +182,62 @@ def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
         console.print(f"[red]✗[/] {text if unmask else mask_text(text)}", highlight=False)
 
 
+def decision_label(policy: Policy, name: str) -> str:
+    if name in policy.decisions:
+        return policy.decisions[name].label
+    return next((d.scenarios.possible_label for d in policy.decisions.values() if d.scenarios and d.scenarios.possible == name), name)
+
+
 def explanation_tree(node: dict, label: str | None = None) -> Tree:
-    """An explanation (from Explainer) as a rich tree: rule, clause and words, facts, parameters, readings, then what it built on."""
-    head = label or f"[bold]{_shown(node.get('value'))}[/] ← {node.get('rule')}  [cyan]{node.get('clause', '')}[/]"
+    """An explanation (from Explainer) as a rich tree in Chinese: rule, clause and words, the condition as a
+    sentence, facts, parameters, readings, what it set aside, then what it built on."""
+    head = label or (f"[bold]{escape(shown(node.get('value')))}[/] ← {escape(node.get('title') or node.get('rule') or '')}"
+                     f"（{escape(str(node.get('rule')))}）  [cyan]{escape(node.get('clause') or '')}[/]")
     tree = Tree(head)
+    if node.get("note"):
+        tree.add(Text(node["note"]))
     if node.get("text"):
         tree.add(Text(f"「{node['text']}」", style="italic"))
-    if node.get("condition"):
-        tree.add(f"条件 {node['condition']}" + (f"；取值 {node['computed']}" if node.get("computed") else ""))
-    for name, fact in (node.get("facts") or {}).items():
-        _fact_branch(tree, name, fact)
-    for name, p in (node.get("parameters") or {}).items():
-        tree.add(f"param.{name} = {_shown(p.get('value'))}{p.get('unit') or ''}  [cyan]{p.get('clause') or ''}[/] 自{p.get('since', '')}")
+    if node.get("sentence"):
+        tree.add(Text(f"条件：{node['sentence']}" + (f"；取值：{node['computed_sentence']}" if node.get("computed_sentence") else "")))
+    if node.get("scenario"):
+        tree.add(Text(f"情形：{node['scenario']}"))
+    for fact in (node.get("facts") or {}).values():
+        _fact_branch(tree, fact)
+    for p in (node.get("parameters") or {}).values():
+        since = f"，自{p['since']}起" if p.get("since") else ""
+        tree.add(Text(f"参数 {p.get('label', '')} = {shown(p.get('value'), p.get('unit'))}（{p.get('clause') or ''}{since}）"))
     for i in node.get("interpretations") or []:
-        tree.add(f"[magenta]解释 {i['id']}[/]：{i['reading']}（{i['basis']}）")
+        tree.add(Text(f"解释：{i['reading']}（{i['basis']}）", style="magenta"))
+    for b in node.get("blocked") or []:
+        tree.add(Text(f"排除：{b['title']}（{b['rule']}）「{b.get('text', '')}」", style="dim"))
     for o in node.get("overrides") or []:
-        tree.add(f"[dim]优先于 {o['rule']}（{o['value']}）[/]")
+        by = "、".join(f"{b['title']}（{b['rule']}）" for b in o.get("by") or [])
+        tree.add(Text(f"未适用：{o['title']}（{o['rule']}，{shown(o.get('value'))}）条件也成立，但让位于 {by}", style="dim"))
     for sc in node.get("scenarios") or []:
-        tree.add(f"情形：{sc['assumes']} → {_shown(sc['value'])}（{sc['rule']}）")
+        tree.add(Text(f"情形：{sc['assumes']} → {shown(sc['value'])}（{sc['rule'] or '无规则适用'}）"))
     for child in node.get("because") or []:
         tree.children.append(explanation_tree(child))
     return tree
 
 
-def _fact_branch(tree: Tree, name: str, fact: dict) -> None:
-    text = f"{name} = {_shown(fact.get('value'))}  [dim]{fact.get('label', '')}[/]"
+def _fact_branch(tree: Tree, fact: dict) -> None:
+    text = f"{fact.get('label', '')}：{shown(fact.get('value'), fact.get('unit'))}"
     if fact.get("detail"):
         text += f"（{fact['detail']}）"
-    if fact.get("derived"):
-        text += f"  [dim]= {fact['derived']}[/]"
-    branch = tree.add(text)
-    for inner, f in (fact.get("from") or {}).items():
-        _fact_branch(branch, inner, f)
+    branch = tree.add(Text(text))
+    for inner in (fact.get("from") or {}).values():
+        _fact_branch(branch, inner)
 
 
 def why_not_tree(result: dict) -> Tree:
-    head = f"[bold]{result['subject']}[/] {result['decision']} 为何不是“{_shown(result['value'])}”（实际：{_shown(result['actual'])}）"
+    """Why a value was not reached, rule by rule, in sentences."""
+    head = (f"[bold]{escape(result['subject'])}[/] · {escape(result.get('label') or result['decision'])}："
+            f"为何不是“{escape(shown(result['value']))}”（实际：{escape(shown(result['actual']))}）")
     tree = Tree(head)
-    if result.get("reached"):
-        tree.add("[green]已得出该值[/]")
-    if result.get("note"):
-        tree.add(result["note"])
+    if result.get("reached") or not result["rules"]:
+        tree.add(Text(result["summary"], style="green" if result.get("reached") else ""))
     for r in result["rules"]:
-        branch = tree.add(f"{r['rule']}  [cyan]{r['clause']}[/]「{r['text']}」")
-        branch.add(r["summary"])
+        branch = tree.add(Text(f"{r['title']}（{r['rule']}）  {r['clause']}「{r['text']}」"))
+        branch.add(Text(r["summary"]))
     return tree

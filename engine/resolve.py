@@ -1,8 +1,13 @@
-"""From firings to determinations, by each decision's declared hit policy.
+"""From firings to determinations, by each decision's declared hit policy. Nothing here re-decides.
 
-`unique`/`priority`: one value per subject (exceptions were compiled into the
-conditions, so two different values mean two rules overlap — an error, never
-a silent pick). `collect`: the sorted list of everything concluded ([] when
+The network has already decided everything: which facts are in a decision's
+scope (`applies_when` is compiled into scope rules), which rules take effect
+(exceptions and priorities are compiled into the conditions) and what they
+conclude. Resolving only combines those firings:
+
+`unique`/`priority`: one value per subject (two different values mean two
+rules overlap — an error, never a silent pick; a fact in scope with no value
+is a gap). `collect`: the sorted list of everything concluded ([] when
 nothing fired). Decisions with `scenarios` (暂停 months): one value per
 resolution, combined — the value if all agree, else the declared undecided
 value, with the possible values listed in a companion decision.
@@ -24,9 +29,10 @@ class Determination:
     subject: str
     decision: str
     value: Any
-    firings: list[Firing] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)   # the facts the decision was judged on
-    how: str = "rule"                                  # rule | collect | scenarios | possible
+    firings: list[Firing] = field(default_factory=list)   # the concluding firings behind the value
+    facts: list[Fact] = field(default_factory=list)       # the facts the decision was judged on
+    how: str = "rule"                                      # rule | collect | scenarios | possible
+    blocks: list[Firing] = field(default_factory=list)    # `blocks:` rules that took effect on those facts
 
 
 @dataclass(frozen=True)
@@ -40,20 +46,41 @@ class Issue:
                 "message": self.message}
 
 
-def applies(decision: Decision, fact: Fact, params) -> bool:
-    if decision.applies_when is None:
-        return True
-    return expr.truth(expr.evaluate(decision.applies_when, fact.get, params)) is True
+@dataclass
+class Firings:
+    """The firings of one case, indexed the ways resolving and explaining read them."""
+    concluded: dict[str, dict[str, list[Firing]]]    # decision → fid → concluding firings
+    blocked: dict[str, dict[str, list[Firing]]]      # decision → fid → blocking firings
+    in_scope: dict[str, set[str]]                    # decision → fids its scope rule fired on
+
+    @classmethod
+    def index(cls, firings: list[Firing]) -> "Firings":
+        concluded: dict = defaultdict(lambda: defaultdict(list))
+        blocked: dict = defaultdict(lambda: defaultdict(list))
+        in_scope: dict = defaultdict(set)
+        for f in firings:
+            if f.variant.role == "scope":
+                for name in f.variant.scope_of:
+                    in_scope[name].add(f.fact.fid)
+            else:
+                target = concluded if f.variant.role == "conclude" else blocked
+                target[f.variant.decision.name][f.fact.fid].append(f)
+        return cls(concluded, blocked, in_scope)
+
+    def judged(self, decision: Decision, facts: list[Fact]) -> list[Fact]:
+        """The facts of the decision's kind that the network put in its scope."""
+        if decision.applies_when is None:
+            return facts
+        fids = self.in_scope.get(decision.name, set())
+        return [f for f in facts if f.fid in fids]
 
 
 def _value_key(v):
     return repr(v)
 
 
-def resolve(policy: Policy, facts: list[Fact], firings: list[Firing], params) -> tuple[list[Determination], list[Issue]]:
-    by_decision: dict[str, dict[str, list[Firing]]] = defaultdict(lambda: defaultdict(list))
-    for f in firings:
-        by_decision[f.variant.decision.name][f.fact.fid].append(f)
+def resolve(policy: Policy, facts: list[Fact], firings: list[Firing]) -> tuple[list[Determination], list[Issue]]:
+    index = Firings.index(firings)
     facts_by_kind: dict[str, list[Fact]] = defaultdict(list)
     for fact in facts:
         facts_by_kind[fact.kind].append(fact)
@@ -61,27 +88,25 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing], params) ->
     out: list[Determination] = []
     issues: list[Issue] = []
     for decision in policy.decisions.values():
-        fired = by_decision.get(decision.name, {})
+        fired = index.concluded.get(decision.name, {})
+        blocked = index.blocked.get(decision.name, {})
+        judged_by_subject: dict[str, list[Fact]] = defaultdict(list)
+        for fact in index.judged(decision, facts_by_kind[decision.of]):
+            judged_by_subject[fact.subject].append(fact)
+
         if decision.hit == "collect":
-            per_subject: dict[str, list[Firing]] = defaultdict(list)
-            for fid_firings in fired.values():
-                for f in fid_firings:
-                    per_subject[f.fact.subject].append(f)
-            judged: dict[str, list[Fact]] = defaultdict(list)
-            for fact in facts_by_kind[decision.of]:
-                judged[fact.subject].append(fact)
             for subject_fact in facts_by_kind[decision.subject]:
                 subject = subject_fact.subject
-                hits = per_subject.get(subject, [])
+                judged = judged_by_subject.get(subject, [])
+                if decision.applies_when is not None and not judged:
+                    continue
+                hits = [f for fact in judged for f in fired.get(fact.fid, [])]
                 values = sorted({_value_key(f.value): f.value for f in hits}.values(), key=str)
-                out.append(Determination(subject, decision.name, values, hits, judged.get(subject, []), "collect"))
+                out.append(Determination(subject, decision.name, values, hits, judged, "collect",
+                                         [b for fact in judged for b in blocked.get(fact.fid, [])]))
             continue
 
-        per_subject_facts: dict[str, list[Fact]] = defaultdict(list)
-        for fact in facts_by_kind[decision.of]:
-            if applies(decision, fact, params):
-                per_subject_facts[fact.subject].append(fact)
-        for subject, judged in per_subject_facts.items():
+        for subject, judged in judged_by_subject.items():
             per_fact: list[tuple[Fact, Any, list[Firing]]] = []
             failed = False
             for fact in judged:
@@ -89,7 +114,7 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing], params) ->
                 values = {_value_key(f.value): f.value for f in hits}
                 if not hits:
                     issues.append(Issue(subject, decision.name, f"no rule of «{decision.name}» applies"
-                                        + (f" (scenario {fact.values.get('scenario')})" if decision.scenarios else "")
+                                        + (f" ({fact.scenario})" if fact.scenario else "")
                                         + ": the policy has a gap here"))
                     failed = True
                 elif len(values) > 1:
@@ -100,17 +125,18 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing], params) ->
                     per_fact.append((fact, next(iter(values.values())), hits))
             if failed:
                 continue
+            blocks = [b for fact in judged for b in blocked.get(fact.fid, [])]
             if decision.scenarios is None:
                 fact, value, hits = per_fact[0]
-                out.append(Determination(subject, decision.name, value, hits, [fact]))
+                out.append(Determination(subject, decision.name, value, hits, [fact], "rule", blocks))
                 continue
             sc = decision.scenarios
             possible = sorted({v for _, v, _ in per_fact}, key=lambda v: sc.order.index(v) if v in sc.order else len(sc.order))
             all_hits = [f for _, _, hits in per_fact for f in hits]
             all_facts = [fact for fact, _, _ in per_fact]
             if len(possible) == 1:
-                out.append(Determination(subject, decision.name, possible[0], all_hits, all_facts))
+                out.append(Determination(subject, decision.name, possible[0], all_hits, all_facts, "rule", blocks))
             else:
-                out.append(Determination(subject, decision.name, sc.undecided, all_hits, all_facts, "scenarios"))
-            out.append(Determination(subject, sc.possible, possible, all_hits, all_facts, "possible"))
+                out.append(Determination(subject, decision.name, sc.undecided, all_hits, all_facts, "scenarios", blocks))
+            out.append(Determination(subject, sc.possible, possible, all_hits, all_facts, "possible", blocks))
     return out, issues

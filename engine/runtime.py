@@ -34,7 +34,7 @@ class RunError(Exception):
 
 @dataclass(frozen=True)
 class Firing:
-    """A rule that fired: which variant, the facts it matched, the value it concluded."""
+    """A rule that fired: which variant, the facts it matched, the value it concluded (None for a block or scope)."""
     variant: Variant
     fact: Fact
     joined: tuple[tuple[str, Any], ...]    # (decision read, its value)
@@ -109,6 +109,9 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
 def _fire(handle: int, sid: str, variant: Variant, matched: dict, by_fid: dict, params) -> Firing:
     fact = by_fid[matched["f"]["fid"]]
     joined = tuple((decision, matched[alias].get("value")) for alias, decision in variant.joins)
+    if variant.role != "conclude":
+        # A block or a scope: the firing itself is the record; nothing joins on it.
+        return Firing(variant, fact, joined, None)
     reads = dict(joined)
 
     def resolve(name: str):

@@ -166,7 +166,7 @@ def test_why_not_in_json():
     why = doc["cases"][0]["why_not"]
     assert len(why) == 1 and why[0]["subject"] == "P11"
     assert why[0]["actual"] == "称职" and why[0]["reached"] is False
-    by = [o["rule"] for r in why[0]["rules"] for o in r.get("overridden_by", [])]
+    by = [o["rule"] for r in why[0]["rules"] for o in r.get("set_aside_by", [])]
     assert by == ["annual.not_full_year"]
     # --subject limits the determinations too
     assert {d["subject"] for c in doc["cases"] for d in c["determinations"]} == {"P11"}
@@ -282,7 +282,7 @@ def test_bad_case_among_good_in_the_table(tmp_path):
 def test_unknown_decision_exits_2():
     done = run("evaluate", ROSTER, "--why-not", "优秀", "--decision", "annual_grades")
     assert done.returncode == 2
-    assert "annual_grades" in done.stderr and "unknown decision" in done.stderr
+    assert "没有名为“annual_grades”的决定" in done.stderr and "您是否想输入：annual_grade？" in done.stderr
     assert done.stdout == ""
 
 

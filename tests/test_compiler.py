@@ -238,14 +238,17 @@ def test_no_rule_is_unreachable(compiled):
 def test_definition_is_small(compiled, policy):
     assert 0 < len(compiled.definition) < 200
     assert set(compiled.definition) == set(compiled.variants)
-    # every concluding rule of the policy has at least one variant
-    concluding = {r.id for d in policy.decisions.values() for r in d.rules if r.concludes}
-    assert {v.rule.id for v in compiled.variants.values()} == concluding
+    # every rule of the policy has at least one variant; concluding rules conclude, `blocks:` rules block
+    roles = {v.rule.id: v.role for v in compiled.variants.values() if v.rule is not None}
+    assert roles == {r.id: "conclude" if r.concludes else "block" for d in policy.decisions.values() for r in d.rules}
+    # one scope rule per distinct applies_when, covering every decision that has one
+    scoped = {name for v in compiled.variants.values() if v.role == "scope" for name in v.scope_of}
+    assert scoped == {d.name for d in policy.decisions.values() if d.applies_when is not None}
 
 
 def test_lookup_expansion_one_variant_per_level(compiled, policy):
     levels = policy.parameters["skill_allowance"].at(dt.date(2025, 1, 1)).value
-    variants = [v for v in compiled.variants.values() if v.rule.id == "skill.by_level"]
+    variants = [v for v in compiled.variants.values() if v.rule is not None and v.rule.id == "skill.by_level"]
     assert len(variants) == len(levels)
     assert sorted(v.bindings for v in variants) == sorted((("skill_level", k),) for k in levels)
     for v in variants:
@@ -329,13 +332,17 @@ def random_case(rng: random.Random, policy, n: int) -> dict:
 
 
 def _check_against_python(policy, result) -> int:
-    """Every concluding rule fires on a fact exactly where its effective condition is true in Python."""
+    """Every rule fires on a fact exactly where its effective condition is true in Python; scopes likewise."""
     params = result.params
     values = {(d.subject, d.decision): d.value for d in result.determinations}
-    concluded = {(f.variant.decision.name, f.fact.subject) for f in result.firings}
+    concluded = {(f.variant.decision.name, f.fact.subject) for f in result.firings if f.variant.role == "conclude"}
     fired = defaultdict(list)
+    scoped = set()
     for f in result.firings:
-        fired[(f.rule.id, f.fact.fid)].append(f)
+        if f.variant.role == "scope":
+            scoped.update((name, f.fact.fid) for name in f.variant.scope_of)
+        else:
+            fired[(f.rule.id, f.fact.fid)].append(f)
     checked = 0
     for fact in result.facts:
         kind = policy.kinds[fact.kind]
@@ -347,10 +354,11 @@ def _check_against_python(policy, result) -> int:
         for decision in policy.decisions.values():
             if decision.of != fact.kind:
                 continue
+            if decision.applies_when is not None:
+                in_scope = expr.truth(expr.evaluate(decision.applies_when, resolve, params)) is True
+                assert ((decision.name, fact.fid) in scoped) == in_scope, (decision.name, fact.fid)
             for rule in decision.rules:
-                if not rule.concludes:
-                    continue
-                value_ast = rule.compute if rule.compute is not None else Lit(rule.then)
+                value_ast = rule.compute if rule.compute is not None else Lit(rule.then if rule.concludes else None)
                 reads = [n for n in expr.names(value_ast) if n in policy.decisions and kind.label_of(n) is None]
                 holds = expr.truth(expr.evaluate(effective_condition(decision, rule), resolve, params)) is True
                 expected = holds and all((n, fact.subject) in concluded for n in reads)
@@ -394,7 +402,7 @@ def test_compiled_rules_agree_with_python_on_random_cases(policy, tmp_path):
         result = evaluator.evaluate(case)
         assert not any("disagree" in e["message"] for e in result.errors), result.errors
         checked += _check_against_python(policy, result)
-        fired_rules |= {f.rule.id for f in result.firings}
+        fired_rules |= {f.rule.id for f in result.firings if f.rule is not None}
     assert checked > 5000
     # the random cases reach most of the policy's rules
     concluding = {r.id for d in policy.decisions.values() for r in d.rules if r.concludes}
