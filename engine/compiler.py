@@ -146,7 +146,7 @@ class Part:
     @property
     def own(self) -> bool:
         """Part of what the rule itself asks (as opposed to what gives way to other rules)."""
-        return self.role in ("when", "otherwise", "scope", "lookup")
+        return self.role in ("when", "otherwise", "scope", "lookup", "reads")
 
 
 def effective_parts(decision: Decision, rule: Rule) -> list[Part]:
@@ -275,10 +275,21 @@ def lookup_bindings(nodes, params: ParamView) -> list[tuple[tuple, dict, tuple]]
     return out
 
 
-def attempts_for(decision: Decision, rule: Rule, params: ParamView) -> list[Attempt]:
-    """The rule's effective parts for every lookup binding, keys bound and parameters inlined."""
+def value_reads(policy: Policy, decision: Decision, value) -> list[str]:
+    """Decisions a computed value reads (`skill_allowance + …`): the rule waits for their conclusions."""
+    kind = policy.kinds[decision.of]
+    return [n for n in expr.names(value) if n in policy.decisions and kind.label_of(n) is None]
+
+
+def attempts_for(policy: Policy, decision: Decision, rule: Rule, params: ParamView) -> list[Attempt]:
+    """The rule's effective parts for every lookup binding, keys bound and parameters inlined.
+
+    A value that reads other decisions adds a `reads` part per decision: the
+    network joins on that decision's conclusion, so the rule waits for it.
+    """
     parts = effective_parts(decision, rule)
     value = rule.compute if rule.compute is not None else Lit(rule.then if rule.concludes else None)
+    parts += [Part("reads", Compare("!=", Name(n), Lit(None)), (n,)) for n in value_reads(policy, decision, value)]
     out = []
     for bindings, mapping, guards in lookup_bindings([p.node for p in parts] + [value], params):
         def bind(node):
@@ -524,14 +535,15 @@ class _Builder:
 
     def add(self, decision: Decision, rule: Rule) -> int:
         """Compile one rule (concluding or blocking); returns how many durable_rules rules it became."""
-        attempts = attempts_for(decision, rule, self.params)
+        attempts = attempts_for(self.policy, decision, rule, self.params)
         self.attempts[rule.id] = attempts
         role = "conclude" if rule.concludes else "block"
         count = 0
         for attempt in attempts:
-            condition = And(tuple(p.node for p in attempt.parts))
-            count = self._emit_condition(decision.of, rule.id, count, condition, attempt.value,
-                                         rule=rule, decision=decision, bindings=attempt.bindings, role=role)
+            condition = And(tuple(p.node for p in attempt.parts if p.role != "reads"))
+            reads = tuple(r for p in attempt.parts if p.role == "reads" for r in p.rules)
+            count = self._emit_condition(decision.of, rule.id, count, condition, attempt.value, rule=rule,
+                                         decision=decision, bindings=attempt.bindings, role=role, waits_for=reads)
         return count
 
     def add_scopes(self) -> None:
@@ -547,7 +559,7 @@ class _Builder:
                                      bindings=bindings, role="scope", scope_of=tuple(names))
 
     def _emit_condition(self, kind_name: str, prefix: str, count: int, condition, value, *, rule, decision,
-                        bindings, role: str, scope_of: tuple = ()) -> int:
+                        bindings, role: str, scope_of: tuple = (), waits_for: tuple = ()) -> int:
         kind = self.policy.kinds[kind_name]
         decisions = self.policy.decisions
         normal = simplify_tree(nnf(condition))
@@ -570,9 +582,8 @@ class _Builder:
                     break
                 reads.setdefault(literal.left.name, []).append(_test("value", literal.op, literal.right))
             else:
-                for n in expr.names(value):
-                    if n in decisions and kind.label_of(n) is None:
-                        reads.setdefault(n, [])
+                for n in waits_for:
+                    reads.setdefault(n, [])
                 conditions = [{"f": {"$and": tests}}]
                 joins = []
                 for i, (read, read_tests) in enumerate(reads.items()):

@@ -306,7 +306,7 @@ class Explainer:
                  if f.rule.id == attempt.rule.id and f.variant.bindings == attempt.bindings]
         if fired:
             return {"status": "fired", "firing": fired[0]}
-        truths = [(part, self._truth(part.node, resolve)) for part in attempt.parts]
+        truths = [(part, self._holds(part, fact, resolve)) for part in attempt.parts]
         failed_own = [part for part, t in truths if part.own and t is not True]
         if failed_own:
             return {"status": "not_met", "failed": [t for part in failed_own for t in self._failed_tests(part, fact, resolve)]}
@@ -323,8 +323,18 @@ class Explainer:
         return {"status": "gave_way", "holding": list(dict.fromkeys(holding)), "set_aside_by": set_aside_by,
                 "parts": [p.role for p in failed_precedence]}
 
+    def _holds(self, part: Part, fact: Fact, resolve):
+        if part.role == "reads":
+            # the network joins on the conclusion itself, whatever its value (null included)
+            return (fact.subject, part.rules[0]) in self.concluded
+        return self._truth(part.node, resolve)
+
     def _failed_tests(self, part: Part, fact: Fact, resolve) -> list[dict]:
         """The tests of a part that are not true, each with the values it read and as a sentence."""
+        if part.role == "reads":
+            name = part.rules[0]
+            return [{"test": expr.render(part.node), "result": False, "values": {name: None},
+                     "sentence": f"须先得出“{self.words.label(fact.kind, name)}”（本例未得出）"}]
         if part.role == "otherwise":
             holding = [rid for rid, item in zip(part.rules, part.items) if self._truth(item, resolve) is True]
             entry = self._test(part.node, fact, resolve)
@@ -419,7 +429,7 @@ class Explainer:
                 entry["summary"] = f"{where}{label}得出“{shown(value)}”，但其他情形的结果不同"
             else:
                 entry["needs"] = self._needs(attempt, fact, value)
-                needs = "；".join(n["sentence"] for n in entry["needs"])
+                needs = "；或".join(n["sentence"] for n in entry["needs"])
                 entry["summary"] = (f"{where}{label}按{self.words.term(rule.compute, fact.kind) if rule.compute else '规则'}"
                                     f"计算得 {shown(got)}，而非 {shown(value)}" + (f"；要得到 {shown(value)}，需要 {needs}" if needs else ""))
         elif verdict["status"] == "not_met":

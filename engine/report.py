@@ -232,8 +232,9 @@ def _fact_branch(tree: Tree, fact: dict) -> None:
 
 def why_not_tree(result: dict) -> Tree:
     """Why a value was not reached, rule by rule, in sentences."""
+    question = "已是" if result.get("reached") else "为何不是"
     head = (f"[bold]{escape(result['subject'])}[/] · {escape(result.get('label') or result['decision'])}："
-            f"为何不是“{escape(shown(result['value']))}”（实际：{escape(shown(result['actual']))}）")
+            f"{question}“{escape(shown(result['value']))}”（实际：{escape(shown(result['actual']))}）")
     tree = Tree(head)
     if result.get("reached") or not result["rules"]:
         tree.add(Text(result["summary"], style="green" if result.get("reached") else ""))
