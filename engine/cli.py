@@ -1,4 +1,4 @@
-"""The command line: `evaluate`, `validate`, `test`. Thin: parse arguments, call the stages, print."""
+"""The command line: `evaluate`, `validate`, `test`, `replay`. Thin: parse arguments, call the stages, print."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from . import report
+from . import decisionlog, report
 from .evaluate import Evaluator, evaluate_file
 from .explain import Explainer, same_value
 from .loader import PolicyLoadError, load_or_raise, load_policy
@@ -25,10 +25,20 @@ examples:
   python run.py evaluate fixtures/roster_2025.yaml --format json > determinations.json
   python run.py evaluate fixtures/roster_2025.yaml --subject P11 --explain
   python run.py evaluate fixtures/roster_2025.yaml --subject P11 --why-not 优秀 --decision annual_grade
+  python run.py evaluate fixtures/roster_2025.yaml --log decisions.jsonl
 
 A case file holds one case or many under `cases:` (see README, "Case files").
 Names and ID numbers are masked unless --unmask is given.
 Exit status: 0 all cases evaluated, 1 some case had errors, 2 bad usage or policy.
+"""
+
+EPILOG_REPLAY = """\
+examples:
+  python run.py evaluate fixtures/roster_2025.yaml --log decisions.jsonl
+  python run.py replay decisions.jsonl --cases fixtures/roster_2025.yaml
+  python run.py replay decisions.jsonl --cases fixtures/roster_2025.yaml --format json | jq .summary
+
+Exit status: 0 every record reproduced, 1 some did not, 2 bad usage, unreadable log (FILE:LINE) or policy.
 """
 
 
@@ -54,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="the decision --why-not is about, by id or Chinese label (annual_grade or 年度考核等次)")
     ev.add_argument("--no-explanations", action="store_true", help="json without explanation trees (faster, smaller)")
     ev.add_argument("--unmask", action="store_true", help="show names and ID numbers (masked by default)")
+    ev.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per determination (policy version and "
+                    "digest, input digest, value, rules fired; no names or ID numbers) for `replay`")
 
     va = sub.add_parser("validate", help="check a policy folder; every problem at once, with file:line:col",
                         description="Load and check every file of a policy folder: YAML syntax, JSON Schema, names, "
@@ -66,12 +78,23 @@ def _parser() -> argparse.ArgumentParser:
     te.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
     te.add_argument("files", nargs="*", metavar="TESTFILE", help="only these test files")
     te.add_argument("--format", choices=["text", "json"], default="text")
+
+    rp = sub.add_parser("replay", help="re-decide the cases of a decision log and check that they reproduce",
+                        description="Re-decide every case of CASEFILE under the policy and compare with each record "
+                                    "of LOGFILE (written by `evaluate --log`): reproduced, different, "
+                                    "policy_differs (logged under another policy digest) or input_differs "
+                                    "(the case changed or is absent).",
+                        epilog=EPILOG_REPLAY, formatter_class=argparse.RawDescriptionHelpFormatter)
+    rp.add_argument("log", metavar="LOGFILE", help="a decision log (JSON lines) written by `evaluate --log`")
+    rp.add_argument("--cases", required=True, metavar="CASEFILE", help="the case file the log was written from")
+    rp.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
+    rp.add_argument("--format", choices=["table", "json"], default="table", help="table for people (default), json for pipelines")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"evaluate": _evaluate, "validate": _validate, "test": _test}[args.command](args)
+    return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay}[args.command](args)
 
 
 def _load(path: str, console: Console):
@@ -174,6 +197,8 @@ def _evaluate(args) -> int:
         err.print(f"[red]{escape(message)}[/]")
         return 2
     failed = bool(case_file.errors) or any(r.errors for r in results)
+    if args.log and not _append_log(args.log, policy, results, args.subject, err):
+        return 2
     if args.format == "json":
         doc = report.document(policy, case_file, results, explain=not args.no_explanations, unmask=args.unmask,
                               subject=args.subject)
@@ -259,3 +284,46 @@ def _test(args) -> int:
         console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
                       + (f", {len(problems)} problem(s) in test files" if problems else ""))
     return 1 if failed or problems else 0
+
+
+def _append_log(path: str, policy, results, subject: str | None, err: Console) -> bool:
+    """Log before printing: a determination that cannot be logged is not given out."""
+    run, time = decisionlog.new_run()
+    ref = decisionlog.PolicyRef.of(policy)
+    records = [rec for r in results for rec in decisionlog.records_for(r, ref, run, time, subject)]
+    try:
+        decisionlog.append(path, records)
+    except OSError as e:
+        err.print(f"[red]{path}: cannot append to the log ({e.strerror})[/]", highlight=False)
+        return False
+    return True
+
+
+def _replay(args) -> int:
+    err = Console(stderr=True)
+    try:
+        records = decisionlog.read(args.log)
+    except decisionlog.LogError as e:
+        for problem in e.problems:
+            err.print(f"[red]✗[/] {problem}", highlight=False)
+        return 2
+    if not Path(args.cases).is_file():
+        err.print(f"[red]{args.cases}: no such file[/]", highlight=False)
+        return 2
+    policy = _load(args.policy, err)
+    if policy is None:
+        return 2
+    case_file, results = evaluate_file(args.cases, policy)
+    report.render_errors(err, case_file.errors)   # such cases are absent now: their records read input_differs
+    ref = decisionlog.PolicyRef.of(policy)
+    outcomes = decisionlog.replay(records, decisionlog.current(results), ref)
+    if args.format == "json":
+        json.dump(decisionlog.replay_json(outcomes, ref), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        out = Console()
+        out.print(f"[bold]{policy.document_number}[/] 重放 {args.log} · 现行政策 {policy.id} 版本 {policy.version} · "
+                  f"{policy.digest[:19]}", highlight=False)
+        out.print(decisionlog.replay_table(outcomes, f"判定记录（{len(outcomes)}）"))
+        out.print(decisionlog.summary_line(outcomes), highlight=False)
+    return 0 if all(o.status == "reproduced" for o in outcomes) else 1
