@@ -356,6 +356,6 @@ def replay_table(outcomes: list[Outcome], title: str) -> Table:
         r = o.record
         table.add_row(r.decision_id[:8], r.case, r.subject, r.decision,
                       Text(STATUS_LABELS[o.status], style=_STATUS_STYLES[o.status]),
-                      report._shown(r.value), report._shown(o.now) if o.found else "",
+                      report.shown(r.value), report.shown(o.now) if o.found else "",
                       o.detail)
     return table
