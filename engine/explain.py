@@ -409,7 +409,8 @@ class Explainer:
         if not isinstance(attempt.value, expr.Lit) and not any(self._reads_decision(fact, n) for n in expr.names(attempt.value)):
             # A value computed from this fact alone (a month, a date): only the fact that could give it matters.
             got = expr.evaluate(attempt.value, resolve, self.params)
-            if not same_value(got, value) and len(self.facts_of.get((fact.kind, fact.subject), [])) > 1:
+            several = decision.hit == "collect" or len(self.facts_of.get((fact.kind, fact.subject), [])) > 1
+            if not same_value(got, value) and several:
                 return None
         entry: dict[str, Any] = {"rule": rule.id, "title": rule.title, "clause": rule.clause, "text": rule.text,
                                  "condition": rule.when_text}
