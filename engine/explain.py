@@ -458,13 +458,10 @@ class Explainer:
             return [{"sentence": "、".join(f"{self.words.label(fact.kind, n)}（实际 {shown(actual[n])}）" for n in names)
                      + f"使计算结果为 {shown(value)}", "changes": {}}]
         found = []
-        combos = itertools.islice(itertools.product(*(domains[n] for n in names)), _MAX_COMBINATIONS)
-        for combo in combos:
-            assignment = dict(zip(names, combo))
-            if same_value(expr.evaluate(attempt.value, lambda n: assignment[n], self.params), value):
-                changed = {n: {"from": expr.plain(actual[n]), "to": expr.plain(v)} for n, v in assignment.items()
-                           if not same_value(v, actual[n])}
-                found.append(changed)
+        for assignment in self._solutions(attempt, names, domains).get(repr(expr.plain(value)), ()):
+            changed = {n: {"from": expr.plain(actual[n]), "to": expr.plain(v)} for n, v in assignment.items()
+                       if not same_value(v, actual[n])}
+            found.append(changed)
         found.sort(key=len)
         out = []
         for changed in found[:3]:
@@ -473,6 +470,20 @@ class Explainer:
         if not out:
             out.append({"changes": {}, "sentence": f"没有任何取值组合能使计算结果为 {shown(value)}"})
         return out
+
+    _solved: dict[tuple, dict[str, list[dict]]] = {}   # per compiled ruleset and attempt: result → inputs
+
+    def _solutions(self, attempt: Attempt, names: list[str], domains: dict) -> dict[str, list[dict]]:
+        """Every combination of the formula's inputs, grouped by the value it computes (once per ruleset)."""
+        key = (self.compiled.name, attempt.rule.id, attempt.bindings)
+        if key not in self._solved:
+            grouped: dict[str, list[dict]] = defaultdict(list)
+            for combo in itertools.islice(itertools.product(*(domains[n] for n in names)), _MAX_COMBINATIONS):
+                assignment = dict(zip(names, combo))
+                got = expr.evaluate(attempt.value, lambda n: assignment[n], self.params)
+                grouped[repr(expr.plain(got))].append(assignment)
+            self._solved[key] = dict(grouped)
+        return self._solved[key]
 
     def domain(self, decision_name: str) -> list | None:
         """Every value the decision's rules can give, or None when some value is computed from facts (dates, months)."""
