@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from engine import expr, report
 from engine.cases import load_cases
@@ -126,9 +126,7 @@ def check_case(result) -> int:
     return checked
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
-@given(case=cases(POLICY))
+@given(case=cases(POLICY))      # 300 examples: the profile in conftest.py
 def test_why_and_why_not_never_contradict_the_engine(case, tmp_path):
     assert check_case(_evaluate(case, tmp_path)) > 0
 
