@@ -286,6 +286,43 @@ def test_unknown_decision_exits_2():
     assert done.stdout == ""
 
 
+def test_decision_by_chinese_label_and_booleans_as_shi_fou():
+    done = run("evaluate", ROSTER, "--format", "json", "--subject", "P10", "--why-not", "否",
+               "--decision", "建议换岗任用")
+    assert done.returncode == 0, done.stderr
+    why, = json.loads(done.stdout)["cases"][0]["why_not"]
+    assert why["decision"] == "reassignment_recommended" and why["value"] is False
+    assert why["actual"] is True and why["reached"] is False
+    assert "取证情况不为“逾期未取证”（实际 逾期未取证）" in why["summary"]
+
+
+def test_unknown_subject_exits_2_with_a_suggestion():
+    done = run("evaluate", ROSTER, "--subject", "P111", "--why-not", "优秀", "--decision", "annual_grade")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "没有编号为“P111”的对象" in done.stderr and "P11" in done.stderr
+
+
+def test_a_subject_of_another_kind_exits_2():
+    done = run("evaluate", ROSTER, "--subject", "CTR-QU", "--why-not", "优秀", "--decision", "annual_grade")
+    assert done.returncode == 2
+    assert "“CTR-QU”是政务（便民）服务中心，而“年度考核等次”判定的是办事员" in done.stderr
+
+
+def test_a_value_the_decision_cannot_take_exits_2():
+    done = run("evaluate", ROSTER, "--subject", "P11", "--why-not", "优异", "--decision", "annual_grade")
+    assert done.returncode == 2
+    assert "“优异”不是“年度考核等次”可能的取值" in done.stderr and "优秀" in done.stderr
+
+
+def test_why_not_for_a_subject_without_that_determination_still_answers():
+    done = run("evaluate", ROSTER, "--format", "json", "--subject", "P36", "--why-not", "100",
+               "--decision", "skill_allowance")
+    assert done.returncode == 0, done.stderr
+    why, = json.loads(done.stdout)["cases"][0]["why_not"]
+    assert why["actual"] is None and why["reached"] is False
+    assert "上岗日期已提供（实际 未提供）" in why["summary"]
+
+
 def test_why_not_without_decision_exits_2():
     done = run("evaluate", ROSTER, "--why-not", "优秀")
     assert done.returncode == 2
