@@ -400,8 +400,8 @@ class Explainer:
         sc = decision.scenarios
         if d is None:
             return f"未作“{decision.label}”判定"
-        return (f"只有当暂停月份的不同结果会得出不同等次时才为“{sc.undecided}”；"
-                f"本例所有情形均得出“{shown(d.value)}”")
+        return (f"只有当{sc.possible_label}不止一个时才为“{sc.undecided}”（{sc.clause}「{sc.text}」）；"
+                f"本例各情形均得出“{shown(d.value)}”")
 
     def _attempt(self, attempt: Attempt, fact: Fact, value) -> dict | None:
         rule, decision = attempt.rule, attempt.decision
