@@ -181,6 +181,14 @@ def test_scenarios_say_in_which_resolution_the_value_is_reached(policy, evaluato
     fired = [e for e in answer["rules"] if e["status"] == "fired"]
     assert fired and fired[0]["judged_on"] == "假定2025-12暂停→好"
     assert ex.why_not("P1", "annual_grade", "待定")["reached"] is True
+    why = ex.why("P1", "annual_grade")
+    assert why["value"] == "待定" and why["clause"] == "二(二)8(1)"
+    assert [(s["assumes"], s["value"]) for s in why["scenarios"]] == [
+        ("假定2025-12暂停→差", "基本称职"), ("假定2025-12暂停→一般", "称职"), ("假定2025-12暂停→好", "优秀")]
+    # the facts that differ between the resolutions, with each resolution's value
+    assert why["facts"]["good_months"]["value"] == [3, 4]
+    assert why["facts"]["bad_months"]["detail"] == "假定2025-12暂停→差：1、假定2025-12暂停→一般：0、假定2025-12暂停→好：0"
+    assert why["facts"]["hired_on"]["value"] == "2013-01-01"
 
 
 @pytest.mark.parametrize("a,b,same", [(100, 100.0, True), (True, 1, False), ("优秀", "优秀", True),

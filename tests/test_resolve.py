@@ -63,7 +63,10 @@ def test_overlapping_unique_rules_in_the_policy_are_reported(tmp_policy):
     policy = load_or_raise(str(tmp_policy))
     result = _run(policy, Evaluator(policy), [person("P1")])
     assert ("P1", "education_allowance") not in _values(result.determinations)
-    assert any("disagree" in e["message"] and "education.none" in e["message"] for e in result.errors)
+    error, = [e for e in result.errors if e["path"] == "education_allowance[P1]"]
+    assert error == {"file": result.case.file, "case": "T", "path": "education_allowance[P1]", "line": None,
+                     "col": None, "message": "rules of «education_allowance» disagree: education.by_degree → 100; "
+                                             "education.none → 0"}
 
 
 def test_collect_lists_every_value_sorted_and_an_empty_list_when_nothing_fired(policy, evaluator):
