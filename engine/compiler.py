@@ -8,7 +8,7 @@ parameters change, so every threshold is a constant in the rete network):
    `hit: priority`) applies — Catala's exceptions and DMN's PRIORITY hit
    policy, resolved at compile time so the network stays monotonic and no
    rule needs durable_rules' `none()`, whose activations are not cancelled
-   within a batch (notes §3).
+   within a batch (docs/durable_rules.md §3).
 2. Table lookups keyed by a fact (`param.window_quota[level]`) become one
    variant per key, each with `level == key`; the explanation names the key.
 3. Parameters are inlined; the condition is put in negation normal form
@@ -25,7 +25,7 @@ parameters change, so every threshold is a constant in the rete network):
    days for dates) and the rule tests its sign.
 
 Every rule tests the fact kind `t`, never `id`/`sid`, and writes nothing to
-the session state, so nothing can match the state fact (the loop of notes §2).
+the session state, so nothing can match the state fact (the loop of docs/durable_rules.md §2).
 """
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 We drive durable_rules' C core (`durable_rules_engine`) directly rather than
 through `durable.engine.Host`: the Host starts timer threads that run actions
-off the main thread and race with `delete_state` (notes §5, a segfault), and
+off the main thread and race with `delete_state` (docs/durable_rules.md §1, a segfault), and
 re-asserts the session state after every action, which is both the cost per
-action and the root of the state-fact loop (notes §2). Our loop starts the
+action and the root of the state-fact loop (docs/durable_rules.md §2). Our loop starts the
 batch's actions, runs each (recording the rule and the facts it matched,
 asserting its conclusion), and completes it; a case whose actions exceed a
 bound is abandoned and reported as that case's error, never a hang.
