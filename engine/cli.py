@@ -42,6 +42,19 @@ Exit status: 0 every record reproduced, 1 some did not, 2 bad usage, unreadable 
 """
 
 
+EPILOG_APPEAL = """\
+示例：
+  python run.py appeal fixtures/roster_2025.yaml --subject P02 --decision annual_grade --want 优秀
+  python run.py appeal fixtures/roster_2025.yaml --subject P01 --decision skill_allowance --want 400 --format json
+  python run.py appeal fixtures/roster_2025.yaml --subject P37 --decision eligibility --want 合格
+
+哪些事实可以改变、怎样改变、代价多少，由 policies/…/appeals.yaml 规定。json 中每处改动的 fact 是案例文件中
+（该办事员记录内）的路径，如 ratings.2025-03、certificates[0].obtained_on；as_of 为案例的判定日。
+把改动写入案例文件再判定，即得 value。姓名默认遮蔽，--unmask 显示。
+退出码：0 已给出答案（可选方案，或无法达到及其理由），1 案例文件有错误，2 用法或政策错误。
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py",
@@ -73,6 +86,20 @@ def _parser() -> argparse.ArgumentParser:
     va.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
     va.add_argument("--format", choices=["text", "json"], default="text")
 
+    ap = sub.add_parser("appeal", help="申诉：本人事实怎样不同才能得到期望的结果（反事实）",
+                        description="申诉（反事实）：本人的哪些事实本应不同，才能得到期望的结果。按代价从低到高搜索 "
+                                    "appeals.yaml 允许的改变（至多几处），每个方案都经规则引擎重新判定；找不到时说明阻碍的"
+                                    "规则、条款及其不可更改的事实。--decision 与 --want 必须给出。",
+                        epilog=EPILOG_APPEAL, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("casefile", metavar="CASEFILE", help="案例文件（YAML 或 JSON，判定合同 v1）")
+    ap.add_argument("--subject", metavar="ID", help="申诉人（办事员编号，必填）")
+    ap.add_argument("--decision", metavar="NAME", help="申诉的决定（必填），如 annual_grade")
+    ap.add_argument("--want", metavar="VALUE", help="期望的结果（必填）：优秀、400、是/否、true/false")
+    ap.add_argument("--case", metavar="CASE_ID", help="案例编号（文件中有多个案例含此人时指定）")
+    ap.add_argument("--format", choices=["table", "json"], default="table", help="table 供人阅读（默认），json 供程序处理")
+    ap.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="政策目录（默认 policies/suchen_2024）")
+    ap.add_argument("--unmask", action="store_true", help="显示姓名（默认遮蔽）")
+
     te = sub.add_parser("test", help="run the policy's own YAML tests (tests/*.yaml in the policy folder)",
                         description="Run the officer-written policy tests and report each failure with its line.")
     te.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
@@ -94,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay}[args.command](args)
+    return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay,
+            "appeal": _appeal}[args.command](args)
 
 
 def _load(path: str, console: Console):
@@ -235,6 +263,16 @@ def _subjects(policy, result, args) -> list[str]:
     entries = {"person": result.case.people, "center": result.case.centers, "item": result.case.items}.get(kind, [])
     subjects = [str(e["id"]) for e in entries]
     return [s for s in subjects if args.subject is None or s == args.subject]
+
+
+def _appeal(args) -> int:
+    from .appeal import command  # the counterfactual search; only this command loads it
+    err = Console(stderr=True)
+    policy = _load(args.policy, err)
+    if policy is None:
+        return 2
+    return command(policy, args.casefile, args.subject, args.decision, args.want, args.case, args.format,
+                   args.unmask, Console(), err)
 
 
 def _validate(args) -> int:

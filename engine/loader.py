@@ -74,6 +74,7 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
     decisions: dict[str, Decision] = {}
     for rel in manifest["rules"]:
         _decisions(files, rel, decisions)
+    appeals = _appeals(files, manifest["appeals"]) if manifest.get("appeals") else None
 
     if any(p.severity == "error" for p in files.problems) or source_text is None or vocabulary_tree is None:
         return None, files.problems
@@ -86,7 +87,7 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
         version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
         vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
-        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None)
+        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals)
     return policy, files.problems
 
 
@@ -141,6 +142,15 @@ def _interpretations(files: _Files, rel: str) -> dict[str, Interpretation]:
     if tree is None:
         return {}
     return {k: Interpretation(k, v["reading"], v["basis"], locate(tree, [k], name)) for k, v in tree.items()}
+
+
+def _appeals(files: _Files, rel: str):
+    """appeals.yaml (optional): read, schema-checked and its date formulas parsed like every other file."""
+    from .appealspec import from_tree
+    tree, name = files.yaml(rel, "appeals")
+    if tree is None:
+        return None
+    return from_tree(tree, name, lambda path, text: _parse(files, tree, path, name, text))
 
 
 def _parameters(files: _Files, rel: str, out: dict[str, Parameter]) -> None:

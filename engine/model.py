@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .yamlio import Location
+
+if TYPE_CHECKING:  # engine/appealspec.py imports this module; only the annotation needs it
+    from .appealspec import Appeals
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ class Policy:
     decisions: dict[str, Decision]   # in file order
     digest: str
     tests_dir: str | None = None
+    appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
 
     @property
     def rules(self) -> dict[str, Rule]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 
-from . import expr
+from . import appealspec, expr
 from .compiler import CompileError, compile_policy
 from .functions import FUNCTIONS
 from .model import Policy, Problem
@@ -29,6 +29,7 @@ def check(policy: Policy) -> list[Problem]:
     out += _interpretations(policy)
     out += _derivations(policy)
     out += _decisions(policy)
+    out += appealspec.problems(policy)
     if not any(p.severity == "error" for p in out):
         out += _compiles(policy)
     return out
