@@ -271,6 +271,9 @@ def _appeal(args) -> int:
     policy = _load(args.policy, err)
     if policy is None:
         return 2
+    if args.decision:
+        # by id or Chinese label, as everywhere; an unknown name falls through to the search's own message
+        args.decision = find_decision(policy, args.decision)[0] or args.decision
     return command(policy, args.casefile, args.subject, args.decision, args.want, args.case, args.format,
                    args.unmask, Console(), err)
 

@@ -361,3 +361,12 @@ def test_bad_id_number_is_not_printed_unmasked(tmp_path, id_number, fmt):
     assert "id_number" in output           # the error is reported …
     assert id_number not in output         # … without the number in full
     assert "测试人" not in output
+
+
+def test_appeal_takes_the_decision_by_its_chinese_label():
+    done = run("appeal", ROSTER, "--subject", "P05", "--decision", "年度考核等次", "--want", "称职", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert answer["decision"] == "annual_grade" and answer["actual"] == "基本称职"
+    change, = answer["alternatives"][0]["changes"]
+    assert (change["fact"], change["from"], change["to"]) == ("ratings.2025-04", "差", "一般")
