@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import difflib
 import json
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from . import decisionlog, report
+from . import decisionlog, letter, report
 from .evaluate import Evaluator, evaluate_file
 from .explain import Explainer, same_value
 from .loader import PolicyLoadError, load_or_raise, load_policy
@@ -116,13 +117,34 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--cases", required=True, metavar="CASEFILE", help="the case file the log was written from")
     rp.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
     rp.add_argument("--format", choices=["table", "json"], default="table", help="table for people (default), json for pipelines")
+
+    le = sub.add_parser("letter", help="write the determination letter (决定告知书) of one person, center or item",
+                        description="Write a 决定告知书 for one subject of CASEFILE: every determination with its rule, "
+                                    "clause and words, condition, facts, parameters and interpretations; the answers to "
+                                    "--why-not; the policy's version and digest and each decision id (as in the log).",
+                        epilog="examples:\n"
+                               "  python run.py letter fixtures/roster_2025.yaml --subject P11 --out P11.docx\n"
+                               "  python run.py letter fixtures/roster_2025.yaml --subject P11 --why-not annual_grade=优秀 --out P11.html\n"
+                               "  python run.py letter fixtures/roster_2025.yaml --subject CTR-QU --out CTR-QU.md --log decisions.jsonl\n\n"
+                               "Names and ID numbers are masked unless --unmask is given.\n"
+                               "Exit status: 0 written, 1 the subject's case had errors, 2 bad usage, unknown subject or "
+                               "decision, or policy.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    le.add_argument("casefile", metavar="CASEFILE", help="a YAML or JSON case file (fact-model v1)")
+    le.add_argument("--subject", required=True, metavar="ID", help="the person, center or item the letter is about")
+    le.add_argument("--out", required=True, metavar="FILE", help="FILE.docx, FILE.html (A4, printable) or FILE.md")
+    le.add_argument("--case", metavar="CASE_ID", help="the case, when the subject's id occurs in several")
+    le.add_argument("--why-not", metavar="DECISION=VALUE", dest="why_not", action="append", default=[],
+                    help="also answer why VALUE was not reached (decision by id or Chinese label; repeatable)")
+    le.add_argument("--unmask", action="store_true", help="show the name and ID number (masked by default)")
+    le.add_argument("--log", metavar="FILE.jsonl", help="append the letter's determinations to this decision log")
+    le.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay,
-            "appeal": _appeal}[args.command](args)
+            "appeal": _appeal, "letter": _letter}[args.command](args)
 
 
 def _load(path: str, console: Console):
@@ -368,3 +390,55 @@ def _replay(args) -> int:
         out.print(decisionlog.replay_table(outcomes, f"判定记录（{len(outcomes)}）"))
         out.print(decisionlog.summary_line(outcomes), highlight=False)
     return 0 if all(o.status == "reproduced" for o in outcomes) else 1
+
+
+def _letter(args) -> int:
+    """One subject's 决定告知书; the determinations are logged (with --log) before the letter is written."""
+    err = Console(stderr=True)
+    write, message = letter.writer_for(args.out)
+    if write is None or not Path(args.casefile).is_file():
+        err.print(f"[red]{escape(message or f'{args.casefile}：文件不存在')}[/]", highlight=False)
+        return 2
+    policy = _load(args.policy, err)
+    if policy is None:
+        return 2
+    case_file, results = evaluate_file(args.casefile, policy)
+    result, message = letter.pick_case(results, args.subject, args.case)
+    if result is None and case_file.errors:
+        message += f"（另有 {len({e.case for e in case_file.errors})} 个案例未能读取）"
+    questions = []
+    for asked in args.why_not if result is not None else ():
+        name, sep, text = asked.partition("=")
+        decision, message = find_decision(policy, name.strip()) if sep else (None, f"“{asked}”应写作 决定=取值，如 annual_grade=优秀")
+        message = message or _check_subject(policy, [result], args.subject, decision) or \
+            _check_value(policy, [result], decision, _coerce(text))
+        if message:
+            break
+        questions.append(letter.Question(decision, _coerce(text)))
+    if message:
+        err.print(f"[red]{escape(message if args.unmask else report.mask_text(message))}[/]", highlight=False)
+        return 2
+    if result.errors:
+        for e in result.errors:
+            err.print(f"[red]错误[/] {escape(e['case'])} {escape(e['path'])}: "
+                      f"{escape(e['message'] if args.unmask else report.mask_text(e['message']))}", highlight=False)
+        err.print(f"[red]案例“{escape(report.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
+        return 1
+    run, time = decisionlog.new_run()
+    records = decisionlog.records_for(result, decisionlog.PolicyRef.of(policy), run, time, args.subject)
+    try:   # logged before the letter is written: a determination that cannot be logged is not given out
+        if args.log:
+            decisionlog.append(args.log, records)
+    except OSError as e:
+        err.print(f"[red]{escape(args.log)}：无法写入判定记录（{e.strerror}）[/]", highlight=False)
+        return 2
+    doc = letter.build(policy, result, args.subject, records, dt.date.today(), tuple(questions), args.unmask,
+                       logged=bool(args.log))
+    try:
+        write(doc, Path(args.out))
+    except OSError as e:
+        err.print(f"[red]{escape(args.out)}：无法写入（{e.strerror}）[/]", highlight=False)
+        return 2
+    Console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
+    return 0
+
