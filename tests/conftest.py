@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 # 300 random cases per property in the test run; fewer under mutation testing, where every mutant reruns them.
 _SLOW = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 settings.register_profile("default", max_examples=300, deadline=None, suppress_health_check=_SLOW)
-settings.register_profile("mutation", max_examples=25, deadline=None, suppress_health_check=_SLOW)
+settings.register_profile("mutation", max_examples=10, deadline=None, suppress_health_check=_SLOW)
 settings.load_profile("mutation" if os.environ.get("MUTANT_UNDER_TEST") else "default")
 
 ROOT = Path(__file__).resolve().parent.parent
