@@ -402,7 +402,7 @@ class Appeal:
 def _decide(policy: Policy, evaluator: Evaluator, case_dict: dict, file: str,
             prefix: Sequence = ()) -> tuple[Case | None, CaseResult | None, list[str]]:
     case, errors = check_case(copy.deepcopy(case_dict), policy, file, case_dict, list(prefix))
-    if case is None:
+    if case is None or errors:
         return None, None, [str(e) for e in errors]
     result = evaluator.evaluate(case)
     return case, result, [e["message"] for e in result.errors]
@@ -417,7 +417,11 @@ def _values_of(result: CaseResult, subject: str) -> dict:
 
 
 def _alone(case_dict: dict, person: dict) -> dict:
-    return dict({k: v for k, v in case_dict.items() if k not in ("people", "centers", "items")}, people=[person])
+    """The case with only this person (and the center they name, which the case requires to exist)."""
+    centers = [c for c in case_dict.get("centers") or []
+               if isinstance(c, dict) and isinstance(person, dict) and str(c.get("id")) == str(person.get("center"))]
+    return dict({k: v for k, v in case_dict.items() if k not in ("people", "centers", "items")}, people=[person],
+                centers=centers)
 
 
 def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, decision: str, want: Any,

@@ -1,11 +1,18 @@
-"""Case files in: parse, check each case against the schema and the policy's words, normalise.
+"""Case files in: parse, check each record against the schema and the policy's words, normalise.
 
-A bad case never takes the file down with it: each case is checked on its
-own, and its errors name the file, the case, the field path, the line, and
-what was expected. Good cases of the same file go on to be evaluated.
+One bad value costs one record, never its neighbours. A case's own fields
+(`id`, `as_of`, `assessment_year`) are checked first: without them nothing
+can be judged, so the case fails as a whole. Then each person, center and
+service item is checked on its own; a malformed record is rejected with
+errors naming the file, the case, the subject, the field path and the line,
+and the case's other records go on to be decided. A center whose count of
+people would include a rejected person is marked `incomplete`: the decisions
+that count those people are then reported undecided for that center, never
+guessed. Every record read is accounted for (`CaseFile.read`).
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +21,8 @@ from typing import Any
 from . import schemas, yamlio
 from .model import Policy
 from .yamlio import Location, locate
+
+KINDS = ("people", "centers", "items")
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,8 @@ class CaseError:
     line: int | None
     col: int | None
     message: str
+    subject: str | None = None     # the record the error costs, when it costs one record
+    kind: str | None = None        # people | centers | items
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.col or 1}" if self.line else self.file
@@ -31,8 +42,22 @@ class CaseError:
         return f"{where}:{case} {self.path + ': ' if self.path else ''}{self.message}"
 
     def as_json(self) -> dict:
-        return {"file": self.file, "case": self.case, "path": self.path, "line": self.line, "col": self.col,
-                "message": self.message}
+        out = {"file": self.file, "case": self.case, "path": self.path, "line": self.line, "col": self.col,
+               "message": self.message}
+        if self.kind is not None:
+            out["subject"], out["kind"] = self.subject, self.kind
+        return out
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that could not be read: it is not decided, and its errors say why."""
+    kind: str
+    index: int
+    subject: str | None
+    center: str | None      # the center it names; "" when none, None when that cannot be read
+    path: str
+    line: int | None
 
 
 @dataclass
@@ -47,22 +72,27 @@ class Case:
     index: int
     location: Location
     errors: list[CaseError] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    incomplete: dict[str, str] = field(default_factory=dict)   # center id → why its counts cannot be trusted
 
 
 @dataclass
 class CaseFile:
     path: str
     cases: list[Case]
-    errors: list[CaseError]      # errors of cases that could not be evaluated, and of the file itself
+    errors: list[CaseError]      # errors of records and cases that could not be read, and of the file itself
+    read: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})   # records found, per kind
+    failed_cases: dict[str, dict[str, int]] = field(default_factory=dict)        # case id → records it held
 
 
-def _error(file: str, case_id, root, path: list, message: str) -> CaseError:
+def _error(file: str, case_id, root, path: list, message: str, subject=None, kind=None) -> CaseError:
     loc = locate(root, path, file)
-    return CaseError(file, None if case_id is None else str(case_id), schemas.path_text(path), loc.line, loc.col, message)
+    return CaseError(file, None if case_id is None else str(case_id), schemas.path_text(path), loc.line, loc.col,
+                     message, subject, kind)
 
 
 def load_cases(path: str | Path, policy: Policy) -> CaseFile:
-    """Every case of the file, normalised; malformed cases become errors, the rest are evaluated."""
+    """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated."""
     name = str(path)
     try:
         tree = yamlio.load_fast(path)
@@ -70,10 +100,14 @@ def load_cases(path: str | Path, policy: Policy) -> CaseFile:
         loc = e.location
         return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])
     result = _load_tree(tree, policy, name)
-    if result.errors and not hasattr(tree, "lc"):
+    if (result.errors or any(c.rejected for c in result.cases)) and not hasattr(tree, "lc"):
         # Something is wrong: read the file again keeping positions, so every error has its line.
         result = _load_tree(yamlio.load(path), policy, name)
     return result
+
+
+def _records(raw) -> dict[str, int]:
+    return {k: len(raw.get(k) or []) if isinstance(raw, dict) and isinstance(raw.get(k), list) else 0 for k in KINDS}
 
 
 def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
@@ -89,50 +123,128 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
         found = "an empty file" if tree is None else schemas._shown(tree)
         return CaseFile(name, [], [CaseError(name, None, "", 1, 1, f"expected a case (a mapping) or «cases:» with a list, found {found}")])
 
-    cases, seen = [], set()
+    out = CaseFile(name, [], errors)
+    counts: dict[str, int] = {}
+    for n, (_, raw) in enumerate(entries):
+        counts[_case_id(raw, n)] = counts.get(_case_id(raw, n), 0) + 1
     for n, (prefix, raw) in enumerate(entries):
-        case, found = check_case(raw, policy, name, tree, prefix, n)
-        if case is not None and case.id in seen:
-            found.append(_error(name, case.id, tree, prefix + ["id"], f"case id «{case.id}» is used twice in this file"))
-        if found:
-            errors.extend(found)
+        held = _records(raw)
+        for k in KINDS:
+            out.read[k] += held[k]
+        case_id = _case_id(raw, n)
+        if counts[case_id] > 1:
+            # Two cases with one id cannot be told apart in the output: every one of them is refused.
+            out.errors.append(_error(name, case_id, tree, prefix + ["id"],
+                                     f"case id «{case_id}» is used {counts[case_id]} times in this file; none is decided"))
+            out.failed_cases[f"{case_id}#{n + 1}"] = held
             continue
-        seen.add(case.id)
-        cases.append(case)
-    return CaseFile(name, cases, errors)
+        case, found = check_case(raw, policy, name, tree, prefix, n)
+        out.errors.extend(found)
+        if case is None:
+            out.failed_cases[case_id] = held
+        else:
+            out.cases.append(case)
+    return out
 
 
-_CASE_SCHEMAS: dict[str, dict] = {}
+def _case_id(raw, index: int) -> str:
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else f"case-{index + 1}"
 
 
-def _case_schema(policy: Policy) -> dict:
-    """The case schema with this policy's words, built once per policy content (its digest)."""
-    if policy.digest not in _CASE_SCHEMAS:
-        _CASE_SCHEMAS[policy.digest] = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
-    return _CASE_SCHEMAS[policy.digest]
+_SCHEMAS: dict[tuple[str, str], dict] = {}
+
+
+def _schema(policy: Policy, part: str) -> dict:
+    """The case schema with this policy's words: the case's own fields (`case`) or one kind of record."""
+    key = (policy.digest, part)
+    if key not in _SCHEMAS:
+        full = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
+        if part == "case":
+            doc = copy.deepcopy(full)
+            for kind in KINDS:
+                doc["properties"][kind] = {"type": "array", "description": f"a list of {kind}"}
+        else:
+            doc = {"$defs": full["$defs"], "$ref": f"#/$defs/{ {'people': 'person', 'centers': 'center', 'items': 'item'}[part] }"}
+        _SCHEMAS[key] = doc
+    return _SCHEMAS[key]
 
 
 def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0) -> tuple[Case | None, list[CaseError]]:
-    """One case (a mapping inside `root`, the loaded YAML tree): the normalised case, or its errors."""
-    case_id = raw.get("id", f"case-{index + 1}") if isinstance(raw, dict) else f"case-{index + 1}"
+    """One case (a mapping inside `root`, the loaded tree): the normalised case and the errors of its records.
+
+    The case is None when its own fields are wrong; otherwise it holds the
+    records that could be read, and `rejected` lists the others.
+    """
+    case_id = _case_id(raw, index)
     if not isinstance(raw, dict):
         return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}")]
-    _integer_levels_as_text(raw)
-    problems = schemas.problems(yamlio.plain(raw), _case_schema(policy), file, root, tuple(prefix))
-    found = [CaseError(file, str(case_id), p.path, p.location.line, p.location.col, p.message) for p in problems]
-    if found:
-        return None, found
-    case = _normalise(raw, policy, file, index, root, prefix, found)
-    return case, found
+    shell = {k: v for k, v in yamlio.plain(raw).items()}
+    problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
+    errors = [CaseError(file, case_id, p.path, p.location.line, p.location.col, p.message) for p in problems]
+    if errors:
+        return None, errors
+    data = shell
+    as_of = dt.date.fromisoformat(data["as_of"])
+    case = Case(case_id, as_of, int(data.get("assessment_year", as_of.year)), [], [], [], file, index,
+                locate(root, prefix, file))
+    accepted: dict[str, list[tuple[int, dict]]] = {}
+    for kind in KINDS:
+        accepted[kind] = []
+        for i, record in enumerate(raw.get(kind) or []):
+            at = prefix + [kind, i]
+            normal, found = _check_record(kind, record, policy, file, case_id, root, at)
+            if found:
+                errors.extend(found)
+                case.rejected.append(_rejected(kind, i, record, at, root, file))
+            else:
+                accepted[kind].append((i, normal))
+    _refuse_duplicates(case, accepted, errors, file, root, prefix)
+    _refuse_unknown_centers(case, accepted, errors, file, root, prefix)
+    case.people = [r for _, r in accepted["people"]]
+    case.centers = [r for _, r in accepted["centers"]]
+    case.items = [r for _, r in accepted["items"]]
+    case.incomplete = _incomplete_centers(case)
+    case.errors = errors
+    return case, errors
 
 
-def _integer_levels_as_text(raw: dict) -> None:
+def _subject(record) -> str | None:
+    value = record.get("id") if isinstance(record, dict) else None
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _rejected(kind: str, index: int, record, at: list, root, file: str) -> Rejected:
+    """`center` is the center the record names, "" when it names none, None when that cannot be read."""
+    center = None
+    if isinstance(record, dict):
+        value = record.get("center", "")
+        center = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    return Rejected(kind, index, _subject(record), center, schemas.path_text(at), locate(root, at, file).line)
+
+
+def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, root, at: list) -> tuple[dict | None, list[CaseError]]:
+    subject = _subject(record)
+    if not isinstance(record, dict):
+        return None, [_error(file, case_id, root, at, f"expected a record (a mapping), found {schemas._shown(record)}",
+                             subject, kind)]
+    data = yamlio.plain(record)
+    _integer_levels_as_text(data)
+    problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at))
+    errors = [CaseError(file, case_id, p.path, p.location.line, p.location.col, p.message, subject, kind)
+              for p in problems]
+    if errors:
+        return None, errors
+    normal = _normalise(kind, data, policy, at)
+    errors = [_error(file, case_id, root, at + list(path), message, subject, kind) for path, message in normal.pop("_problems")]
+    return (None, errors) if errors else (normal, [])
+
+
+def _integer_levels_as_text(person: dict) -> None:
     """`level: 4` and `level: "4"` mean the same; the vocabulary's aliases are text."""
-    for person in raw.get("people") or []:
-        if isinstance(person, dict):
-            for cert in person.get("certificates") or []:
-                if isinstance(cert, dict) and isinstance(cert.get("level"), int) and not isinstance(cert.get("level"), bool):
-                    cert["level"] = str(cert["level"])
+    for cert in person.get("certificates") or [] if isinstance(person.get("certificates"), list) else []:
+        if isinstance(cert, dict) and isinstance(cert.get("level"), int) and not isinstance(cert.get("level"), bool):
+            cert["level"] = str(cert["level"])
 
 
 def canonical(policy: Policy, vocabulary: str, word: str) -> str:
@@ -140,56 +252,88 @@ def canonical(policy: Policy, vocabulary: str, word: str) -> str:
     return (entry.get("aliases") or {}).get(word, word)
 
 
-def _normalise(raw: dict, policy: Policy, file: str, index: int, root, prefix: list, errors: list) -> Case | None:
-    data = yamlio.plain(raw)
-    case_id = str(data.get("id", f"case-{index + 1}"))
-    as_of = dt.date.fromisoformat(data["as_of"])
+def _normalise(kind: str, data: dict, policy: Policy, at: list) -> dict:
+    """Canonical words and ids; `_problems` lists what the schema cannot see (a level of another type)."""
+    problems: list[tuple[tuple, str]] = []
+    path = schemas.path_text(at)
+    if kind == "centers":
+        return dict(data, id=str(data["id"]), level=canonical(policy, "center_level", data["level"]), _path=path,
+                    _problems=problems)
+    if kind == "items":
+        return dict(data, id=str(data["id"]), center_level=canonical(policy, "center_level", data["center_level"]),
+                    _path=path, _problems=problems)
     levels_by_type = policy.vocabulary["certificate_level"]["by_type"]
-
-    def check_unique(kind: str, entries: list):
-        ids = {}
-        for i, entry in enumerate(entries):
-            key = str(entry["id"])
-            if key in ids:
-                errors.append(_error(file, case_id, root, prefix + [kind, i, "id"],
-                                     f"«{key}» is used twice in {kind} (first at {kind}[{ids[key]}])"))
-            ids.setdefault(key, i)
-
-    people = []
-    for i, p in enumerate(data.get("people") or []):
-        p = dict(p, id=str(p["id"]))
-        if "education" in p:
-            p["education"] = canonical(policy, "education", p["education"])
-        certs = []
-        for j, c in enumerate(p.get("certificates") or []):
-            ctype = canonical(policy, "certificate_type", c["type"])
-            level = canonical(policy, "certificate_level", str(c["level"]))
-            allowed = levels_by_type.get(ctype, [])
-            if level not in allowed:
-                errors.append(_error(file, case_id, root, prefix + ["people", i, "certificates", j, "level"],
-                                     f"expected one of {'|'.join(allowed)} for a {ctype} certificate, found “{c['level']}”"))
-            certs.append({"type": ctype, "level": level, "obtained_on": c["obtained_on"]})
-        p["certificates"] = certs
-        p["ratings"] = {str(k): v for k, v in (p.get("ratings") or {}).items()}
-        p["_path"] = schemas.path_text(prefix + ["people", i])
-        p["_line"] = locate(root, prefix + ["people", i], file).line
-        people.append(p)
-    centers = []
-    for i, c in enumerate(data.get("centers") or []):
-        c = dict(c, id=str(c["id"]), level=canonical(policy, "center_level", c["level"]))
-        c["_path"] = schemas.path_text(prefix + ["centers", i])
-        centers.append(c)
-    items = []
-    for i, it in enumerate(data.get("items") or []):
-        it = dict(it, id=str(it["id"]), center_level=canonical(policy, "center_level", it["center_level"]))
-        it["_path"] = schemas.path_text(prefix + ["items", i])
-        items.append(it)
-    check_unique("people", people)
-    check_unique("centers", centers)
-    check_unique("items", items)
-    if errors:
-        return None
-    return Case(case_id, as_of, int(data.get("assessment_year", as_of.year)), people, centers, items,
-                file, index, locate(root, prefix, file))
+    p = dict(data, id=str(data["id"]))
+    if "center" in p:
+        p["center"] = str(p["center"])
+    if "education" in p:
+        p["education"] = canonical(policy, "education", p["education"])
+    certs = []
+    for j, c in enumerate(p.get("certificates") or []):
+        ctype = canonical(policy, "certificate_type", c["type"])
+        level = canonical(policy, "certificate_level", str(c["level"]))
+        allowed = levels_by_type.get(ctype, [])
+        if level not in allowed:
+            problems.append((("certificates", j, "level"),
+                             f"expected one of {'|'.join(allowed)} for a {ctype} certificate, found “{c['level']}”"))
+        certs.append({"type": ctype, "level": level, "obtained_on": c["obtained_on"]})
+    p["certificates"] = certs
+    p["ratings"] = {str(k): v for k, v in (p.get("ratings") or {}).items()}
+    p["_path"] = path
+    p["_problems"] = problems
+    return p
 
 
+def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root, prefix: list) -> None:
+    """Records of one kind sharing an id cannot be told apart: every one of them is refused."""
+    for kind in KINDS:
+        first: dict[str, int] = {}
+        for i, record in accepted[kind]:
+            first.setdefault(record["id"], i)
+        counts: dict[str, int] = {}
+        for _, record in accepted[kind]:
+            counts[record["id"]] = counts.get(record["id"], 0) + 1
+        kept = []
+        for i, record in accepted[kind]:
+            if counts[record["id"]] > 1:
+                at = prefix + [kind, i]
+                errors.append(_error(file, case.id, root, at + ["id"], f"«{record['id']}» is used {counts[record['id']]} "
+                                     f"times in {kind} (first at {kind}[{first[record['id']]}]); none of them is decided",
+                                     record["id"], kind))
+                case.rejected.append(Rejected(kind, i, record["id"], record.get("center", ""), schemas.path_text(at),
+                                              locate(root, at, file).line))
+            else:
+                kept.append((i, record))
+        accepted[kind] = kept
+
+
+def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str, root, prefix: list) -> None:
+    """A person at a center the case does not hold (nor holds as a rejected record) is an error on that person."""
+    known = {r["id"] for _, r in accepted["centers"]} | {r.subject for r in case.rejected if r.kind == "centers"}
+    kept = []
+    for i, person in accepted["people"]:
+        center = person.get("center")
+        if center is not None and center not in known:
+            at = prefix + ["people", i]
+            errors.append(_error(file, case.id, root, at + ["center"],
+                                 f"no center «{center}» in this case (centers: {', '.join(sorted(known)) or 'none'})",
+                                 person["id"], "people"))
+            case.rejected.append(Rejected("people", i, person["id"], center, schemas.path_text(at),
+                                          locate(root, at, file).line))
+        else:
+            kept.append((i, person))
+    accepted["people"] = kept
+
+
+def _incomplete_centers(case: Case) -> dict[str, str]:
+    """Centers whose people cannot all be counted, because a rejected person names them or names no readable center."""
+    out: dict[str, list[str]] = {}
+    centers = [c["id"] for c in case.centers]
+    for r in case.rejected:
+        if r.kind != "people":
+            continue
+        who = f"{r.subject or r.path}（第{r.line}行）" if r.line else (r.subject or r.path)
+        # a person naming a center of the case counts there; one whose center cannot be read might count anywhere
+        for center in ([r.center] if r.center in centers else centers if r.center is None else []):
+            out.setdefault(center, []).append(who)
+    return {c: "、".join(people) + " 的记录有误，无法计入本中心" for c, people in out.items()}

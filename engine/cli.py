@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from . import decisionlog, letter, report
-from .evaluate import Evaluator, evaluate_file
+from .evaluate import Evaluator, account, evaluate_file
 from .explain import Explainer, same_value
 from .loader import PolicyLoadError, load_or_raise, load_policy
 from .policytests import run_policy_tests
@@ -258,6 +258,9 @@ def _evaluate(args) -> int:
                 case["why_not"] = [ex.why_not(s, args.decision, want) for s in _subjects(policy, result, args)]
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
+        if not doc["account"]["balanced"]:
+            err.print(f"[red]{escape(report.account_line(doc['account']))}[/]")
+            return 3
         return 1 if failed else 0
     out.print(f"[bold]{policy.document_number}[/] {policy.title} · 版本 {policy.version} · {policy.digest[:19]}")
     report.render_errors(err, [e for e in case_file.errors], args.unmask)
@@ -274,9 +277,11 @@ def _evaluate(args) -> int:
             for s in _subjects(policy, result, args):
                 out.print(report.why_not_tree(ex.why_not(s, args.decision, want)))
     total = sum(len(r.determinations) for r in results)
-    out.print(f"{len(results)} case(s) evaluated, {total} determinations; "
-              f"{len(case_file.errors) + sum(len(r.errors) for r in results)} error(s)")
-    return 1 if failed else 0
+    errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
+    out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")
+    books = account(case_file, results)
+    out.print(report.account_line(books))
+    return 3 if not books["balanced"] else 1 if failed else 0
 
 
 def _subjects(policy, result, args) -> list[str]:

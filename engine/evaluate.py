@@ -23,6 +23,7 @@ class CaseResult:
     firings: list[Firing] = field(default_factory=list)
     params: ParamView | None = None
     compiled: CompiledPolicy | None = None
+    failed: bool = False          # the engine could not finish the case: none of its records is decided
 
 
 class Evaluator:
@@ -47,6 +48,7 @@ class Evaluator:
 
     def evaluate(self, case: Case) -> CaseResult:
         result = CaseResult(case)
+        result.errors.extend(e.as_json() for e in case.errors)   # its rejected records, each naming its subject
         if case.as_of < self._first:
             # Judging a date before the document took effect: apply its first values, and say so.
             result.warnings.append(f"as_of {case.as_of} is before {self._first}, when the values of "
@@ -59,10 +61,12 @@ class Evaluator:
             result.firings = run(result.compiled, result.facts, params, self.max_actions)
         except RunError as e:
             result.errors.append(self._error(case, "", str(e)))
+            result.failed = True
             return result
         except (TypeError, ValueError, KeyError, ArithmeticError) as e:
             # A policy value of the wrong kind slipped past validation: this case fails, the others go on.
             result.errors.append(self._error(case, "", f"could not evaluate: {type(e).__name__}: {e}"))
+            result.failed = True
             return result
         determinations, issues = resolve(self.policy, result.facts, result.firings)
         result.determinations = determinations
@@ -78,3 +82,28 @@ def evaluate_file(path: str, policy: Policy, evaluator: Evaluator | None = None)
     evaluator = evaluator or Evaluator(policy)
     case_file = load_cases(path, policy)
     return case_file, [evaluator.evaluate(case) for case in case_file.cases]
+
+
+def account(case_file: CaseFile, results: list[CaseResult]) -> dict:
+    """Records read = decided + errored, per kind: nothing read is silently lost.
+
+    Decided: a record of a case that was evaluated. Errored: a rejected
+    record, a record of a case that could not be read or whose run failed.
+    `balanced` is false only through a bug, which the command line reports
+    loudly (exit 3).
+    """
+    kinds = ("people", "centers", "items")
+    decided = {k: 0 for k in kinds}
+    errored = {k: 0 for k in kinds}
+    for held in case_file.failed_cases.values():
+        for k in kinds:
+            errored[k] += held[k]
+    for result in results:
+        case = result.case
+        for k in kinds:
+            rejected = sum(1 for r in case.rejected if r.kind == k)
+            standing = len(getattr(case, k))
+            errored[k] += rejected + (standing if result.failed else 0)
+            decided[k] += 0 if result.failed else standing
+    out = {k: {"read": case_file.read[k], "decided": decided[k], "errored": errored[k]} for k in kinds}
+    return dict(out, balanced=all(v["read"] == v["decided"] + v["errored"] for v in out.values()))

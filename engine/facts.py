@@ -34,6 +34,7 @@ class Fact:
     detail: dict[str, str] = field(default_factory=dict)   # attribute → how it was obtained
     origin: str = ""                                        # where in the case file it came from
     scenario: str = ""                                      # what this fact assumes, when it is one of several
+    incomplete: str = ""                                    # why a count on this fact cannot be trusted
 
     def get(self, name: str):
         """Attribute by name; `attestations.political` reads inside a mapping."""
@@ -104,12 +105,16 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
         }), origin=c["_path"])
         if clerks is None:
             center.detail["clerks"] = f"未填报，按本案在该中心的人员数计：{len(by_center.get(c['id'], []))}人"
+            if c["id"] in case.incomplete:
+                # a rejected person may belong here: the count would be a guess
+                center.values["clerks"] = None
+                center.incomplete = center.detail["clerks"] = case.incomplete[c["id"]]
         for key in ("direct", "hrss", "civil_affairs"):
             if key not in staff:
                 center.detail[f"staff_{key}"] = "未填报，按0计"
         derive(center, policy, params)
         facts.append(center)
-        facts.extend(_center_months(center, by_center.get(c["id"], []), policy, params))
+        facts.extend(_center_months(center, by_center.get(c["id"], []), policy, params, case.incomplete.get(c["id"], "")))
     for it in case.items:
         item = Fact("item", it["id"], f"item:{it['id']}", dict(common, **{
             "department": it["department"], "center_level": it["center_level"]}), origin=it["_path"])
@@ -118,7 +123,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     return facts
 
 
-def _center_months(center: Fact, people: list[dict], policy: Policy, params: ParamView) -> list[Fact]:
+def _center_months(center: Fact, people: list[dict], policy: Policy, params: ParamView, incomplete: str) -> list[Fact]:
     good: dict[str, list[str]] = defaultdict(list)
     rated: set[str] = set()
     for p in people:
@@ -134,6 +139,9 @@ def _center_months(center: Fact, people: list[dict], policy: Policy, params: Par
             origin=center.origin)
         fact.detail["good_ratings"] = f"{month}为“好”：{len(good[month])}人"
         fact.detail["clerks"] = center.detail.get("clerks", "中心填报的办事员人数")
+        if incomplete:
+            fact.values["good_ratings"] = None
+            fact.incomplete = fact.detail["good_ratings"] = incomplete
         derive(fact, policy, params)
         out.append(fact)
     return out

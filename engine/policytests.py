@@ -61,7 +61,7 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
     at = ["tests", i]
     outcome = TestOutcome(name, locate(tree, at, name).line, test["name"], test.get("clause"))
     case, errors = check_case(test["case"], policy, name, tree, at + ["case"], i)
-    if case is None:
+    if case is None or errors:
         outcome.failures.extend(f"case is malformed: {e}" for e in errors)
         return outcome
     result = evaluator.evaluate(case)

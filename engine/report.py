@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from . import expr
 from .cases import CaseError, CaseFile
-from .evaluate import CaseResult
+from .evaluate import CaseResult, account
 from .explain import Explainer
 from .model import Policy
 from .wording import shown
@@ -70,8 +70,9 @@ def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: 
               subject: str | None = None) -> dict:
     explainer = Explainer(policy, result) if explain and result.params is not None else None
     order = {name: i for i, name in enumerate(policy.output_decisions())}
+    ranks = _subject_ranks(result)
     determinations = []
-    for d in sorted(result.determinations, key=lambda d: (_subject_rank(result, d.subject), order.get(d.decision, 99))):
+    for d in sorted(result.determinations, key=lambda d: (ranks.get(d.subject, (9, 0)), order.get(d.decision, 99))):
         if subject is not None and d.subject != subject:
             continue
         entry: dict[str, Any] = {"subject": d.subject, "decision": d.decision, "value": expr.plain(d.value)}
@@ -89,25 +90,29 @@ def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: 
     return out
 
 
-def _subject_rank(result: CaseResult, subject: str) -> tuple:
+def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
+    """Subjects in the order the case lists them: people, then centers, then items."""
+    ranks: dict[str, tuple] = {}
     for kind_rank, entries in enumerate((result.case.people, result.case.centers, result.case.items)):
         for i, entry in enumerate(entries):
-            if entry["id"] == subject:
-                return (kind_rank, i)
-    return (9, 0)
+            ranks.setdefault(entry["id"], (kind_rank, i))
+    return ranks
 
 
 def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: bool = True,
              unmask: bool = False, subject: str | None = None) -> dict:
     """The whole answer for one case file, in the contract's shape (fact-model.md)."""
     cases = [case_json(r, policy, explain, unmask, subject) for r in results]
+    decided = {r.case.id for r in results}
     failed: dict[str, list[CaseError]] = {}
     file_errors = []
     for e in case_file.errors:
+        if e.case in decided:
+            continue   # a rejected record of a case that stands: listed with that case (CaseResult.errors)
         (failed.setdefault(e.case, []) if e.case is not None else file_errors).append(e)
     for case_id, errors in failed.items():
         cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
-    out = {"policy": policy_header(policy), "cases": cases}
+    out = {"policy": policy_header(policy), "cases": cases, "account": account(case_file, results)}
     if file_errors:
         out["errors"] = [_error_json(e, unmask) for e in file_errors]
     return out
@@ -170,7 +175,20 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         console.print(table)
     for e in result.errors:
         masked = e if unmask else _mask_error(e)
-        console.print(f"[red]错误[/] {e['case']} {e['path']}: {masked['message']}", highlight=False)
+        who = f" {masked['subject'] if unmask else mask_text(str(masked['subject']))}" if masked.get("subject") else ""
+        where = f" 第{e['line']}行" if e.get("line") else ""
+        console.print(Text(f"错误 {e['case']}{who}{where} {e['path']}: {masked['message']}", style="red"))
+
+
+_KIND_LABELS = {"people": "人员", "centers": "中心", "items": "事项"}
+
+
+def account_line(books: dict) -> str:
+    """读入 = 判定 + 出错, per kind; a run that does not balance says so."""
+    parts = [f"{_KIND_LABELS[k]} 读入 {v['read']} = 判定 {v['decided']} + 出错 {v['errored']}"
+             for k, v in books.items() if k in _KIND_LABELS]
+    head = "记录核对" if books["balanced"] else "记录核对不平（程序错误，请报告）"
+    return f"{head}：" + "；".join(parts)
 
 
 def render_errors(console: Console, errors: list, unmask: bool = False) -> None:

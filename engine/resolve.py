@@ -100,6 +100,10 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing]) -> tuple[l
                 judged = judged_by_subject.get(subject, [])
                 if decision.applies_when is not None and not judged:
                     continue
+                unsure = next((fact.incomplete for fact in judged if fact.incomplete), "")
+                if unsure:
+                    issues.append(Issue(subject, decision.name, f"未判定：{unsure}"))
+                    continue
                 hits = [f for fact in judged for f in fired.get(fact.fid, [])]
                 values = sorted({_value_key(f.value): f.value for f in hits}.values(), key=str)
                 out.append(Determination(subject, decision.name, values, hits, judged, "collect",
@@ -112,7 +116,10 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing]) -> tuple[l
             for fact in judged:
                 hits = fired.get(fact.fid, [])
                 values = {_value_key(f.value): f.value for f in hits}
-                if not hits:
+                if not hits and fact.incomplete:
+                    issues.append(Issue(subject, decision.name, f"未判定：{fact.incomplete}"))
+                    failed = True
+                elif not hits:
                     issues.append(Issue(subject, decision.name, f"no rule of «{decision.name}» applies"
                                         + (f" ({fact.scenario})" if fact.scenario else "")
                                         + ": the policy has a gap here"))

@@ -77,6 +77,8 @@ def project(fact: Fact, compiled: CompiledPolicy, params) -> dict:
 
 def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | None = None) -> list[Firing]:
     """Assert the facts in one fresh session, run every activation, return the firings in order."""
+    if not facts:
+        return []   # an empty batch gives back a garbage state handle and crashes the core (docs/durable_rules.md §9)
     handle = handle_for(compiled)
     sid = str(next(_sids))
     by_fid = {f.fid: f for f in facts}

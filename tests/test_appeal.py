@@ -56,7 +56,8 @@ def person(**overrides) -> dict:
 
 
 def case(*people, as_of="2025-12-31") -> dict:
-    return {"id": "T", "as_of": as_of, "assessment_year": 2025, "people": list(people)}
+    return {"id": "T", "as_of": as_of, "assessment_year": 2025, "people": list(people),
+            "centers": [{"id": "C1", "level": "区级", "windows": 20, "clerks": 20}]}
 
 
 def run_appeal(policy, evaluator, case_dict, decision, want, subject="A1"):

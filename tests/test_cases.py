@@ -36,9 +36,16 @@ def line_of(path: Path, needle: str) -> int:
 
 
 def one_error(case_file):
-    assert case_file.cases == [], [c.id for c in case_file.cases]
+    """The one error of the file; a bad record leaves its case standing without that record."""
     assert len(case_file.errors) == 1, [str(e) for e in case_file.errors]
-    return case_file.errors[0]
+    error = case_file.errors[0]
+    if error.kind is not None:
+        case, = [c for c in case_file.cases if c.id == error.case]
+        assert [(r.kind, r.subject) for r in case.rejected] == [(error.kind, error.subject)]
+        assert error.subject not in [r["id"] for r in getattr(case, error.kind)]
+    else:
+        assert error.case not in [c.id for c in case_file.cases]
+    return error
 
 
 # --- one bad value each ------------------------------------------------------------
@@ -135,24 +142,28 @@ def test_cases_key_not_a_list(tmp_path, policy):
     assert e.path == "cases" and "list" in e.message
 
 
-def test_duplicate_person_ids(tmp_path, policy):
-    path = write(tmp_path, PERSON + "  - id: P1\n    birth_date: 1991-01-01\n")
-    e = one_error(load_cases(path, policy))
-    assert e.path == "people[1].id"
-    assert "P1" in e.message and "twice" in e.message
+def test_duplicate_person_ids_refuse_both_records(tmp_path, policy):
+    path = write(tmp_path, PERSON + "  - id: P1\n    birth_date: 1991-01-01\n  - id: P2\n    birth_date: 1992-01-01\n")
+    cf = load_cases(path, policy)
+    assert [e.path for e in cf.errors] == ["people[0].id", "people[1].id"]
+    assert all("P1" in e.message and "none of them is decided" in e.message for e in cf.errors)
     lines = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if "- id: P1" in line]
-    assert e.line == lines[1]
+    assert [e.line for e in cf.errors] == lines
+    assert [p["id"] for p in cf.cases[0].people] == ["P2"]          # the neighbour is still decided
 
 
-def test_duplicate_case_ids(tmp_path, policy):
+def test_duplicate_case_ids_refuse_every_case_with_that_id(tmp_path, policy):
     path = write(tmp_path, """\
         cases:
-          - {id: A, as_of: 2025-12-31}
+          - {id: A, as_of: 2025-12-31, people: [{id: P1, birth_date: 1990-01-01}]}
           - {id: A, as_of: 2025-06-30}
+          - {id: B, as_of: 2025-06-30}
         """)
     cf = load_cases(path, policy)
-    assert [c.id for c in cf.cases] == ["A"]
-    assert len(cf.errors) == 1 and "twice" in cf.errors[0].message and cf.errors[0].path == "cases[1].id"
+    assert [c.id for c in cf.cases] == ["B"]
+    assert [e.path for e in cf.errors] == ["cases[0].id", "cases[1].id"]
+    assert all("used 2 times" in e.message for e in cf.errors)
+    assert cf.read["people"] == 1 and sum(held["people"] for held in cf.failed_cases.values()) == 1
 
 
 def test_bad_id_number_is_an_error_at_its_line(tmp_path, policy):
@@ -163,7 +174,7 @@ def test_bad_id_number_is_an_error_at_its_line(tmp_path, policy):
     assert "18" in e.message
 
 
-def test_middle_case_bad_other_two_still_returned(tmp_path, policy):
+def test_a_bad_record_in_the_middle_case_costs_only_that_record(tmp_path, policy):
     path = write(tmp_path, """\
         cases:
           - id: A
@@ -182,9 +193,10 @@ def test_middle_case_bad_other_two_still_returned(tmp_path, policy):
               - {id: P3, birth_date: 1991-01-01, education: 大专}
         """)
     cf = load_cases(path, policy)
-    assert [c.id for c in cf.cases] == ["A", "C"]
+    assert [c.id for c in cf.cases] == ["A", "B", "C"]      # B stands, without its one bad person
     assert [p["id"] for p in cf.cases[0].people] == ["P1"]
-    assert str(cf.cases[1].as_of) == "2025-06-30"
+    assert cf.cases[1].people == [] and [r.subject for r in cf.cases[1].rejected] == ["P2"]
+    assert str(cf.cases[2].as_of) == "2025-06-30"
     assert len(cf.errors) == 1
     e = cf.errors[0]
     assert (e.file, e.case, e.path) == (str(path), "B", "cases[1].people[0].ratings.2025-03")
@@ -196,8 +208,9 @@ def test_all_errors_of_one_case_are_reported(tmp_path, policy):
     path = write(tmp_path, PERSON.replace("hired_on: 2020-01-01", "hired_on: 2025-13-01")
                  + "    ratings: {2025-01: 很好}\n")
     cf = load_cases(path, policy)
-    assert cf.cases == []
+    assert cf.cases[0].people == [] and [r.subject for r in cf.cases[0].rejected] == ["P1"]
     assert {e.path for e in cf.errors} == {"people[0].hired_on", "people[0].ratings.2025-01"}
+    assert {e.subject for e in cf.errors} == {"P1"}
 
 
 # --- aliases ------------------------------------------------------------------------
