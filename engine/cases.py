@@ -23,6 +23,7 @@ from .model import Policy
 from .yamlio import Location, locate
 
 KINDS = ("people", "centers", "items")
+SPREADSHEETS = (".xlsx", ".csv")   # read by engine/spreadsheet.py into a located tree of the same shape
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,29 @@ class CaseError:
     message: str
     subject: str | None = None     # the record the error costs, when it costs one record
     kind: str | None = None        # people | centers | items
+    sheet: str | None = None       # for a spreadsheet: where the cell is, and its column's header
+    cell: str | None = None
+    column: str | None = None
+
+    @classmethod
+    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None) -> "CaseError":
+        return cls(loc.file, None if case is None else str(case), path, loc.line, loc.col, message, subject, kind,
+                   loc.sheet, loc.cell, loc.column)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.line, self.col, self.sheet, self.cell, self.column)
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}:{self.col or 1}" if self.line else self.file
+        where = str(self.location)
         case = f" [{self.case}]" if self.case else ""
         return f"{where}:{case} {self.path + ': ' if self.path else ''}{self.message}"
 
     def as_json(self) -> dict:
         out = {"file": self.file, "case": self.case, "path": self.path, "line": self.line, "col": self.col,
                "message": self.message}
+        if self.sheet is not None:
+            out.update(sheet=self.sheet, cell=self.cell, column=self.column)
         if self.kind is not None:
             out["subject"], out["kind"] = self.subject, self.kind
         return out
@@ -86,14 +101,18 @@ class CaseFile:
 
 
 def _error(file: str, case_id, root, path: list, message: str, subject=None, kind=None) -> CaseError:
-    loc = locate(root, path, file)
-    return CaseError(file, None if case_id is None else str(case_id), schemas.path_text(path), loc.line, loc.col,
-                     message, subject, kind)
+    return CaseError.at(locate(root, path, file), case_id, schemas.path_text(path), message, subject, kind)
 
 
 def load_cases(path: str | Path, policy: Policy) -> CaseFile:
     """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated."""
     name = str(path)
+    if Path(path).suffix.lower() in SPREADSHEETS:
+        from . import spreadsheet   # openpyxl is imported only for spreadsheets
+        try:
+            return _load_tree(spreadsheet.read(path, policy), policy, name)
+        except spreadsheet.ReadError as e:
+            return CaseFile(name, [], [CaseError.at(e.location, None, "", e.message)])
     try:
         tree = yamlio.load_fast(path)
     except yamlio.YamlError as e:
@@ -181,7 +200,7 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
         return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}")]
     shell = {k: v for k, v in yamlio.plain(raw).items()}
     problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
-    errors = [CaseError(file, case_id, p.path, p.location.line, p.location.col, p.message) for p in problems]
+    errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
     if errors:
         return None, errors
     data = shell
@@ -231,8 +250,7 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
     data = yamlio.plain(record)
     _integer_levels_as_text(data)
     problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at))
-    errors = [CaseError(file, case_id, p.path, p.location.line, p.location.col, p.message, subject, kind)
-              for p in problems]
+    errors = [CaseError.at(p.location, case_id, p.path, p.message, subject, kind) for p in problems]
     if errors:
         return None, errors
     normal = _normalise(kind, data, policy, at)

@@ -6,6 +6,7 @@ digits. Nothing upstream prints.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -195,7 +196,7 @@ def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
     for e in errors:
         if isinstance(e, CaseError) and not unmask:
             masked = _mask_error(e.as_json())
-            e = CaseError(e.file, e.case, e.path, e.line, e.col, masked["message"])
+            e = dataclasses.replace(e, message=masked["message"])
         text = str(e)
         console.print(f"[red]✗[/] {text if unmask else mask_text(text)}", highlight=False)
 

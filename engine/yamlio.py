@@ -34,14 +34,34 @@ _FastConstructor.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.
 
 @dataclass(frozen=True)
 class Location:
+    """Where a value stands: `file:line:col` in a text file, `file:Sheet!C12: 列“学历”` in a spreadsheet."""
     file: str
-    line: int | None = None  # 1-based
+    line: int | None = None  # 1-based (a spreadsheet's row)
     col: int | None = None   # 1-based
+    sheet: str | None = None
+    cell: str | None = None      # C12
+    column: str | None = None    # the column's header, 学历
 
     def __str__(self) -> str:
+        if self.sheet is not None:
+            where = f"{self.file}:{self.sheet}!{self.cell}" if self.cell else f"{self.file}:{self.sheet}"
+            return where + (f": 列“{self.column}”" if self.column else "")
         if self.line is None:
             return self.file
         return f"{self.file}:{self.line}:{self.col or 1}"
+
+
+class Located(dict):
+    """A tree read from a format without YAML positions (a spreadsheet), with each path's location.
+
+    `locations` maps a path of keys and indices (`("cases", 0, "people", 3,
+    "education")`) to where that value was read; `locate` takes the longest
+    known prefix of a path, so a missing field points at its record's row.
+    """
+
+    def __init__(self, data: dict, locations: dict[tuple, Location], file: str):
+        super().__init__(data)
+        self.locations, self.file = locations, file
 
 
 class YamlError(ValueError):
@@ -105,6 +125,12 @@ def loads(text: str, name: str = "<text>") -> Any:
 
 def locate(root: Any, path: tuple | list, file: str) -> Location:
     """The line and column of the value at `path` (keys and indices); nearest parent if not present."""
+    if isinstance(root, Located):
+        path = tuple(path)
+        for n in range(len(path), -1, -1):
+            if path[:n] in root.locations:
+                return root.locations[path[:n]]
+        return Location(root.file)
     node, line, col = root, None, None
     for step in path:
         lc = getattr(node, "lc", None)
