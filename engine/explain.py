@@ -53,6 +53,7 @@ class Explainer:
         self.params: ParamView = result.params
         self.compiled = result.compiled
         self.words = Wording(policy)
+        self._solved: dict[tuple, dict[str, list[dict]]] = {}   # per attempt: computed value → the inputs giving it
         self.index = {(d.subject, d.decision): d for d in result.determinations}
         self.firings = Firings.index(result.firings)
         self.facts_of: dict[tuple[str, str], list[Fact]] = defaultdict(list)
@@ -471,11 +472,9 @@ class Explainer:
             out.append({"changes": {}, "sentence": f"没有任何取值组合能使计算结果为 {shown(value)}"})
         return out
 
-    _solved: dict[tuple, dict[str, list[dict]]] = {}   # per compiled ruleset and attempt: result → inputs
-
     def _solutions(self, attempt: Attempt, names: list[str], domains: dict) -> dict[str, list[dict]]:
-        """Every combination of the formula's inputs, grouped by the value it computes (once per ruleset)."""
-        key = (self.compiled.name, attempt.rule.id, attempt.bindings)
+        """Every combination of the formula's inputs, grouped by the value it computes (once per explainer)."""
+        key = (attempt.rule.id, attempt.bindings)
         if key not in self._solved:
             grouped: dict[str, list[dict]] = defaultdict(list)
             for combo in itertools.islice(itertools.product(*(domains[n] for n in names)), _MAX_COMBINATIONS):
