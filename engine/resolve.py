@@ -120,13 +120,13 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing]) -> tuple[l
                     issues.append(Issue(subject, decision.name, f"未判定：{fact.incomplete}"))
                     failed = True
                 elif not hits:
-                    issues.append(Issue(subject, decision.name, f"no rule of «{decision.name}» applies"
-                                        + (f" ({fact.scenario})" if fact.scenario else "")
-                                        + ": the policy has a gap here"))
+                    issues.append(Issue(subject, decision.name, f"“{decision.label}”没有规则适用"
+                                        + (f"（{fact.scenario}）" if fact.scenario else "")
+                                        + "：政策在此有空缺，未作判定"))
                     failed = True
                 elif len(values) > 1:
-                    rules = "; ".join(f"{f.rule.id} → {expr.plain(f.value)}" for f in hits)
-                    issues.append(Issue(subject, decision.name, f"rules of «{decision.name}» disagree: {rules}"))
+                    rules = "；".join(f"{f.rule.id} → {expr.plain(f.value)}" for f in hits)
+                    issues.append(Issue(subject, decision.name, f"“{decision.label}”的规则结论不一致，未作判定：{rules}"))
                     failed = True
                 else:
                     per_fact.append((fact, next(iter(values.values())), hits))

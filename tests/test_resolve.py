@@ -44,7 +44,7 @@ def test_a_fact_in_scope_without_a_value_is_a_gap(policy, evaluator):
     determinations, issues = resolve(policy, result.facts, kept)
     assert ("P1", "skill_allowance") not in _values(determinations)
     assert [(i.subject, i.decision) for i in issues] == [("P1", "skill_allowance")]
-    assert "gap" in issues[0].message
+    assert issues[0].message == "“技能补贴（元/月）”没有规则适用：政策在此有空缺，未作判定"
 
 
 def test_two_values_for_one_subject_are_an_overlap_never_a_pick(policy, evaluator):
@@ -53,7 +53,7 @@ def test_two_values_for_one_subject_are_an_overlap_never_a_pick(policy, evaluato
     other = dataclasses.replace(firing, value=firing.value + 1)
     determinations, issues = resolve(policy, result.facts, result.firings + [other])
     assert ("P1", "skill_allowance") not in _values(determinations)
-    assert len(issues) == 1 and "disagree" in issues[0].message and "skill.by_level" in issues[0].message
+    assert len(issues) == 1 and "规则结论不一致" in issues[0].message and "skill.by_level" in issues[0].message
 
 
 def test_overlapping_unique_rules_in_the_policy_are_reported(tmp_policy):
@@ -65,7 +65,7 @@ def test_overlapping_unique_rules_in_the_policy_are_reported(tmp_policy):
     assert ("P1", "education_allowance") not in _values(result.determinations)
     error, = [e for e in result.errors if e["path"] == "education_allowance[P1]"]
     assert error == {"file": result.case.file, "case": "T", "path": "education_allowance[P1]", "line": None,
-                     "col": None, "message": "rules of «education_allowance» disagree: education.by_degree → 100; "
+                     "col": None, "message": "“学历补贴（元/月）”的规则结论不一致，未作判定：education.by_degree → 100；"
                                              "education.none → 0"}
 
 
