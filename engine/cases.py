@@ -98,6 +98,7 @@ class CaseFile:
     errors: list[CaseError]      # errors of records and cases that could not be read, and of the file itself
     read: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})   # records found, per kind
     failed_cases: dict[str, dict[str, int]] = field(default_factory=dict)        # case id → records it held
+    warnings: list[str] = field(default_factory=list)   # from a spreadsheet reader: encoding read, sample rows skipped
 
 
 def _error(file: str, case_id, root, path: list, message: str, subject=None, kind=None) -> CaseError:
@@ -110,9 +111,12 @@ def load_cases(path: str | Path, policy: Policy) -> CaseFile:
     if Path(path).suffix.lower() in SPREADSHEETS:
         from . import spreadsheet   # openpyxl is imported only for spreadsheets
         try:
-            return _load_tree(spreadsheet.read(path, policy), policy, name)
+            tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
-            return CaseFile(name, [], [CaseError.at(e.location, None, "", e.message)])
+            return CaseFile(name, [], [CaseError.at(where, None, "", message) for where, message in e.problems])
+        result = _load_tree(tree, policy, name)
+        result.warnings = tree.warnings
+        return result
     try:
         tree = yamlio.load_fast(path)
     except yamlio.YamlError as e:

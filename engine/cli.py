@@ -67,9 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="decide every case of a case file (YAML or JSON)",
                         description="Evaluate every case of CASEFILE and print each determination with its explanation.",
                         epilog=EPILOG_EVALUATE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ev.add_argument("casefile", metavar="CASEFILE", help="a YAML or JSON case file (fact-model v1)")
+    ev.add_argument("casefile", metavar="CASEFILE", help="a case file (fact-model v1): YAML, JSON, or a roster .xlsx/.csv")
     ev.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
-    ev.add_argument("--format", choices=["table", "json"], default="table", help="table for people (default), json for pipelines")
+    ev.add_argument("--format", choices=["table", "json", "xlsx", "csv"], default="table",
+                    help="table for people (default), json for pipelines, xlsx/csv one row per subject (--out)")
+    ev.add_argument("--out", metavar="FILE", help="with --format xlsx (required) or csv (default: stdout): the file to write")
     ev.add_argument("--subject", metavar="ID", help="only this person, center or item")
     ev.add_argument("--explain", action="store_true", help="print the explanation tree of each determination (table format)")
     ev.add_argument("--why-not", metavar="VALUE", dest="why_not",
@@ -138,13 +140,14 @@ def _parser() -> argparse.ArgumentParser:
     le.add_argument("--unmask", action="store_true", help="show the name and ID number (masked by default)")
     le.add_argument("--log", metavar="FILE.jsonl", help="append the letter's determinations to this decision log")
     le.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
+    _sheet_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay,
-            "appeal": _appeal, "letter": _letter}[args.command](args)
+            "appeal": _appeal, "letter": _letter, "template": _template, "convert": _convert}[args.command](args)
 
 
 def _load(path: str, console: Console):
@@ -227,6 +230,10 @@ def _evaluate(args) -> int:
     if (args.why_not is None) != (args.decision is None):
         err.print("[red]--why-not VALUE and --decision NAME go together[/]")
         return 2
+    message = _sheet_usage(args)
+    if message:
+        err.print(f"[red]{escape(message)}[/]", highlight=False)
+        return 2
     policy = _load(args.policy, err)
     if policy is None:
         return 2
@@ -249,6 +256,10 @@ def _evaluate(args) -> int:
     failed = bool(case_file.errors) or any(r.errors for r in results)
     if args.log and not _append_log(args.log, policy, results, args.subject, err):
         return 2
+    for warning in case_file.warnings:
+        err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
+    if args.format in ("xlsx", "csv"):
+        return _evaluate_sheets(args, policy, case_file, results, failed, err)
     if args.format == "json":
         doc = report.document(policy, case_file, results, explain=not args.no_explanations, unmask=args.unmask,
                               subject=args.subject)
@@ -447,3 +458,111 @@ def _letter(args) -> int:
     Console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
     return 0
 
+
+
+# --- spreadsheets: evaluate --format xlsx|csv, template, convert ---------------------------------
+
+EPILOG_SHEETS = """\
+示例：
+  python run.py template 名册.xlsx
+  python run.py convert fixtures/roster_2025.yaml 名册.xlsx
+  python run.py convert 名册.xlsx 名册.yaml
+  python run.py evaluate 名册.xlsx --format xlsx --out 判定结果.xlsx
+
+表头、工作表与字段的对应见 policies/…/roster.yaml；CSV：FILE.csv 为人员，FILE.案例.csv、FILE.中心.csv、FILE.事项.csv 在旁。
+退出码：0 已写出，2 用法错误、文件读不了，或有内容在目标格式中无法原样表示（逐项列出，不写文件）。
+"""
+
+
+def _sheet_parsers(sub) -> None:
+    tp = sub.add_parser("template", help="写出空白名册模板（.xlsx：表头、示例行、下拉框、日期格式）",
+                        description="写出一份空白名册：roster.yaml 中的每张表和每个表头，每张表一行示例（编号以“示例”开头，"
+                                    "读入时跳过），学历、等次、证书类别/等级、中心层级与是/否的下拉框，日期格式。",
+                        epilog=EPILOG_SHEETS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tp.add_argument("out", metavar="FILE.xlsx", help="要写出的模板（.xlsx；.csv 则只有表头和示例行）")
+    tp.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="政策目录（默认 policies/suchen_2024）")
+    cv = sub.add_parser("convert", help="在 YAML、JSON、XLSX、CSV 之间转换案例文件（不丢失内容）",
+                        description="把案例文件转换为另一种格式（按扩展名）：.yaml .json .xlsx .csv。目标格式无法原样表示的内容"
+                                    "逐项报错（字段路径及原因），不写文件，绝不悄悄丢弃。",
+                        epilog=EPILOG_SHEETS, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cv.add_argument("source", metavar="IN", help="输入：.yaml .json .xlsx .csv")
+    cv.add_argument("target", metavar="OUT", help="输出：.yaml .json .xlsx .csv（CSV 另写 OUT.案例.csv 等）")
+    cv.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="政策目录（默认 policies/suchen_2024）")
+
+
+def _sheet_usage(args) -> str:
+    """--out goes with xlsx/csv; xlsx needs it; explanations and why-not are for table and json."""
+    if args.format == "xlsx" and not args.out:
+        return "--format xlsx 需要 --out FILE.xlsx"
+    if args.out and args.format not in ("xlsx", "csv"):
+        return "--out 只用于 --format xlsx 或 csv"
+    if args.format in ("xlsx", "csv") and (args.why_not is not None or args.explain):
+        return "--why-not、--explain 用于 table 或 json 格式"
+    return ""
+
+
+def _evaluate_sheets(args, policy, case_file, results, failed: bool, err: Console) -> int:
+    from . import sheetreport
+    try:
+        if args.format == "xlsx":
+            sheetreport.write_xlsx(sheetreport.tables(policy, case_file, results, args.unmask), Path(args.out))
+            written = [args.out]
+        elif args.out:
+            written = [str(p) for p in sheetreport.write_csv(policy, case_file, results, Path(args.out), args.unmask)]
+        else:
+            sys.stdout.write(sheetreport.csv_text([sheetreport.one_table(policy, results, args.unmask)]))
+            report.render_errors(err, case_file.errors, args.unmask)
+            written = []
+    except OSError as e:
+        err.print(f"[red]{escape(str(args.out))}：无法写入（{e.strerror}）[/]", highlight=False)
+        return 2
+    books = account(case_file, results)
+    if written:
+        err.print(f"已写出 {escape('、'.join(written))}", highlight=False)
+    err.print(report.account_line(books), highlight=False)
+    return 3 if not books["balanced"] else 1 if failed else 0
+
+
+def _template(args) -> int:
+    from . import sheetwrite, spreadsheet
+    err = Console(stderr=True)
+    policy = _load(args.policy, err)
+    if policy is None:
+        return 2
+    try:
+        written = sheetwrite.write_template(Path(args.out), policy, dt.date.today())
+    except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
+        for line in e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]:
+            err.print(f"[red]✗[/] {escape(line)}", highlight=False)
+        return 2
+    except OSError as e:
+        err.print(f"[red]{escape(args.out)}：无法写入（{e.strerror}）[/]", highlight=False)
+        return 2
+    Console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False)
+    return 0
+
+
+def _convert(args) -> int:
+    from . import sheetwrite, spreadsheet
+    err = Console(stderr=True)
+    if not Path(args.source).is_file():
+        err.print(f"[red]{escape(args.source)}：文件不存在[/]", highlight=False)
+        return 2
+    policy = _load(args.policy, err)
+    if policy is None:
+        return 2
+    try:
+        written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
+    except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
+        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]
+        for line in lines:
+            err.print(f"[red]✗[/] {escape(report.mask_text(line))}", highlight=False)
+        err.print(f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]", highlight=False)
+        return 2
+    except OSError as e:
+        err.print(f"[red]{escape(args.target)}：无法写入（{e.strerror}）[/]", highlight=False)
+        return 2
+    for warning in warnings:
+        err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
+    Console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
+    return 0

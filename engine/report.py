@@ -116,6 +116,8 @@ def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], exp
     out = {"policy": policy_header(policy), "cases": cases, "account": account(case_file, results)}
     if file_errors:
         out["errors"] = [_error_json(e, unmask) for e in file_errors]
+    if case_file.warnings:   # a spreadsheet's reader: the encoding it read, the sample rows it skipped
+        out["warnings"] = list(case_file.warnings)
     return out
 
 

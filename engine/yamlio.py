@@ -59,9 +59,12 @@ class Located(dict):
     known prefix of a path, so a missing field points at its record's row.
     """
 
-    def __init__(self, data: dict, locations: dict[tuple, Location], file: str):
+    def __init__(self, data: dict, locations: dict[tuple, Location], file: str, warnings: list[str] | None = None,
+                 meta: dict | None = None):
         super().__init__(data)
         self.locations, self.file = locations, file
+        self.warnings = list(warnings or [])   # what the reader did that the user should know (an encoding, rows skipped)
+        self.meta = dict(meta or {})           # how it was read: format, each file's encoding
 
 
 class YamlError(ValueError):
