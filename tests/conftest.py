@@ -5,6 +5,8 @@ Fixture names here are shared by every test module: `policy`, `evaluator`,
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import json
 import os
@@ -93,3 +95,15 @@ def line_of(path: Path, needle: str) -> int:
     hits = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if needle in line]
     assert len(hits) == 1, f"{path}: «{needle}» on lines {hits}, expected exactly one"
     return hits[0]
+
+
+def cli(*args) -> tuple[int, str, str]:
+    """run.py's main in this process, stdout/stderr captured (usable in module-scoped fixtures, unlike capsys)."""
+    from engine.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as e:   # argparse: --help, bad usage
+            code = e.code
+    return code, out.getvalue(), err.getvalue()

@@ -2,10 +2,8 @@
 one record per determination, nothing personal in clear, and replay's four statuses with their exit codes."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import io
 import json
 import shutil
 from pathlib import Path
@@ -13,10 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import edit, write_case
+from conftest import cli, edit, write_case
 from engine import decisionlog, yamlio
 from engine.cases import load_cases
-from engine.cli import main
 from engine.evaluate import Evaluator, evaluate_file
 from engine.loader import load_or_raise
 from engine.resolve import Determination
@@ -31,16 +28,6 @@ def wide(monkeypatch):
     """Wide enough that rich never folds a file:line or a summary across lines."""
     monkeypatch.setenv("COLUMNS", "400")
 
-
-def cli(*args) -> tuple[int, str, str]:
-    """engine.cli.main with stdout/stderr captured (usable in module-scoped fixtures, unlike capsys)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as e:   # argparse: --help, bad usage
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def replay_json(log, cases=ROSTER, *extra) -> tuple[int, dict]:

@@ -3,9 +3,7 @@ determination with its clause, words, facts, parameters and readings, the answer
 and digest and the decision ids of the log; it never shows a name or an ID number unless --unmask."""
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
 import json
 import re
 import zipfile
@@ -15,9 +13,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import write_case
+from conftest import cli, write_case
 from engine import letter, yamlio
-from engine.cli import main
 from engine.evaluate import evaluate_file
 from engine.explain import Explainer
 from engine.report import decision_label, mask_id_number, mask_name
@@ -35,15 +32,6 @@ def wide(monkeypatch):
     """Wide enough that rich never folds a message (a "did you mean") across lines."""
     monkeypatch.setenv("COLUMNS", "400")
 
-
-def cli(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as e:
-            code = e.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def docx_text(path: Path) -> str:
