@@ -11,7 +11,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from . import decisionlog, letter, report
+from . import decisionlog, letter, parallel, progress, report
+from .cases import load_cases
 from .evaluate import Evaluator, account, evaluate_file
 from .explain import Explainer, same_value
 from .loader import PolicyLoadError, load_or_raise, load_policy
@@ -82,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--unmask", action="store_true", help="show names and ID numbers (masked by default)")
     ev.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per determination (policy version and "
                     "digest, input digest, value, rules fired; no names or ID numbers) for `replay`")
+    ev.add_argument("--jobs", type=_positive, default=None, metavar="N",
+                    help=f"worker processes deciding cases (default: all cores, here {parallel.default_jobs()}; 1: in process)")
 
     va = sub.add_parser("validate", help="check a policy folder; every problem at once, with file:line:col",
                         description="Load and check every file of a policy folder: YAML syntax, JSON Schema, names, "
@@ -142,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
     le.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
     _sheet_parsers(sub)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, found “{text}”")
+    return int(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,8 +254,9 @@ def _evaluate(args) -> int:
     if not Path(args.casefile).is_file():
         err.print(f"[red]{args.casefile}: no such file[/]")
         return 2
-    evaluator = Evaluator(policy)
-    case_file, results = evaluate_file(args.casefile, policy, evaluator)
+    case_file = load_cases(args.casefile, policy)
+    with progress.bar(err, case_file.cases) as advance:
+        results = parallel.evaluate_cases(Evaluator(policy), case_file.cases, args.jobs, advance)
     want = _coerce(args.why_not) if args.why_not is not None else None
     message = _check_subject(policy, results, args.subject, args.decision) or (
         _check_value(policy, results, args.decision, want) if args.why_not is not None else "")
@@ -261,8 +271,11 @@ def _evaluate(args) -> int:
     if args.format in ("xlsx", "csv"):
         return _evaluate_sheets(args, policy, case_file, results, failed, err)
     if args.format == "json":
-        doc = report.document(policy, case_file, results, explain=not args.no_explanations, unmask=args.unmask,
-                              subject=args.subject)
+        explain = not args.no_explanations
+        with progress.bar(err, case_file.cases, "说明") as advance:   # explaining costs more than deciding: in workers too
+            rendered = parallel.render_cases(lambda r: report.case_json(r, policy, explain, args.unmask, args.subject),
+                                             results, args.jobs if explain else 1, advance)
+        doc = report.document(policy, case_file, results, explain, args.unmask, args.subject, rendered)
         if args.why_not is not None:
             for case, result in zip(doc["cases"], results):
                 ex = Explainer(policy, result)

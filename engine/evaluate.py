@@ -10,7 +10,7 @@ from .facts import Fact, build_facts
 from .model import Policy
 from .params import ParamView, first_day
 from .resolve import Determination, resolve
-from .runtime import Firing, RunError, run
+from .runtime import MAX_MESSAGES, MAX_SECONDS, Bounds, Firing, RunError, handle_for, run
 
 
 @dataclass
@@ -27,11 +27,17 @@ class CaseResult:
 
 
 class Evaluator:
-    """Holds one policy's compiled rulesets, one per period of parameter values, built on first use."""
+    """Holds one policy's compiled rulesets, one per period of parameter values, built on first use.
 
-    def __init__(self, policy: Policy, max_actions: int | None = None):
+    Each case is bounded (runtime.Bounds): `max_actions` firings (default: by the case's size),
+    `max_seconds` of rule running, `max_messages` facts + conclusions; beyond one, that case fails.
+    """
+
+    def __init__(self, policy: Policy, max_actions: int | None = None, max_seconds: float = MAX_SECONDS,
+                 max_messages: int = MAX_MESSAGES):
         self.policy = policy
         self.max_actions = max_actions
+        self.bounds = Bounds(max_actions, max_seconds, max_messages)
         self._compiled: dict[dt.date, CompiledPolicy] = {}
         self._changes = sorted({v.since for p in policy.parameters.values() for v in p.values})
         self._first = first_day(policy)
@@ -46,21 +52,41 @@ class Evaluator:
             self._compiled[start] = compile_policy(self.policy, ParamView(self.policy, start), f"@{start.isoformat()}")
         return self._compiled[start]
 
-    def evaluate(self, case: Case) -> CaseResult:
+    def prepare(self, cases: list[Case]) -> None:
+        """Compile every period these cases need and create its ruleset in the engine (before forking workers)."""
+        for case in cases:
+            handle_for(self.compiled_for(self._day(case)))
+
+    def _day(self, case: Case) -> dt.date:
+        return max(case.as_of, self._first)
+
+    def start(self, case: Case) -> CaseResult:
+        """A result with the case's parameters, ruleset and warnings, nothing decided yet."""
         result = CaseResult(case)
         result.errors.extend(e.as_json() for e in case.errors)   # its rejected records, each naming its subject
         if case.as_of < self._first:
             # Judging a date before the document took effect: apply its first values, and say so.
             result.warnings.append(f"as_of {case.as_of} is before {self._first}, when the values of "
                                    f"{self.policy.document_number} begin; those first values were applied")
-        day = max(case.as_of, self._first)
-        params = ParamView(self.policy, self.period(day))
-        result.params, result.compiled = params, self.compiled_for(day)
+        day = self._day(case)
+        result.params, result.compiled = ParamView(self.policy, self.period(day)), self.compiled_for(day)
+        return result
+
+    def failed(self, case: Case, message: str, path: str = "") -> CaseResult:
+        """The case could not be decided at all (e.g. its worker crashed): nothing but the error."""
+        result = self.start(case)
+        result.errors.append(self._error(case, path, message))
+        result.failed = True
+        return result
+
+    def evaluate(self, case: Case) -> CaseResult:
+        result = self.start(case)
+        params = result.params
         try:
             result.facts = build_facts(case, self.policy, params)
-            result.firings = run(result.compiled, result.facts, params, self.max_actions)
+            result.firings = run(result.compiled, result.facts, params, bounds=self.bounds)
         except RunError as e:
-            result.errors.append(self._error(case, "", str(e)))
+            result.errors.append(self._error(case, e.path, str(e)))
             result.failed = True
             return result
         except (TypeError, ValueError, KeyError, ArithmeticError) as e:

@@ -101,9 +101,10 @@ def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
 
 
 def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: bool = True,
-             unmask: bool = False, subject: str | None = None) -> dict:
-    """The whole answer for one case file, in the contract's shape (fact-model.md)."""
-    cases = [case_json(r, policy, explain, unmask, subject) for r in results]
+             unmask: bool = False, subject: str | None = None, rendered: list[dict] | None = None) -> dict:
+    """The whole answer for one case file, in the contract's shape (fact-model.md); `rendered`: each result's
+    `case_json`, when already made (in worker processes)."""
+    cases = list(rendered) if rendered is not None else [case_json(r, policy, explain, unmask, subject) for r in results]
     decided = {r.case.id for r in results}
     failed: dict[str, list[CaseError]] = {}
     file_errors = []

@@ -1,8 +1,12 @@
-"""engine/runtime.py: a looping ruleset is stopped, sessions are freed, two policy versions live side by side."""
+"""engine/runtime.py: a looping ruleset is stopped, sessions are freed, two policy versions live side by side;
+the core's sharp edges (docs/durable_rules.md §9) are kept away: empty batches, exponents, hash collisions, bounds."""
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -20,7 +24,8 @@ from engine.expr import Arith, Lit, Name
 from engine.facts import Fact
 from engine.loader import PolicyLoadError, load_or_raise, load_policy
 from engine.params import ParamView
-from engine.runtime import RunError, project, run
+from engine import runtime
+from engine.runtime import Bounds, RunError, Session, engine_json, fnv1a32, project, run
 from engine.validate import check
 
 
@@ -240,3 +245,217 @@ def test_project_carries_only_what_the_rules_test(policy, evaluator, tmp_path):
               if expr.names(l.expression) == ["clerks", "windows"]]
     assert lifted
     assert out[lifted[0].name] == 5 - 3 * ratio
+
+
+# --- (4) the core's sharp edges (docs/durable_rules.md §9) ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _cli(*args) -> subprocess.CompletedProcess:
+    """run.py in a subprocess: a segfault of the core shows as returncode -11 instead of killing the tests."""
+    return subprocess.run([sys.executable, "run.py", *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          encoding="utf-8", env=dict(os.environ, PYTHONIOENCODING="utf-8"), timeout=300)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_empty_case_gives_no_determinations_and_no_crash(tmp_path, jobs):
+    path = write_case({"cases": [{"id": "K", "as_of": "2025-12-31", "people": []},
+                                 {"id": "L", "as_of": "2025-12-31", "people": [], "centers": [], "items": []}]}, tmp_path)
+    done = _cli("evaluate", path, "--format", "json", "--jobs", jobs)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    cases = json.loads(done.stdout)["cases"]
+    assert [(c["id"], c["determinations"], c["errors"]) for c in cases] == [("K", [], []), ("L", [], [])]
+
+
+def test_run_never_gives_the_engine_an_empty_batch(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("an empty batch reached the engine")
+    monkeypatch.setattr(runtime.dre, "assert_facts", refuse)
+    assert run(looping_policy(), [], lambda n: None) == []
+
+
+HUGE_CASES = {"cases": [
+    {"id": "E", "as_of": "2025-12-31", "centers": [{"id": "C1", "level": "镇", "windows": 1.0e+16}]},
+    {"id": "H", "as_of": "2025-12-31", "centers": [{"id": "C1", "level": "镇", "windows": 10 ** 30}]},
+    {"id": "OK", "as_of": "2025-12-31", "centers": [{"id": "C1", "level": "镇", "windows": 4}]},
+]}
+
+
+def test_exponent_and_huge_numbers_are_that_case_error_not_a_crash(tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(HUGE_CASES), encoding="utf-8")
+    assert "1e+16" in path.read_text(encoding="utf-8")   # the form that crashes the core's parser
+    done = _cli("evaluate", path, "--format", "json", "--no-explanations", "--jobs", "1")
+    assert done.returncode == 1, (done.returncode, done.stderr)
+    cases = {c["id"]: c for c in json.loads(done.stdout)["cases"]}
+    for bad in ("E", "H"):
+        (error,) = cases[bad]["errors"]
+        assert "windows" in error["message"] and "超出规则引擎能精确比较的范围" in error["message"], error
+        assert error["path"].endswith("centers[0]")
+        assert cases[bad]["determinations"] == []
+    assert cases["OK"]["errors"] == [] and cases["OK"]["determinations"]
+
+
+def test_numbers_reach_the_engine_without_an_exponent():
+    assert engine_json(1e-05) == "0.00001"
+    assert engine_json(-2.5e-7) == "-0.00000025"
+    assert engine_json({"a": [1.5, 4, True, None, "1e+16"]}) == '{"a":[1.5,4,true,null,"1e+16"]}'
+    assert engine_json(2 ** 53 - 1) == str(2 ** 53 - 1)
+    for bad in (2 ** 53, -(2 ** 53), 1e16, float("inf"), float("nan"), 10 ** 5000):
+        with pytest.raises(runtime.Unrepresentable):
+            engine_json(bad)
+
+
+def _compare_policy(test: dict) -> CompiledPolicy:
+    definition = {"seen#0": {"all": [{"f": {"$and": [{"t": "person"}, test]}}]}}
+    variants = {"seen#0": Variant("seen#0", SimpleNamespace(id="seen"), SimpleNamespace(name="seen"), (), (), Lit(True),
+                                  (), role="scope")}
+    return CompiledPolicy(f"test-compare-{uuid.uuid4().hex}", definition, variants, {"person": []},
+                          {"person": {"t", "subject", "fid", "w"}})
+
+
+def test_a_tiny_number_is_compared_exactly_by_the_engine():
+    """0.00001 in plain form is read as a number by the core: greater than 0, and its negation is not."""
+    compiled = _compare_policy({"$gt": {"w": 0}})
+    assert len(run(compiled, [Fact("person", "P1", "person:P1", {"w": 1e-05})], lambda n: None)) == 1
+    assert run(compiled, [Fact("person", "P1", "person:P1", {"w": -1e-05})], lambda n: None) == []
+
+
+# 32-bit hash collisions: the core files a message under FNV-1a(id) and refuses a second with the same hash.
+COLLIDING = ("c693596", "c1170850")
+
+
+def test_the_core_refuses_a_distinct_fact_whose_id_hash_collides():
+    """The reason for Session: two different ids with one 32-bit hash, and the second fact is lost (code 2)."""
+    assert fnv1a32(COLLIDING[0]) == fnv1a32(COLLIDING[1])
+    handle = runtime.handle_for(looping_policy())
+    sid = f"collide-{uuid.uuid4().hex}"
+
+    def person(fid, subject):
+        return {"sid": sid, "id": fid, "t": "person", "subject": subject, "fid": subject}
+    code, state = runtime.dre.assert_facts(handle, json.dumps([person(COLLIDING[0], "P1"),
+                                                               {"sid": sid, "id": "a", "t": runtime.ANCHOR}]))
+    try:
+        assert code == 0
+        assert runtime.dre.assert_fact(handle, json.dumps(person(COLLIDING[1], "P2")))[0] == 2
+        assert runtime.dre.assert_fact(handle, json.dumps(person("c1", "P3")))[0] == 0
+    finally:
+        started = runtime.dre.start_action_for_state(handle, state)
+        if started:
+            runtime.dre.abandon_action(handle, state)
+        runtime.dre.delete_state(handle, sid)
+
+
+def test_a_session_hands_out_ids_with_distinct_hashes():
+    session = Session.open(Bounds())
+    taken = {fnv1a32(f"sid-{session.sid}")}
+    for _ in range(20000):
+        h = fnv1a32(session.new_id())
+        assert h not in taken
+        taken.add(h)
+
+
+@pytest.mark.parametrize("ids, refused", [
+    ((COLLIDING[0], "anchor", COLLIDING[1]), "结论"),   # the fact, the batch's anchor, the first conclusion
+    ((COLLIDING[0], COLLIDING[1]), "事实"),             # the anchor collides with the fact, in the batch
+])
+def test_a_refused_message_is_the_case_error_with_the_real_engine(monkeypatch, ids, refused):
+    """Hand out ids whose hashes collide: the real core refuses the second, and the case fails, saying so."""
+    handed = iter(ids + tuple(f"x{n}" for n in range(100)))
+    monkeypatch.setattr(Session, "new_id", lambda self: next(handed))
+    with pytest.raises(RunError, match=f"拒绝了一个不同的{refused}（散列冲突）"):
+        run(looping_policy(), [_person()], lambda n: None, max_actions=10)
+
+
+UNHANDLED_SESSIONS = """
+import json, sqlite3, sys, uuid   # these imports leave the heap so that an uninitialised pointer is not NULL
+sys.path.insert(0, {root!r})
+from types import SimpleNamespace
+from engine.compiler import CompiledPolicy
+from engine.facts import Fact
+from engine.runtime import run
+definition = {{"start#0": {{"all": [{{"f": {{"$and": [{{"t": "person"}}]}}}}]}},
+              "next#0": {{"all": [{{"f": {{"$and": [{{"t": "person"}}]}}}},
+                                 {{"d0": {{"$and": [{{"t": "conclusion"}}, {{"subject": {{"f": "subject"}}}}]}}}}]}}}}
+compiled = CompiledPolicy("unhandled", definition, {{}}, {{}}, {{"center": {{"t", "subject", "fid"}}}})
+for n in range(3):   # no rule reads a center: without an action of its own, deleting the session crashed
+    assert run(compiled, [Fact("center", f"C{{n}}", f"center:C{{n}}", {{}})], lambda name: None) == []
+print("ok")
+"""
+
+
+def test_a_session_no_rule_reads_is_deleted_without_a_crash():
+    done = subprocess.run([sys.executable, "-c", UNHANDLED_SESSIONS.format(root=str(ROOT))], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", (done.returncode, done.stderr)
+
+
+def test_a_refused_conclusion_is_never_dropped_silently(policy, tmp_path, monkeypatch):
+    """The core says "already observed" for a conclusion never asserted before: the case fails, loudly."""
+    real = runtime._assert_fact
+    refused = []
+
+    def observed_once(handle, text):
+        if '"decision":"annual_grade"' in text and not refused:
+            refused.append(text)
+            return 2
+        return real(handle, text)
+    monkeypatch.setattr(runtime, "_assert_fact", observed_once)
+    loaded = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy)
+    results = [Evaluator(policy).evaluate(c) for c in loaded.cases]
+    assert refused
+    failed = [r for r in results if r.errors]
+    assert len(failed) == 1 and failed[0].determinations == []
+    assert "散列冲突" in failed[0].errors[0]["message"] and "annual_grade" in failed[0].errors[0]["message"]
+    assert all(not r.errors and r.determinations for r in results if r is not failed[0])
+
+
+def test_equal_conclusions_are_asserted_once(policy, monkeypatch):
+    """Two rules reaching one value for one fact: the second is recorded as a firing but not asserted again."""
+    real = runtime._assert_fact
+    asserted = []
+
+    def spy(handle, text):
+        asserted.append(json.loads(text))
+        return real(handle, text)
+    monkeypatch.setattr(runtime, "_assert_fact", spy)
+    loaded = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy)
+    result = Evaluator(policy).evaluate(loaded.cases[0])
+    assert not result.errors
+    contents = [json.dumps({k: v for k, v in c.items() if k != "id"}, sort_keys=True) for c in asserted]
+    assert len(contents) == len(set(contents))
+    concluding = {(f.variant.decision.name, f.fact.fid, json.dumps(f.value)) for f in result.firings
+                  if f.variant.role == "conclude"}
+    assert len(asserted) == len(concluding)
+    assert len(concluding) < sum(1 for f in result.firings if f.variant.role == "conclude")   # some were equal
+
+
+# bounds per case: time and messages (memory), besides firings
+
+def test_a_loop_is_stopped_by_the_time_bound():
+    outcome, elapsed = _within(20, lambda: run(looping_policy(), [_person()], lambda n: None,
+                                               bounds=Bounds(actions=10 ** 9, seconds=0.3)))
+    assert isinstance(outcome.get("error"), RunError), outcome
+    assert str(outcome["error"]) == "规则运行超过0.3秒，已停止该案例"
+    assert elapsed < 10
+
+
+def test_a_loop_is_stopped_by_the_message_bound():
+    outcome, _ = _within(20, lambda: run(looping_policy(), [_person()], lambda n: None,
+                                         bounds=Bounds(actions=10 ** 9, messages=40)))
+    assert isinstance(outcome.get("error"), RunError), outcome
+    assert "事实与结论超过40条" in str(outcome["error"])
+
+
+def test_bounds_cost_only_the_case_that_exceeds_them(policy, tmp_path):
+    small = {"id": "small", "as_of": "2025-12-31", "items": [{"id": "I1", "department": "民政", "center_level": "区级"}]}
+    loaded = load_cases(write_case({"cases": [small]}, tmp_path), policy)
+    assert not loaded.errors, loaded.errors
+    roster = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy).cases[0]
+    evaluator = Evaluator(policy, max_messages=30)
+    big, ok = evaluator.evaluate(roster), evaluator.evaluate(loaded.cases[0])
+    assert big.determinations == [] and "事实与结论超过30条" in big.errors[0]["message"]
+    assert ok.errors == [] and ok.determinations
+    slow = Evaluator(policy, max_seconds=0.001).evaluate(roster)
+    assert slow.determinations == [] and slow.errors[0]["message"] == "规则运行超过0.001秒，已停止该案例"
