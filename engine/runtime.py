@@ -21,7 +21,7 @@ import durable_rules_engine as dre
 
 from . import expr
 from .compiler import CompiledPolicy, Variant
-from .facts import Fact
+from .facts import ARITHMETIC_ERRORS, Fact, RecordError
 
 _ruleset_lock = threading.Lock()
 _handles: dict[str, int] = {}   # one rete network per compiled ruleset name, for the life of the process
@@ -84,7 +84,10 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
     by_fid = {f.fid: f for f in facts}
     batch = []
     for fact in facts:
-        projected = project(fact, compiled, params)
+        try:
+            projected = project(fact, compiled, params)
+        except ARITHMETIC_ERRORS as e:   # a lifted difference out of range: that fact's record, not the case
+            raise RecordError(fact, e) from e
         projected["sid"] = sid
         batch.append(projected)
     bound = max_actions if max_actions is not None else 50 * (len(facts) + 1) * max(1, len(compiled.variants))
