@@ -9,16 +9,23 @@ and the case's other records go on to be decided. A center whose count of
 people would include a rejected person is marked `incomplete`: the decisions
 that count those people are then reported undecided for that center, never
 guessed. Every record read is accounted for (`CaseFile.read`).
+
+Before any of that, each record and each case's own fields pass
+`limits.Walk.hazards` (bounded depth and size, alias bombs, recursive
+aliases, NaN, lone surrogates, control characters, duplicate keys): nothing
+downstream walks a value that could hang, crash or leak through it.
 """
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import schemas, yamlio
+from .limits import Hazard, Walk
 from .model import Policy
 from .yamlio import Location, locate
 
@@ -89,6 +96,7 @@ class Case:
     errors: list[CaseError] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     incomplete: dict[str, str] = field(default_factory=dict)   # center id → why its counts cannot be trusted
+    warnings: list[str] = field(default_factory=list)          # read and decided, but worth a look (future dates)
 
 
 @dataclass
@@ -98,7 +106,8 @@ class CaseFile:
     errors: list[CaseError]      # errors of records and cases that could not be read, and of the file itself
     read: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})   # records found, per kind
     failed_cases: dict[str, dict[str, int]] = field(default_factory=dict)        # case id → records it held
-    warnings: list[str] = field(default_factory=list)   # from a spreadsheet reader: encoding read, sample rows skipped
+    encoding: str = "utf-8"
+    warnings: list[str] = field(default_factory=list)   # about the file as a whole: encoding read, sample rows skipped
 
 
 def _error(file: str, case_id, root, path: list, message: str, subject=None, kind=None) -> CaseError:
@@ -118,14 +127,17 @@ def load_cases(path: str | Path, policy: Policy) -> CaseFile:
         result.warnings = tree.warnings
         return result
     try:
-        tree = yamlio.load_fast(path)
+        source = yamlio.read_case(path)
+        tree = yamlio.parse_case(source, fast=True)
     except yamlio.YamlError as e:
         loc = e.location
         return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])
     result = _load_tree(tree, policy, name)
-    if (result.errors or any(c.rejected for c in result.cases)) and not hasattr(tree, "lc"):
-        # Something is wrong: read the file again keeping positions, so every error has its line.
-        result = _load_tree(yamlio.load(path), policy, name)
+    if (result.errors or any(c.rejected or c.warnings for c in result.cases)) and not yamlio.positioned(tree):
+        # Something is wrong: read the file again keeping positions, so every error and warning has its line.
+        result = _load_tree(yamlio.parse_case(source), policy, name)
+    result.encoding = source.encoding
+    result.warnings = [source.note] if source.note else []
     return result
 
 
@@ -134,9 +146,12 @@ def _records(raw) -> dict[str, int]:
 
 
 def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
+    walk = Walk()   # one per reading of the file: aliases are counted across all its records
     if isinstance(tree, dict) and "cases" in tree:
         if not isinstance(tree["cases"], list):
-            return CaseFile(name, [], [_error(name, None, tree, ["cases"], "expected a list of cases under «cases»")])
+            top = walk.hazards(tree["cases"], ["cases"])[:1]
+            return CaseFile(name, [], [_hazard_error(name, None, tree, top[0]) if top else
+                                       _error(name, None, tree, ["cases"], "expected a list of cases under «cases»")])
         extra = [k for k in tree if k != "cases"]
         entries = [(["cases", i], c) for i, c in enumerate(tree["cases"])]
         errors = [_error(name, None, tree, [k], f"unknown field «{k}» beside «cases»") for k in extra]
@@ -161,7 +176,7 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
                                      f"case id «{case_id}» is used {counts[case_id]} times in this file; none is decided"))
             out.failed_cases[f"{case_id}#{n + 1}"] = held
             continue
-        case, found = check_case(raw, policy, name, tree, prefix, n)
+        case, found = check_case(raw, policy, name, tree, prefix, n, walk)
         out.errors.extend(found)
         if case is None:
             out.failed_cases[case_id] = held
@@ -193,16 +208,22 @@ def _schema(policy: Policy, part: str) -> dict:
     return _SCHEMAS[key]
 
 
-def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0) -> tuple[Case | None, list[CaseError]]:
+def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0,
+               walk: Walk | None = None) -> tuple[Case | None, list[CaseError]]:
     """One case (a mapping inside `root`, the loaded tree): the normalised case and the errors of its records.
 
     The case is None when its own fields are wrong; otherwise it holds the
     records that could be read, and `rejected` lists the others.
     """
+    walk = walk or Walk()
     case_id = _case_id(raw, index)
+    hazards = walk.hazards(raw, prefix, records=frozenset(KINDS))
+    if hazards:
+        return None, [_hazard_error(file, case_id, root, h) for h in hazards]
     if not isinstance(raw, dict):
         return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}")]
-    shell = {k: v for k, v in yamlio.plain(raw).items()}
+    # the records' lists stand for themselves here: each record is checked on its own below
+    shell = {k: [] if k in KINDS and isinstance(v, list) else yamlio.plain(v) for k, v in raw.items()}
     problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
     errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
     if errors:
@@ -216,7 +237,7 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
         accepted[kind] = []
         for i, record in enumerate(raw.get(kind) or []):
             at = prefix + [kind, i]
-            normal, found = _check_record(kind, record, policy, file, case_id, root, at)
+            normal, found = _check_record(kind, record, policy, file, case_id, root, at, walk)
             if found:
                 errors.extend(found)
                 case.rejected.append(_rejected(kind, i, record, at, root, file))
@@ -229,7 +250,58 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     case.items = [r for _, r in accepted["items"]]
     case.incomplete = _incomplete_centers(case)
     case.errors = errors
+    case.warnings = _future_dates(case)
     return case, errors
+
+
+def refuse(case: Case, kind: str, subject: str, message: str) -> CaseError | None:
+    """Take a record out of a case after it was read (its facts could not be computed); None when it is not there."""
+    records = getattr(case, kind) if kind in KINDS else []
+    record = next((r for r in records if r["id"] == subject), None)
+    if record is None:
+        return None
+    records.remove(record)
+    index = re.search(r"\[(\d+)\]$", record["_path"])
+    center = str(record.get("center") or "") if kind == "people" else ""
+    loc = Location(case.file, record["_line"]) if record.get("_line") else _relocate(case.file, record["_path"])
+    case.rejected.append(Rejected(kind, int(index.group(1)) if index else -1, subject, center, record["_path"], loc.line))
+    case.incomplete = _incomplete_centers(case)
+    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind)
+    case.errors.append(error)
+    return error
+
+
+def _relocate(file: str, path: str) -> Location:
+    """Where a record stands, reading the file again with positions (it was read fast, and looked right)."""
+    steps = [int(i) if i else key for key, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
+    try:
+        return locate(yamlio.parse_case(yamlio.read_case(file)), steps, file)
+    except yamlio.YamlError:
+        return Location(file)
+
+
+def _hazard_error(file: str, case_id, root, hazard: Hazard, subject=None, kind=None) -> CaseError:
+    """A hazard as a case error: where the reader saw it (a duplicate key's second line), else its path's place."""
+    loc = locate(root, list(hazard.path), file)
+    if hazard.line is not None:
+        loc = Location(file, hazard.line, hazard.col)
+    return CaseError.at(loc, case_id, schemas.path_text(hazard.path), hazard.message, subject, kind)
+
+
+_PERSON_DATES = ("birth_date", "selection_date", "hired_on", "service_start")
+
+
+def _future_dates(case: Case) -> list[str]:
+    """A person born, selected or hired after the day the case is judged is decided as written, with a warning."""
+    out = []
+    for p in case.people:
+        for name in _PERSON_DATES:
+            day = p.get(name)
+            if day is not None and day > case.as_of.isoformat():
+                where = f", line {p['_line']}" if p.get("_line") else ""
+                out.append(f"{p['_path']}.{name} ({p['id']}{where}): {day} is after as_of {case.as_of}, "
+                           f"the day the case is judged; decided as written")
+    return out
 
 
 def _subject(record) -> str | None:
@@ -246,8 +318,12 @@ def _rejected(kind: str, index: int, record, at: list, root, file: str) -> Rejec
     return Rejected(kind, index, _subject(record), center, schemas.path_text(at), locate(root, at, file).line)
 
 
-def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, root, at: list) -> tuple[dict | None, list[CaseError]]:
+def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, root, at: list,
+                  walk: Walk) -> tuple[dict | None, list[CaseError]]:
     subject = _subject(record)
+    hazards = walk.hazards(record, at)
+    if hazards:
+        return None, [_hazard_error(file, case_id, root, h, subject, kind) for h in hazards]
     if not isinstance(record, dict):
         return None, [_error(file, case_id, root, at, f"expected a record (a mapping), found {schemas._shown(record)}",
                              subject, kind)]
@@ -259,6 +335,7 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
         return None, errors
     normal = _normalise(kind, data, policy, at)
     errors = [_error(file, case_id, root, at + list(path), message, subject, kind) for path, message in normal.pop("_problems")]
+    normal["_line"] = locate(root, at, file).line     # for evaluation errors and warnings about this record
     return (None, errors) if errors else (normal, [])
 
 
@@ -331,7 +408,8 @@ def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root
 
 def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str, root, prefix: list) -> None:
     """A person at a center the case does not hold (nor holds as a rejected record) is an error on that person."""
-    known = {r["id"] for _, r in accepted["centers"]} | {r.subject for r in case.rejected if r.kind == "centers"}
+    known = {r["id"] for _, r in accepted["centers"]} | {r.subject for r in case.rejected
+                                                         if r.kind == "centers" and r.subject is not None}
     kept = []
     for i, person in accepted["people"]:
         center = person.get("center")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from . import decisionlog, letter, parallel, progress, report
 from .cases import load_cases
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     te.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
     te.add_argument("files", nargs="*", metavar="TESTFILE", help="only these test files")
     te.add_argument("--format", choices=["text", "json"], default="text")
+    te.add_argument("--unmask", action="store_true", help="show names and ID numbers in messages (masked by default)")
 
     rp = sub.add_parser("replay", help="re-decide the cases of a decision log and check that they reproduce",
                         description="Re-decide every case of CASEFILE under the policy and compare with each record "
@@ -154,6 +156,10 @@ def _positive(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # whatever a case file held (a lone surrogate in an id), what is printed stays valid text, escaped
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay,
             "appeal": _appeal, "letter": _letter, "template": _template, "convert": _convert}[args.command](args)
@@ -252,7 +258,7 @@ def _evaluate(args) -> int:
             err.print(f"[red]{escape(message)}[/]")
             return 2
     if not Path(args.casefile).is_file():
-        err.print(f"[red]{args.casefile}: no such file[/]")
+        err.print(f"[red]{escape(args.casefile)}: no such file[/]")
         return 2
     case_file = load_cases(args.casefile, policy)
     with progress.bar(err, case_file.cases) as advance:
@@ -260,8 +266,8 @@ def _evaluate(args) -> int:
     want = _coerce(args.why_not) if args.why_not is not None else None
     message = _check_subject(policy, results, args.subject, args.decision) or (
         _check_value(policy, results, args.decision, want) if args.why_not is not None else "")
-    if message:
-        err.print(f"[red]{escape(message)}[/]")
+    if message:   # a "did you mean" lists ids, which may be ID numbers
+        err.print(f"[red]{escape(message if args.unmask else report.mask_text(message))}[/]")
         return 2
     failed = bool(case_file.errors) or any(r.errors for r in results)
     if args.log and not _append_log(args.log, policy, results, args.subject, err):
@@ -279,7 +285,8 @@ def _evaluate(args) -> int:
         if args.why_not is not None:
             for case, result in zip(doc["cases"], results):
                 ex = Explainer(policy, result)
-                case["why_not"] = [ex.why_not(s, args.decision, want) for s in _subjects(policy, result, args)]
+                case["why_not"] = report.outward([ex.why_not(s, args.decision, want)
+                                                  for s in _subjects(policy, result, args)], args.unmask)
         json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         if not doc["account"]["balanced"]:
@@ -288,6 +295,8 @@ def _evaluate(args) -> int:
         return 1 if failed else 0
     out.print(f"[bold]{policy.document_number}[/] {policy.title} · 版本 {policy.version} · {policy.digest[:19]}")
     report.render_errors(err, [e for e in case_file.errors], args.unmask)
+    for note in case_file.warnings:
+        err.print(f"[yellow]注意[/] {escape(note)}", highlight=False)
     for result in results:
         report.render_case(out, policy, result, args.unmask, args.subject)
         ex = Explainer(policy, result)
@@ -295,11 +304,11 @@ def _evaluate(args) -> int:
             for d in result.determinations:
                 if args.subject is None or d.subject == args.subject:
                     label = report.decision_label(policy, d.decision)
-                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{escape(d.subject)}[/] · {escape(label)} = "
+                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{escape(report.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
                                                       f"[bold]{escape(report.shown(d.value))}[/]"))
         if args.why_not is not None:
             for s in _subjects(policy, result, args):
-                out.print(report.why_not_tree(ex.why_not(s, args.decision, want)))
+                out.print(report.why_not_tree(report.outward(ex.why_not(s, args.decision, want), args.unmask)))
     total = sum(len(r.determinations) for r in results)
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
     out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")
@@ -362,17 +371,20 @@ def _test(args) -> int:
     outcomes, problems = run_policy_tests(policy, files)
     failed = [o for o in outcomes if not o.passed]
     if args.format == "json":
-        json.dump({"passed": len(outcomes) - len(failed), "failed": len(failed),
-                   "problems": [p.as_json() for p in problems],
-                   "failures": [{"file": o.file, "line": o.line, "name": o.name, "failures": o.failures} for o in failed]},
+        json.dump(report.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
+                                  "problems": [p.as_json() for p in problems],
+                                  "failures": [{"file": o.file, "line": o.line, "name": o.name,
+                                                "failures": report.policy_test_failures(o, args.unmask)} for o in failed]},
+                                 args.unmask),
                   sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        report.render_errors(console, problems)
+        report.render_errors(console, problems, args.unmask)
         for o in failed:
-            console.print(f"[red]FAIL[/] {o.file}:{o.line} {o.name}", highlight=False)
-            for f in o.failures:
-                console.print(f"     {f}", highlight=False)
+            console.print(f"[red]FAIL[/] {escape(report.printable(o.file))}:{o.line} {escape(report.printable(o.name))}",
+                          highlight=False)
+            for f in report.policy_test_failures(o, args.unmask):
+                console.print(Text("     " + report.printable(f)), highlight=False)
         console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
                       + (f", {len(problems)} problem(s) in test files" if problems else ""))
     return 1 if failed or problems else 0

@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .cases import Case, CaseFile, load_cases
+from .cases import Case, CaseFile, load_cases, refuse
 from .compiler import CompiledPolicy, compile_policy
-from .facts import Fact, build_facts
+from .facts import RECORD_KIND, Fact, RecordError, build_facts
 from .model import Policy
 from .params import ParamView, first_day
 from .resolve import Determination, resolve
@@ -24,6 +24,7 @@ class CaseResult:
     params: ParamView | None = None
     compiled: CompiledPolicy | None = None
     failed: bool = False          # the engine could not finish the case: none of its records is decided
+    refused: bool = False         # a record was taken out of the case while deciding it (Evaluator._run)
 
 
 class Evaluator:
@@ -64,6 +65,7 @@ class Evaluator:
         """A result with the case's parameters, ruleset and warnings, nothing decided yet."""
         result = CaseResult(case)
         result.errors.extend(e.as_json() for e in case.errors)   # its rejected records, each naming its subject
+        result.warnings.extend(case.warnings)
         if case.as_of < self._first:
             # Judging a date before the document took effect: apply its first values, and say so.
             result.warnings.append(f"as_of {case.as_of} is before {self._first}, when the values of "
@@ -83,8 +85,7 @@ class Evaluator:
         result = self.start(case)
         params = result.params
         try:
-            result.facts = build_facts(case, self.policy, params)
-            result.firings = run(result.compiled, result.facts, params, bounds=self.bounds)
+            result.facts, result.firings = self._run(case, params, result)
         except RunError as e:
             result.errors.append(self._error(case, e.path, str(e)))
             result.failed = True
@@ -98,6 +99,19 @@ class Evaluator:
         result.determinations = determinations
         result.errors.extend(i.as_json(case.id, case.file) for i in issues)
         return result
+
+    def _run(self, case: Case, params: ParamView, result: CaseResult) -> tuple[list[Fact], list[Firing]]:
+        """Facts and firings; a record whose facts cannot be computed is refused (with its line) and the rest run."""
+        while True:
+            try:
+                facts = build_facts(case, self.policy, params)
+                return facts, run(result.compiled, facts, params, bounds=self.bounds)
+            except RecordError as e:
+                error = refuse(case, RECORD_KIND.get(e.kind, ""), e.subject, f"could not evaluate: {e}")
+                if error is None:
+                    raise
+                result.errors.append(error.as_json())
+                result.refused = True
 
     def _error(self, case: Case, path: str, message: str) -> dict:
         return {"file": case.file, "case": case.id, "path": path, "line": case.location.line,

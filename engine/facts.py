@@ -47,6 +47,20 @@ class Fact:
         return value if rest else None
 
 
+class RecordError(ValueError):
+    """One record's facts could not be computed (a date out of range …): only that record is refused."""
+
+    def __init__(self, fact: Fact, error: Exception, message: str | None = None):
+        super().__init__(message or f"{type(error).__name__}: {error}")
+        self.kind, self.subject = fact.kind, fact.subject
+
+
+# what a failing fact's record is: its own kind, or the record it is computed from
+RECORD_KIND = {"person": "people", "annual_assessment": "people", "center": "centers", "center_month": "centers",
+               "item": "items"}
+ARITHMETIC_ERRORS = (ValueError, TypeError, KeyError, ArithmeticError)
+
+
 def _iso(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -88,12 +102,15 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
         }), origin=p["_path"])
         if "probation" not in p:
             person.detail["probation"] = "未填写，视为不在试用期"
-        derive(person, policy, params)
+        try:
+            derive(person, policy, params)
+            annual = _annual_assessments(person, p, year, policy, params) if p.get("hired_on") is not None else []
+        except ARITHMETIC_ERRORS as e:
+            raise RecordError(person, e) from e
         facts.append(person)
         if p.get("center") is not None:
             by_center[str(p["center"])].append(p)
-        if p.get("hired_on") is not None:
-            facts.extend(_annual_assessments(person, p, year, policy, params))
+        facts.extend(annual)
     for c in case.centers:
         staff = c.get("staff") or {}
         clerks = c.get("clerks")
@@ -112,13 +129,20 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
         for key in ("direct", "hrss", "civil_affairs"):
             if key not in staff:
                 center.detail[f"staff_{key}"] = "未填报，按0计"
-        derive(center, policy, params)
+        try:
+            derive(center, policy, params)
+            months = _center_months(center, by_center.get(c["id"], []), policy, params, case.incomplete.get(c["id"], ""))
+        except ARITHMETIC_ERRORS as e:
+            raise RecordError(center, e) from e
         facts.append(center)
-        facts.extend(_center_months(center, by_center.get(c["id"], []), policy, params, case.incomplete.get(c["id"], "")))
+        facts.extend(months)
     for it in case.items:
         item = Fact("item", it["id"], f"item:{it['id']}", dict(common, **{
             "department": it["department"], "center_level": it["center_level"]}), origin=it["_path"])
-        derive(item, policy, params)
+        try:
+            derive(item, policy, params)
+        except ARITHMETIC_ERRORS as e:
+            raise RecordError(item, e) from e
         facts.append(item)
     return facts
 

@@ -113,11 +113,14 @@ def pack(result: CaseResult) -> Packed:
             [(f.variant.name, facts[id(f.fact)], f.joined, f.value) for f in result.firings],
             [(d.subject, d.decision, d.value, [firings[id(f)] for f in d.firings], [facts[id(f)] for f in d.facts],
               d.how, [firings[id(b)] for b in d.blocks]) for d in result.determinations],
-            result.errors, result.warnings, result.failed)
+            result.errors, result.warnings, result.failed,
+            result.case if result.refused else None)   # the worker took a record out of its copy of the case
 
 
 def unpack(packed: Packed, case: Case, evaluator: Evaluator) -> CaseResult:
-    facts, firings, determinations, errors, warnings, failed = packed
+    facts, firings, determinations, errors, warnings, failed, refused = packed
+    if refused is not None:
+        vars(case).update(vars(refused))   # the same records rejected here, so the account sees them
     result = evaluator.start(case)
     variants = result.compiled.variants
     result.facts = facts
@@ -126,7 +129,7 @@ def unpack(packed: Packed, case: Case, evaluator: Evaluator) -> CaseResult:
         Determination(subject, decision, value, [result.firings[i] for i in hits], [facts[i] for i in judged], how,
                       [result.firings[i] for i in blocks])
         for subject, decision, value, hits, judged, how, blocks in determinations]
-    result.errors, result.warnings, result.failed = errors, warnings, failed
+    result.errors, result.warnings, result.failed, result.refused = errors, warnings, failed, refused is not None
     return result
 
 

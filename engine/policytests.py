@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import schemas, yamlio
-from .cases import check_case
+from .cases import CaseError, check_case
 from .evaluate import Evaluator
 from .model import Policy, Problem
 from .yamlio import locate
@@ -24,6 +24,7 @@ class TestOutcome:
     clause: str | None
     failures: list[str] = field(default_factory=list)
     rules: set[str] = field(default_factory=set)      # the rules that fired (for clause coverage)
+    case_errors: list[CaseError] = field(default_factory=list)   # behind "case is malformed": masked when printed
 
     @property
     def passed(self) -> bool:
@@ -63,6 +64,7 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
     case, errors = check_case(test["case"], policy, name, tree, at + ["case"], i)
     if case is None or errors:
         outcome.failures.extend(f"case is malformed: {e}" for e in errors)
+        outcome.case_errors = list(errors)
         return outcome
     result = evaluator.evaluate(case)
     outcome.rules = {f.rule.id for f in result.firings if f.rule is not None}

@@ -28,7 +28,7 @@ from .wording import shown
 def mask_name(name: str | None) -> str:
     if not name:
         return ""
-    return name[0] + "*" * (len(name) - 1)
+    return "*" if len(name) == 1 else name[0] + "*" * (len(name) - 1)   # 王 alone would be the whole name
 
 
 def mask_id_number(value: str | None) -> str:
@@ -54,7 +54,37 @@ def _mask_error(data: dict) -> dict:
         message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
     if path.endswith(".id_number"):
         message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
-    return dict(data, message=mask_text(message))
+    # a case or person id may itself be an ID number, and a path holds the keys as written
+    ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}
+    return dict(data, message=mask_text(message), **ids)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# for a terminal: controls (and yamlio's stand-ins for them) and bidirectional overrides, which reorder what is shown
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\U0010ff00-\U0010ffff]")
+
+
+def outward(node: Any, unmask: bool = False) -> Any:
+    """A JSON answer as it may leave: lone surrogates as U+FFFD (so it is UTF-8), ID numbers masked unless `unmask`."""
+    if isinstance(node, str):
+        node = _SURROGATE.sub("\ufffd", node) if not node.isprintable() else node
+        return node if unmask else mask_text(node)
+    if isinstance(node, dict):
+        return {outward(k, unmask): outward(v, unmask) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [outward(v, unmask) for v in node]
+    return node
+
+
+def printable(text: Any) -> str:
+    """Text from a case file as a terminal may show it: controls and bidi overrides escaped, surrogates as U+FFFD."""
+    text = _SURROGATE.sub("\ufffd", str(text))
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown_id(value: Any, unmask: bool = False) -> str:
+    """A case or subject id for the terminal: masked when it looks like an ID number, escaped, never markup."""
+    return printable(value if unmask else mask_text(str(value)))
 
 
 def policy_header(policy: Policy) -> dict:
@@ -114,11 +144,11 @@ def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], exp
         (failed.setdefault(e.case, []) if e.case is not None else file_errors).append(e)
     for case_id, errors in failed.items():
         cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
-    out = {"policy": policy_header(policy), "cases": cases, "account": account(case_file, results)}
+    out = {"policy": policy_header(policy), "cases": outward(cases, unmask), "account": account(case_file, results)}
     if file_errors:
-        out["errors"] = [_error_json(e, unmask) for e in file_errors]
-    if case_file.warnings:   # a spreadsheet's reader: the encoding it read, the sample rows it skipped
-        out["warnings"] = list(case_file.warnings)
+        out["errors"] = outward([_error_json(e, unmask) for e in file_errors], unmask)
+    if case_file.warnings:   # about the file: the encoding it was read in, the sample rows a spreadsheet reader skipped
+        out["warnings"] = outward(case_file.warnings, unmask)
     return out
 
 
@@ -140,9 +170,9 @@ def _style(value) -> str:
 
 def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bool = False, subject: str | None = None) -> None:
     case = result.case
-    console.rule(f"[bold]{case.id}[/] · 判定日 {case.as_of} · 考核年度 {case.assessment_year}")
+    console.rule(Text.assemble((shown_id(case.id, unmask), "bold"), f" · 判定日 {case.as_of} · 考核年度 {case.assessment_year}"))
     for w in result.warnings:
-        console.print(f"[yellow]注意[/] {w}")
+        console.print(Text.assemble(("注意", "yellow"), " ", printable(w if unmask else mask_text(w))))
     values = {(d.subject, d.decision): d.value for d in result.determinations}
     decisions = policy.decisions
     kinds = [("person", "办事员", case.people, ["name"]),
@@ -164,10 +194,10 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         for n in names:
             table.add_column(decisions[n].label if n in decisions else n, overflow="fold")
         for e in rows:
-            cells = [e["id"]]
+            cells = [Text(shown_id(e["id"], unmask))]   # Text, not markup: an id may read “[/]”
             for c in columns:
                 raw = e.get(c) or ""
-                cells.append(raw if unmask or c != "name" else mask_name(raw))
+                cells.append(Text(printable(raw if unmask or c != "name" else mask_name(raw))))
             for n in names:
                 v = values.get((e["id"], n), "n/a" if (e["id"], n) not in values else None)
                 if n == "annual_grade" and (e["id"], n) in values and values[(e["id"], n)] == "待定":
@@ -179,9 +209,9 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         console.print(table)
     for e in result.errors:
         masked = e if unmask else _mask_error(e)
-        who = f" {masked['subject'] if unmask else mask_text(str(masked['subject']))}" if masked.get("subject") else ""
+        who = f" {masked['subject']}" if masked.get("subject") else ""
         where = f" 第{e['line']}行" if e.get("line") else ""
-        console.print(Text(f"错误 {e['case']}{who}{where} {e['path']}: {masked['message']}", style="red"))
+        console.print(Text(printable(f"错误 {masked['case']}{who}{where} {masked['path']}: {masked['message']}"), style="red"))
 
 
 _KIND_LABELS = {"people": "人员", "centers": "中心", "items": "事项"}
@@ -201,7 +231,16 @@ def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
             masked = _mask_error(e.as_json())
             e = dataclasses.replace(e, message=masked["message"])
         text = str(e)
-        console.print(f"[red]✗[/] {text if unmask else mask_text(text)}", highlight=False)
+        console.print(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text))), highlight=False)
+
+
+def policy_test_failures(outcome, unmask: bool = False) -> list[str]:
+    """A policy test's failures as `run.py test` prints them: a malformed case's errors masked as everywhere."""
+    if unmask:
+        return list(outcome.failures)
+    malformed = [f"case is malformed: {mask_text(str(dataclasses.replace(e, **_mask_error(e.as_json()))))}"
+                 if isinstance(e, CaseError) else mask_text(str(e)) for e in outcome.case_errors]
+    return malformed + [mask_text(f) for f in outcome.failures[len(outcome.case_errors):]]
 
 
 def decision_label(policy: Policy, name: str) -> str:

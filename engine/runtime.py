@@ -32,7 +32,7 @@ import durable_rules_engine as dre
 
 from . import expr
 from .compiler import CompiledPolicy, Variant
-from .facts import Fact
+from .facts import ARITHMETIC_ERRORS, Fact, RecordError
 
 _ruleset_lock = threading.Lock()
 _handles: dict[str, int] = {}   # one rete network per compiled ruleset name, for the life of the process
@@ -155,9 +155,10 @@ def _message(fields: dict, where: Fact, what: str) -> str:
     try:
         return engine_json(fields)
     except Unrepresentable as e:
+        # the record it comes from is refused, the rest of the case is decided (evaluate.Evaluator._run)
         key = next(k for k, v in fields.items() if _fails(v))
-        raise RunError(f"{what}的“{key}”为 {_shown_number(e.value)}，超出规则引擎能精确比较的范围"
-                       f"（须为有限数，绝对值不超过 2^53−1），该案例未能判定", where.origin) from None
+        raise RecordError(where, e, f"{what}的“{key}”为 {_shown_number(e.value)}，超出规则引擎能精确比较的范围"
+                                    f"（须为有限数，绝对值不超过 2^53−1），该记录未能判定") from None
 
 
 def _fails(value) -> bool:
@@ -263,7 +264,10 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
     by_fid = {f.fid: f for f in facts}
     batch = []
     for fact in facts:
-        projected = project(fact, compiled, params)
+        try:
+            projected = project(fact, compiled, params)
+        except ARITHMETIC_ERRORS as e:   # a lifted difference out of range: that fact's record, not the case
+            raise RecordError(fact, e) from e
         projected["sid"], projected["id"] = session.sid, session.new_id()
         batch.append(_message(projected, fact, f"{fact.kind} {fact.subject} "))
     batch.append(engine_json({"t": ANCHOR, "sid": session.sid, "id": session.new_id()}))

@@ -5,10 +5,19 @@ mappings, sequences and scalars. Two deliberate changes: timestamps stay
 strings (so `2025-13-01` is a located field error for one case, not a crash
 of the whole file), and duplicate keys are errors (a second `value:` must not
 silently win).
+
+Case files come from outside and are read by `read_case` and `parse_case`:
+at most MAX_BYTES, decoded as UTF-8 (then GB18030, or UTF-16/32 with a byte
+order mark, saying so), JSON read as JSON (engine/jsonio.py), and whatever a
+reader cannot give — a duplicate key, nesting too deep to parse, a number too
+long, a raw control character — left in the tree as a `Flaw` or a marked
+character, so that it costs the record it is in (engine/limits.py), not the
+file. Policy files keep `load`: UTF-8, and any duplicate key is an error.
 """
 from __future__ import annotations
 
-import json
+import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +25,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError
+
+from .limits import MAX_BYTES, MAX_DEPTH, SHIELD, Flaw, shown_key
 
 
 class _Constructor(RoundTripConstructor):
@@ -93,24 +104,8 @@ def load(path: str | Path) -> Any:
 
 
 def load_fast(path: str | Path) -> Any:
-    """Plain data without positions, several times faster: for large case files that are usually right.
-
-    JSON goes through the standard library; YAML through the safe loader. When
-    a check fails, the caller loads the file again with `load` to locate it.
-    """
-    path = Path(path)
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            return load(path)  # let the located loader report where the syntax breaks
-    y = YAML(typ="safe", pure=True)
-    y.Constructor = _FastConstructor
-    y.allow_duplicate_keys = False
-    try:
-        return y.load(path.read_text(encoding="utf-8"))
-    except Exception:  # any syntax problem: the located loader reports it with its line
-        return load(path)
+    """A case file's data, without positions when it reads cleanly (several times faster); see `parse_case`."""
+    return parse_case(read_case(path), fast=True)
 
 
 def loads(text: str, name: str = "<text>") -> Any:
@@ -120,10 +115,266 @@ def loads(text: str, name: str = "<text>") -> Any:
         mark = e.problem_mark
         raise YamlError(Location(name, mark.line + 1, mark.column + 1), "duplicate key: " + (e.problem or "")) from None
     except MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        raise YamlError(Location(name, line, col), f"YAML syntax: {e.problem or e.context}") from None
+        raise _syntax(e, name) from None
+
+
+def _syntax(e: MarkedYAMLError, name: str) -> YamlError:
+    mark = e.problem_mark or e.context_mark
+    line = mark.line + 1 if mark else None
+    col = mark.column + 1 if mark else None
+    return YamlError(Location(name, line, col), f"YAML syntax: {e.problem or e.context}")
+
+
+# --- case files ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseText:
+    """A case file's text, and how it was read."""
+    name: str
+    text: str
+    encoding: str        # utf-8, gb18030, utf-16, utf-32
+    json: bool           # by its suffix: read as JSON, not as YAML
+    why: str = ""        # why not UTF-8
+
+    @property
+    def note(self) -> str | None:
+        """What the reader should know about the encoding (None for UTF-8)."""
+        if self.encoding == "utf-8":
+            return None
+        return (f"read as {self.encoding.upper()}{' (GBK)' if self.encoding == 'gb18030' else ''}, not UTF-8"
+                + (f" ({self.why})" if self.why else "") + "; save case files as UTF-8")
+
+
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_EXPECTED = "expected YAML or JSON text in UTF-8 (GB18030/GBK, and UTF-16 with a byte order mark, are read too)"
+
+
+def read_case(path: str | Path) -> CaseText:
+    """A case file's text: refused beyond MAX_BYTES (never read whole), decoded as `decode` says."""
+    path = Path(path)
+    name = str(path)
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise YamlError(Location(name), "file not found") from None
+    except OSError as e:
+        raise YamlError(Location(name), f"cannot be read ({e.strerror})") from None
+    if len(data) > MAX_BYTES:
+        size = path.stat().st_size if path.is_file() else len(data)
+        raise YamlError(Location(name), f"the file is {size / 2**20:.1f} MB; a case file may be at most "
+                                        f"{MAX_BYTES // 2**20} MB and this one is not read: split it (by case or by center)")
+    text, encoding, why = decode(data, name)
+    return CaseText(name, text, encoding, path.suffix.lower() == ".json", why)
+
+
+def decode(data: bytes, name: str) -> tuple[str, str, str]:
+    """(text, encoding, why not UTF-8): a byte order mark decides; else UTF-8, else GB18030; binary is refused."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding, "a byte order mark"
+            except UnicodeDecodeError as e:
+                raise YamlError(_byte_location(name, data, e.start),
+                                f"starts with a {encoding.upper()} byte order mark but is not {encoding.upper()} "
+                                f"({e.reason} at byte {e.start})") from None
+    nul = data.find(b"\0")
+    if nul >= 0 and (nul < 1024 or data.count(b"\0") * 1000 > len(data)):
+        raise YamlError(_byte_location(name, data, nul), f"not a text file (a NUL byte at byte {nul}; UTF-16 without "
+                                                          f"a byte order mark?): {_EXPECTED}")
+    try:
+        return data.decode("utf-8"), "utf-8", ""
+    except UnicodeDecodeError as e:
+        utf8 = e
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise YamlError(_byte_location(name, data, utf8.start),
+                        f"neither UTF-8 nor GB18030 text (byte 0x{data[utf8.start]:02X} at byte {utf8.start}): "
+                        f"{_EXPECTED}") from None
+    line = data.count(b"\n", 0, utf8.start) + 1
+    return text, "gb18030", f"byte 0x{data[utf8.start]:02X} on line {line} is not UTF-8"
+
+
+def _byte_location(name: str, data: bytes, offset: int) -> Location:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return Location(name, data.count(b"\n", 0, offset) + 1, offset - line_start + 1)
+
+
+def positioned(tree: Any) -> bool:
+    """Whether `locate` can give lines in `tree` (else the caller reads again with positions)."""
+    return hasattr(tree, "lc") or isinstance(tree, Located)
+
+
+def parse_case(source: CaseText, fast: bool = False) -> Any:
+    """The tree of a case file. `fast`: without positions when the file reads cleanly; positioned otherwise."""
+    if source.json:
+        from . import jsonio
+        tree = jsonio.fast(source.text) if fast else None
+        return tree if tree is not None else jsonio.positioned(source.text, source.name)
+    if fast:
+        try:
+            return _parse_yaml(source.text, source.name, fast=True)
+        except YamlError:
+            pass   # the positioned reader says where
+    return _parse_yaml(source.text, source.name, fast=False)
+
+
+class _CaseReading:
+    """Constructor changes for case files: what cannot be given becomes a Flaw in the tree, costing its record."""
+
+    def check_mapping_key(self, node, key_node, mapping, key, value) -> bool:
+        if key not in mapping:
+            return True
+        try:
+            first = f" (first on line {mapping.lc.key(key)[0] + 1})"
+        except (AttributeError, KeyError, TypeError):
+            first = ""
+        mark = key_node.start_mark
+        mapping[key] = Flaw(f"duplicate key «{shown_key(key)}»{first}; neither value is used", mark.line + 1, mark.column + 1)
+        return False
+
+    def construct_object(self, node, deep=False):
+        if node in self.recursive_objects and node not in self.constructed_objects:
+            # an alias to a collection still being built (&a [*a]): ruamel would put None here, silently
+            mark = node.start_mark
+            return Flaw("holds itself through an alias (a recursive alias like &a [*a])", mark.line + 1, mark.column + 1)
+        return super().construct_object(node, deep)
+
+    def construct_scalar(self, node):
+        value = super().construct_scalar(node)
+        return join_surrogates(value) if isinstance(value, str) and _SURROGATE.search(value) else value
+
+    def construct_yaml_int(self, node):
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:       # longer than Python converts
+            mark = node.start_mark
+            return Flaw(f"a number of {len(str(node.value))} digits is too long to read", mark.line + 1, mark.column + 1)
+
+    def construct_too_deep(self, node):
+        mark = node.start_mark
+        return Flaw(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1, mark.column + 1)
+
+
+class _CaseConstructor(_CaseReading, _Constructor):
+    pass
+
+
+class _CaseFastConstructor(_CaseReading, _FastConstructor):
+    pass
+
+
+for _c in (_CaseConstructor, _CaseFastConstructor):
+    _c.add_constructor("!too-deep", _CaseReading.construct_too_deep)
+    _c.add_constructor("tag:yaml.org,2002:int", _CaseReading.construct_yaml_int)
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_PAIR = re.compile(r"[\ud800-\udbff][\udc00-\udfff]")
+
+
+def join_surrogates(text: str) -> str:
+    """"\ud842\udfb7" read as two escapes is one character, 𠮷; a lone surrogate stays (and is refused later)."""
+    return _PAIR.sub(lambda m: m.group().encode("utf-16-le", "surrogatepass").decode("utf-16-le"), text)
+
+
+# YAML refuses raw control characters in the whole stream; each becomes a private-use stand-in (U+10FFxx)
+# so the rest of the file is read and the one value holding it is refused (limits.text_problem).
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def _shield(text: str) -> str:
+    return _RAW_CONTROL.sub(lambda m: chr(SHIELD + (ord(m.group()) & 0xFF)), text)
+
+
+def _case_yaml(fast: bool) -> YAML:
+    if fast:
+        y = YAML(typ="safe", pure=True)
+        y.Constructor = _CaseFastConstructor
+    else:
+        y = YAML(typ="rt")
+        y.Constructor = _CaseConstructor
+    y.allow_duplicate_keys = True      # the constructor turns a duplicate into a Flaw
+    return y
+
+
+def _parse_yaml(text: str, name: str, fast: bool) -> Any:
+    text = _shield(text) if _RAW_CONTROL.search(text) else text
+    # Deep flow nesting is cut out before ruamel sees it: its scanner takes time quadratic in the depth
+    # (10,000 brackets: 10 s) and its composer recurses once per level.
+    text = _cut_deep_flows(text, MAX_DEPTH)
+    try:
+        return _load_yaml(text, name, fast)
+    except RecursionError:   # block nesting (indentation) too deep: no record can be cut out of that
+        raise YamlError(Location(name, _deep_line(text)), f"nested too deep to read (more than {MAX_DEPTH} levels)") from None
+
+
+def _load_yaml(text: str, name: str, fast: bool) -> Any:
+    try:
+        return _case_yaml(fast).load(text)
+    except RecursionError:
+        raise
+    except MarkedYAMLError as e:
+        raise _syntax(e, name) from None
+    except Exception as e:   # ruamel's own limits (an unhashable key …) cost the file, never a traceback
+        raise YamlError(Location(name), f"YAML could not be read: {type(e).__name__}: {e}") from None
+
+
+_FLOW = re.compile(r"""[\[\]{}"'#]""")
+_QUOTED = {'"': re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S), "'": re.compile(r"'[^']*(?:''[^']*)*'", re.S)}
+
+
+def _cut_deep_flows(text: str, limit: int) -> str:
+    """Each flow collection nested deeper than `limit` replaced by a `!too-deep` scalar keeping its line breaks.
+
+    A rough reading of YAML is enough to find `[[[[…` and keep the lines after it in
+    place: quotes and comments are skipped, and outside a flow a bracket opens one
+    only where a value starts (so `name: a[b` is text, as YAML reads it).
+    """
+    pieces, last, depth, start, i = [], 0, 0, None, 0
+    while True:
+        m = _FLOW.search(text, i)
+        if m is None:
+            break
+        c, j = m.group(), m.start()
+        i = j + 1
+        if c == "#":
+            if j == 0 or text[j - 1] in " \t\n":
+                end = text.find("\n", j)
+                i = len(text) if end < 0 else end
+            continue
+        k = j - 1
+        while k >= 0 and text[k] in " \t":
+            k -= 1
+        starts_value = k < 0 or text[k] in "\n:[{,-?"
+        if c in "\"'":
+            quoted = _QUOTED[c].match(text, j) if starts_value else None
+            i = quoted.end() if quoted else i
+            continue
+        if c in "[{":
+            if depth == 0 and not starts_value:
+                continue
+            depth += 1
+            if depth == limit + 1:
+                start = j
+        elif depth > 0:
+            depth -= 1
+            if depth == limit and start is not None:
+                pieces += [text[last:start], "!too-deep _" + "\n" * text.count("\n", start, j)]
+                last, start = j + 1, None
+    if start is not None:
+        pieces += [text[last:start], "!too-deep _" + "\n" * text.count("\n", start)]
+        last = len(text)
+    return "".join(pieces) + text[last:]
+
+
+def _deep_line(text: str) -> int | None:
+    """The first line indented past any case file's needs, where block nesting too deep to read starts."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if len(line) - len(line.lstrip(" -?")) > 4 * MAX_DEPTH:
+            return n
+    return None
 
 
 def locate(root: Any, path: tuple | list, file: str) -> Location:

@@ -21,7 +21,7 @@ from engine.cases import load_cases
 from engine.compiler import CompiledPolicy, Variant
 from engine.evaluate import Evaluator
 from engine.expr import Arith, Lit, Name
-from engine.facts import Fact
+from engine.facts import Fact, RecordError
 from engine.loader import PolicyLoadError, load_or_raise, load_policy
 from engine.params import ParamView
 from engine import runtime
@@ -282,19 +282,27 @@ HUGE_CASES = {"cases": [
 ]}
 
 
-def test_exponent_and_huge_numbers_are_that_case_error_not_a_crash(tmp_path):
+def test_exponent_and_huge_numbers_cost_their_record_not_a_crash(tmp_path):
     path = tmp_path / "huge.json"
     path.write_text(json.dumps(HUGE_CASES), encoding="utf-8")
     assert "1e+16" in path.read_text(encoding="utf-8")   # the form that crashes the core's parser
     done = _cli("evaluate", path, "--format", "json", "--no-explanations", "--jobs", "1")
     assert done.returncode == 1, (done.returncode, done.stderr)
     cases = {c["id"]: c for c in json.loads(done.stdout)["cases"]}
-    for bad in ("E", "H"):
+    for bad in ("E", "H"):   # refused as they are read (the schema's bound), so the engine never sees them
         (error,) = cases[bad]["errors"]
-        assert "windows" in error["message"] and "超出规则引擎能精确比较的范围" in error["message"], error
-        assert error["path"].endswith("centers[0]")
+        assert error["path"] == "cases[%d].centers[0].windows" % "EH".index(bad) and error["kind"] == "centers", error
         assert cases[bad]["determinations"] == []
     assert cases["OK"]["errors"] == [] and cases["OK"]["determinations"]
+
+
+def test_a_number_the_engine_cannot_hold_is_its_record_error_when_it_gets_past_reading():
+    """The backstop under the schema: a fact holding 2^53 refuses its record (RecordError), naming the field."""
+    compiled = _compare_policy({"$gt": {"w": 0}})
+    fact = Fact("person", "P1", "person:P1", {"w": 2 ** 53})
+    with pytest.raises(RecordError, match="“w”为 .*超出规则引擎能精确比较的范围") as caught:
+        run(compiled, [fact], lambda n: None)
+    assert (caught.value.kind, caught.value.subject) == ("person", "P1")
 
 
 def test_numbers_reach_the_engine_without_an_exponent():

@@ -1,0 +1,213 @@
+"""JSON case files in: the standard library when the file is right, a positioned reader to say where it is not.
+
+ruamel reads JSON as YAML, which is almost but not quite JSON: it turns NaN
+into the text "NaN" and a character written as two escapes ("\\ud842\\udfb7",
+as Python's json writes 𠮷) into two lone surrogates. So JSON is read as
+JSON: `fast` with the standard library, refusing duplicate keys; `positioned`
+with a small reader that keeps every value's line and column (in `.lc`, as
+ruamel does, so `yamlio.locate` works unchanged) and puts a `Flaw` where a
+value cannot be given — a duplicate key, nesting deeper than MAX_DEPTH, a
+number too long to convert — so that the flaw costs its record, not the file.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from json.decoder import scanstring
+from typing import Any
+
+from .limits import MAX_DEPTH, Flaw, shown_key
+from .yamlio import Location, YamlError
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate()
+    return out
+
+
+def fast(text: str) -> Any | None:
+    """The data, or None when the positioned reader must look (a duplicate key, a syntax error, deep nesting)."""
+    try:
+        return json.loads(text, object_pairs_hook=_unique, strict=False)
+    except (ValueError, RecursionError):
+        return None
+
+
+class _Lines:
+    """Offsets → 0-based (line, column), computed only for the values an error points at."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def at(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line, offset - self.starts[line]
+
+
+class _Positions:
+    """The part of ruamel's `.lc` that `locate` reads: the container's start, each key's and each value's."""
+    __slots__ = ("lines", "start", "keys", "values")
+
+    def __init__(self, lines: _Lines, start: int):
+        self.lines, self.start = lines, start
+        self.keys: dict = {}
+        self.values: dict | list = {}
+
+    @property
+    def line(self) -> int:
+        return self.lines.at(self.start)[0]
+
+    @property
+    def col(self) -> int:
+        return self.lines.at(self.start)[1]
+
+    def key(self, k) -> tuple[int, int]:
+        return self.lines.at(self.keys[k])
+
+    def value(self, k) -> tuple[int, int]:
+        return self.lines.at(self.values[k])
+
+    def item(self, i: int) -> tuple[int, int]:
+        return self.lines.at(self.values[i])
+
+
+class JsonMap(dict):
+    lc: _Positions
+
+
+class JsonList(list):
+    lc: _Positions
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
+_SKIP = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+_CONSTANTS = (("true", True), ("false", False), ("null", None),
+              ("NaN", float("nan")), ("Infinity", float("inf")), ("-Infinity", float("-inf")))
+_MAX_DIGITS = 4000   # Python refuses to convert longer integers (sys.int_info.default_max_str_digits)
+
+
+class _Reader:
+    def __init__(self, text: str, name: str):
+        self.text, self.name, self.lines = text, name, _Lines(text)
+
+    def fail(self, offset: int, message: str) -> YamlError:
+        line, col = self.lines.at(offset)
+        return YamlError(Location(self.name, line + 1, col + 1), f"JSON syntax: {message}")
+
+    def space(self, i: int) -> int:
+        return _SPACE.match(self.text, i).end()
+
+    def flaw(self, offset: int, message: str) -> Flaw:
+        line, col = self.lines.at(offset)
+        return Flaw(message, line + 1, col + 1)
+
+    def value(self, i: int, depth: int) -> tuple[Any, int]:
+        text = self.text
+        c = text[i:i + 1]
+        if c in ("{", "["):
+            if depth > MAX_DEPTH:
+                return self.flaw(i, f"nested more than {MAX_DEPTH} levels deep"), self.skip(i)
+            return self.mapping(i, depth) if c == "{" else self.sequence(i, depth)
+        if c == '"':
+            try:
+                return scanstring(text, i + 1, False)
+            except json.JSONDecodeError as e:
+                raise self.fail(e.pos, e.msg) from None
+        number = _NUMBER.match(text, i)
+        if number and number.group():
+            return self.number(number, i), number.end()
+        for word, constant in _CONSTANTS:
+            if text.startswith(word, i):
+                return constant, i + len(word)
+        raise self.fail(i, "expected a value" if c else "unexpected end of file")
+
+    def number(self, match: re.Match, i: int) -> Any:
+        written = match.group()
+        if match.group(1) or match.group(2):
+            return float(written)         # 1e999 is Infinity: the record's check refuses it
+        if len(written) > _MAX_DIGITS:
+            return self.flaw(i, f"a number of {len(written)} digits is too long to read")
+        return int(written)
+
+    def mapping(self, start: int, depth: int) -> tuple[JsonMap, int]:
+        text, out = self.text, JsonMap()
+        out.lc = where = _Positions(self.lines, start)
+        i = self.space(start + 1)
+        if text[i:i + 1] == "}":
+            return out, i + 1
+        while True:
+            if text[i:i + 1] != '"':
+                raise self.fail(i, "expected a key in double quotes")
+            key_at = i
+            key, i = self.value(i, depth + 1)
+            i = self.space(i)
+            if text[i:i + 1] != ":":
+                raise self.fail(i, "expected ':' after the key")
+            i = self.space(i + 1)
+            value_at = i
+            value, i = self.value(i, depth + 1)
+            if key in out:
+                first = where.key(key)[0] + 1
+                out[key] = self.flaw(key_at, f"duplicate key «{shown_key(key)}» (first on line {first}); "
+                                             "neither value is used")
+            else:
+                out[key], where.keys[key], where.values[key] = value, key_at, value_at
+            i = self.space(i)
+            c = text[i:i + 1]
+            if c == "}":
+                return out, i + 1
+            if c != ",":
+                raise self.fail(i, "expected ',' or '}'")
+            i = self.space(i + 1)
+
+    def sequence(self, start: int, depth: int) -> tuple[JsonList, int]:
+        text, out = self.text, JsonList()
+        out.lc = where = _Positions(self.lines, start)
+        where.values = offsets = []
+        i = self.space(start + 1)
+        if text[i:i + 1] == "]":
+            return out, i + 1
+        while True:
+            offsets.append(i)
+            value, i = self.value(i, depth + 1)
+            out.append(value)
+            i = self.space(i)
+            c = text[i:i + 1]
+            if c == "]":
+                return out, i + 1
+            if c != ",":
+                raise self.fail(i, "expected ',' or ']'")
+            i = self.space(i + 1)
+
+    def skip(self, start: int) -> int:
+        """The end of the container opening at `start`, read without building it (and without recursion)."""
+        depth = 0
+        for m in _SKIP.finditer(self.text, start):
+            token = m.group()
+            if token[0] == '"':
+                continue
+            depth += 1 if token in "[{" else -1
+            if depth == 0:
+                return m.end()
+        raise self.fail(start, "this bracket is never closed")
+
+
+def positioned(text: str, name: str) -> Any:
+    """The data with every value's position; None for an empty file. Syntax errors raise YamlError with the line."""
+    reader = _Reader(text, name)
+    i = reader.space(0)
+    if i == len(text):
+        return None
+    value, end = reader.value(i, 0)
+    end = reader.space(end)
+    if end != len(text):
+        raise reader.fail(end, "more after the end of the JSON value")
+    return value

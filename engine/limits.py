@@ -1,0 +1,173 @@
+"""What a case file may hold, checked before anything copies, validates or prints it.
+
+A case file comes from outside: an office's export, a colleague's script, an
+attacker. Everything downstream (the schema check, `plain`, locating, the
+engine, the printers) walks values recursively and assumes real text and
+finite numbers, so those assumptions are checked here first, one record at a
+time, without recursion and within a budget:
+
+- nesting at most MAX_DEPTH levels from the top of the file (a case file needs 8);
+- at most MAX_RECORD_VALUES values in one record or in a case's own fields, and at
+  most MAX_REPEATED values repeated through YAML aliases in the whole file, so an
+  alias bomb (billion laughs) costs the records that use it, never the run;
+- no record that contains itself (`&a [*a]`);
+- text without lone surrogates or control characters, at most MAX_TEXT characters;
+  keys that are text; numbers that are finite (no NaN, no Infinity);
+- no `Flaw`: what the readers put where they found something unreadable (a
+  duplicate key, nesting too deep to parse, a number too long to convert).
+
+A problem costs the record it is in (or the case, for the case's own fields),
+located at the value; the file's other records go on.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_BYTES = 5 * 1024 * 1024       # a case file's size; ~6,000 people at the fixture's ~800 bytes each
+MAX_DEPTH = 32                    # nesting levels from the top of the file
+MAX_RECORD_VALUES = 5_000         # values in one record (a person has ~60), aliases expanded
+MAX_REPEATED = 100_000            # values repeated through aliases in one file
+MAX_TEXT = 1_000                  # characters in one text value or key
+MAX_PROBLEMS = 20                 # problems reported per record; the record is refused either way
+
+
+@dataclass(frozen=True)
+class Flaw:
+    """Stands in a tree where a reader found a value it could not give: the record holding it is refused."""
+    message: str
+    line: int | None = None        # 1-based, where the reader found it (a duplicate key: the second one)
+    col: int | None = None
+
+    def __str__(self) -> str:
+        return f"<{self.message}>"
+
+
+@dataclass(frozen=True)
+class Hazard:
+    path: tuple                    # from the top of the file
+    message: str
+    line: int | None = None        # when the reader knew better than the path (a Flaw)
+    col: int | None = None
+
+
+# C0 and C1 controls, lone surrogates, and the stand-ins `yamlio` puts for raw controls (so YAML can parse the rest)
+_BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\U0010ff00-\U0010ffff]")
+SHIELD = 0x10FF00   # yamlio writes a raw control character U+00XX as U+10FFXX
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be a value of a case (None when it can)."""
+    if len(text) > MAX_TEXT:
+        return f"expected text of at most {MAX_TEXT} characters, found {len(text)}"
+    if text.isprintable():
+        return None
+    bad = _BAD_CHAR.search(text)
+    if bad is None:
+        return None
+    char = bad.group()
+    where = f"at character {bad.start() + 1}"
+    if "\ud800" <= char <= "\udfff":
+        return f"text holds a lone surrogate U+{ord(char):04X} {where}, which is not a character (a broken \\u escape?)"
+    code = ord(char) - SHIELD if ord(char) >= SHIELD else ord(char)
+    code += 0xFF00 if code in (0xFE, 0xFF) else 0            # U+FFFE and U+FFFF, shielded the same way
+    return f"text holds the control character U+{code:04X} {where}"
+
+
+def number_problem(value: float) -> str | None:
+    if math.isnan(value):
+        return "expected a number, found NaN (not a number)"
+    if math.isinf(value):
+        return f"expected a number, found {'-' if value < 0 else ''}Infinity"
+    return None
+
+
+_SCALARS = (str, bool, int, float, type(None))
+
+
+@dataclass
+class Walk:
+    """The walks over one file's records: containers seen so far (seeing one again is an alias repeating it)."""
+    seen: set[int] = field(default_factory=set)
+    repeated: int = 0
+
+    def hazards(self, node: Any, at: tuple | list, records: frozenset = frozenset()) -> list[Hazard]:
+        """The problems of one record (or of a case's own fields) at path `at`; empty when it may be read.
+
+        `records`: keys of `node` whose lists hold records, walked each on its own (not here).
+        """
+        at = tuple(at)
+        found: list[Hazard] = []
+        values = 0
+        on_path: set[int] = set()
+        stack: list[tuple[Any, tuple, bool, bool]] = [(node, at, False, False)]   # node, path, repeating, leaving
+        while stack and len(found) < MAX_PROBLEMS:
+            item, path, repeating, leaving = stack.pop()
+            if leaving:
+                on_path.discard(id(item))
+                continue
+            values += 1
+            if values > MAX_RECORD_VALUES:
+                return found + [Hazard(at, f"holds more than {MAX_RECORD_VALUES} values (aliases expanded); "
+                                           "a record needs far fewer: is it an alias bomb?")]
+            if repeating:
+                self.repeated += 1
+                if self.repeated > MAX_REPEATED:
+                    return found + [Hazard(path, f"aliases repeat more than {MAX_REPEATED} values in this file; "
+                                                 "no more are read")]
+            if isinstance(item, (dict, list)):
+                if id(item) in on_path:
+                    found.append(Hazard(path, "holds itself through an alias (a recursive alias like &a [*a])"))
+                    continue
+                if len(path) > MAX_DEPTH:
+                    found.append(Hazard(path, f"nested more than {MAX_DEPTH} levels deep"))
+                    continue
+                repeating = repeating or id(item) in self.seen
+                self.seen.add(id(item))
+                on_path.add(id(item))
+                stack.append((item, path, repeating, True))
+                children = list(item.items()) if isinstance(item, dict) else list(enumerate(item))
+                children = children[:MAX_RECORD_VALUES + 1]   # more could not pass anyway
+                for key, value in reversed(children):
+                    problem = _key_problem(key) if isinstance(item, dict) else None
+                    if problem:
+                        found.append(Hazard(path + (shown_key(key),), problem))
+                    elif not (path == at and key in records and isinstance(value, list)):
+                        stack.append((value, path + (key,), repeating, False))
+                continue
+            problem = scalar_problem(item)
+            if problem is not None:
+                line, col = (item.line, item.col) if isinstance(item, Flaw) else (None, None)
+                found.append(Hazard(path, problem, line, col))
+        return found
+
+
+def scalar_problem(value: Any) -> str | None:
+    if isinstance(value, Flaw):
+        return value.message
+    if isinstance(value, str):
+        return text_problem(value)
+    if isinstance(value, float):
+        return number_problem(value)
+    if isinstance(value, _SCALARS):
+        return None
+    return f"expected text, a number, true/false, a list or a mapping, found a {type(value).__name__} (a YAML tag?)"
+
+
+def _key_problem(key: Any) -> str | None:
+    if not isinstance(key, str):
+        return f"a key must be text, found {shown_key(key)}"
+    problem = text_problem(key)
+    return f"key: {problem}" if problem else None
+
+
+def shown_key(key: Any) -> str:
+    if isinstance(key, str):
+        return _BAD_CHAR.sub(lambda m: f"\\u{ord(m.group()):04x}", key[:50])
+    if isinstance(key, (bool, int, type(None))):
+        return "null" if key is None else str(key).lower() if isinstance(key, bool) else str(key)
+    if isinstance(key, float):
+        return repr(key)
+    return f"a {type(key).__name__}"

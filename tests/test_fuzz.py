@@ -1,0 +1,202 @@
+"""Fuzzing `run.py evaluate` with mutated rosters: whatever a roster file holds, the answer is JSON in valid
+UTF-8, the exit status is 0 or 1, there is no traceback, every record read is accounted for, and no name or
+ID number of the roster appears unmasked.
+
+The roster is a slice of fixtures/roster_2025.yaml (8 people with names and ID numbers, their centers, some
+items, and the second case whole). Each example applies 1–4 mutations — a dropped key, a value of the wrong
+type, a huge or negative number, NaN or Infinity, an odd character (lone surrogate, control character, RTL
+mark, 𠮷, byte order mark), an impossible date, a duplicated id, a list where a mapping stands or a mapping
+where a list stands, a raw character in the file's text — then writes it as YAML, JSON, or JSON in a .yaml
+file, in UTF-8, UTF-8 with BOM, GB18030 or UTF-16, and runs the command line on it in a subprocess.
+
+FUZZ_EXAMPLES examples (100 by default, set by the environment variable of that name): each is one run of
+the command line, about a second. (engine/spreadsheet.py is absent from this tree: no CSV/XLSX mutations.)
+"""
+from __future__ import annotations
+
+import copy
+import io
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from engine import yamlio
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
+_RUNS = {"examples": 0}
+
+
+def _base() -> dict:
+    full = yamlio.plain(yamlio.load(ROOT / "fixtures" / "roster_2025.yaml"))
+    first, second = full["cases"]
+    people = first["people"][:4] + first["people"][23:25] + first["people"][35:37]
+    centers = sorted({p.get("center") for p in people} - {None})
+    first = dict(first, people=people, centers=[c for c in first["centers"] if c["id"] in centers],
+                 items=first["items"][:3])
+    return {"cases": [first, second]}
+
+
+BASE = _base()
+PEOPLE = [p for case in BASE["cases"] for p in case.get("people", [])]
+SECRETS = sorted({p["name"] for p in PEOPLE if len(p.get("name") or "") > 1} |
+                 {p["id_number"] for p in PEOPLE if p.get("id_number")})
+
+WRONG = [5, -1, 0, "", "文本", True, None, [], {}, [1, 2], {"a": 1}, 1.5]
+NUMBERS = [10**30, -10**30, 10**400, -1, -5, 2**63, 100001, 99999999, 1e308, -0.0]
+NOT_NUMBERS = [float("nan"), float("inf"), float("-inf")]
+ODD = ["\ud800", "\udfff", "\x00", "\x07", "\x1b[31m", "\x7f", "\x85", "\u202e", "\u200f", "\u2028", "𠮷", "\ufeff",
+       "[/]", "[bold]", "\\", "\"", "'", "#", ": ", "- ", "&a ", "*a", "\n"]
+DATES = ["2025-02-30", "2025-13-01", "0000-00-00", "9999-12-31", "2030-01-01", "2999-01-01", "1899-12-31",
+         "2025-1-1", "20250101", "2025-02-29"]
+
+
+def _slots(node, path=()):
+    """Every (path, value) in the tree, the top excluded."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield path + (k,), v
+            yield from _slots(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield path + (i,), v
+            yield from _slots(v, path + (i,))
+
+
+def _set(tree, path, value):
+    node = tree
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+
+
+def _records(tree) -> list[tuple[str, dict]]:
+    out = []
+    for case in tree.get("cases", []) if isinstance(tree, dict) and isinstance(tree.get("cases"), list) else []:
+        for kind in ("people", "centers", "items"):
+            value = case.get(kind) if isinstance(case, dict) else None
+            out += [(kind, r) for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+    return out
+
+
+def mutate(data, tree) -> None:
+    """One mutation of `tree`, in place."""
+    slots = list(_slots(tree))
+    kind = data.draw(st.sampled_from(["drop", "wrong", "number", "nan", "unicode", "unicode_key", "date", "dup_id",
+                                      "list_for_map", "map_for_list"]), label="mutation")
+    if kind == "dup_id":
+        records = [r for r in _records(tree) if "id" in r]
+        if len(records) > 1:
+            a, b = data.draw(st.lists(st.sampled_from(range(len(records))), min_size=2, max_size=2), label="records")
+            records[a][1]["id"] = records[b][1]["id"]
+        return
+    if kind == "drop":
+        maps = [(p, v) for p, v in slots if isinstance(v, dict) and v] + ([((), tree)] if tree else [])
+        if not maps:
+            return
+        path, node = data.draw(st.sampled_from(maps), label="mapping")
+        del node[data.draw(st.sampled_from(sorted(node, key=str)), label="key")]
+        return
+    if kind == "unicode_key":
+        maps = [(p, v) for p, v in slots if isinstance(v, dict) and v]
+        if not maps:
+            return
+        _, node = data.draw(st.sampled_from(maps), label="mapping")
+        key = data.draw(st.sampled_from(sorted(node, key=str)), label="key")
+        node[f"{key}{data.draw(st.sampled_from(ODD), label='char')}"] = node.pop(key)
+        return
+    if kind == "unicode":
+        texts = [(p, v) for p, v in slots if isinstance(v, str)]
+        if not texts:
+            return
+        path, text = data.draw(st.sampled_from(texts), label="text")
+        at = data.draw(st.integers(0, len(text)), label="at")
+        _set(tree, path, text[:at] + data.draw(st.sampled_from(ODD), label="char") + text[at:])
+        return
+    if kind in ("list_for_map", "map_for_list"):
+        want = dict if kind == "list_for_map" else list
+        shaped = [(p, v) for p, v in slots if isinstance(v, want)]
+        if shaped:
+            path, value = data.draw(st.sampled_from(shaped), label="slot")
+            _set(tree, path, [value] if want is dict else {"0": value[0] if value else None})
+        return
+    if kind == "date":
+        dated = [(p, v) for p, v in slots if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v)]
+        if not dated:
+            return
+        path, _ = data.draw(st.sampled_from(dated), label="date")
+        _set(tree, path, data.draw(st.sampled_from(DATES), label="value"))
+        return
+    if not slots:
+        return
+    path, _ = data.draw(st.sampled_from(slots), label="slot")
+    pool = {"wrong": WRONG, "number": NUMBERS, "nan": NOT_NUMBERS}[kind]
+    _set(tree, path, copy.deepcopy(data.draw(st.sampled_from(pool), label="value")))
+
+
+def _yaml_text(tree) -> str:
+    y = YAML(typ="safe", pure=True)
+    y.allow_unicode = True
+    y.default_flow_style = False
+    out = io.StringIO()
+    y.dump(tree, out)
+    return out.getvalue()
+
+
+def write(data, tree, directory: str) -> Path:
+    form = data.draw(st.sampled_from(["yaml", "json", "json-as-yaml"]), label="format")
+    text = _yaml_text(tree) if form == "yaml" else json.dumps(tree, ensure_ascii=data.draw(st.booleans(), label="ascii"),
+                                                                indent=data.draw(st.sampled_from([None, 1]), label="indent"))
+    if data.draw(st.integers(0, 4), label="raw") == 0:    # a raw character into the text itself
+        at = data.draw(st.integers(0, len(text)), label="raw_at")
+        text = text[:at] + data.draw(st.sampled_from(ODD), label="raw_char") + text[at:]
+    encoding = data.draw(st.sampled_from(["utf-8", "utf-8", "utf-8-sig", "gb18030", "utf-16"]), label="encoding")
+    try:
+        raw = text.encode(encoding)
+    except UnicodeEncodeError:                             # a lone surrogate: written as the bytes it would be
+        raw = text.encode("utf-8" if encoding == "gb18030" else encoding, "surrogatepass")
+    path = Path(directory) / ("roster.json" if form == "json" else "roster.yaml")
+    path.write_bytes(raw)
+    return path
+
+
+def _bounded() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None)
+@given(st.data())
+def test_mutated_rosters_are_answered_in_json_balanced_and_masked(data):
+    tree = copy.deepcopy(BASE)
+    for _ in range(data.draw(st.integers(1, 4), label="mutations")):
+        mutate(data, tree)
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as directory:
+        path = write(data, tree, directory)
+        done = subprocess.run([sys.executable, "run.py", "evaluate", str(path), "--format", "json"], cwd=ROOT, env=ENV,
+                              capture_output=True, timeout=60, preexec_fn=_bounded)
+    _RUNS["examples"] += 1
+    stderr = done.stderr.decode("utf-8")                  # strict: valid UTF-8
+    assert done.returncode in (0, 1), (done.returncode, stderr[-3000:])
+    assert "Traceback" not in stderr, stderr[-3000:]
+    stdout = done.stdout.decode("utf-8")
+    doc = json.loads(stdout)
+    assert doc["account"]["balanced"], doc["account"]
+    leaked = [s for s in SECRETS if s in stdout or s in stderr]
+    assert not leaked, leaked
+
+
+def test_the_fuzzing_ran_its_examples():
+    """Makes the count visible in the test log (`pytest -s` prints it) and fails if hypothesis ran none."""
+    if _RUNS["examples"]:
+        print(f"\nfuzz: {_RUNS['examples']} mutated rosters through run.py evaluate (FUZZ_EXAMPLES={FUZZ_EXAMPLES})")
+        assert _RUNS["examples"] >= min(FUZZ_EXAMPLES, 10)
