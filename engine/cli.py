@@ -340,7 +340,7 @@ def _appeal(args) -> int:
 
 def _validate(args) -> int:
     console = Console()
-    policy, problems = load_policy(args.policy)
+    policy, problems = load_policy(args.policy, partial=True)
     if policy is not None:
         problems = problems + check(policy)
     errors = [p for p in problems if p.severity == "error"]
@@ -350,15 +350,15 @@ def _validate(args) -> int:
         sys.stdout.write("\n")
         return 1 if errors else 0
     for p in problems:
-        colour = "red" if p.severity == "error" else "yellow"
-        console.print(f"[{colour}]{p.severity}[/] {p}", highlight=False)
+        colour, word = ("red", "错误") if p.severity == "error" else ("yellow", "警告")
+        console.print(f"[{colour}]{word}[/] {escape(str(p))}", highlight=False, soft_wrap=True)
     if errors:
-        console.print(f"[red]{len(errors)} error(s)[/] in {args.policy}")
+        console.print(f"[red]{len(errors)} 处错误[/]：{escape(args.policy)}", highlight=False)
         return 1
     n_rules = len(policy.rules)
-    console.print(f"[green]ok[/] {policy.document_number} v{policy.version}: {len(policy.decisions)} decisions, "
-                  f"{n_rules} rules, {len(policy.parameters)} parameters, {len(policy.interpretations)} interpretations, "
-                  f"{len(policy.clauses)} clauses" + (f"; {len(problems)} warning(s)" if problems else ""))
+    console.print(f"[green]通过[/] {policy.document_number} v{policy.version}：{len(policy.decisions)} 项决定、"
+                  f"{n_rules} 条规则、{len(policy.parameters)} 个参数、{len(policy.interpretations)} 条解释、"
+                  f"{len(policy.clauses)} 个条款" + (f"；{len(problems)} 个警告" if problems else ""), highlight=False)
     return 0
 
 

@@ -114,7 +114,7 @@ def _rank(decision: Decision, rule: Rule) -> int | None:
 def _excepted(decision: Decision, rule: Rule, seen: tuple):
     """The rule's own condition minus its explicit exceptions (no priority context)."""
     if rule.id in seen:
-        raise CompileError("rules override each other in a cycle: " + " → ".join(seen + (rule.id,)))
+        raise CompileError("规则互相 overrides，成了循环：" + " → ".join(seen + (rule.id,)))
     if rule.otherwise:
         others = [_excepted(decision, r, seen + (rule.id,)) for r in decision.rules
                   if r.concludes and r.id != rule.id and not r.otherwise]
@@ -246,7 +246,7 @@ def inline(node, params: ParamView):
             key = None
             if n.key is not None:
                 if not isinstance(n.key, Lit):
-                    raise CompileError(f"lookup key {expr.render(n.key)} is not constant")
+                    raise CompileError(f"查表的键 {expr.render(n.key)} 不是常量")
                 key = n.key.value
             value = params(n.name)
             if key is not None:
@@ -264,7 +264,7 @@ def lookup_bindings(nodes, params: ParamView) -> list[tuple[tuple, dict, tuple]]
     for p in lookups:
         table = params(p.name)
         if not isinstance(table, dict):
-            raise CompileError(f"param.{p.name} is not a table and cannot be indexed")
+            raise CompileError(f"param.{p.name} 不是表，不能用 [ ] 取值")
         keysets.append([(p, k) for k in table])
     out = []
     for combo in itertools.product(*keysets) if keysets else [()]:
@@ -333,7 +333,7 @@ def nnf(node, mode: str = "true"):
         return nnf(node.item, {"true": "false", "false": "true", "not_true": "not_false", "not_false": "not_true"}[mode])
     if isinstance(node, expr.IsNotTrue):
         return nnf(node.item, {"true": "not_true", "false": "true", "not_true": "true", "not_false": "not_true"}[mode])
-    raise CompileError(f"«{expr.render(node)}» is not a condition")
+    raise CompileError(f"“{expr.render(node)}”不是条件（应得出 true 或 false）")
 
 
 def _is_literal(node) -> bool:
@@ -364,7 +364,7 @@ def alternatives(node, reads_decision) -> list[tuple[tuple, tuple]]:
         for item in node.items:
             out = [(a[0] + b[0], a[1] + b[1]) for a in out for b in alternatives(item, reads_decision)]
         return out
-    raise CompileError(f"«{expr.render(node)}» is not a condition")
+    raise CompileError(f"“{expr.render(node)}”不是条件（应得出 true 或 false）")
 
 
 def _known_value(literal: Compare, known: frozenset):
@@ -524,7 +524,7 @@ class _Builder:
             self.projection[kind].add(literal.left.name.split(".")[0])
             return _test(literal.left.name, literal.op, literal.right)
         if literal.op in ("in", "notin"):
-            raise CompileError(f"«{expr.render(literal)}» needs a list on the right")
+            raise CompileError(f"“{expr.render(literal)}”右边应为列表")
         difference = Arith("-", literal.left, literal.right)
         key = (kind, difference)
         if key not in self.lifted_names:
@@ -572,7 +572,7 @@ class _Builder:
             for literal in decision_part:
                 literal = _oriented(literal)
                 if not (isinstance(literal.left, Name) and isinstance(literal.right, (Lit, ListLit))):
-                    raise CompileError(f"{prefix}: a decision can only be compared with a constant: «{expr.render(literal)}»")
+                    raise CompileError(f"{prefix}：决定只能与常量比较：“{expr.render(literal)}”")
                 if literal.op == "==" and literal.right == Lit(None):
                     # This alternative fires only where the decision has *no* conclusion. durable_rules
                     # cannot wait for an absence (none() misfires within a batch), and an undecided

@@ -36,7 +36,7 @@ class ExprError(ValueError):
     """A condition or formula that does not parse; `pos` is the column in the text."""
 
     def __init__(self, message: str, text: str, pos: int):
-        super().__init__(f"{message} at column {pos + 1} of «{text}»")
+        super().__init__(f"{message}（«{text}» 第 {pos + 1} 个字符处，column {pos + 1}）")
         self.text, self.pos, self.reason = text, pos, message
 
 
@@ -131,7 +131,7 @@ def _tokens(text: str) -> list[tuple[str, Any, int]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ExprError("unexpected character", text, pos)
+            raise ExprError(f"不认识的字符“{text[pos]}”", text, pos)
         kind = m.lastgroup
         if kind == "num":
             raw = m.group()
@@ -148,9 +148,21 @@ def _tokens(text: str) -> list[tuple[str, Any, int]]:
     return out
 
 
+_WANT = {"end": "公式结尾（多写了什么？比较不能连写，如 a == 1 == 2）", "name": "名称", "lit": "数或文字",
+         ")": "右括号“)”", "]": "右方括号“]”", ",": "逗号“,”"}
+MAX_NESTING = 64   # brackets and `not`s inside one another; the policy needs 4, Python's stack holds ~120
+
+
 class _Parser:
     def __init__(self, text: str):
         self.text, self.toks, self.i = text, _tokens(text), 0
+        self.depth = 0
+
+    def deeper(self, pos: int) -> None:
+        """One more level of nesting: beyond MAX_NESTING a located error, not a RecursionError."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExprError(f"括号或 not 嵌套超过 {MAX_NESTING} 层，请拆分条件", self.text, pos)
 
     def peek(self, kind=None, value=None) -> bool:
         k, v, _ = self.toks[self.i]
@@ -159,9 +171,9 @@ class _Parser:
     def take(self, kind=None, value=None):
         k, v, pos = self.toks[self.i]
         if not self.peek(kind, value):
-            want = value or kind
-            got = "end of text" if k == "end" else f"«{v}»"
-            raise ExprError(f"expected {want}, found {got}", self.text, pos)
+            want = _WANT.get(value or kind, f"“{value or kind}”")
+            got = "公式结尾" if k == "end" else f"“{v}”"
+            raise ExprError(f"此处应为{want}，实为{got}", self.text, pos)
         self.i += 1
         return v
 
@@ -186,8 +198,11 @@ class _Parser:
 
     def not_(self):
         if self.peek("kw", "not"):
+            self.deeper(self.toks[self.i][2])
             self.take()
-            return Not(self.not_())
+            node = Not(self.not_())
+            self.depth -= 1
+            return node
         return self.compare()
 
     def compare(self):
@@ -204,17 +219,25 @@ class _Parser:
         return left
 
     def sum_(self):
-        node = self.product()
+        node, n = self.product(), 0
         while self.peek("op", "+") or self.peek("op", "-"):
+            n = self.chained(n)
             node = Arith(self.take(), node, self.product())
         return node
 
     def product(self):
-        node = self.atom()
+        node, n = self.atom(), 0
         while self.peek("op", "*"):
+            n = self.chained(n)
             self.take()
             node = Arith("*", node, self.atom())
         return node
+
+    def chained(self, n: int) -> int:
+        """`a + b + …` nests each sum inside the next: bounded like brackets, for every walker after us."""
+        if n >= MAX_NESTING:
+            raise ExprError(f"一串加减乘超过 {MAX_NESTING} 项，请拆分公式", self.text, self.toks[self.i][2])
+        return n + 1
 
     def atom(self):
         k, v, pos = self.toks[self.i]
@@ -225,11 +248,14 @@ class _Parser:
             self.i += 1
             return Lit({"true": True, "false": False, "null": None}[v])
         if k == "op" and v == "(":
+            self.deeper(pos)
             self.take()
             node = self.or_()
             self.take("op", ")")
+            self.depth -= 1
             return node
         if k == "op" and v == "[":
+            self.deeper(pos)
             self.take()
             items = []
             while not self.peek("op", "]"):
@@ -237,17 +263,19 @@ class _Parser:
                 if not self.peek("op", "]"):
                     self.take("op", ",")
             self.take("op", "]")
+            self.depth -= 1
             return ListLit(tuple(items))
         if k == "op" and v == "-" and self.toks[self.i + 1][0] == "lit":
             self.take()
             return Lit(-self.take("lit"))
         if k == "name":
             return self.reference()
-        raise ExprError("expected a value, a name or «(»", self.text, pos)
+        raise ExprError("此处应为值、名称或左括号“(”", self.text, pos)
 
     def reference(self):
         parts = [self.take("name")]
         if self.peek("op", "("):
+            self.deeper(self.toks[self.i][2])
             self.take()
             args = []
             while not self.peek("op", ")"):
@@ -255,21 +283,24 @@ class _Parser:
                 if not self.peek("op", ")"):
                     self.take("op", ",")
             self.take("op", ")")
+            self.depth -= 1
             return Call(parts[0], tuple(args))
         while self.peek("op", "."):
             self.take()
             parts.append(self.take("name"))
         key = None
         if self.peek("op", "["):
+            self.deeper(self.toks[self.i][2])
             self.take()
             key = self.sum_()
             self.take("op", "]")
+            self.depth -= 1
         if parts[0] == "param":
             if len(parts) < 2:
-                raise ExprError("expected a parameter name after «param.»", self.text, self.toks[self.i][2])
+                raise ExprError("“param.”之后应为参数名", self.text, self.toks[self.i][2])
             return Param(".".join(parts[1:]), key)
         if key is not None:
-            raise ExprError("only parameters can be indexed with [ ]", self.text, self.toks[self.i - 1][2])
+            raise ExprError("只有参数可以用 [ ] 取值", self.text, self.toks[self.i - 1][2])
         return Name(".".join(parts))
 
 

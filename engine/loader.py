@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,13 @@ class _Files:
         self.root = root
         self.problems: list[Problem] = []
         self.raw: dict[str, bytes] = {}
+        self.skipped: set[str] = set()   # rules, decisions, parameters, kinds left out for their shape (partial loads)
+        self.unusable = False            # some file could not be used at all: no policy to check further
 
-    def yaml(self, relative: str, schema_name: str) -> tuple[Any, str] | tuple[None, str]:
+    def yaml(self, relative: str, schema_name: str, partial: int = 0) -> tuple[Any, str] | tuple[None, str]:
+        """The file's tree, or None when it cannot be used. `partial`: the tree despite shape problems below
+        its first `partial` levels, with `self.bad` holding their paths, so the entries that are fine are still checked."""
+        self.bad: list[list] = []
         path = self.root / relative
         name = str(path)
         try:
@@ -43,22 +49,36 @@ class _Files:
         except (yamlio.YamlError, OSError) as e:
             loc = e.location if isinstance(e, yamlio.YamlError) else Location(name)
             self.problems.append(Problem(loc, "", e.message if isinstance(e, yamlio.YamlError) else str(e)))
+            self.unusable = True
             return None, name
         if not isinstance(tree, dict):
-            found = "an empty file" if tree is None else schemas._shown(tree)
-            self.problems.append(Problem(Location(name, 1, 1), "", f"expected a mapping at the top of the file, found {found}"))
+            found = "空文件" if tree is None else schemas.shown_zh(tree)
+            self.problems.append(Problem(Location(name, 1, 1), "", f"文件顶层应为映射（键: 值），实为{found}"))
+            self.unusable = True
             return None, name
-        found = schemas.problems(yamlio.plain(tree), schema_name, name, tree)
-        self.problems.extend(found)
+        found = schemas.located(yamlio.plain(tree), schema_name, name, tree, chinese=True)
+        self.problems.extend(p for _, p in found)
+        self.bad = [path for path, _ in found]
+        if partial and all(len(path) >= partial for path in self.bad):
+            return tree, name
+        self.unusable = self.unusable or bool(found)
         return (None if found else tree), name
 
+    def broken(self, *prefix) -> bool:
+        """Has a shape problem at or below `prefix` (in the file read last)?"""
+        return any(path[:len(prefix)] == list(prefix) for path in self.bad)
 
-def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
-    """The policy and every problem found while loading it (None if it cannot be built)."""
+
+def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | None, list[Problem]]:
+    """The policy and every problem found while loading it (None if it cannot be built).
+
+    `partial` (for `validate`): when only some rules, decisions, parameters or fact kinds are misshapen,
+    the policy without them, `skipped` naming them, so the meaning of the rest is checked in the same run.
+    """
     root = Path(directory)
     files = _Files(root)
     if not (root / "policy.yaml").is_file():
-        return None, [Problem(Location(str(root / "policy.yaml")), "", "no policy.yaml in this folder")]
+        return None, [Problem(Location(str(root / "policy.yaml")), "", "此文件夹中没有 policy.yaml（政策的清单文件）")]
     manifest, manifest_name = files.yaml("policy.yaml", "policy")
     if manifest is None:
         return None, files.problems
@@ -69,14 +89,15 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
     interpretations = _interpretations(files, manifest["interpretations"])
     parameters: dict[str, Parameter] = {}
     for rel in manifest["parameters"]:
-        _parameters(files, rel, parameters)
-    kinds = _kinds(files, manifest["facts"])
+        _parameters(files, rel, parameters, partial)
+    kinds = _kinds(files, manifest["facts"], partial)
     decisions: dict[str, Decision] = {}
     for rel in manifest["rules"]:
-        _decisions(files, rel, decisions)
+        _decisions(files, rel, decisions, partial)
     appeals = _appeals(files, manifest["appeals"]) if manifest.get("appeals") else None
 
-    if any(p.severity == "error" for p in files.problems) or source_text is None or vocabulary_tree is None:
+    failed = any(p.severity == "error" for p in files.problems)
+    if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None:
         return None, files.problems
     digest = hashlib.sha256()
     for rel in sorted(files.raw):
@@ -87,7 +108,8 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
         version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
         vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
-        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals)
+        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
+        keys_at=yamlio.where(manifest, [], manifest_name), skipped=frozenset(files.skipped))
     return policy, files.problems
 
 
@@ -111,7 +133,8 @@ def _read_source(root: Path, manifest, manifest_name: str, files: _Files) -> str
         files.raw[manifest["source"]] = raw
         return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        files.problems.append(Problem(locate(manifest, ["source"], manifest_name), "source", f"cannot read the document text: {e}"))
+        why = "文件不存在" if isinstance(e, FileNotFoundError) else "不是 UTF-8 文本" if isinstance(e, UnicodeDecodeError) else str(e)
+        files.problems.append(Problem(locate(manifest, ["source"], manifest_name), "source", f"无法读取文件原文 {manifest['source']}：{why}"))
         return None
 
 
@@ -124,9 +147,10 @@ def _clauses(files: _Files, rel: str, source_text: str | None) -> dict[str, Clau
     for ref, entry in tree["clauses"].items():
         hits = [i for i, line in enumerate(lines) if line.lstrip().startswith(entry["starts"])]
         if len(hits) != 1:
-            why = "is not the start of any line" if not hits else f"starts {len(hits)} lines ({', '.join(str(h + 1) for h in hits)})"
+            why = "不是原文任何一行的开头" if not hits else f"是原文 {len(hits)} 行的开头（第 {'、'.join(str(h + 1) for h in hits)} 行）"
             files.problems.append(Problem(locate(tree, ["clauses", ref, "starts"], name), f"clauses.{ref}.starts",
-                                          f"“{entry['starts']}” {why} of the document; expected exactly one"))
+                                          f"“{entry['starts']}”{why}；应恰好是一行的开头"))
+            files.unusable = True   # every reference to this clause would be reported too
             continue
         starts.append((hits[0], str(ref), entry["title"]))
     starts.sort()
@@ -153,25 +177,31 @@ def _appeals(files: _Files, rel: str):
     return from_tree(tree, name, lambda path, text: _parse(files, tree, path, name, text))
 
 
-def _parameters(files: _Files, rel: str, out: dict[str, Parameter]) -> None:
-    tree, name = files.yaml(rel, "parameters")
+def _parameters(files: _Files, rel: str, out: dict[str, Parameter], partial: bool = False) -> None:
+    tree, name = files.yaml(rel, "parameters", partial=1 if partial else 0)
     if tree is None:
         return
     for pname, entry in tree.items():
+        if files.broken(pname):
+            files.skipped.add(str(pname))
+            continue
         if pname in out:
-            files.problems.append(Problem(locate(tree, [pname], name), pname,
-                                          f"parameter «{pname}» is already defined at {out[pname].location}"))
+            files.problems.append(Problem(locate(tree, [pname], name, key=True), pname,
+                                          f"参数“{pname}”已在 {out[pname].location} 定义过"))
             continue
         values = []
         for since, dated in entry["values"].items():
+            base = [pname, "values", since]
             values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else yamlio.plain(dated["value"]),
-                                     None if dated is None else dated["clause"], locate(tree, [pname, "values", since], name)))
-            for path, value in ([] if dated is None or not entry.get("unit") else _non_numbers(dated["value"])):
-                at = [pname, "values", since, "value", *path]
-                files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at),
-                                              f"expected a number ({entry['unit']}), found {schemas._shown(value)}"))
+                                     None if dated is None else dated["clause"], locate(tree, base, name, key=True),
+                                     None if dated is None else dated.get("reference"), yamlio.where(tree, base, name)))
+            for path, value in ([] if dated is None else _non_numbers(dated["value"])):
+                if entry.get("unit") or isinstance(value, float):
+                    at = base + ["value", *path]
+                    files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at), _not_a_number(value, entry.get("unit"))))
         out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
-                               tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name))
+                               tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name, key=True),
+                               yamlio.where(tree, [pname], name))
 
 
 def _non_numbers(value, path=()):
@@ -182,8 +212,17 @@ def _non_numbers(value, path=()):
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from _non_numbers(v, path + (i,))
-    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         yield path, value
+
+
+def _not_a_number(value, unit: str | None) -> str:
+    """A parameter leaf that is no finite number: NaN and 1e400 (∞) cannot be amounts, counts or ratios."""
+    if isinstance(value, float) and math.isnan(value):
+        return "参数值应为有限的数，实为 NaN（非数）"
+    if isinstance(value, float):
+        return f"参数值应为有限的数，实为{'负' if value < 0 else ''}无穷大（数太大？）"
+    return f"应为数（{unit}），实为{schemas.shown_zh(value)}"
 
 
 def _parse(files: _Files, tree, path: list, name: str, text) -> Any:
@@ -193,41 +232,57 @@ def _parse(files: _Files, tree, path: list, name: str, text) -> Any:
         loc = locate(tree, path, name)
         # point inside a one-line formula; folded (>-) text keeps the line of its start
         col = (loc.col or 1) + e.pos if isinstance(text, str) and "\n" not in text and loc.col else loc.col
-        files.problems.append(Problem(Location(loc.file, loc.line, col), schemas.path_text(path), f"cannot parse: {e.reason} (column {e.pos + 1} of the formula)"))
+        files.problems.append(Problem(Location(loc.file, loc.line, col), schemas.path_text(path),
+                                      f"无法解析：{e.reason}（公式第 {e.pos + 1} 个字符处）"))
         return None
 
 
-def _kinds(files: _Files, rel: str) -> dict[str, FactKind]:
-    tree, name = files.yaml(rel, "facts")
+def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind]:
+    tree, name = files.yaml(rel, "facts", partial=2 if partial else 0)
     if tree is None:
         return {}
     out = {}
     for kname, entry in tree["kinds"].items():
+        if files.broken("kinds", kname):
+            files.skipped.add(str(kname))
+            continue
         attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()),
                                    spec.get("unit"), dict(spec.get("fields") or {}))
                       for a, spec in (entry.get("attributes") or {}).items()}
         derived = []
         for dname, spec in (entry.get("derived") or {}).items():
             ast = _parse(files, tree, ["kinds", kname, "derived", dname, "formula"], name, spec["formula"])
+            at = ["kinds", kname, "derived", dname]
             derived.append(Derivation(dname, spec["label"], spec["formula"], ast, spec.get("clause"),
-                                      tuple(spec.get("interpretations") or ()), locate(tree, ["kinds", kname, "derived", dname], name),
-                                      spec.get("unit")))
-        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name))
+                                      tuple(spec.get("interpretations") or ()), locate(tree, at, name, key=True),
+                                      spec.get("unit"), yamlio.where(tree, at, name)))
+        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name, key=True),
+                              yamlio.where(tree, ["kinds", kname], name))
     return out
 
 
-def _decisions(files: _Files, rel: str, out: dict[str, Decision]) -> None:
-    tree, name = files.yaml(rel, "rules")
+def _decisions(files: _Files, rel: str, out: dict[str, Decision], partial: bool = False) -> None:
+    tree, name = files.yaml(rel, "rules", partial=2 if partial else 0)
     if tree is None:
         return
     for dname, entry in tree["decisions"].items():
         base = ["decisions", dname]
+        rules_ok = isinstance(entry.get("rules"), list) and not any(
+            path[:len(base) + 1] == base + ["rules"] and len(path) <= len(base) + 1 for path in files.bad)
+        if files.broken(*base) and not (rules_ok and all(path[:len(base) + 1] == base + ["rules"] for path in files.bad
+                                                          if path[:len(base)] == base)):
+            files.skipped.add(str(dname))   # the decision itself is misshapen: its rules cannot be read as such
+            files.skipped.update(str(r.get("id")) for r in entry.get("rules") or () if isinstance(r, dict))
+            continue
         if dname in out:
-            files.problems.append(Problem(locate(tree, base, name), dname, f"decision «{dname}» is already defined at {out[dname].location}"))
+            files.problems.append(Problem(locate(tree, base, name, key=True), dname, f"决定“{dname}”已在 {out[dname].location} 定义过"))
             continue
         rules = []
         for i, spec in enumerate(entry["rules"]):
             at = base + ["rules", i]
+            if files.broken(*at):
+                files.skipped.add(str(spec.get("id")) if isinstance(spec, dict) else f"{dname}[{i}]")
+                continue
             when_text = "true" if spec.get("otherwise") else spec["when"]
             when = _parse(files, tree, at + ["when"], name, when_text)
             compute = _parse(files, tree, at + ["compute"], name, spec["compute"]) if "compute" in spec else None
@@ -237,7 +292,8 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision]) -> None:
                 then=yamlio.plain(spec.get("then")), has_then="then" in spec,
                 compute=compute, compute_text=spec.get("compute"), otherwise=bool(spec.get("otherwise")),
                 overrides=tuple(spec.get("overrides") or ()), blocks=tuple(spec.get("blocks") or ()),
-                interpretations=tuple(spec.get("interpretations") or ()), location=locate(tree, at, name)))
+                interpretations=tuple(spec.get("interpretations") or ()), location=locate(tree, at, name),
+                keys_at=yamlio.where(tree, at, name)))
         applies = _parse(files, tree, base + ["applies_when"], name, entry["applies_when"]) if "applies_when" in entry else None
         sc = entry.get("scenarios")
         scenarios = None if sc is None else Scenarios(
@@ -248,4 +304,4 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision]) -> None:
             hit=entry["hit"], values=tuple(yamlio.plain(entry["values"])) if "values" in entry else None,
             applies_when=applies, rules=tuple(rules), scenarios=scenarios,
             interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
-            location=locate(tree, base, name))
+            location=locate(tree, base, name, key=True), keys_at=yamlio.where(tree, base, name))

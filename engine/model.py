@@ -45,12 +45,20 @@ class Interpretation:
     location: Location
 
 
+Where = dict   # a key of the YAML mapping (or `key[i]`, `value.a.b`) → where its value stands
+
+
 @dataclass(frozen=True)
 class DatedValue:
     since: dt.date
     value: Any         # None ends the parameter (OpenFisca's `null`)
     clause: str | None
     location: Location
+    reference: str | None = None    # the document that set this value (宿区政办发〔2025〕3号 …), as OpenFisca's `reference`
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,10 @@ class Parameter:
     interpretations: tuple[str, ...]
     values: tuple[DatedValue, ...]   # ascending by `since`
     location: Location
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
 
     def at(self, day: dt.date) -> DatedValue | None:
         """The value in force on `day`, or None before the first date or after a `null`."""
@@ -91,6 +103,10 @@ class Derivation:
     interpretations: tuple[str, ...]
     location: Location
     unit: str | None = None
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
 
 
 @dataclass(frozen=True)
@@ -100,6 +116,10 @@ class FactKind:
     attributes: dict[str, Attribute]
     derived: tuple[Derivation, ...]   # in dependency order
     location: Location
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
 
     def label_of(self, name: str) -> str | None:
         if name in self.attributes:
@@ -139,6 +159,10 @@ class Rule:
     blocks: tuple[str, ...] = ()
     interpretations: tuple[str, ...] = ()
     location: Location = field(default_factory=lambda: Location("?"))
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
 
     @property
     def concludes(self) -> bool:
@@ -170,6 +194,14 @@ class Decision:
     interpretations: tuple[str, ...]
     section: str
     location: Location
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
+
+
+# Fact kinds the engine itself asserts into durable_rules: a policy's kind of this name would be taken for them.
+RESERVED_KINDS = ("conclusion",)
 
 
 @dataclass(frozen=True)
@@ -190,6 +222,8 @@ class Policy:
     decisions: dict[str, Decision]   # in file order
     digest: str
     tests_dir: str | None = None
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)   # policy.yaml's keys
+    skipped: frozenset = frozenset()   # names left out of a partial load (validate): problems about them are not news
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
 
     @property

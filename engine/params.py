@@ -29,17 +29,17 @@ class ParamView:
             head = ".".join(parts[:n])
             if head in self.policy.parameters:
                 return self.policy.parameters[head], tuple(parts[n:])
-        raise KeyError(f"no parameter «{parts[0]}»")
+        raise KeyError(f"没有参数“{parts[0]}”")
 
     def lookup(self, name: str) -> ParamValue:
         parameter, keys = self.split(name)
         dated = parameter.at(self.day)
         if dated is None:
-            raise KeyError(f"parameter «{parameter.name}» has no value in force on {self.day}")
+            raise KeyError(f"参数“{parameter.name}”在 {self.day} 没有现行值")
         value = dated.value
         for key in keys:
             if not isinstance(value, dict) or key not in value:
-                raise KeyError(f"parameter «{parameter.name}» has no entry «{key}»")
+                raise KeyError(f"参数“{parameter.name}”没有“{key}”这一项")
             value = value[key]
         return ParamValue(name, parameter, dated, keys, value)
 

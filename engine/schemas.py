@@ -105,19 +105,131 @@ def _message(error) -> tuple[list, str]:
     return path, error.message
 
 
-def problems(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = ()) -> list[Problem]:
-    """Every schema error of `instance`, located in `root` (the loaded YAML tree)."""
+def problems(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = (),
+             chinese: bool = False) -> list[Problem]:
+    """Every schema error of `instance`, located in `root` (the loaded YAML tree).
+
+    `chinese`: the messages for policy files (officers'), in Chinese, each unknown key with a "did you
+    mean", and no "expected one of the allowed shapes" where a more precise error was found below it.
+    """
+    return [p for _, p in located(instance, schema_name_or_doc, file, root, prefix, chinese)]
+
+
+def located(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = (),
+            chinese: bool = False) -> list[tuple[list, Problem]]:
+    """As `problems`, each with the path (keys and indices) of what it is about."""
     v = _validator(schema_name_or_doc) if isinstance(schema_name_or_doc, str) else validator_for(schema_name_or_doc)
     root = instance if root is None else root
+    errors = sorted(v.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    if chinese:
+        errors = _precise(errors)
     out = []
-    for error in sorted(v.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in errors:
         # propertyNames errors report the parent path; the bad key is the instance
-        path, message = _message(error)
+        path, message = _message_zh(error) if chinese else _message(error)
+        on_key = error.validator in ("propertyNames", "additionalProperties")
         if error.validator == "propertyNames":
             path = path + [error.instance]
         full = list(prefix) + path
-        out.append(Problem(locate(root, full, file), path_text(full), message))
+        out.append((full, Problem(locate(root, full, file, key=on_key and chinese), path_text(full), message)))
     return out
+
+
+def _precise(errors: list) -> list:
+    """Drop a oneOf/anyOf error when another error lies at or below its place: `whne:` is an unknown key
+    (said precisely), not also "none of the allowed shapes"."""
+    def inside(e, place):
+        return list(e.absolute_path)[:len(place)] == place
+    out = []
+    for e in errors:
+        if e.validator in ("oneOf", "anyOf"):
+            place = list(e.absolute_path)
+            if any(o is not e and o.validator not in ("oneOf", "anyOf") and inside(o, place) for o in errors):
+                continue
+            if not (isinstance(e.schema, dict) and "x-zh-oneOf" in e.schema):
+                e = _branch_error(e)
+        out.append(e)
+    return out
+
+
+def _branch_error(error):
+    """For a oneOf whose branches differ by type (null or a mapping), the error inside the branch of the
+    value's own type: `refrence:` in a dated value is an unknown key there, not "none of the shapes"."""
+    from jsonschema.exceptions import best_match
+    same_type = [c for c in error.context if c.validator != "type"]
+    if not same_type:
+        return error
+    return best_match(same_type)
+
+
+def near(name: Any, options: Iterable) -> str:
+    """"；您是否想输入“when”？" for a name close to one of `options` (difflib), else ""."""
+    import difflib
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"；您是否想输入“{close[0]}”？" if close else ""
+
+
+def shown_zh(value: Any) -> str:
+    if isinstance(value, str):
+        return f"“{value}”"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "空值（null）"
+    if isinstance(value, dict):
+        return "一个映射"
+    if isinstance(value, list):
+        return "一个列表"
+    return str(value)
+
+
+_TYPE_ZH = {"string": "文字", "integer": "整数", "number": "数", "boolean": "true 或 false",
+            "object": "映射（键: 值）", "array": "列表", "null": "空值（null）"}
+
+
+def _type_zh(t) -> str:
+    return "或".join(_TYPE_ZH.get(x, x) for x in (t if isinstance(t, list) else [t]))
+
+
+def _message_zh(error) -> tuple[list, str]:
+    """(path to point at, message in Chinese) for one jsonschema error in a policy file."""
+    path = list(error.absolute_path)
+    v, s, inst = error.validator, error.schema, error.instance
+    desc = (s.get("x-zh") or s.get("description")) if isinstance(s, dict) else None
+    if v == "type":
+        return path, f"应为{desc or _type_zh(error.validator_value)}，实为{shown_zh(inst)}"
+    if v == "enum":
+        options = [str(x) for x in error.validator_value]
+        return path, f"应为 {'、'.join(options)} 之一，实为{shown_zh(inst)}{near(inst, options)}"
+    if v == "const":
+        return path, f"应为 {shown_zh(error.validator_value)}，实为{shown_zh(inst)}"
+    if v == "required":
+        missing = [k for k in error.validator_value if k not in inst]
+        return path, "缺少必填的键 " + "、".join(f"“{k}”" for k in missing)
+    if v == "additionalProperties":
+        known = sorted((s.get("properties") or {}).keys())
+        extra = [k for k in inst if k not in (s.get("properties") or {})]
+        bad = extra[0] if extra else "?"
+        hint = near(bad, known) or (f"；可用的键：{'、'.join(known)}" if known else "")
+        return path + extra[:1], f"未知的键“{bad}”{hint}"
+    if v == "format":
+        return path, f"应为真实存在的日期 YYYY-MM-DD，实为{shown_zh(inst)}"
+    if v == "pattern":
+        return path, f"应为{desc or '符合格式 ' + error.validator_value + ' 的文字'}，实为{shown_zh(inst)}"
+    if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
+        sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[v]
+        return path, f"应为 {sign} {error.validator_value} 的数，实为{shown_zh(inst)}"
+    if v == "propertyNames":
+        return path, f"键 {shown_zh(inst)} 不合规定" + (f"：应为{desc}" if desc else "")
+    if v in ("minItems", "minProperties"):
+        return path, f"至少应有 {error.validator_value} 项，实有 {len(inst)} 项"
+    if v == "minLength":
+        return path, f"至少应有 {error.validator_value} 个字，实为{shown_zh(inst)}"
+    if v == "uniqueItems":
+        return path, "列表中有重复的项"
+    if v in ("oneOf", "anyOf"):
+        return path, f"应为{s.get('x-zh-oneOf') or desc or '允许的写法之一'}"
+    return path, error.message
 
 
 def with_vocabulary(base: dict, vocabulary: dict) -> dict:

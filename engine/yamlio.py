@@ -91,16 +91,103 @@ def _yaml() -> YAML:
     return y
 
 
+MAX_POLICY_VALUES = 1_000_000   # values in one policy file, aliases expanded (the real files hold a few thousand)
+
+
 def load(path: str | Path) -> Any:
-    """Parse one YAML (or JSON) file; syntax errors become YamlError with the line."""
+    """Parse one policy (or policy test) file; every failure a YamlError with the line, in Chinese.
+
+    These files are the officers', but a broken or hostile one must still cost a located message: nesting
+    too deep for the parser and aliases that expand beyond MAX_POLICY_VALUES (a billion laughs) are refused.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise YamlError(Location(str(path)), "file not found") from None
+        raise YamlError(Location(str(path)), "文件不存在") from None
+    except IsADirectoryError:
+        raise YamlError(Location(str(path)), "这是一个文件夹，不是文件") from None
     except UnicodeDecodeError as e:
-        raise YamlError(Location(str(path)), f"not UTF-8 text ({e.reason} at byte {e.start})") from None
-    return loads(text, str(path))
+        raise YamlError(Location(str(path)), f"不是 UTF-8 文本（第 {e.start} 字节：{e.reason}）；请另存为 UTF-8") from None
+    except OSError as e:
+        raise YamlError(Location(str(path)), f"无法读取（{e.strerror}）") from None
+    name = str(path)
+    try:
+        tree = _yaml().load(text)
+    except DuplicateKeyError as e:
+        mark = e.problem_mark
+        raise YamlError(Location(name, mark.line + 1, mark.column + 1), f"键重复：{_duplicate(e.problem or '')}") from None
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise YamlError(Location(name, mark.line + 1 if mark else None, mark.column + 1 if mark else None),
+                        f"YAML 语法错误：{_syntax_words(e.problem or e.context or '')}") from None
+    except RecursionError:
+        raise YamlError(Location(name, _deep_line(text) or _deep_flow_line(text)), "嵌套过深，无法读取") from None
+    except Exception as e:   # ruamel's own limits (an unhashable key …): the file's error, never a traceback
+        raise YamlError(Location(name), f"YAML 无法读取：{type(e).__name__}: {e}") from None
+    big = _oversized(tree, MAX_POLICY_VALUES)
+    if big is not None:
+        line, col, why = big
+        raise YamlError(Location(name, line, col), why)
+    return tree
+
+
+_SYNTAX_WORDS = (   # ruamel's usual complaints, as an officer would read them; the English stays in brackets
+    ("mapping values are not allowed here", "此处不能写“键: 值”（冒号后的内容需加引号，或缩进有误）"),
+    ("could not find expected ':'", "缺少冒号“:”"),
+    ("that cannot start any token", "有不能开始一个值的字符（缩进中的制表符？）"),
+    ("expected <block end>", "缩进不一致"),
+    ("found undefined alias", "引用了未定义的别名"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("found unexpected end of stream", "引号或括号没有闭合"),
+    ("expected ',' or ']'", "方括号列表没有闭合或缺少逗号"),
+    ("expected ',' or '}'", "花括号映射没有闭合或缺少逗号"),
+)
+
+
+def _syntax_words(problem: str) -> str:
+    for english, chinese in _SYNTAX_WORDS:
+        if english in problem:
+            return f"{chinese}（{problem}）"
+    return problem
+
+
+def _duplicate(problem: str) -> str:
+    m = re.search(r'found duplicate key "(.*?)"(?: with value|$)', problem)
+    return f"“{m.group(1)}”在同一映射中出现了两次，不知以哪个为准：请删去一个" if m else problem
+
+
+def _oversized(tree: Any, limit: int) -> tuple[int | None, int | None, str] | None:
+    """(line, col, why) of the first collection that holds itself or, aliases expanded, more than `limit`
+    values; None when the tree is fine. Each collection is sized once (memoised), so the walk is linear in
+    the text even when the expansion is astronomical."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(tree, False)]
+
+    def children(node):
+        return list(node.values()) if isinstance(node, dict) else list(node)
+
+    def at(node):
+        lc = getattr(node, "lc", None)
+        return (lc.line + 1, lc.col + 1) if lc is not None else (None, None)
+    while stack:
+        node, leaving = stack.pop()
+        if not isinstance(node, (dict, list)) or (not leaving and id(node) in sizes):
+            continue
+        if leaving:
+            on_path.discard(id(node))
+            size = 1 + sum(sizes.get(id(c), 1) for c in children(node))
+            if size > limit:
+                return (*at(node), f"YAML 别名（&/*）展开后超过 {limit} 个值（别名炸弹？），不予读取")
+            sizes[id(node)] = size
+            continue
+        if id(node) in on_path:
+            return (*at(node), "YAML 别名使这里包含了它自身（如 &a [*a]），不予读取")
+        on_path.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(children(node)) if isinstance(c, (dict, list)))
+    return None
 
 
 def load_fast(path: str | Path) -> Any:
@@ -369,6 +456,12 @@ def _cut_deep_flows(text: str, limit: int) -> str:
     return "".join(pieces) + text[last:]
 
 
+def _deep_flow_line(text: str) -> int | None:
+    """The first line with a run of brackets deep enough to overflow the parser (a rough pointer, for messages)."""
+    m = re.search(r"[\[{(]{%d}" % MAX_DEPTH, text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
 def _deep_line(text: str) -> int | None:
     """The first line indented past any case file's needs, where block nesting too deep to read starts."""
     for n, line in enumerate(text.splitlines(), 1):
@@ -377,8 +470,12 @@ def _deep_line(text: str) -> int | None:
     return None
 
 
-def locate(root: Any, path: tuple | list, file: str) -> Location:
-    """The line and column of the value at `path` (keys and indices); nearest parent if not present."""
+def locate(root: Any, path: tuple | list, file: str, key: bool = False) -> Location:
+    """The line and column of the value at `path` (keys and indices); nearest parent if not present.
+
+    `key`: of the last key itself rather than its value (an unknown or misspelled key). A blank value
+    (`field:` with nothing after it) is at its key: ruamel puts it where the next token starts, a line lower.
+    """
     if isinstance(root, Located):
         path = tuple(path)
         for n in range(len(path), -1, -1):
@@ -391,7 +488,8 @@ def locate(root: Any, path: tuple | list, file: str) -> Location:
         try:
             if isinstance(node, dict) and step in node:
                 if lc is not None:
-                    pos = lc.value(step) if not isinstance(node[step], (dict, list)) else lc.key(step)
+                    scalar = not isinstance(node[step], (dict, list))
+                    pos = lc.value(step) if scalar and node[step] is not None and not key else lc.key(step)
                     line, col = pos[0] + 1, pos[1] + 1
                 node = node[step]
             elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
@@ -406,6 +504,41 @@ def locate(root: Any, path: tuple | list, file: str) -> Location:
     if line is None and getattr(root, "lc", None) is not None:
         line, col = root.lc.line + 1, root.lc.col + 1
     return Location(file, line, col)
+
+
+def where(root: Any, path: tuple | list, file: str, depth: int = 4) -> dict[str, Location]:
+    """Where each key under the mapping at `path` stands, by its path text: `when` (the value), `when:`
+    (the key), `overrides[1]` (an item), `value.本科` (nested). Lets a problem point at the key it is about."""
+    node = root
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    out: dict[str, Location] = {}
+    stack = [(node, "", depth)]
+    while stack:
+        item, prefix, left = stack.pop()
+        lc = getattr(item, "lc", None)
+        if lc is None or left <= 0:
+            continue
+        pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for k, v in pairs:
+            try:
+                if isinstance(item, dict):
+                    text = f"{prefix}.{k}" if prefix else str(k)
+                    kl, kc = lc.key(k)
+                    out[text + ":"] = Location(file, kl + 1, kc + 1)
+                    vl, vc = lc.value(k) if not isinstance(v, (dict, list)) and v is not None else (kl, kc)
+                else:
+                    text = f"{prefix}[{k}]"
+                    vl, vc = lc.item(k)
+            except (KeyError, IndexError, TypeError, AttributeError):
+                continue
+            out[text] = Location(file, vl + 1, vc + 1)
+            if isinstance(v, (dict, list)):
+                stack.append((v, text, left - 1))
+    return out
 
 
 def plain(node: Any) -> Any:
