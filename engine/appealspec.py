@@ -157,41 +157,41 @@ def problems(policy) -> list[Problem]:
             continue
         for n in expr.names(d.ast):
             if person is None or person.label_of(n.split(".")[0]) is None:
-                at(["dates", name, "formula"], f"«{n}» is not an attribute of a person (facts.yaml)")
+                at(["dates", name, "formula"], f"“{n}”不是人员（facts.yaml 中 person）的属性")
         for p in expr.params(d.ast):
             if p.split(".")[0] not in policy.parameters:
-                at(["dates", name, "formula"], f"no parameter «{p}»")
+                at(["dates", name, "formula"], f"没有参数“{p}”")
         for f in expr.calls(d.ast):
             if f not in FUNCTIONS:
-                at(["dates", name, "formula"], f"«{f}» is not a known function")
+                at(["dates", name, "formula"], f"未知的函数“{f}”")
     for i, c in enumerate(spec.contestable):
         base = ["contestable", i]
         for kind, attributes in c.feeds.items():
             if kind not in policy.kinds:
-                at(base + ["feeds", kind], f"no fact kind «{kind}» in facts.yaml", where=c.location)
+                at(base + ["feeds", kind], f"facts.yaml 中没有事实种类“{kind}”", where=c.location)
                 continue
             for a in attributes:
                 if a.split(".")[0] not in policy.kinds[kind].attributes:
-                    at(base + ["feeds", kind], f"«{a}» is not an input attribute of «{kind}»", where=c.location)
+                    at(base + ["feeds", kind], f"“{a}”不是“{kind}”的输入属性", where=c.location)
         used = [o.date for o in (c.shift.to if c.shift else ())]
         if c.add:
             used += [o.date for o in c.add.dates] + ([c.add.not_after] if c.add.not_after else [])
         for d in used:
             if d not in spec.dates:
-                at(base, f"unknown date «{d}» (known: {', '.join(spec.dates)})", where=c.location)
+                at(base, f"未知的日期“{d}”（已有：{'、'.join(spec.dates)}）", where=c.location)
         for r in [x for x in (c.raise_, c.add.level if c.add else None) if x is not None]:
             static = r.order.split("{")[0].rstrip(".")
             if vocabulary_path(policy.vocabulary, static) is None:
-                at(base, f"«{r.order}» is not a list of vocabulary.yaml", where=c.location)
+                at(base, f"“{r.order}”不是 vocabulary.yaml 中的列表", where=c.location)
         if c.keys is not None and c.keys not in policy.vocabulary:
-            at(base + ["keys"], f"no vocabulary «{c.keys}»", where=c.location)
+            at(base + ["keys"], f"vocabulary.yaml 中没有“{c.keys}”", where=c.location)
     for attribute in spec.not_contestable:
         if person is None or attribute not in person.attributes:
-            at(["not_contestable", attribute], f"«{attribute}» is not an input attribute of a person")
+            at(["not_contestable", attribute], f"“{attribute}”不是人员的输入属性")
     if person is not None:
         heads = {c.fact.split(".")[0].split("[")[0] for c in spec.contestable}
         for attribute in person.attributes:
             if attribute not in heads and attribute not in spec.not_contestable:
-                at(["not_contestable"], f"«{attribute}» is neither contestable nor listed with the reason it is not",
+                at(["not_contestable"], f"“{attribute}”既不在可申诉之列，也没有写明不可申诉的理由",
                    "warning")
     return out

@@ -81,9 +81,12 @@ class Explainer:
         except KeyError as e:
             return name, {"value": None, "note": str(e.args[0])}
         label = pv.parameter.label + (f"（{'·'.join(map(str, pv.keys))}）" if pv.keys else "")
-        return name, {"value": expr.plain(pv.value), "label": label, "unit": pv.parameter.unit,
-                      "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
-                      "interpretations": list(pv.parameter.interpretations)}
+        entry = {"value": expr.plain(pv.value), "label": label, "unit": pv.parameter.unit,
+                 "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
+                 "interpretations": list(pv.parameter.interpretations)}
+        if pv.dated.reference:   # the value in force was set by a later document: say which
+            entry["reference"] = pv.dated.reference
+        return name, entry
 
     def fact_entry(self, fact: Fact, name: str, depth: int = 0) -> dict:
         kind = self.policy.kinds[fact.kind]
@@ -178,6 +181,9 @@ class Explainer:
             out["lookup"] = {k: v for k, v in firing.variant.bindings}
         out["facts"] = facts
         out["parameters"] = params
+        amended = sorted({p["reference"] for p in params.values() if p.get("reference")})
+        if amended:   # the quoted words give the numbers of the original text, no longer those in force
+            out["amended_by"] = amended
         out["interpretations"] = self._interpretations_of(list(rule.interpretations) + list(decision.interpretations),
                                                           facts, params)
         if fact.kind != decision.subject:

@@ -109,7 +109,8 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
-        keys_at=yamlio.where(manifest, [], manifest_name), skipped=frozenset(files.skipped))
+        keys_at=yamlio.where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
+        incomplete=failed)
     return policy, files.problems
 
 

@@ -224,6 +224,7 @@ class Policy:
     tests_dir: str | None = None
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)   # policy.yaml's keys
     skipped: frozenset = frozenset()   # names left out of a partial load (validate): problems about them are not news
+    incomplete: bool = False           # a partial load with problems: checked for meaning, never compiled
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
 
     @property

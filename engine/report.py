@@ -257,7 +257,10 @@ def explanation_tree(node: dict, label: str | None = None) -> Tree:
     tree = Tree(head)
     if node.get("note"):
         tree.add(Text(node["note"]))
-    if node.get("text"):
+    if node.get("text") and node.get("amended_by"):
+        tree.add(Text(f"原文「{node['text']}」——其中的数额已由 {'、'.join(node['amended_by'])} 修改，现行值见下列参数",
+                      style="italic"))
+    elif node.get("text"):
         tree.add(Text(f"「{node['text']}」", style="italic"))
     if node.get("sentence"):
         tree.add(Text(f"条件：{node['sentence']}" + (f"；取值：{node['computed_sentence']}" if node.get("computed_sentence") else "")))
@@ -267,7 +270,8 @@ def explanation_tree(node: dict, label: str | None = None) -> Tree:
         _fact_branch(tree, fact)
     for p in (node.get("parameters") or {}).values():
         since = f"，自{p['since']}起" if p.get("since") else ""
-        tree.add(Text(f"参数 {p.get('label', '')} = {shown(p.get('value'), p.get('unit'))}（{p.get('clause') or ''}{since}）"))
+        source = f"依据 {p['reference']}" if p.get("reference") else (p.get("clause") or "")
+        tree.add(Text(f"参数 {p.get('label', '')} = {shown(p.get('value'), p.get('unit'))}（{source}{since}）"))
     for i in node.get("interpretations") or []:
         tree.add(Text(f"解释：{i['reading']}（{i['basis']}）", style="magenta"))
     for b in node.get("blocked") or []:

@@ -59,7 +59,7 @@ def check(policy: Policy) -> list[Problem]:
     out += appealspec.problems(policy)
     if policy.skipped:   # a partial load: what names a left-out entry follows from its shape problem, said already
         out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
-    elif not any(p.severity == "error" for p in out):
+    if not policy.incomplete and not any(p.severity == "error" for p in out):
         out += _compiles(policy)
     return out
 
@@ -150,7 +150,7 @@ def _char(c: str) -> str:
     """A character an officer can tell from its look-alike: “，”（全角逗号 U+FF0C）."""
     name = {",": "半角逗号", "，": "全角逗号", ".": "半角句点", "。": "句号", ":": "半角冒号", "：": "全角冒号",
             ";": "半角分号", "；": "全角分号", "(": "半角括号", "（": "全角括号", ")": "半角括号", "）": "全角括号",
-            " ": "空格", "\u3000": "全角空格", '"': "半角引号", "“": "左引号", "”": "右引号"}.get(c)
+            " ": "空格", "\u3000": "全角空格", '"': "半角引号", "“": "左引号", "”": "右引号", "、": "顿号"}.get(c)
     if name is None and not c.isprintable():
         name = unicodedata.name(c, "控制字符")
     return f"“{c}”（{name + ' ' if name else ''}U+{ord(c):04X}）"
@@ -169,7 +169,7 @@ def departure(policy: Policy, ref: str, text: str, loc: Location) -> tuple[Locat
                 n += 1
             if n > best:
                 best, where, source = n, i, c.text
-    head = f"条款 {ref} 的原文中找不到这段文字（须逐字引用）：“{text}”"
+    head = f"条款 {ref} 的原文中找不到这段文字（须逐字引用）：“{text if len(text) <= 40 else text[:40] + '…'}”"
     if best == 0:
         return loc, head + "；它的第一个字就不在该条款中，是引错了条款吗？" + _other_clause(policy, ref, text)
     got = text[best] if best < len(text) else ""
@@ -254,7 +254,7 @@ def _numbers(policy: Policy) -> list[Problem]:
                 out.append(Problem(_leaf_where(dated, path), f"{p.name}.values.{dated.since}.{_leaf_key(path)}",
                                    f"参数“{p.label}”（{p.name}）自 {dated.since} 起的值 {expr.format_number(leaf)} 不见于所引条款 "
                                    f"{dated.clause} 的原文；是笔误吗？若此值由后来的文件修改，请在该日期下写明 "
-                                   f"reference: 该文件的文号（如 宿区政办发〔2025〕3号 第二条）"))
+                                   f"reference: 该文件的文号（如 某政办发〔2025〕3号 第二条）"))
     return out
 
 
@@ -369,7 +369,7 @@ def _decisions(policy: Policy) -> list[Problem]:
         exprs = [(decision.applies_when, decision.where("applies_when"), f"{decision.name}.applies_when")]
         for rule in decision.rules:
             if rule.id in rule_ids:
-                out.append(Problem(rule.where("id"), rule.id, f"规则编号“{rule.id}”已用于决定“{rule_ids[rule.id]}”"))
+                out.append(Problem(rule.where("id"), rule.id, f"规则编号“{rule.id}”重复：决定“{rule_ids[rule.id]}”中已有这个编号"))
             rule_ids[rule.id] = decision.name
             for key, targets in (("overrides", rule.overrides), ("blocks", rule.blocks)):
                 for i, target in enumerate(targets):
@@ -404,7 +404,7 @@ def _decisions(policy: Policy) -> list[Problem]:
                         out.append(Problem(inside(location, n), path, f"“{n}”是对 {other.subject} 的决定，不是对 {decision.subject} 的"))
                     continue
                 options = list(kind.attributes) + [d.name for d in kind.derived] + list(policy.decisions)
-                out.append(Problem(inside(location, n), path, f"未知的名称“{n}”（{kind.label}的事实或决定中都没有）{near(n, options)}"))
+                out.append(Problem(inside(location, n), path, f"未知的名称“{n}”：“{kind.label}”的事实与各项决定中都没有{near(n, options)}"))
             out += _params_exist(policy, node, location, path)
     out += _cycles(policy, reads)
     return out

@@ -396,9 +396,9 @@ def test_appeals_meaning_checked_against_the_policy(tmp_policy):
     assert policy is not None, problems
     found = appealspec.problems(policy)
     messages = [p.message for p in found]
-    assert any("«schooling» is not an input attribute of «person»" in m for m in messages)
-    assert any("unknown date «selection_day»" in m for m in messages)
-    assert any("«birth_date» is neither contestable nor listed" in m and p.severity == "warning"
+    assert any("“schooling”不是“person”的输入属性" in m for m in messages)
+    assert any("未知的日期“selection_day”" in m for m in messages)
+    assert any("“birth_date”既不在可申诉之列" in m and p.severity == "warning"
                for p, m in zip(found, messages))
 
 
