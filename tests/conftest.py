@@ -107,3 +107,22 @@ def cli(*args) -> tuple[int, str, str]:
         except SystemExit as e:   # argparse: --help, bad usage
             code = e.code
     return code, out.getvalue(), err.getvalue()
+
+
+AMENDING = "某政办发〔2025〕1号"   # a made-up amending document: a changed parameter value must name one
+
+
+def amend(root: Path, rel: str, old: str, new: str, reference: str = AMENDING) -> Path:
+    """As `edit`, for a parameter value: the dated entry holding it then names the amending document
+    (`reference:`), as validate requires of a number the clause does not say."""
+    path = edit(root, rel, old, new)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(i for i, line in enumerate(lines) if new.strip() and new.strip().split("\n")[0] in line)
+    if "{value:" in lines[at]:
+        lines[at] = lines[at][:lines[at].rindex("}")] + f", reference: {reference}" + lines[at][lines[at].rindex("}"):]
+    else:
+        clause = max(i for i in range(at) if lines[i].strip().startswith("clause:"))
+        indent = lines[clause][:len(lines[clause]) - len(lines[clause].lstrip())]
+        lines.insert(clause + 1, f"{indent}reference: {reference}")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import cli, edit, write_case
+from conftest import amend, cli, edit, write_case
 from engine import decisionlog, yamlio
 from engine.cases import load_cases
 from engine.evaluate import Evaluator, evaluate_file
@@ -171,7 +171,7 @@ def test_a_firing_without_a_rule_is_skipped(policy):
 
 def test_policy_edit_gives_policy_differs_and_shows_which_values_change(logged, tmp_policy, policy):
     log, doc = logged
-    edit(tmp_policy, "parameters/allowances.yaml", SKILL_400, "二级/技师: 450")
+    amend(tmp_policy, "parameters/allowances.yaml", SKILL_400, "二级/技师: 450")
     edited = load_or_raise(str(tmp_policy))
     assert edited.digest != policy.digest
     _, results = evaluate_file(ROSTER, edited, Evaluator(edited))
@@ -191,7 +191,7 @@ def test_policy_edit_gives_policy_differs_and_shows_which_values_change(logged, 
 
 
 def test_policy_differs_in_the_table(logged, tmp_policy):
-    edit(tmp_policy, "parameters/allowances.yaml", SKILL_400, "二级/技师: 450")
+    amend(tmp_policy, "parameters/allowances.yaml", SKILL_400, "二级/技师: 450")
     code, out, _ = cli("replay", logged[0], "--cases", ROSTER, "--policy", tmp_policy)
     assert code == 1
     assert "政策版本不同" in out and "结果将改变" in out and "结果不变" in out

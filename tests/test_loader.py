@@ -116,7 +116,7 @@ def test_rules_file_that_is_a_list_says_expected_a_mapping(tmp_policy):
     found = problems_in(problems, tmp_policy, "rules/routing.yaml")
     assert found, describe(problems)
     assert found[0].location.line == 1
-    assert "expected a mapping" in found[0].message
+    assert "文件顶层应为映射" in found[0].message
 
 
 def test_rules_file_that_is_a_list_describes_what_was_found_in_plain_words(tmp_policy):
@@ -124,7 +124,7 @@ def test_rules_file_that_is_a_list_describes_what_was_found_in_plain_words(tmp_p
     _, problems = all_problems(tmp_policy)
     message = problems_in(problems, tmp_policy, "rules/routing.yaml")[0].message
     assert "CommentedSeq" not in message
-    assert "a list" in message
+    assert "一个列表" in message
 
 
 def test_yaml_syntax_error_reports_its_line(tmp_policy):
@@ -135,7 +135,7 @@ def test_yaml_syntax_error_reports_its_line(tmp_policy):
     found = problems_in(problems, tmp_policy, "rules/windows.yaml")
     assert len(found) == 1, describe(problems)
     assert found[0].location.line == line_of(path, "hit: unique: oops")
-    assert "YAML syntax" in found[0].message
+    assert "YAML 语法错误" in found[0].message
 
 
 def test_non_number_parameter_value_is_reported_on_its_line(tmp_policy):
@@ -154,12 +154,14 @@ def test_unknown_field_in_a_rule(tmp_policy):
                 '        wen: center_level == "区级" and department in param.district_provincial_lines\n')
     policy, problems = all_problems(tmp_policy)
     assert policy is None
-    found = [p for p in problems_in(problems, tmp_policy, "rules/routing.yaml") if "unknown field" in p.message]
+    found = [p for p in problems_in(problems, tmp_policy, "rules/routing.yaml") if "未知的键" in p.message]
     assert found, describe(problems)
-    assert "«wen»" in found[0].message
+    assert "未知的键“wen”" in found[0].message
     assert found[0].path == "decisions.window.rules[0].wen"
     assert found[0].location.line == line_of(path, "wen: ")
-    assert "when" in found[0].message  # lists the known fields
+    assert "您是否想输入“when”？" in found[0].message
+    assert found[0].location.col == path.read_text(encoding="utf-8").splitlines()[found[0].location.line - 1].index("wen") + 1
+    assert not any("写法" in p.message for p in problems), describe(problems)   # no "none of the allowed shapes" besides
 
 
 def test_duplicate_key_is_an_error_on_the_second_key(tmp_policy):
@@ -168,7 +170,7 @@ def test_duplicate_key_is_an_error_on_the_second_key(tmp_policy):
     assert policy is None
     found = problems_in(problems, tmp_policy, "rules/certificate.yaml")
     assert len(found) == 1, describe(problems)
-    assert "duplicate key" in found[0].message
+    assert "键重复" in found[0].message
     assert found[0].location.line == line_of(path, "then: 重复的结论")
 
 
@@ -183,7 +185,7 @@ def test_rule_missing_clause(tmp_policy):
     assert policy is None
     found = [p for p in problems_in(problems, tmp_policy, "rules/reassignment.yaml") if "clause" in p.message]
     assert len(found) == 1, describe(problems)
-    assert "missing" in found[0].message
+    assert "缺少必填的键 “clause”" in found[0].message
     assert found[0].path == "decisions.reassignment_recommended.rules[0]"
     assert found[0].location.line == rule_line
 
@@ -201,7 +203,7 @@ def test_every_error_in_every_file_is_reported_at_once(tmp_policy):
     routing = problems_in(problems, tmp_policy, "rules/routing.yaml")
     assert routing and routing[0].location.line == 1, text
     unknown = problems_in(problems, tmp_policy, "parameters/windows.yaml")
-    assert unknown and "«lable»" in unknown[0].message, text
+    assert unknown and "未知的键“lable”" in unknown[0].message, text
     assert unknown[0].location.line == line_of(params, "lable:"), text
     dup = problems_in(problems, tmp_policy, "rules/certificate.yaml")
     assert dup and dup[0].location.line == line_of(cert, "then: 重复的结论"), text

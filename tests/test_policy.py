@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import decide
+from conftest import amend, decide
 from engine import report, yamlio
 from engine.evaluate import Evaluator, evaluate_file
 from engine.loader import load_or_raise
@@ -155,7 +155,7 @@ def test_skill_allowance_amount_comes_from_the_yaml(policy, evaluator, tmp_polic
         "hired_on": "2012-01-01",
         "certificates": [{"type": "政务服务办事员", "level": "一级/高级技师", "obtained_on": "2013-03-01"}]}]}
     before = decide(policy, evaluator, case)
-    edit(tmp_policy, "parameters/allowances.yaml", "        一级/高级技师: 600\n", "        一级/高级技师: 700\n")
+    amend(tmp_policy, "parameters/allowances.yaml", "        一级/高级技师: 600\n", "        一级/高级技师: 700\n")
     changed = load_or_raise(tmp_policy)
     after = decide(changed, Evaluator(changed), case)
     assert before[("P1", "skill_allowance")] == 600
@@ -172,7 +172,7 @@ def test_max_age_comes_from_the_yaml(policy, evaluator, tmp_policy):
         "attestations": ATTESTED,
         "certificates": [{"type": "政务服务办事员", "level": "五级/初级工", "obtained_on": "2024-01-01"}]}]}
     before = decide(policy, evaluator, case)
-    edit(tmp_policy, "parameters/selection.yaml", "{value: 35, clause: 二(二)2(1)③}", "{value: 30, clause: 二(二)2(1)③}")
+    amend(tmp_policy, "parameters/selection.yaml", "{value: 35, clause: 二(二)2(1)③}", "{value: 30, clause: 二(二)2(1)③}")
     changed = load_or_raise(tmp_policy)
     after = decide(changed, Evaluator(changed), case)
     assert before[("P1", "eligibility")] == "合格"
@@ -183,7 +183,7 @@ def test_window_quota_comes_from_the_yaml(policy, evaluator, tmp_policy):
     case = {"as_of": "2025-12-31", "centers": [{"id": "C1", "level": "镇", "windows": 4, "clerks": 4,
                                                 "staff": {"direct": 2, "hrss": 1, "civil_affairs": 1}}]}
     before = decide(policy, evaluator, case)
-    edit(tmp_policy, "parameters/windows.yaml", "        镇: 4\n", "        镇: 5\n")
+    amend(tmp_policy, "parameters/windows.yaml", "        镇: 4\n", "        镇: 5\n")
     changed = load_or_raise(tmp_policy)
     after = decide(changed, Evaluator(changed), case)
     assert before[("C1", "window_quota_compliant")] is True

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import decide, write_case
+from conftest import amend, decide, write_case
 from engine import expr
 from engine.cases import load_cases
 from engine.compiler import CompiledPolicy, Variant
@@ -192,10 +192,7 @@ SKILL_CASE = {"as_of": "2025-06-30", "people": [{
 
 
 def _bump(folder: Path, version: str | None, amount: int) -> None:
-    params = folder / "parameters" / "allowances.yaml"
-    text = params.read_text(encoding="utf-8")
-    assert text.count("一级/高级技师: 600") == 1
-    params.write_text(text.replace("一级/高级技师: 600", f"一级/高级技师: {amount}"), encoding="utf-8")
+    amend(folder, "parameters/allowances.yaml", "一级/高级技师: 600", f"一级/高级技师: {amount}")
     if version is not None:
         manifest = folder / "policy.yaml"
         text = manifest.read_text(encoding="utf-8")
