@@ -17,7 +17,7 @@ from .cases import load_cases
 from .evaluate import Evaluator, account, evaluate_file
 from .explain import Explainer, same_value
 from .loader import PolicyLoadError, load_or_raise, load_policy
-from .policytests import run_policy_tests
+from .policytests import find_policy, run_policy_tests
 from .validate import check
 
 DEFAULT_POLICY = str(Path(__file__).resolve().parent.parent / "policies" / "suchen_2024")
@@ -108,9 +108,18 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--unmask", action="store_true", help="显示姓名（默认遮蔽）")
 
     te = sub.add_parser("test", help="run the policy's own YAML tests (tests/*.yaml in the policy folder)",
-                        description="Run the officer-written policy tests and report each failure with its line.")
-    te.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
-    te.add_argument("files", nargs="*", metavar="TESTFILE", help="only these test files")
+                        description="运行政策自带的 YAML 测试（办事人员编写），每个失败给出行号、原因与实得值的解释。"
+                                    "PATH 可以是政策目录、测试文件夹或一个测试文件（向上查找 policy.yaml）。",
+                        epilog="示例：\n"
+                               "  python run.py test\n"
+                               "  python run.py test policies/suchen_2024/tests/allowances.yaml\n"
+                               "  python run.py test policies/suchen_2024 -k 技能补贴\n\n"
+                               "退出码：0 全部通过，1 有测试失败或测试文件有错，2 政策有错、找不到政策或没有测试。",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    te.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY,
+                    help="政策目录，或测试文件、测试文件夹（默认 policies/suchen_2024）")
+    te.add_argument("files", nargs="*", metavar="TESTFILE", help="只运行这些测试文件")
+    te.add_argument("-k", metavar="NAME", dest="only", help="只运行名称含 NAME 的测试")
     te.add_argument("--format", choices=["text", "json"], default="text")
     te.add_argument("--unmask", action="store_true", help="show names and ID numbers in messages (masked by default)")
 
@@ -363,30 +372,46 @@ def _validate(args) -> int:
 
 
 def _test(args) -> int:
-    console = Console()
-    policy = _load(args.policy, Console(stderr=True))
+    console, err = Console(), Console(stderr=True)
+    root, found = find_policy(args.policy)
+    if root is None:
+        err.print(f"[red]{escape(args.policy)}：找不到政策（此处及其上级目录都没有 policy.yaml）[/]", highlight=False)
+        return 2
+    policy = _load(str(root), err)
     if policy is None:
         return 2
-    files = [Path(f) for f in args.files] if args.files else None
-    outcomes, problems = run_policy_tests(policy, files)
+    files = [Path(f) for f in args.files] if args.files else found
+    if files is None and not policy.tests_dir:
+        err.print(f"[red]{escape(str(root / 'policy.yaml'))}：没有写 tests（测试文件夹）[/]", highlight=False)
+        return 2
+    outcomes, problems = run_policy_tests(policy, files, only=args.only)
+    if not outcomes and not problems:
+        what = f"名称含“{args.only}”的测试" if args.only else "测试"
+        err.print(f"[red]没有找到{escape(what)}：{escape(' '.join(map(str, files or [policy.tests_dir])))}[/]", highlight=False)
+        return 2
     failed = [o for o in outcomes if not o.passed]
     if args.format == "json":
         json.dump(report.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
                                   "problems": [p.as_json() for p in problems],
-                                  "failures": [{"file": o.file, "line": o.line, "name": o.name,
-                                                "failures": report.policy_test_failures(o, args.unmask)} for o in failed]},
+                                  "failures": [{"file": o.file, "line": o.line, "name": o.name, "clause": o.clause,
+                                                "failures": report.policy_test_failures(o, args.unmask),
+                                                "got": [{"value": head, "explanation": tree} for head, tree in o.got]}
+                                               for o in failed]},
                                  args.unmask),
                   sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
         report.render_errors(console, problems, args.unmask)
         for o in failed:
-            console.print(f"[red]FAIL[/] {escape(report.printable(o.file))}:{o.line} {escape(report.printable(o.name))}",
+            console.print(f"[red]失败[/] {escape(report.printable(o.file))}:{o.line} {escape(report.printable(o.name))}",
                           highlight=False)
             for f in report.policy_test_failures(o, args.unmask):
                 console.print(Text("     " + report.printable(f)), highlight=False)
-        console.print(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed"
-                      + (f", {len(problems)} problem(s) in test files" if problems else ""))
+            for head, tree in o.got:   # what was got, and why: the explanation an officer reads to fix the test or the rule
+                console.print(report.explanation_tree(report.outward(tree, args.unmask),
+                                                      f"     实得 {escape(report.printable(report.outward(head, args.unmask)))}"))
+        console.print(f"{len(outcomes) - len(failed)} 个通过，{len(failed)} 个失败"
+                      + (f"，测试文件中有 {len(problems)} 处错误" if problems else ""), highlight=False)
     return 1 if failed or problems else 0
 
 

@@ -405,7 +405,7 @@ tests:
     policy = ROOT / "policies" / "suchen_2024"
     for fmt in ("text", "json"):
         done = run("test", policy, tests, "--format", fmt)
-        assert done.returncode == 1 and "case is malformed" in done.stdout, done.stdout
+        assert done.returncode == 1 and "案例有误" in done.stdout, done.stdout
         assert ID_NUMBER[:-1] not in done.stdout and "321302*******1567" in done.stdout, done.stdout
         shown = run("test", policy, tests, "--format", fmt, "--unmask")
         assert ID_NUMBER[:-1] in shown.stdout
