@@ -16,9 +16,9 @@ from . import decisionlog, letter, parallel, progress, report
 from .cases import load_cases
 from .evaluate import Evaluator, account, evaluate_file
 from .explain import Explainer, same_value
-from .loader import PolicyLoadError, load_or_raise, load_policy
+from .loader import PolicyLoadError, load_or_raise
 from .policytests import find_policy, run_policy_tests
-from .validate import check
+from .validate import problems_of
 
 DEFAULT_POLICY = str(Path(__file__).resolve().parent.parent / "policies" / "suchen_2024")
 
@@ -349,9 +349,7 @@ def _appeal(args) -> int:
 
 def _validate(args) -> int:
     console = Console()
-    policy, problems = load_policy(args.policy, partial=True)
-    if policy is not None:
-        problems = problems + check(policy)
+    policy, problems = problems_of(args.policy)
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
         json.dump({"policy": args.policy, "valid": not errors, "problems": [p.as_json() for p in problems]},

@@ -43,8 +43,18 @@ CHECKS = (
 
 def near(name: str, options) -> str:
     """"；您是否想输入“when”？" when `name` is close to one of `options` (difflib), else ""."""
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.5)
     return f"；您是否想输入“{close[0]}”？" if close else ""
+
+
+def problems_of(directory) -> tuple[Policy | None, list[Problem]]:
+    """What `run.py validate` reports: every problem of the folder, loading what loads (a partial load) so the
+    mistakes of the rest are found in the same run; the policy when it loaded whole."""
+    from .loader import load_policy   # the stage before this one; imported here to keep stages one-way
+    policy, problems = load_policy(directory, partial=True)
+    if policy is not None:
+        problems = problems + check(policy)
+    return (None if policy is None or policy.incomplete else policy), problems
 
 
 def check(policy: Policy) -> list[Problem]:
@@ -337,8 +347,8 @@ def _derivations(policy: Policy) -> list[Problem]:
             formula = d.where("formula")
             for fn in expr.calls(d.ast):
                 if fn not in FUNCTIONS:
-                    out.append(Problem(inside(formula, fn), path, f"未知的函数“{fn}”{near(fn, FUNCTIONS)}；"
-                                                                  f"可用的函数：{'、'.join(sorted(FUNCTIONS))}"))
+                    out.append(Problem(inside(formula, fn), path, f"未知的函数“{fn}”" + (
+                        near(fn, FUNCTIONS) or f"；可用的函数：{'、'.join(sorted(FUNCTIONS))}")))
             for n in expr.names(d.ast):
                 if n.split(".")[0] not in known:
                     later = "（它在后面才推导：请把它移到前面）" if any(x.name == n for x in kind.derived) else ""
@@ -354,6 +364,8 @@ def _decisions(policy: Policy) -> list[Problem]:
     reads: dict[str, set[str]] = {}
     for decision in policy.decisions.values():
         for kind_name, what in ((decision.of, "of"), (decision.subject, "subject")):
+            if what == "subject" and "subject" not in decision.keys_at:
+                continue   # not written: it is `of`, reported once
             if kind_name not in policy.kinds:
                 out.append(Problem(decision.where(what), f"{decision.name}.{what}",
                                    f"未知的事实种类“{kind_name}”{near(kind_name, policy.kinds)}"))
