@@ -373,19 +373,19 @@ def _test(args) -> int:
     console, err = Console(), Console(stderr=True)
     root, found = find_policy(args.policy)
     if root is None:
-        err.print(f"[red]{escape(args.policy)}：找不到政策（此处及其上级目录都没有 policy.yaml）[/]", highlight=False)
+        err.print(f"[red]{escape(args.policy)}：找不到政策（此处及其上级目录都没有 policy.yaml）[/]", highlight=False, soft_wrap=True)
         return 2
     policy = _load(str(root), err)
     if policy is None:
         return 2
     files = [Path(f) for f in args.files] if args.files else found
     if files is None and not policy.tests_dir:
-        err.print(f"[red]{escape(str(root / 'policy.yaml'))}：没有写 tests（测试文件夹）[/]", highlight=False)
+        err.print(f"[red]{escape(str(root / 'policy.yaml'))}：没有写 tests（测试文件夹）[/]", highlight=False, soft_wrap=True)
         return 2
     outcomes, problems = run_policy_tests(policy, files, only=args.only)
     if not outcomes and not problems:
         what = f"名称含“{args.only}”的测试" if args.only else "测试"
-        err.print(f"[red]没有找到{escape(what)}：{escape(' '.join(map(str, files or [policy.tests_dir])))}[/]", highlight=False)
+        err.print(f"[red]没有找到{escape(what)}：{escape(' '.join(map(str, files or [policy.tests_dir])))}[/]", highlight=False, soft_wrap=True)
         return 2
     failed = [o for o in outcomes if not o.passed]
     if args.format == "json":
