@@ -254,3 +254,13 @@ def test_single_case_file_defaults(tmp_path, policy):
     assert case.id == "case-1"
     assert case.assessment_year == 2025   # default: the year of as_of
     assert case.file == str(path)
+
+
+def test_a_blank_value_is_reported_on_its_own_line(policy, tmp_path):
+    """`birth_date:` with nothing after it: at its key's line, not at the next line (where the parser looks next)."""
+    path = tmp_path / "blank.yaml"
+    path.write_text("as_of: 2025-12-31\npeople:\n  - id: P1\n    birth_date:\n    education: 本科\n"
+                    "    hired_on: 2022-01-01\n", encoding="utf-8")
+    case_file = load_cases(path, policy)
+    [error] = [e for e in case_file.errors if e.path.endswith("birth_date")]
+    assert (error.line, error.col) == (4, 5)

@@ -434,7 +434,7 @@ def test_an_evaluation_error_names_the_record_and_its_line_and_costs_only_it(tmp
     text = grace.read_text(encoding="utf-8")
     assert text.count("{value: 1, clause: 二(二)2(1)⑧}") == 1
     # hired in 2025 + 7975 years of grace = the year 10000, beyond Python's dates; hired in 2020 still fits
-    grace.write_text(text.replace("{value: 1, clause: 二(二)2(1)⑧}", "{value: 7975, clause: 二(二)2(1)⑧}"), encoding="utf-8")
+    grace.write_text(text.replace("{value: 1, clause: 二(二)2(1)⑧}", "{value: 7975, clause: 二(二)2(1)⑧, reference: 某政办发〔2025〕1号}"), encoding="utf-8")
     path = roster(tmp_path, "      - {id: P2, birth_date: 1990-01-01, education: 本科, hired_on: 2025-01-01, center: C1}")
     done = evaluate(path, "--policy", policy, "--jobs", jobs)
     error, = [e for e in errors(done.doc) if e.get("kind")]
