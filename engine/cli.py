@@ -88,8 +88,12 @@ def _parser() -> argparse.ArgumentParser:
                     help=f"worker processes deciding cases (default: all cores, here {parallel.default_jobs()}; 1: in process)")
 
     va = sub.add_parser("validate", help="check a policy folder; every problem at once, with file:line:col",
-                        description="Load and check every file of a policy folder: YAML syntax, JSON Schema, names, "
-                                    "parameters, clause references and verbatim clause texts, cycles, unreachable rules.")
+                        description="检查政策目录的每个文件，一次报告全部问题，各在出错的键或值的 文件:行:列："
+                                    "YAML 语法、键与写法（提示“您是否想输入”）、名称、参数、条款引用与逐字引文（指出第一个不同的字）、"
+                                    "参数中的数在所引条款原文中（或写明 reference 修改文件）、循环、永不适用的规则。",
+                        epilog="示例：\n  python run.py validate\n  python run.py validate policies/suchen_2024 --format json\n\n"
+                               "退出码：0 通过（可有警告），1 有错误。JSON 的结构见 README“Validating and testing the policy”。",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
     va.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
     va.add_argument("--format", choices=["text", "json"], default="text")
 
