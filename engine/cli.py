@@ -182,7 +182,7 @@ def _load(path: str, console: Console):
     try:
         return load_or_raise(path)
     except PolicyLoadError as e:
-        console.print(f"[red]The policy in {path} does not load:[/]")
+        console.print(f"[red]政策 {escape(str(path))} 无法加载：[/]", highlight=False, soft_wrap=True)
         report.render_errors(console, e.problems)
         return None
 
