@@ -233,7 +233,8 @@ def rule_rows(policy: Policy, node: dict) -> list[Row]:
         clause = policy.clauses.get(ref)
         rows.append(Row("条款", (f"{ref} {clause.title}" if clause else ref,)))
         if node.get("text"):
-            rows.append(Row("条款原文", (f"「{node['text']}」",)))
+            amended = f"（其中的数额已由 {'、'.join(node['amended_by'])} 修改，现行值见所用参数）" if node.get("amended_by") else ""
+            rows.append(Row("条款原文", (f"「{node['text']}」{amended}",)))
         if clause and len(clause.text.strip()) > 1.25 * len(node.get("text") or ""):
             # the whole paragraph, the rule's words in their context (unless they are nearly all of it)
             rows.append(Row("条款全文", tuple(p.strip() for p in clause.text.split("\n") if p.strip())))
@@ -264,7 +265,8 @@ def facts_row(node: dict, mask: Masker) -> Row | None:
 def parameter_line(p: dict) -> str:
     if p.get("value") is None and p.get("note"):
         return p["note"]
-    where = "，".join(x for x in (p.get("clause") or "", f"自{p['since']}起施行" if p.get("since") else "") if x)
+    source = f"依据 {p['reference']}" if p.get("reference") else p.get("clause") or ""
+    where = "，".join(x for x in (source, f"自{p['since']}起施行" if p.get("since") else "") if x)
     return f"{p.get('label', '')} = {shown(p.get('value'), p.get('unit'))}" + (f"（{where}）" if where else "")
 
 
