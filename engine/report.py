@@ -20,6 +20,7 @@ from rich.markup import escape
 from . import expr
 from .cases import CaseError, CaseFile
 from .evaluate import CaseResult, account
+from .brief import Brief, References
 from .explain import Explainer
 from .model import Policy
 from .wording import shown
@@ -97,9 +98,17 @@ def _error_json(e: CaseError | dict, unmask: bool) -> dict:
     return data if unmask else _mask_error(data)
 
 
-def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: bool = False,
-              subject: str | None = None) -> dict:
-    explainer = Explainer(policy, result) if explain and result.params is not None else None
+EXPLAIN_SIZES = ("none", "brief", "full")
+
+
+def case_json(result: CaseResult, policy: Policy, explain: str | bool = "full", unmask: bool = False,
+              subject: str | None = None, refs: References | None = None) -> dict:
+    """One case's answer; `explain`: none, brief (referring to `refs`, which it fills) or full (self-contained)."""
+    size = {True: "full", False: "none"}.get(explain, explain)
+    if size == "brief" and refs is None:
+        raise ValueError("brief explanations refer to a References table: pass one")
+    explainer = Explainer(policy, result) if size != "none" and result.params is not None else None
+    brief = Brief(explainer, refs) if explainer is not None and size == "brief" else None
     order = {name: i for i, name in enumerate(policy.output_decisions())}
     ranks = _subject_ranks(result)
     determinations = []
@@ -107,7 +116,9 @@ def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: 
         if subject is not None and d.subject != subject:
             continue
         entry: dict[str, Any] = {"subject": d.subject, "decision": d.decision, "value": expr.plain(d.value)}
-        if explainer is not None:
+        if brief is not None:
+            entry["explanation"] = brief.determination(d)
+        elif explainer is not None:
             entry["explanation"] = explainer.determination(d)
         determinations.append(entry)
     out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(),
@@ -121,6 +132,13 @@ def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: 
     return out
 
 
+def rendered_case(result: CaseResult, policy: Policy, explain: str = "brief", unmask: bool = False,
+                  subject: str | None = None) -> tuple[dict, References]:
+    """A case's answer and what its brief explanations refer to (plain data: made in a worker, sent back)."""
+    refs = References()
+    return case_json(result, policy, explain, unmask, subject, refs), refs
+
+
 def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
     """Subjects in the order the case lists them: people, then centers, then items."""
     ranks: dict[str, tuple] = {}
@@ -130,11 +148,18 @@ def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
     return ranks
 
 
-def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: bool = True,
-             unmask: bool = False, subject: str | None = None, rendered: list[dict] | None = None) -> dict:
+def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: str | bool = "full",
+             unmask: bool = False, subject: str | None = None,
+             rendered: list[tuple[dict, References]] | None = None) -> dict:
     """The whole answer for one case file, in the contract's shape (fact-model.md); `rendered`: each result's
-    `case_json`, when already made (in worker processes)."""
-    cases = list(rendered) if rendered is not None else [case_json(r, policy, explain, unmask, subject) for r in results]
+    `rendered_case`, when already made (in worker processes). Brief explanations' table is `references`."""
+    size = {True: "full", False: "none"}.get(explain, explain)
+    if rendered is None:
+        rendered = [rendered_case(r, policy, size, unmask, subject) for r in results]
+    cases = [case for case, _ in rendered]
+    refs = References()
+    for _, part in rendered:
+        refs.merge(part)
     decided = {r.case.id for r in results}
     failed: dict[str, list[CaseError]] = {}
     file_errors = []
@@ -145,6 +170,8 @@ def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], exp
     for case_id, errors in failed.items():
         cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
     out = {"policy": policy_header(policy), "cases": outward(cases, unmask), "account": account(case_file, results)}
+    if size == "brief":
+        out["references"] = refs.as_json()
     if file_errors:
         out["errors"] = outward([_error_json(e, unmask) for e in file_errors], unmask)
     if case_file.warnings:   # about the file: the encoding it was read in, the sample rows a spreadsheet reader skipped
