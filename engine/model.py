@@ -191,6 +191,7 @@ class Policy:
     digest: str
     tests_dir: str | None = None
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
+    roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
 
     @property
     def rules(self) -> dict[str, Rule]:

@@ -130,7 +130,7 @@ _SCHEMA_OF_KIND = {"people": "person", "centers": "center", "items": "item"}
 
 def load_layout(policy: Policy) -> Layout:
     """The policy's roster.yaml as a Layout; any problem with it is a ReadError pointing into roster.yaml."""
-    path = Path(policy.root) / LAYOUT_FILE
+    path = Path(policy.root) / (policy.roster or LAYOUT_FILE)
     name = str(path)
     if not path.is_file():
         raise ReadError(Location(name), f"政策目录中没有 {LAYOUT_FILE}（名册版式），无法读写表格")
