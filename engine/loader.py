@@ -215,7 +215,8 @@ def _kinds(files: _Files, rel: str) -> dict[str, FactKind]:
             derived.append(Derivation(dname, spec["label"], spec["formula"], ast, spec.get("clause"),
                                       tuple(spec.get("interpretations") or ()), locate(tree, ["kinds", kname, "derived", dname], name),
                                       spec.get("unit")))
-        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name))
+        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name),
+                              dict(entry.get("shown") or {}))
     return out
 
 

@@ -100,6 +100,7 @@ class FactKind:
     attributes: dict[str, Attribute]
     derived: tuple[Derivation, ...]   # in dependency order
     location: Location
+    shown: dict[str, str] = field(default_factory=dict)   # record field → column header, beside the decisions
 
     def label_of(self, name: str) -> str | None:
         if name in self.attributes:
