@@ -86,6 +86,14 @@ def derive(fact: Fact, policy: Policy, params: ParamView) -> None:
             fact.detail[derivation.name] = "；".join(notes)
 
 
+def _declared(fact: Fact, record: dict, policy: Policy) -> Fact:
+    """Every other input attribute facts.yaml declares for the kind, as the record gives it (None when absent)."""
+    for name in policy.kinds[fact.kind].attributes:
+        if name not in fact.values:
+            fact.values[name] = record.get(name)
+    return fact
+
+
 def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     """Every fact of the case, derived attributes included."""
     year = case.assessment_year
@@ -100,6 +108,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
             "attestations": dict(p.get("attestations") or {}), "certificates": p["certificates"],
             "bottom_ranked": sorted(p.get("bottom_ranked") or []),
         }), origin=p["_path"])
+        _declared(person, p, policy)
         if "probation" not in p:
             person.detail["probation"] = "未填写，视为不在试用期"
         try:
@@ -120,6 +129,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
             "staff_direct": staff.get("direct", 0), "staff_hrss": staff.get("hrss", 0),
             "staff_civil_affairs": staff.get("civil_affairs", 0),
         }), origin=c["_path"])
+        _declared(center, c, policy)
         if clerks is None:
             center.detail["clerks"] = f"未填报，按本案在该中心的人员数计：{len(by_center.get(c['id'], []))}人"
             if c["id"] in case.incomplete:
@@ -139,6 +149,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     for it in case.items:
         item = Fact("item", it["id"], f"item:{it['id']}", dict(common, **{
             "department": it["department"], "center_level": it["center_level"]}), origin=it["_path"])
+        _declared(item, it, policy)
         try:
             derive(item, policy, params)
         except ARITHMETIC_ERRORS as e:

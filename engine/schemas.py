@@ -155,6 +155,24 @@ def problems(instance: Any, schema_name_or_doc, file: str, root: Any = None, pre
     return out
 
 
+_JSON_TYPES = {"date": {"$ref": "#/$defs/date"}, "int": {"type": "integer"}, "number": {"type": "number"},
+               "bool": {"type": "boolean"}, "text": {"type": "string"}, "list": {"type": "array"},
+               "map": {"type": "object"}}
+
+
+def with_attributes(doc: dict, kinds: dict) -> dict:
+    """The case schema, each record kind also taking the input attributes facts.yaml declares for it that the
+    contract does not name (a field added by a revision of the policy needs no change to the schema or code)."""
+    for name, kind in kinds.items():
+        record = doc.get("$defs", {}).get(name)
+        if not isinstance(record, dict) or "properties" not in record:
+            continue
+        for attribute, spec in kind.attributes.items():
+            if attribute not in record["properties"] and attribute not in doc.get("properties", {}):
+                record["properties"][attribute] = dict(_JSON_TYPES[spec.type], description=spec.label)
+    return doc
+
+
 def with_vocabulary(base: dict, vocabulary: dict) -> dict:
     """The case schema with the policy's words filled into every `x-vocabulary` slot."""
     doc = copy.deepcopy(base)
