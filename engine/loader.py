@@ -95,6 +95,8 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
     for rel in manifest["rules"]:
         _decisions(files, rel, decisions, partial)
     appeals = _appeals(files, manifest["appeals"]) if manifest.get("appeals") else None
+    if manifest.get("roster"):
+        files.yaml(manifest["roster"], "roster")   # schema-checked and in the digest; spreadsheet.py reads it
 
     failed = any(p.severity == "error" for p in files.problems)
     if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None:
@@ -110,7 +112,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
         keys_at=yamlio.where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
-        incomplete=failed)
+        incomplete=failed, roster=manifest.get("roster"))
     return policy, files.problems
 
 
@@ -258,7 +260,7 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
                                       tuple(spec.get("interpretations") or ()), locate(tree, at, name, key=True),
                                       spec.get("unit"), yamlio.where(tree, at, name)))
         out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name, key=True),
-                              yamlio.where(tree, ["kinds", kname], name))
+                              dict(entry.get("shown") or {}), yamlio.where(tree, ["kinds", kname], name))
     return out
 
 

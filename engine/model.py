@@ -116,6 +116,7 @@ class FactKind:
     attributes: dict[str, Attribute]
     derived: tuple[Derivation, ...]   # in dependency order
     location: Location
+    shown: dict[str, str] = field(default_factory=dict)   # record field → column header, beside the decisions
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)
 
     def where(self, key: str) -> Location:
@@ -226,6 +227,7 @@ class Policy:
     skipped: frozenset = frozenset()   # names left out of a partial load (validate): problems about them are not news
     incomplete: bool = False           # a partial load with problems: checked for meaning, never compiled
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
+    roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
 
     @property
     def rules(self) -> dict[str, Rule]:

@@ -67,11 +67,24 @@ def check(policy: Policy) -> list[Problem]:
     out += _derivations(policy)
     out += _decisions(policy)
     out += appealspec.problems(policy)
+    out += _roster(policy)
     if policy.skipped:   # a partial load: what names a left-out entry follows from its shape problem, said already
         out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
     if not policy.incomplete and not any(p.severity == "error" for p in out):
         out += _compiles(policy)
     return out
+
+
+def _roster(policy: Policy) -> list[Problem]:
+    """roster.yaml against the rest of the policy (its sheets, headers, fields): what a spreadsheet read would say."""
+    if not policy.roster:
+        return []
+    from . import spreadsheet
+    try:
+        spreadsheet.load_layout(policy)
+    except spreadsheet.ReadError as e:
+        return [Problem(loc, "roster", message) for loc, message in e.problems]
+    return []
 
 
 def clause_contains(policy: Policy, ref: str, text: str) -> bool:

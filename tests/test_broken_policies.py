@@ -83,13 +83,17 @@ def test_a_dated_amendment_naming_its_document_passes_and_is_shown(tmp_policy):
         "id": "P1", "birth_date": "1995-04-18", "education": "本科", "hired_on": "2022-01-01",
         "certificates": [{"type": "政务服务办事员", "level": "四级/中级工", "obtained_on": "2023-05-01"}]}]},
         ensure_ascii=False), encoding="utf-8")
-    code, out, err = cli("evaluate", case, "--policy", tmp_policy, "--format", "json", "--subject", "P1")
+    code, out, err = cli("evaluate", case, "--policy", tmp_policy, "--format", "json", "--subject", "P1", "--explain", "full")
     doc = json.loads(out)
     [skill] = [d for c in doc["cases"] for d in c["determinations"] if d["decision"] == "skill_allowance"]
     assert skill["value"] == 180
     explanation = skill["explanation"]
     assert explanation["amended_by"] == ["某政办发〔2025〕9号 第三条"]
     assert [p["reference"] for p in explanation["parameters"].values()] == ["某政办发〔2025〕9号 第三条"]
+    code, out, err = cli("evaluate", case, "--policy", tmp_policy, "--format", "json", "--subject", "P1", "--explain", "brief")
+    doc = json.loads(out)
+    [skill] = [d for c in doc["cases"] for d in c["determinations"] if d["decision"] == "skill_allowance"]
+    assert skill["explanation"]["amended_by"] == ["某政办发〔2025〕9号 第三条"]
     code, out, err = cli("evaluate", case, "--policy", tmp_policy, "--subject", "P1", "--explain")
     def flat(text):   # the terminal wraps long lines inside the tree: compare without the layout
         return re.sub(r"[\s│├└─]", "", text)
