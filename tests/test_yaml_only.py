@@ -90,8 +90,8 @@ def test_the_amendment_validates_and_its_officer_test_passes(amended):
     assert code == 0, out + err
     code, out, err = cli("test", amended)
     assert code == 0, out + err
-    passed = int(re.search(r"(\d+) passed, 0 failed", out).group(1))
-    base = int(re.search(r"(\d+) passed", cli("test", POLICY_DIR)[1]).group(1))
+    passed = int(re.search(r"(\d+) 个通过，0 个失败", out).group(1))
+    base = int(re.search(r"(\d+) 个通过", cli("test", POLICY_DIR)[1]).group(1))
     assert passed == base + 1   # the officer's new test ran, and passed
 
 
