@@ -212,7 +212,7 @@ def _each_columns(c: dict, props: dict, kind: str, policy: Policy, problem) -> l
     """One column per key of a map attribute of the person fact, headed by its label in facts.yaml."""
     attribute = policy.kinds["person"].attributes.get(c["each"]) if "person" in policy.kinds else None
     if c["each"] not in props or attribute is None or not attribute.fields:
-        problem(["each"], f"“{c['each']}”不是 facts.yaml 中办事员带 fields 的映射字段")
+        problem(["each"], f"“{c['each']}”不是 facts.yaml 中 person 带 fields 的映射字段")
         return []
     aliases = c.get("aliases") or {}
     for key in aliases:
