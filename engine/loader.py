@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import expr, schemas, yamlio
-from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation,
+from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money,
                     Parameter, Policy, Problem, Rule, Scenarios)
 from .yamlio import Location, locate
 
@@ -248,4 +248,6 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision]) -> None:
             hit=entry["hit"], values=tuple(yamlio.plain(entry["values"])) if "values" in entry else None,
             applies_when=applies, rules=tuple(rules), scenarios=scenarios,
             interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
-            location=locate(tree, base, name))
+            location=locate(tree, base, name),
+            money=Money(**entry["money"]) if "money" in entry else None,
+            favourable=tuple(yamlio.plain(entry["favourable"])) if "favourable" in entry else None)

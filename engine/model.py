@@ -157,6 +157,14 @@ class Scenarios:
 
 
 @dataclass(frozen=True)
+class Money:
+    """A decision whose values are amounts of money (rules' `money:`), for budgets and winners/losers."""
+    per_year: int                 # payments per year: the annual budget is the amount × per_year
+    better: str = "higher"        # higher | lower: which way is favourable to the subject
+    total: bool = False           # the amount a budget sums (the others are its parts)
+
+
+@dataclass(frozen=True)
 class Decision:
     name: str
     label: str
@@ -170,6 +178,8 @@ class Decision:
     interpretations: tuple[str, ...]
     section: str
     location: Location
+    money: Money | None = None                 # the values are amounts (rules' `money:`)
+    favourable: tuple | None = None            # the values favourable to the subject (rules' `favourable:`)
 
 
 @dataclass(frozen=True)
