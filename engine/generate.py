@@ -121,11 +121,11 @@ def _certificates(rng: random.Random, voc: Vocabulary, hired: dt.date | None, as
 
 def _person(rng: random.Random, voc: Vocabulary, pid: str, center: str | None, as_of: dt.date) -> dict:
     hired = _date_between(rng, dt.date(as_of.year - 13, 1, 1), as_of) if center is not None else None
-    if hired is not None and rng.random() < 0.03:
+    if hired is not None and rng.random() < 0.06:
         hired = rng.choice([d for d in LEAP_DAYS if d.year >= as_of.year - 13 and d <= as_of])
     taken = hired or as_of        # most were under the age limit when they were selected; a few were not
     birth = _date_between(rng, dt.date(taken.year - rng.choice([36, 36, 36, 36, 38]), 1, 1), dt.date(taken.year - 21, 12, 31))
-    if rng.random() < 0.03:
+    if rng.random() < 0.04:
         birth = rng.choice([d for d in LEAP_DAYS if taken.year - 38 <= d.year <= taken.year - 21])
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2, 2])))
     p: dict = {"id": pid, "name": name, "id_number": _id_number(rng, birth), "birth_date": birth,
@@ -213,9 +213,16 @@ def generate(policy: Policy, people: int, seed: int, year: int = 2025, per_case:
     return {"cases": cases}
 
 
+class _Plain(yaml.SafeDumper):
+    """No anchors and aliases: a date shared by two records is written twice, as an officer would."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 def write(tree: dict, out: str | Path, command: str) -> None:
     """YAML with the command that made it at the top (so anyone can make it again)."""
-    body = yaml.safe_dump(tree, allow_unicode=True, sort_keys=False, width=160, default_flow_style=None)
+    body = yaml.dump(tree, Dumper=_Plain, allow_unicode=True, sort_keys=False, width=160, default_flow_style=None)
     header = (f"# 生成的测试名册（虚构数据，姓名与身份证号均不对应真实个人；身份证号校验位故意写错）\n"
               f"# 由以下命令生成，同一种子得到同一文件：\n#   {command}\n")
     Path(out).write_text(header + body, encoding="utf-8")
