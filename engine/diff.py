@@ -166,8 +166,6 @@ def read(node: Any, into: Read | None = None) -> Read:
         into.rules.append(node["rule"])
     for name, entry in (node.get("parameters") or {}).items():
         into.params.setdefault(name, entry)
-        for i in entry.get("interpretations") or ():
-            _add(into.interpretations, i)
     for i in node.get("interpretations") or ():
         _add(into.interpretations, i["id"] if isinstance(i, dict) else i)
     for name, entry in (node.get("facts") or {}).items():
@@ -235,7 +233,7 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
         if old != now:
             label = (b.params.get(name) or a.params.get(name) or {}).get("label") or name
             out.append({"kind": "parameter", "name": name, "label": label, "old": old, "new": now,
-                        "text": f"参数“{label}”：{_shown_param(old)} → {_shown_param(now)}"})
+                        "text": f"参数“{label}”：{_param_change(old, now)}"})
     for rule_id in dict.fromkeys(a.rules + b.rules):
         if rule_id.endswith(".scenarios"):
             continue
@@ -254,7 +252,7 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
             out.append({"kind": "interpretation", "id": name,
                         "old": old and {"reading": old.reading, "basis": old.basis},
                         "new": now and {"reading": now.reading, "basis": now.basis},
-                        "text": f"解释“{name}”改变：{now.reading if now else '（已删除）'}（{now.basis if now else ''}）"})
+                        "text": f"解释“{name}”改变" + ("" if now else "（已删除）")})
     fired = {"old": xo.get("rule"), "new": xn.get("rule")}
     if fired["old"] != fired["new"]:
         out.append({"kind": "fired", "old": fired["old"], "new": fired["new"],
@@ -271,6 +269,13 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
 def _shown(value) -> str:
     from .wording import shown
     return shown(value)
+
+
+def _param_change(old: dict | None, now: dict | None) -> str:
+    """`35 → 40（二(二)2(1)③，自2024-12-27起）`; clause and date on both sides when they differ."""
+    if old and now and (old.get("clause"), old.get("since")) == (now.get("clause"), now.get("since")):
+        return f"{_shown(old['value'])} → {_shown(now['value'])}（{now.get('clause') or ''}，自{now.get('since')}起）"
+    return f"{_shown_param(old)} → {_shown_param(now)}"
 
 
 def _shown_param(entry: dict | None) -> str:

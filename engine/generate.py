@@ -182,13 +182,14 @@ def _items(rng: random.Random, voc: Vocabulary, case_no: int, count: int) -> lis
 
 
 def case_days(case_no: int, year: int) -> tuple[dt.date, int]:
-    """The judging day and assessment year of the n-th case: year's end, or — for one case in four each —
-    the last day of February or 1 March of the next (common) year, where 29 February readings differ."""
-    leap = year + 1 if (year + 1) % 4 else year + 2
+    """The judging day and assessment year of the n-th case: the year's end, or — for one case in four each —
+    the last day of February or 1 March of a common year (`year`, or the next one that is common), judging
+    the year before: there 满N年 from 29 February and its readings differ."""
+    common = year if year % 4 else year + 1
     if case_no % 4 == 2:
-        return dt.date(leap, 2, 28), leap - 1
+        return dt.date(common, 2, 28), common - 1
     if case_no % 4 == 0:
-        return dt.date(leap, 3, 1), leap - 1
+        return dt.date(common, 3, 1), common - 1
     return dt.date(year, 12, 31), year
 
 

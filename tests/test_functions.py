@@ -12,7 +12,7 @@ from engine.functions import (Witnessed, add_full_years, age_in_full_years, firs
 D = dt.date
 
 
-LEAP = "mar_1"   # the policy's leap-day convention (parameter leap_day_anniversary)
+LEAP = "mar_1"   # the 1.0.0 leap-day convention; feb_28 (1.1.0, 民法典第202条) is tested in TestFeb28
 
 
 # --- 周岁 (interpretation age_in_full_years: the birthday counts from the next day) ----------
@@ -88,6 +88,36 @@ class TestFullYears:
                 end = add_full_years(start, n, LEAP)
                 assert full_years_between(start, end, LEAP) == n
                 assert full_years_between(start, end - dt.timedelta(days=1), LEAP) == max(n - 1, 0)
+
+
+# --- 29 February under the month-end convention (民法典第二百零二条; policy 1.1.0) ---------------
+
+class TestFeb28:
+    def test_full_year_from_29_february_ends_on_28_february(self):
+        assert add_full_years("2024-02-29", 1, "feb_28") == D(2025, 2, 28)
+        assert full_years_between("2024-02-29", "2025-02-27", "feb_28") == 0
+        assert full_years_between("2024-02-29", "2025-02-28", "feb_28") == 1
+        assert full_years_between("2016-02-29", "2026-02-28", "feb_28") == 10
+        assert full_years_between("2016-02-29", "2026-02-28", "mar_1") == 9
+
+    def test_a_leap_year_keeps_29_february(self):
+        assert add_full_years("2024-02-29", 4, "feb_28") == D(2028, 2, 29)
+
+    def test_age_counts_from_1_march(self):
+        # the birthday is 28 February in a common year; as on every birthday, the age counts from the next day
+        assert age_in_full_years("2000-02-29", "2035-02-28", "feb_28") == 34
+        assert age_in_full_years("2000-02-29", "2035-03-01", "feb_28") == 35
+        assert age_in_full_years("2000-02-29", "2035-03-01", "mar_1") == 34
+
+    def test_other_days_do_not_depend_on_the_convention(self):
+        for start in ("2023-03-01", "2020-02-28", "2019-12-31"):
+            for on in ("2025-02-28", "2025-03-01", "2026-01-01"):
+                assert full_years_between(start, on, "feb_28") == full_years_between(start, on, "mar_1")
+                assert age_in_full_years(start, on, "feb_28") == age_in_full_years(start, on, "mar_1")
+
+    def test_an_unknown_convention_is_refused(self):
+        with pytest.raises(ValueError, match="feb_28"):
+            add_full_years("2024-02-29", 1, "feb_29")
 
 
 # --- small helpers ------------------------------------------------------------------
