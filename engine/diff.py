@@ -234,6 +234,8 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
             label = (b.params.get(name) or a.params.get(name) or {}).get("label") or name
             out.append({"kind": "parameter", "name": name, "label": label, "old": old, "new": now,
                         "text": f"参数“{label}”：{_param_change(old, now)}"})
+    # a whole table read (a derivation reading its keys) gives way to the entry that changed in it
+    out = [r for r in out if not any(o["name"].startswith(r["name"] + ".") for o in out)]
     for rule_id in dict.fromkeys(a.rules + b.rules):
         if rule_id.endswith(".scenarios"):
             continue
