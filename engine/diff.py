@@ -40,6 +40,8 @@ class Side:
         out = {"id": self.policy.id, "version": self.policy.version, "digest": self.policy.digest, "source": self.label}
         if self.commit:
             out["commit"] = self.commit
+        if self.policy.demonstration:
+            out["demonstration"] = self.policy.demonstration
         return out
 
 

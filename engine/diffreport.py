@@ -53,7 +53,8 @@ def _money(v: Any) -> str:
 
 def version_line(title: str, side: Side) -> str:
     commit = f" · 提交 {side.commit[:12]}" if side.commit else ""
-    return f"{title}：{side.label} · {side.policy.id} 版本 {side.policy.version} · {side.policy.digest[:19]}{commit}"
+    demo = f" · 【演示，非真实文件】{side.policy.demonstration}" if side.policy.demonstration else ""
+    return f"{title}：{side.label} · {side.policy.id} 版本 {side.policy.version} · {side.policy.digest[:19]}{commit}{demo}"
 
 
 def render(console: Console, base: Side, new: Side, found: list[Change], summary: dict, unmask: bool = False,

@@ -87,7 +87,8 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
         version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
         vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
-        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals)
+        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
+        demonstration=manifest.get("demonstration"))
     return policy, files.problems
 
 

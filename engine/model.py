@@ -201,6 +201,7 @@ class Policy:
     digest: str
     tests_dir: str | None = None
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
+    demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
 
     @property
     def rules(self) -> dict[str, Rule]:
