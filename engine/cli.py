@@ -684,9 +684,10 @@ def _diff(args) -> int:
             err.print(f"[red]{escape(find_decision(new_policy, args.decision)[1])}[/]")
             return 2
         wanted = names
-    base = diff.decide(args.base, old_commit, old_policy, args.cases, args.jobs)
-    new = diff.decide(args.new, new_commit, new_policy, args.cases, args.jobs)
-    found = diff.changes(base, new, wanted)
+    old_cases, new_cases = diff.case_files(args.cases, old_policy, new_policy)
+    base = diff.decide(args.base, old_commit, old_policy, args.cases, args.jobs, case_file=old_cases)
+    new = diff.decide(args.new, new_commit, new_policy, args.cases, args.jobs, case_file=new_cases)
+    found = diff.changes(base, new, wanted, args.jobs)
     summary = diff.summary(base, new, found, wanted, args.only_changed)
     if args.format == "json":
         json.dump(diffreport.document(base, new, found, summary, args.unmask), sys.stdout, ensure_ascii=False, indent=1)

@@ -12,17 +12,20 @@ is the policy's data (`money:` and `favourable:` on a decision in rules/*.yaml).
 """
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
 from . import expr
-from .cases import CaseFile, load_cases
+from .cases import SPREADSHEETS, CaseFile, load_cases, read_source
 from .evaluate import CaseResult, Evaluator, account
 from .explain import Explainer, same_value
 from .model import Decision, Policy
-from .parallel import evaluate_cases
+from .parallel import evaluate_cases, render_cases
+from .yamlio import YamlError
 
 NO_CENTER = "（未分配中心）"
 
@@ -61,8 +64,31 @@ class Change:
                 "old": expr.plain(self.old), "new": expr.plain(self.new), "reasons": self.reasons}
 
 
-def decide(label: str, commit: str | None, policy: Policy, cases_path: str, jobs: int | None = 1) -> Side:
-    case_file = load_cases(cases_path, policy)
+def parsed(cases_path: str) -> tuple | None:
+    """The case file read once for both versions (each checks it against its own vocabulary); None for a
+    spreadsheet (read by each policy's roster.yaml) or a file that does not parse (each reports it, located)."""
+    if Path(cases_path).suffix.lower() in SPREADSHEETS:
+        return None
+    try:
+        return read_source(cases_path)
+    except YamlError:
+        return None
+
+
+def case_files(cases_path: str, old: Policy, new: Policy) -> tuple[CaseFile, CaseFile]:
+    """The case file as each version reads it. Read once; checked once when both versions have the same
+    words (a case is checked against the vocabulary only), else once per version. Each version gets its own
+    copy: deciding may take a record out of a case (Evaluator._run), and that must not reach the other."""
+    source = parsed(cases_path)
+    first = load_cases(cases_path, old, source)
+    if source is not None and old.vocabulary == new.vocabulary:
+        return first, copy.deepcopy(first)
+    return first, load_cases(cases_path, new, source)
+
+
+def decide(label: str, commit: str | None, policy: Policy, cases_path: str, jobs: int | None = 1,
+           source: tuple | None = None, case_file: CaseFile | None = None) -> Side:
+    case_file = case_file if case_file is not None else load_cases(cases_path, policy, source)
     return Side(label, commit, policy, case_file, evaluate_cases(Evaluator(policy), case_file.cases, jobs))
 
 
@@ -102,11 +128,38 @@ def case_ids(base: Side, new: Side) -> list[str]:
     return list(dict.fromkeys(seen))
 
 
-def changes(base: Side, new: Side, decisions: set[str] | None = None) -> list[Change]:
-    """Every changed record, in case order; reasons filled in."""
+def changes(base: Side, new: Side, decisions: set[str] | None = None, jobs: int | None = 1) -> list[Change]:
+    """Every changed record, in case order, with its reasons (read in `jobs` worker processes, per case)."""
+    found = compare(base, new, decisions)
+    fill_reasons(base, new, found, jobs)
+    return found
+
+
+def fill_reasons(base: Side, new: Side, found: list[Change], jobs: int | None = 1) -> None:
+    """Reasons for the changed records only (pay for what is asked), one case per task."""
+    todo: dict[str, list[Change]] = defaultdict(list)
+    for c in found:
+        if c.decision is not None:
+            todo[c.case].append(c)
+    old_cases, new_cases = _by_case(base), _by_case(new)
+
+    def explain(case_id: str) -> list[list[dict]]:
+        cache: dict = {}
+        ro, rn = old_cases.get(case_id), new_cases.get(case_id)
+        return [reasons(base, new, ro, rn, c, cache) for c in todo[case_id]]
+
+    held = [old_cases[c] for c in todo if c in old_cases]
+    answers = render_cases(lambda r: explain(str(r.case.id)), held, jobs) if held else []
+    done = dict(zip((str(r.case.id) for r in held), answers))
+    for case_id, items in todo.items():
+        for change, why in zip(items, done.get(case_id) or explain(case_id)):
+            change.reasons = why
+
+
+def compare(base: Side, new: Side, decisions: set[str] | None = None) -> list[Change]:
+    """Every changed record, in case order, reasons not yet read."""
     old_cases, new_cases = _by_case(base), _by_case(new)
     out: list[Change] = []
-    explainers: dict[tuple[int, str], Explainer] = {}
     for case_id in case_ids(base, new):
         ro, rn = old_cases.get(case_id), new_cases.get(case_id)
         eo = _subject_errors(ro, [e for e in base.case_file.errors if str(e.case) == case_id])
@@ -130,7 +183,6 @@ def changes(base: Side, new: Side, decisions: set[str] | None = None) -> list[Ch
             person = people.get(subject, {})
             change = Change(case_id, subject, decision, vo.get(key), vn.get(key), person.get("name"),
                             str(person["center"]) if person.get("center") is not None else None)
-            change.reasons = reasons(base, new, ro, rn, change, explainers)
             out.append(change)
     return out
 
@@ -192,13 +244,53 @@ def _fact(name: str, entry: dict, into: Read) -> None:
         _fact(sub, e, into)
 
 
-def _explain(side: Side, result: CaseResult | None, change: Change, cache: dict) -> dict:
+def _explainer(side: Side, result: CaseResult | None, cache: dict) -> Explainer | None:
     if result is None or result.params is None:
-        return {}
+        return None
     key = (id(side), str(result.case.id))
     if key not in cache:
         cache[key] = Explainer(side.policy, result)
-    return cache[key].why(change.subject, change.decision)
+    return cache[key]
+
+
+def reading(explainer: Explainer | None, subject: str, decision: str) -> tuple[Read, str | None]:
+    """What a determination rests on, read from its firings with the Explainer's own pieces (fact entries,
+    parameter entries) — the parts of `Explainer.determination` a comparison needs, without the sentences
+    and the rules that gave way, which cost most. Returns the reading and the rule behind the value."""
+    into = Read()
+    d = explainer.index.get((subject, decision)) if explainer is not None else None
+    if d is None:
+        return into, None
+    seen: set[int] = set()
+    memo: dict = explainer.__dict__.setdefault("_diff_entries", {})   # fact entries, shared by a subject's decisions
+
+    def visit(firing, depth: int) -> None:
+        if id(firing) in seen or depth > 6:
+            return
+        seen.add(id(firing))
+        rule, owner, fact = firing.rule, firing.variant.decision, firing.fact
+        _add(into.rules, rule.id)
+        for node in (n for n in (rule.when, rule.compute, owner.applies_when) if n is not None):
+            for name in expr.names(node):
+                if not explainer._reads_decision(fact, name):
+                    key = (fact.fid, name)
+                    if key not in memo:
+                        memo[key] = explainer.fact_entry(fact, name)
+                    _fact(name, memo[key], into)
+            for p in expr.walk(node):
+                if isinstance(p, expr.Param):
+                    name, entry = explainer.parameter(p, fact)
+                    into.params.setdefault(name, entry)
+        for name in list(rule.interpretations) + list(owner.interpretations):
+            _add(into.interpretations, name)
+        for _, joined in firing.variant.joins:
+            basis = explainer.index.get((fact.subject, joined))
+            for f in (basis.firings if basis else ()):
+                visit(f, depth + 1)
+
+    for firing in list(d.firings) + list(d.blocks):
+        visit(firing, 0)
+    return into, (d.firings[0].rule.id if d.firings else None)
 
 
 def _param_at(result: CaseResult | None, name: str) -> dict | None:
@@ -226,8 +318,8 @@ def _rule_text(policy: Policy, rule_id: str) -> dict | None:
 
 def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None, change: Change, cache: dict) -> list[dict]:
     """Why the record differs, read from its two explanations; most specific first."""
-    xo, xn = _explain(base, ro, change, cache), _explain(new, rn, change, cache)
-    a, b = read(xo), read(xn)
+    a, fired_old = reading(_explainer(base, ro, cache), change.subject, change.decision)
+    b, fired_new = reading(_explainer(new, rn, cache), change.subject, change.decision)
     out: list[dict] = []
     for name in dict.fromkeys(list(a.params) + list(b.params)):
         old = _dated(a.params.get(name)) if name in a.params else _dated(_param_at(ro, name))
@@ -257,7 +349,7 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
                         "old": old and {"reading": old.reading, "basis": old.basis},
                         "new": now and {"reading": now.reading, "basis": now.basis},
                         "text": f"解释“{name}”改变" + ("" if now else "（已删除）")})
-    fired = {"old": xo.get("rule"), "new": xn.get("rule")}
+    fired = {"old": fired_old, "new": fired_new}
     if fired["old"] != fired["new"]:
         out.append({"kind": "fired", "old": fired["old"], "new": fired["new"],
                     "text": f"适用规则：{fired['old'] or '无'} → {fired['new'] or '无'}"})

@@ -23,7 +23,8 @@ def document(base: Side, new: Side, found: list[Change], summary: dict, unmask: 
         if c.name:
             entry["name"] = c.name if unmask else mask_name(c.name)
         changes.append(entry)
-    return outward({"base": base.header(), "new": new.header(), "changes": changes, "summary": summary}, unmask)
+    # the headers hold hashes (digest, commit): long digit runs that are not ID numbers, so they are not masked
+    return {"base": base.header(), "new": new.header(), "changes": outward(changes, unmask), "summary": outward(summary, unmask)}
 
 
 def _label(base: Side, new: Side, name: str | None) -> str:
