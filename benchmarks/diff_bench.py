@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import diff, generate, parallel  # noqa: E402
+from engine.cases import CaseFile  # noqa: E402
 from engine.evaluate import Evaluator  # noqa: E402
 from engine.loader import load_or_raise  # noqa: E402
 
@@ -31,6 +32,24 @@ def timed(fn):
     start = time.perf_counter()
     value = fn()
     return value, time.perf_counter() - start
+
+
+SHARD = 32   # cases per file: 4,000 people, under the 5 MB a case file may hold
+
+
+def merged(pairs: list[tuple[CaseFile, CaseFile]]) -> tuple[CaseFile, CaseFile]:
+    """The shards' case files as one per version (as if one file had held them all)."""
+    out = []
+    for files in zip(*pairs):
+        whole = files[0]
+        for part in files[1:]:
+            whole.cases.extend(part.cases)
+            whole.errors.extend(part.errors)
+            whole.failed_cases.update(part.failed_cases)
+            for kind, n in part.read.items():
+                whole.read[kind] += n
+        out.append(whole)
+    return out[0], out[1]
 
 
 def main() -> None:
@@ -45,9 +64,12 @@ def main() -> None:
     jobs = args.jobs or parallel.default_jobs()
     old_policy, new_policy = load_or_raise(args.base), load_or_raise(args.new)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"roster.{args.format}"
-        _, t_gen = timed(lambda: generate.write(generate.generate(old_policy, args.people, args.seed), path, "bench"))
-        files, t_load = timed(lambda: diff.case_files(str(path), old_policy, new_policy))   # as `run.py diff`
+        tree, t_gen = timed(lambda: generate.generate(old_policy, args.people, args.seed))
+        paths = []
+        for n in range(0, len(tree["cases"]), SHARD):   # a case file holds at most 5 MB (engine/limits.py)
+            paths.append(Path(tmp) / f"roster-{n}.{args.format}")
+            generate.write({"cases": tree["cases"][n:n + SHARD]}, paths[-1], "bench")
+        files, t_load = timed(lambda: merged([diff.case_files(str(p), old_policy, new_policy) for p in paths]))
         sides = []
         t_decide = 0.0
         for label, policy, case_file in ((args.base, old_policy, files[0]), (args.new, new_policy, files[1])):
@@ -61,7 +83,8 @@ def main() -> None:
     n = args.people
     total = t_load + t_decide + t_changes + t_summary
     reasons = sum(len(c.reasons) for c in found)
-    print(f"{n} people, {len(sides[0].results)} cases, --jobs {jobs}; generate {t_gen:.1f} s (not counted)")
+    print(f"{n} people, {len(sides[0].results)} cases in {len(paths)} files, --jobs {jobs}; generate {t_gen:.1f} s (not counted)")
+    print(f"account balanced: {all(diff.account(s.case_file, s.results)['balanced'] for s in sides)}")
     print(f"read and check roster ({args.format}, as run.py diff) {t_load:.1f} s; decide (both) {t_decide:.1f} s "
           f"= {2 * n / t_decide:.0f} people/s per version-evaluation")
     print(f"changes with reasons {t_changes:.1f} s ({len(found)} changed records, {reasons} reasons, "

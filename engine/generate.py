@@ -226,7 +226,7 @@ def write(tree: dict, out: str | Path, command: str) -> None:
     """YAML with the command that made it at the top (so anyone can make it again); `.json`: JSON, which reads
     several times faster (it has no comments: the command is not kept)."""
     if Path(out).suffix.lower() == ".json":
-        Path(out).write_text(json.dumps(tree, ensure_ascii=False, default=str), encoding="utf-8")
+        Path(out).write_text(json.dumps(tree, ensure_ascii=False, default=str, separators=(",", ":")), encoding="utf-8")
         return
     body = yaml.dump(tree, Dumper=_Plain, allow_unicode=True, sort_keys=False, width=160, default_flow_style=None)
     header = (f"# 生成的测试名册（虚构数据，姓名与身份证号均不对应真实个人；身份证号校验位故意写错）\n"
