@@ -298,3 +298,11 @@ def test_cli_bad_usage(corpus):
     assert cli("diff", POLICY_DIR, POLICY_DIR, "--cases", corpus, "--decision", "没有这个")[0] == 2
     assert cli("diff", POLICY_DIR, "no/such/dir", "--cases", corpus)[0] == 2
     assert cli("diff", POLICY_DIR, POLICY_DIR, "--cases", corpus, "--report", "x.pdf")[0] == 2
+
+
+def test_marks_are_checked(tmp_path):
+    from engine.loader import PolicyLoadError
+    folder = copy_policy(tmp_path)
+    edit(folder, "rules/selection.yaml", "favourable: [合格, 有条件合格]", "favourable: [合格, 很合格]")
+    with pytest.raises(PolicyLoadError, match="很合格"):
+        load_or_raise(folder)
