@@ -1,4 +1,4 @@
-"""The command line: `evaluate`, `validate`, `test`, `replay`. Thin: parse arguments, call the stages, print."""
+"""The command line: `evaluate`, `validate`, `test`, `replay`, `appeal`, `letter`, sheets, `diff`, `generate`. Thin: parse arguments, call the stages, print."""
 from __future__ import annotations
 
 import argparse
@@ -599,8 +599,8 @@ def _convert(args) -> int:
 
 EPILOG_DIFF = """\
 示例：
-  python run.py diff policies/suchen_2024 policies/examples/amendment_2026 --cases fixtures/corpus_500.yaml
-  python run.py diff git:HEAD~1:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
+  python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml
+  python run.py diff git:4b65d26:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
   python run.py diff A B --cases C --format json | jq .summary.allowance.total
   python run.py diff A B --cases C --report 比较.xlsx --decision 选聘资格 --only-changed
 
