@@ -306,3 +306,17 @@ def test_marks_are_checked(tmp_path):
     edit(folder, "rules/selection.yaml", "favourable: [合格, 有条件合格]", "favourable: [合格, 很合格]")
     with pytest.raises(PolicyLoadError, match="很合格"):
         load_or_raise(folder)
+
+
+def test_reasons_read_what_the_explanations_show(base):
+    """`reading` (the comparison's cheap path) collects the rules, parameters and facts that the full
+    explanation (Explainer.determination, as `evaluate --explain` prints it) shows, for every determination."""
+    from engine.explain import Explainer
+    result = next(r for r in base.results if r.case.as_of.month == 2)
+    explainer = Explainer(base.policy, result)
+    for d in result.determinations[:400]:
+        quick, _ = diff.reading(explainer, d.subject, d.decision)
+        full = diff.read(explainer.determination(d))
+        assert set(quick.params) == set(full.params), (d.subject, d.decision)
+        assert set(quick.rules) == {r for r in full.rules if not r.endswith(".scenarios")}, (d.subject, d.decision)
+        assert set(quick.facts) >= set(full.facts) - {n for n in full.facts if "[" in n}, (d.subject, d.decision)
