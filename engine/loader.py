@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import expr, schemas, yamlio
-from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation,
+from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money,
                     Parameter, Policy, Problem, Rule, Scenarios)
 from .yamlio import Location, locate
 
@@ -90,7 +90,7 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
         vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
-        roster=manifest.get("roster"))
+        roster=manifest.get("roster"), demonstration=manifest.get("demonstration"))
     return policy, files.problems
 
 
@@ -252,4 +252,6 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision]) -> None:
             hit=entry["hit"], values=tuple(yamlio.plain(entry["values"])) if "values" in entry else None,
             applies_when=applies, rules=tuple(rules), scenarios=scenarios,
             interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
-            location=locate(tree, base, name))
+            location=locate(tree, base, name),
+            money=Money(**entry["money"]) if "money" in entry else None,
+            favourable=tuple(yamlio.plain(entry["favourable"])) if "favourable" in entry else None)
