@@ -18,7 +18,7 @@ from engine.gitpolicy import GitPolicyError, materialised, parse
 from engine.loader import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit
 
-ONE_OH = "4b65d26f148d769ad4fd8489dbcbebc3ceb5caef"   # policy 1.0.0: leap_day_anniversary mar_1
+ONE_OH = "fc3d6bd0e500f689486fa5c1defdebb6d07dce0c"   # policy 1.0.0 (leap_day_anniversary mar_1), current format
 
 
 @pytest.fixture(scope="module")
