@@ -726,7 +726,8 @@ def command(policy: Policy, casefile: str, subject: str | None, decision: str | 
         err.print(message, highlight=False)
         return 2
     person_decisions = [n for n, d in policy.decisions.items() if d.subject == "person"]
-    known = f"；办事员的决定有：{'、'.join(person_decisions)}"
+    who = policy.kinds["person"].label if "person" in policy.kinds else "本人"   # facts.yaml's word for a person
+    known = f"；{who}的决定有：{'、'.join(person_decisions)}"
     if not subject or decision is None or want_text is None:
         example = next(((n, possible_values(policy.decisions[n])) for n in person_decisions
                         if possible_values(policy.decisions[n])), None)
@@ -735,7 +736,7 @@ def command(policy: Policy, casefile: str, subject: str | None, decision: str | 
     if decision not in policy.decisions:
         return usage(f"[red]未知的决定「{decision}」{did_you_mean(decision, policy.decisions)}[/]" + known)
     if decision not in person_decisions:
-        return usage(f"[red]申诉只涉及本人事实：决定「{decision}」（{policy.decisions[decision].label}）不是针对办事员的[/]" + known)
+        return usage(f"[red]申诉只涉及本人事实：决定「{decision}」（{policy.decisions[decision].label}）不是针对{who}的[/]" + known)
     want = parse_want(want_text)
     values = possible_values(policy.decisions[decision])
     if values is not None and not any(_same(want, v) for v in values):
@@ -755,9 +756,9 @@ def command(policy: Policy, casefile: str, subject: str | None, decision: str | 
         cases = [c for c in cases if c[0] == case]
     holding = [c for c in cases if subject in _people(c[2])]
     if not holding:
-        return usage(f"[red]未找到办事员「{subject}」{did_you_mean(subject, [p for c in cases for p in _people(c[2])])}[/]")
+        return usage(f"[red]未找到{who}「{subject}」{did_you_mean(subject, [p for c in cases for p in _people(c[2])])}[/]")
     if len(holding) > 1:
-        return usage(f"[red]办事员「{subject}」出现在多个案例中，请用 --case 指定[/]：{'、'.join(c[0] for c in holding)}")
+        return usage(f"[red]{who}「{subject}」出现在多个案例中，请用 --case 指定[/]：{'、'.join(c[0] for c in holding)}")
     _, prefix, raw = holding[0]
     try:
         result = appeal(policy, Evaluator(policy), raw, subject, decision, want, casefile, prefix)

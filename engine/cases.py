@@ -114,8 +114,16 @@ def _error(file: str, case_id, root, path: list, message: str, subject=None, kin
     return CaseError.at(locate(root, path, file), case_id, schemas.path_text(path), message, subject, kind)
 
 
-def load_cases(path: str | Path, policy: Policy) -> CaseFile:
-    """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated."""
+def read_source(path: str | Path) -> tuple[yamlio.CaseText, Any]:
+    """The file's text and its tree (fast, without positions when it reads cleanly); raises yamlio.YamlError.
+    Read once, it can be checked under several policies (`load_cases(…, parsed=…)`, as `run.py diff` does)."""
+    source = yamlio.read_case(path)
+    return source, yamlio.parse_case(source, fast=True)
+
+
+def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) -> CaseFile:
+    """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated.
+    `parsed`: `read_source(path)`, when already read (the tree is not changed by checking it)."""
     name = str(path)
     if Path(path).suffix.lower() in SPREADSHEETS:
         from . import spreadsheet   # openpyxl is imported only for spreadsheets
@@ -127,8 +135,7 @@ def load_cases(path: str | Path, policy: Policy) -> CaseFile:
         result.warnings = tree.warnings
         return result
     try:
-        source = yamlio.read_case(path)
-        tree = yamlio.parse_case(source, fast=True)
+        source, tree = parsed if parsed is not None else read_source(path)
     except yamlio.YamlError as e:
         loc = e.location
         return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])

@@ -1,4 +1,4 @@
-"""The command line: `evaluate`, `validate`, `test`, `replay`. Thin: parse arguments, call the stages, print."""
+"""The command line: `evaluate`, `validate`, `test`, `replay`, `appeal`, `letter`, sheets, `diff`, `generate`. Thin: parse arguments, call the stages, print."""
 from __future__ import annotations
 
 import argparse
@@ -162,6 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     le.add_argument("--log", metavar="FILE.jsonl", help="append the letter's determinations to this decision log")
     le.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
     _sheet_parsers(sub)
+    _diff_parsers(sub)
     return parser
 
 
@@ -178,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay,
-            "appeal": _appeal, "letter": _letter, "template": _template, "convert": _convert}[args.command](args)
+            "appeal": _appeal, "letter": _letter, "template": _template, "convert": _convert,
+            "diff": _diff, "generate": _generate}[args.command](args)
 
 
 def _load(path: str, console: Console):
@@ -627,3 +629,111 @@ def _convert(args) -> int:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
     Console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
     return 0
+
+
+# --- diff and generate -------------------------------------------------------------------------
+
+EPILOG_DIFF = """\
+示例：
+  python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml
+  python run.py diff git:fc3d6bd:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
+  python run.py diff A B --cases C --format json | jq .summary.allowance.total
+  python run.py diff A B --cases C --report 比较.xlsx --decision 选聘资格 --only-changed
+
+BASE 与 NEW 为政策目录，或 git:修订:路径（用 git 读出，不检出）。原因取自两个版本的说明：参数（原值、新值，
+条款与起始日）、规则（新增、删除、条件改变）、解释、事实。姓名、身份证号默认遮蔽，--unmask 显示。
+退出码：0 完成（--fail-on-change 时：没有变化），1 --fail-on-change 且有变化，2 用法或政策错误。
+"""
+
+
+def _diff_parsers(sub) -> None:
+    df = sub.add_parser("diff", help="比较两个政策版本：同一名册下谁的判定改变、为什么、预算多少",
+                        description="用两个政策版本分别判定同一批案例，列出每条改变的判定及其原因（读自两个版本的说明），"
+                                    "以及各判定的分布、补贴增减人数、按中心与合计的月度和年度补贴预算、新增符合与不再符合。",
+                        epilog=EPILOG_DIFF, formatter_class=argparse.RawDescriptionHelpFormatter)
+    df.add_argument("base", metavar="BASE", help="原版本：政策目录或 git:修订:路径")
+    df.add_argument("new", metavar="NEW", help="新版本：政策目录或 git:修订:路径")
+    df.add_argument("--cases", required=True, metavar="CASEFILE", help="案例文件（YAML、JSON、.xlsx、.csv）")
+    df.add_argument("--format", choices=["table", "json"], default="table", help="table 供人阅读（默认），json 供程序处理")
+    df.add_argument("--report", metavar="FILE.md|FILE.xlsx", help="另写一份报告（Markdown 或 Excel）附于公文")
+    df.add_argument("--only-changed", action="store_true", dest="only_changed", help="汇总只列有变化的判定与中心")
+    df.add_argument("--decision", metavar="NAME", help="只比较这一判定（编号或中文名称）")
+    df.add_argument("--fail-on-change", action="store_true", dest="fail_on_change", help="有变化时退出码为1（用于持续集成）")
+    df.add_argument("--unmask", action="store_true", help="显示姓名与身份证号（默认遮蔽）")
+    df.add_argument("--jobs", type=_positive, default=None, metavar="N", help="判定所用进程数（默认：全部核心；1：本进程）")
+    ge = sub.add_parser("generate", help="生成虚构的名册（同一种子得到同一文件），用于比较与性能测试",
+                        description="生成逼真的虚构名册：年龄、学历、两类证书、工作年限、月度考核（多为一般，好不超过比例，"
+                                    "少量差与暂停）、各层级的多个中心、服务事项，含2月29日出生或上岗的人员。")
+    ge.add_argument("--people", type=_positive, required=True, metavar="N")
+    ge.add_argument("--seed", type=int, default=1, metavar="S")
+    ge.add_argument("--out", required=True, metavar="FILE.yaml")
+    ge.add_argument("--year", type=int, default=2025, metavar="YEAR", help="考核年度（默认2025）")
+    ge.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="政策目录（默认 policies/suchen_2024）")
+
+
+def _generate(args) -> int:
+    from . import generate
+    err = Console(stderr=True)
+    policy = _load(args.policy, err)
+    if policy is None:
+        return 2
+    tree = generate.generate(policy, args.people, args.seed, args.year)
+    command = f"python run.py generate --people {args.people} --seed {args.seed} --out {args.out}" + (
+        f" --year {args.year}" if args.year != 2025 else "")
+    generate.write(tree, args.out, command)
+    err.print(f"已写出 {args.out}：{args.people} 人，{len(tree['cases'])} 个案例", highlight=False)
+    return 0
+
+
+def _load_version(text: str, err: Console):
+    """(policy, commit) for a folder or git:REV:path; None and a printed reason when it cannot be loaded."""
+    from .gitpolicy import GitPolicyError, materialised
+    try:
+        with materialised(text) as (root, commit):
+            if not (root / "policy.yaml").is_file():
+                err.print(f"[red]{escape(text)}：不是政策目录（没有 policy.yaml）[/]")
+                return None
+            policy = _load(str(root), err)
+            return None if policy is None else (policy, commit)
+    except GitPolicyError as e:
+        err.print(f"[red]{escape(str(e))}[/]")
+        return None
+
+
+def _diff(args) -> int:
+    from . import diff, diffreport
+    out, err = Console(), Console(stderr=True)
+    if args.report and Path(args.report).suffix.lower() not in (".md", ".xlsx"):
+        err.print(f"[red]--report 只写 .md 或 .xlsx：{escape(args.report)}[/]")
+        return 2
+    if not Path(args.cases).is_file():
+        err.print(f"[red]{escape(args.cases)}: no such file[/]")
+        return 2
+    versions = [_load_version(text, err) for text in (args.base, args.new)]
+    if None in versions:
+        return 2
+    (old_policy, old_commit), (new_policy, new_commit) = versions
+    wanted = None
+    if args.decision:
+        names = {find_decision(p, args.decision)[0] for p in (old_policy, new_policy)} - {None}
+        if not names:
+            err.print(f"[red]{escape(find_decision(new_policy, args.decision)[1])}[/]")
+            return 2
+        wanted = names
+    old_cases, new_cases = diff.case_files(args.cases, old_policy, new_policy)
+    base = diff.decide(args.base, old_commit, old_policy, args.cases, args.jobs, case_file=old_cases)
+    new = diff.decide(args.new, new_commit, new_policy, args.cases, args.jobs, case_file=new_cases)
+    found = diff.changes(base, new, wanted, args.jobs)
+    summary = diff.summary(base, new, found, wanted, args.only_changed)
+    if args.format == "json":
+        json.dump(diffreport.document(base, new, found, summary, args.unmask), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        diffreport.render(out, base, new, found, summary, args.unmask)
+    if args.report:
+        if args.report.lower().endswith(".md"):
+            Path(args.report).write_text(diffreport.markdown(base, new, found, summary, args.unmask), encoding="utf-8")
+        else:
+            diffreport.workbook(args.report, base, new, found, summary, args.unmask)
+        err.print(f"已写出报告 {escape(args.report)}", highlight=False)
+    return 1 if args.fail_on_change and found else 0

@@ -189,7 +189,7 @@ def _center_months(center: Fact, people: list[dict], policy: Policy, params: Par
         for word, name in counting:
             fact.values[name] = len(who[(month, word)])
             fact.detail[name] = f"{month}为“{word}”：{len(who[(month, word)])}人"
-        fact.detail["clerks"] = center.detail.get("clerks", "中心填报的办事员人数")
+        fact.detail["clerks"] = center.detail.get("clerks", "中心填报")
         if incomplete:
             for _, name in counting:
                 fact.values[name] = None

@@ -25,15 +25,27 @@ def to_date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def anniversary(start: dt.date, years: int) -> dt.date:
-    """The same calendar date `years` later; 29 Feb falls on 1 Mar in a common year (interpretation full_years)."""
+# How a period that starts on 29 February ends in a common year: a named convention, chosen by the
+# policy's data (a parameter passed to these functions), never here.
+LEAP_DAY_CONVENTIONS = {"feb_28": (2, 28), "mar_1": (3, 1)}
+
+
+def _leap_day(convention: str) -> tuple[int, int]:
+    if convention not in LEAP_DAY_CONVENTIONS:
+        raise ValueError(f"leap-day convention must be one of {', '.join(LEAP_DAY_CONVENTIONS)}, found {convention!r}")
+    return LEAP_DAY_CONVENTIONS[convention]
+
+
+def anniversary(start: dt.date, years: int, leap_day: str) -> dt.date:
+    """The same calendar date `years` later; 29 Feb in a common year falls where `leap_day` says (feb_28 | mar_1)."""
+    month, day = _leap_day(leap_day)
     try:
         return start.replace(year=start.year + years)
     except ValueError:
-        return dt.date(start.year + years, 3, 1)
+        return dt.date(start.year + years, month, day)
 
 
-def full_years_between(start, on):
+def full_years_between(start, on, leap_day):
     """满N年: whole years from `start`, the anniversary itself counting (interpretation full_years)."""
     start, on = to_date(start), to_date(on)
     if start is None or on is None:
@@ -41,23 +53,23 @@ def full_years_between(start, on):
     if on < start:
         return 0
     years = on.year - start.year
-    return years if anniversary(start, years) <= on else years - 1
+    return years if anniversary(start, years, leap_day) <= on else years - 1
 
 
-def age_in_full_years(birth, on):
+def age_in_full_years(birth, on, leap_day):
     """周岁: the birthday counts from the next day, so on the 36th birthday one is still 35 (interpretation age_in_full_years)."""
     birth, on = to_date(birth), to_date(on)
     if birth is None or on is None or on < birth:
         return None
     years = on.year - birth.year
-    return years if years == 0 or anniversary(birth, years) < on else years - 1
+    return years if years == 0 or anniversary(birth, years, leap_day) < on else years - 1
 
 
-def add_full_years(start, years):
+def add_full_years(start, years, leap_day):
     start = to_date(start)
     if start is None or years is None:
         return None
-    return anniversary(start, int(years))
+    return anniversary(start, int(years), leap_day)
 
 
 def first_present(*values):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import expr, schemas, yamlio
-from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation,
+from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money,
                     Parameter, Policy, Problem, Rule, Scenarios)
 from .yamlio import Location, locate
 
@@ -112,7 +112,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
         keys_at=yamlio.where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
-        incomplete=failed, roster=manifest.get("roster"))
+        incomplete=failed, roster=manifest.get("roster"), demonstration=manifest.get("demonstration"))
     return policy, files.problems
 
 
@@ -307,4 +307,6 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision], partial: bool 
             hit=entry["hit"], values=tuple(yamlio.plain(entry["values"])) if "values" in entry else None,
             applies_when=applies, rules=tuple(rules), scenarios=scenarios,
             interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
-            location=locate(tree, base, name, key=True), keys_at=yamlio.where(tree, base, name))
+            location=locate(tree, base, name, key=True), keys_at=yamlio.where(tree, base, name),
+            money=Money(**entry["money"]) if "money" in entry else None,
+            favourable=tuple(yamlio.plain(entry["favourable"])) if "favourable" in entry else None)

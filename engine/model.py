@@ -182,6 +182,14 @@ class Scenarios:
 
 
 @dataclass(frozen=True)
+class Money:
+    """A decision whose values are amounts of money (rules' `money:`), for budgets and winners/losers."""
+    per_year: int                 # payments per year: the annual budget is the amount × per_year
+    better: str = "higher"        # higher | lower: which way is favourable to the subject
+    total: bool = False           # the amount a budget sums (the others are its parts)
+
+
+@dataclass(frozen=True)
 class Decision:
     name: str
     label: str
@@ -195,6 +203,8 @@ class Decision:
     interpretations: tuple[str, ...]
     section: str
     location: Location
+    money: Money | None = None                 # the values are amounts (rules' `money:`)
+    favourable: tuple | None = None            # the values favourable to the subject (rules' `favourable:`)
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)
 
     def where(self, key: str) -> Location:
@@ -228,6 +238,7 @@ class Policy:
     incomplete: bool = False           # a partial load with problems: checked for meaning, never compiled
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
     roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
+    demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
 
     @property
     def rules(self) -> dict[str, Rule]:

@@ -18,9 +18,9 @@ from rich.tree import Tree
 from rich.markup import escape
 
 from . import expr
+from .brief import Brief, References
 from .cases import CaseError, CaseFile
 from .evaluate import CaseResult, account
-from .brief import Brief, References
 from .explain import Explainer
 from .facts import RECORD_KIND
 from .model import Policy

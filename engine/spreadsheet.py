@@ -212,7 +212,7 @@ def _each_columns(c: dict, props: dict, kind: str, policy: Policy, problem) -> l
     """One column per key of a map attribute of the person fact, headed by its label in facts.yaml."""
     attribute = policy.kinds["person"].attributes.get(c["each"]) if "person" in policy.kinds else None
     if c["each"] not in props or attribute is None or not attribute.fields:
-        problem(["each"], f"“{c['each']}”不是 facts.yaml 中办事员带 fields 的映射字段")
+        problem(["each"], f"“{c['each']}”不是 facts.yaml 中 person 带 fields 的映射字段")
         return []
     aliases = c.get("aliases") or {}
     for key in aliases:
@@ -540,7 +540,7 @@ def _case_pairs(sheet: Sheet, rows, headers: dict, layout: Layout, problems: lis
         seen[column.path] = n
         for i in range(2, len(cells)):
             if text(cells[i]) is not None:
-                problems.append((_cell(sheet, n, i, key), f"案例表只有两列（项目、值），{column_letter(i)}{n} 多出“{text(cells[i])}”"))
+                problems.append((_cell(sheet, n, i, key), f"案例表只有两列（项目、值），{column_letter(i)}{n} 多出“{_glimpse(text(cells[i]))}”"))
         where = _cell(sheet, n, 1, key)
         case.locations[column.path] = where
         value = parse(cells[1] if len(cells) > 1 else None, column.type, layout)
@@ -611,6 +611,12 @@ def _bind(h: str, i: int, spec: SheetLayout, fields: dict, layout: Layout, with_
     return None
 
 
+def _glimpse(value: str) -> str:
+    """A cell outside every known column, quoted in an error: it may be a name or an ID number (a header was
+    lost), so only its first character is shown, as a name is masked."""
+    return value[:1] + "*" * (len(value) - 1)
+
+
 def _headed(header: tuple) -> frozenset[int]:
     """The columns with a header (a bad header is reported once, at the header)."""
     return frozenset(i for i, cell in enumerate(header) if text(cell) is not None)
@@ -620,7 +626,7 @@ def _headerless(sheet: Sheet, n: int, cells: tuple, headed: frozenset[int], prob
     """Something written in a column without a header would be lost: say so."""
     for i, value in enumerate(cells):
         if i not in headed and text(value) is not None:
-            problems.append((_cell(sheet, n, i, None), f"{column_letter(i)}列没有表头，但第{n}行有“{text(value)}”"))
+            problems.append((_cell(sheet, n, i, None), f"{column_letter(i)}列没有表头，但第{n}行有“{_glimpse(text(value))}”"))
 
 
 def _read_records(sheet: Sheet, spec: SheetLayout, layout: Layout, cases: list[_Case], problems: list,

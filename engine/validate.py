@@ -68,6 +68,7 @@ def check(policy: Policy) -> list[Problem]:
     out += _decisions(policy)
     out += appealspec.problems(policy)
     out += _roster(policy)
+    out += _marks(policy)
     if policy.skipped:   # a partial load: what names a left-out entry follows from its shape problem, said already
         out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
     if not policy.incomplete and not any(p.severity == "error" for p in out):
@@ -85,6 +86,21 @@ def _roster(policy: Policy) -> list[Problem]:
     except spreadsheet.ReadError as e:
         return [Problem(loc, "roster", message) for loc, message in e.problems]
     return []
+
+
+def _marks(policy: Policy) -> list[Problem]:
+    """`favourable:` values the decision can give; at most one `money: {total: true}` (the budget's sum)."""
+    out = []
+    for d in policy.decisions.values():
+        for value in d.favourable or ():
+            if d.values is not None and value not in d.values:
+                out.append(Problem(d.location, f"{d.name}.favourable",
+                                   f"«{value}» is not one of the decision's values ({'、'.join(map(str, d.values))})"))
+    totals = [d for d in policy.decisions.values() if d.money and d.money.total]
+    for d in totals[1:]:
+        out.append(Problem(d.location, f"{d.name}.money.total", f"only one decision may be the budget's total; "
+                                                                 f"«{totals[0].name}» already is"))
+    return out
 
 
 def clause_contains(policy: Policy, ref: str, text: str) -> bool:

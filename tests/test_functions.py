@@ -12,79 +12,112 @@ from engine.functions import (Witnessed, add_full_years, age_in_full_years, firs
 D = dt.date
 
 
+LEAP = "mar_1"   # the 1.0.0 leap-day convention; feb_28 (1.1.0, 民法典第202条) is tested in TestFeb28
+
+
 # --- 周岁 (interpretation age_in_full_years: the birthday counts from the next day) ----------
 
 class TestAge:
     def test_36th_birthday_itself_is_still_35(self):
-        assert age_in_full_years("1989-12-20", "2025-12-20") == 35
+        assert age_in_full_years("1989-12-20", "2025-12-20", LEAP) == 35
 
     def test_day_after_36th_birthday_is_36(self):
-        assert age_in_full_years("1989-12-20", "2025-12-21") == 36
+        assert age_in_full_years("1989-12-20", "2025-12-21", LEAP) == 36
 
     def test_day_before_birthday(self):
-        assert age_in_full_years("1989-12-20", "2025-12-19") == 35
+        assert age_in_full_years("1989-12-20", "2025-12-19", LEAP) == 35
 
     def test_accepts_dates_and_text(self):
-        assert age_in_full_years(D(1990, 6, 1), D(2025, 6, 2)) == 35
-        assert age_in_full_years("1990-06-01", D(2025, 6, 1)) == 34
+        assert age_in_full_years(D(1990, 6, 1), D(2025, 6, 2), LEAP) == 35
+        assert age_in_full_years("1990-06-01", D(2025, 6, 1), LEAP) == 34
 
     def test_missing_is_unknown(self):
-        assert age_in_full_years(None, "2025-01-01") is None
-        assert age_in_full_years("1990-01-01", None) is None
+        assert age_in_full_years(None, "2025-01-01", LEAP) is None
+        assert age_in_full_years("1990-01-01", None, LEAP) is None
 
     def test_29_february_birth_in_common_year(self):
         # The 35th anniversary of 2000-02-29 falls on 2035-03-01 (full_years); the age counts from the day after.
-        assert age_in_full_years("2000-02-29", "2035-02-28") == 34
-        assert age_in_full_years("2000-02-29", "2035-03-01") == 34
-        assert age_in_full_years("2000-02-29", "2035-03-02") == 35
+        assert age_in_full_years("2000-02-29", "2035-02-28", LEAP) == 34
+        assert age_in_full_years("2000-02-29", "2035-03-01", LEAP) == 34
+        assert age_in_full_years("2000-02-29", "2035-03-02", LEAP) == 35
 
     def test_29_february_birth_in_leap_year(self):
-        assert age_in_full_years("2000-02-29", "2036-02-29") == 35   # the 36th birthday itself
-        assert age_in_full_years("2000-02-29", "2036-03-01") == 36
+        assert age_in_full_years("2000-02-29", "2036-02-29", LEAP) == 35   # the 36th birthday itself
+        assert age_in_full_years("2000-02-29", "2036-03-01", LEAP) == 36
 
     def test_first_birthday(self):
-        assert age_in_full_years("2000-05-05", "2001-05-05") == 0
-        assert age_in_full_years("2000-05-05", "2001-05-06") == 1
+        assert age_in_full_years("2000-05-05", "2001-05-05", LEAP) == 0
+        assert age_in_full_years("2000-05-05", "2001-05-06", LEAP) == 1
 
     def test_day_of_birth_is_zero_not_negative(self):
-        assert age_in_full_years("2000-05-05", "2000-05-05") == 0
+        assert age_in_full_years("2000-05-05", "2000-05-05", LEAP) == 0
 
 
 # --- 满N年 (interpretation full_years: the anniversary itself counts) --------------------
 
 class TestFullYears:
     def test_anniversary_counts(self):
-        assert full_years_between("2015-10-10", "2025-10-10") == 10
-        assert full_years_between("2015-10-10", "2025-10-09") == 9
+        assert full_years_between("2015-10-10", "2025-10-10", LEAP) == 10
+        assert full_years_between("2015-10-10", "2025-10-09", LEAP) == 9
 
     def test_same_day_and_before_start(self):
-        assert full_years_between("2020-01-01", "2020-01-01") == 0
-        assert full_years_between("2020-01-01", "2019-01-01") == 0
+        assert full_years_between("2020-01-01", "2020-01-01", LEAP) == 0
+        assert full_years_between("2020-01-01", "2019-01-01", LEAP) == 0
 
     def test_29_february_to_1_march(self):
-        assert full_years_between("2024-02-29", "2025-02-28") == 0
-        assert full_years_between("2024-02-29", "2025-03-01") == 1
-        assert full_years_between("2024-02-29", "2028-02-29") == 4   # a leap year keeps 29 Feb
-        assert full_years_between("2024-02-29", "2028-02-28") == 3
+        assert full_years_between("2024-02-29", "2025-02-28", LEAP) == 0
+        assert full_years_between("2024-02-29", "2025-03-01", LEAP) == 1
+        assert full_years_between("2024-02-29", "2028-02-29", LEAP) == 4   # a leap year keeps 29 Feb
+        assert full_years_between("2024-02-29", "2028-02-28", LEAP) == 3
 
     def test_missing_is_unknown(self):
-        assert full_years_between(None, "2025-01-01") is None
-        assert full_years_between("2025-01-01", None) is None
+        assert full_years_between(None, "2025-01-01", LEAP) is None
+        assert full_years_between("2025-01-01", None, LEAP) is None
 
     def test_add_full_years(self):
-        assert add_full_years("2024-06-30", 1) == D(2025, 6, 30)
-        assert add_full_years("2024-02-29", 1) == D(2025, 3, 1)
-        assert add_full_years("2024-02-29", 4) == D(2028, 2, 29)
-        assert add_full_years(D(2020, 1, 15), 0) == D(2020, 1, 15)
-        assert add_full_years(None, 1) is None
-        assert add_full_years("2024-01-01", None) is None
+        assert add_full_years("2024-06-30", 1, LEAP) == D(2025, 6, 30)
+        assert add_full_years("2024-02-29", 1, LEAP) == D(2025, 3, 1)
+        assert add_full_years("2024-02-29", 4, LEAP) == D(2028, 2, 29)
+        assert add_full_years(D(2020, 1, 15), 0, LEAP) == D(2020, 1, 15)
+        assert add_full_years(None, 1, LEAP) is None
+        assert add_full_years("2024-01-01", None, LEAP) is None
 
     def test_add_then_count_agree(self):
         for start in ("2024-02-29", "2023-12-31", "2021-03-01"):
             for n in range(0, 6):
-                end = add_full_years(start, n)
-                assert full_years_between(start, end) == n
-                assert full_years_between(start, end - dt.timedelta(days=1)) == max(n - 1, 0)
+                end = add_full_years(start, n, LEAP)
+                assert full_years_between(start, end, LEAP) == n
+                assert full_years_between(start, end - dt.timedelta(days=1), LEAP) == max(n - 1, 0)
+
+
+# --- 29 February under the month-end convention (民法典第二百零二条; policy 1.1.0) ---------------
+
+class TestFeb28:
+    def test_full_year_from_29_february_ends_on_28_february(self):
+        assert add_full_years("2024-02-29", 1, "feb_28") == D(2025, 2, 28)
+        assert full_years_between("2024-02-29", "2025-02-27", "feb_28") == 0
+        assert full_years_between("2024-02-29", "2025-02-28", "feb_28") == 1
+        assert full_years_between("2016-02-29", "2026-02-28", "feb_28") == 10
+        assert full_years_between("2016-02-29", "2026-02-28", "mar_1") == 9
+
+    def test_a_leap_year_keeps_29_february(self):
+        assert add_full_years("2024-02-29", 4, "feb_28") == D(2028, 2, 29)
+
+    def test_age_counts_from_1_march(self):
+        # the birthday is 28 February in a common year; as on every birthday, the age counts from the next day
+        assert age_in_full_years("2000-02-29", "2035-02-28", "feb_28") == 34
+        assert age_in_full_years("2000-02-29", "2035-03-01", "feb_28") == 35
+        assert age_in_full_years("2000-02-29", "2035-03-01", "mar_1") == 34
+
+    def test_other_days_do_not_depend_on_the_convention(self):
+        for start in ("2023-03-01", "2020-02-28", "2019-12-31"):
+            for on in ("2025-02-28", "2025-03-01", "2026-01-01"):
+                assert full_years_between(start, on, "feb_28") == full_years_between(start, on, "mar_1")
+                assert age_in_full_years(start, on, "feb_28") == age_in_full_years(start, on, "mar_1")
+
+    def test_an_unknown_convention_is_refused(self):
+        with pytest.raises(ValueError, match="feb_28"):
+            add_full_years("2024-02-29", 1, "feb_29")
 
 
 # --- small helpers ------------------------------------------------------------------

@@ -78,13 +78,13 @@ def test_ruleset_name_carries_id_and_version(policy):
     assert policy.ruleset_name.startswith(f"{policy.id}@{policy.version}")
 
 
-def test_ruleset_name_follows_a_version_change(tmp_policy):
-    edit(tmp_policy, "policy.yaml", "version: 1.0.0\n", "version: 1.0.1-test\n")
+def test_ruleset_name_follows_a_version_change(policy, tmp_policy):
+    edit(tmp_policy, "policy.yaml", f"version: {policy.version}\n", "version: 1.0.1-test\n")
     changed, problems = load_policy(tmp_policy)
     assert changed is not None, describe(problems)
     assert changed.version == "1.0.1-test"
     assert "1.0.1-test" in changed.ruleset_name
-    assert "1.0.0" not in changed.ruleset_name
+    assert f"@{policy.version}#" not in changed.ruleset_name
 
 
 def test_digest_is_a_sha256_of_content_not_of_the_folder(policy, tmp_policy):

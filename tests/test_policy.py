@@ -236,7 +236,7 @@ def test_roster_spot_checks_from_its_header(roster):
     assert by[("P11", "annual_grade")] == "称职"
     assert by[("P36", "eligibility")] == "合格" and by[("P37", "eligibility")] == "不合格"
     assert by[("XL01", "certificate_deadline")] == "2025-06-30" and by[("XL01", "certificate_status")] == "取证期内"
-    assert by[("XL02", "certificate_deadline")] == "2025-03-01" and by[("XL02", "certificate_status")] == "逾期未取证"
+    assert by[("XL02", "certificate_deadline")] == "2025-02-28" and by[("XL02", "certificate_status")] == "逾期未取证"
     assert by[("CTR-QU", "good_rating_violations")] == ["2025-07", "2025-12"]
     assert by[("CTR-ZX-JZ", "window_quota_compliant")] is None
     assert by[("P03", "monthly_allowance_total")] == 800

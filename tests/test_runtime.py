@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -137,7 +138,7 @@ def _add_self_reading_decision(folder: Path) -> None:
 """
     path.write_text(text, encoding="utf-8")
     manifest = folder / "policy.yaml"
-    manifest.write_text(manifest.read_text(encoding="utf-8").replace("version: 1.0.0", "version: 9.9.9-loop"),
+    manifest.write_text(re.sub(r"(?m)^version: .*$", "version: 9.9.9-loop", manifest.read_text(encoding="utf-8")),
                         encoding="utf-8")
 
 
@@ -196,8 +197,8 @@ def _bump(folder: Path, version: str | None, amount: int) -> None:
     if version is not None:
         manifest = folder / "policy.yaml"
         text = manifest.read_text(encoding="utf-8")
-        assert "version: 1.0.0" in text
-        manifest.write_text(text.replace("version: 1.0.0", f"version: {version}"), encoding="utf-8")
+        assert re.search(r"(?m)^version: ", text)
+        manifest.write_text(re.sub(r"(?m)^version: .*$", f"version: {version}", text), encoding="utf-8")
 
 
 def test_two_versions_coexist(policy, evaluator, tmp_policy):
