@@ -519,7 +519,8 @@ def _findings(policy, decision, compiled, params, dom, rows, facts, firings, det
                 if o.id in held_ids:
                     pairs_needed.add((o.id, r.id))
         concluding = tuple(r.id for r in held if r.concludes)
-        blocking = tuple(r.id for r in held if not r.concludes)
+        # a blocking rule matters only where a rule it blocks holds too
+        blocking = tuple(r.id for r in held if not r.concludes and set(r.blocks) & held_ids)
         key = (concluding + blocking, won, tuple(map(repr, values)))
         groups.setdefault(key, Finding(concluding + blocking, won, values, {r.id: v for r, v in pairs})).assignments.append(row)
     judged_rows = [row for fact, row in zip(facts, rows) if fact.fid in judged]
@@ -579,9 +580,10 @@ def _overlap_text(policy: Policy, decision: Decision, finding: Finding, region: 
     """`当年“差”的次数=2，…：不称职（annual.unfit_count） 优先于 基本称职（annual.basic）`."""
     winners = "、".join(f"{_value_text(finding, policy.rules[r])}（{r}）" for r in finding.won)
     losers = [policy.rules[r] for r in finding.held if r not in finding.won]
-    gave_way = [f"{_value_text(finding, r)}（{r.id}）" for r in losers if r.concludes]
+    blocked = {b for r in losers if not r.concludes for b in r.blocks}
+    gave_way = [f"{_value_text(finding, r)}（{r.id}）" for r in losers if r.concludes and r.id not in blocked]
     blocks = [f"{r.id} 阻止 {'、'.join(r.blocks)}" for r in losers if not r.concludes]
-    text = f"{region or '所有输入'}：{winners}"
+    text = f"{region or '所有输入'}：{winners}" + ("（同时成立，结论相同）" if len(finding.won) > 1 else "")
     if gave_way:
         text += f" 优先于 {'、'.join(gave_way)}"
     if blocks:

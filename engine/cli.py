@@ -654,7 +654,11 @@ def _analyze(args) -> int:
             err.print(f"[red]{escape(find_decision(policy, name)[1])}[/]", highlight=False)
             return 2
     wanted = [find_decision(policy, n)[0] for n in args.decision] or None
-    result = analyze.analyze(policy, wanted)
+    try:
+        result = analyze.analyze(policy, wanted)
+    except analyze.AnalysisError as e:
+        err.print(f"[red]{escape(str(e))}[/]", highlight=False)
+        return 2
     if args.format == "json":
         json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
