@@ -181,7 +181,62 @@ def domain_of(policy: Policy, decision: Decision, compiled: CompiledPolicy, para
             continue
         _complete(policy, dom, name, hints, params)
     _sequences(policy, dom, hints)
+    _interchangeable(policy, decisions, dom)
     return dom
+
+
+def _canon(node):
+    """The condition with `and`/`or` items in a fixed order: equal meaning, equal form."""
+    if isinstance(node, (expr.And, expr.Or)):
+        return type(node)(tuple(sorted((_canon(i) for i in node.items), key=repr)))
+    if isinstance(node, (expr.Not, expr.IsNotTrue)):
+        return type(node)(_canon(node.item))
+    if isinstance(node, (expr.Compare, expr.Arith)):
+        return type(node)(node.op, _canon(node.left), _canon(node.right))
+    return node
+
+
+def _rule_forms(decisions: list[Decision], mapping: dict) -> set:
+    from .compiler import _substitute
+    forms = set()
+    for d in decisions:
+        for r in d.rules:
+            when = _canon(_substitute(r.when, mapping))
+            compute = None if r.compute is None else _canon(_substitute(r.compute, mapping))
+            forms.add((d.name, when, repr(r.then), compute, r.otherwise))
+    return forms
+
+
+def _interchangeable(policy: Policy, decisions: list[Decision], dom: Domain) -> None:
+    """Inputs the rules treat alike (swapping any two leaves the rules as they are): count values, not orders.
+
+    Checked on the rules themselves, so nothing is assumed: with eight yes/no/unknown conditions
+    3⁸ combinations become the 45 ways of saying how many are yes, no and unknown.
+    """
+    if any(r.overrides or r.blocks for d in decisions for r in d.rules):
+        return        # exceptions name rules: a swap would have to rename them too
+    free = [n for n in dom.names if not dom._grouped(n) and not dom._probe(n)
+            and not any(r.base == n for r in dom.relations) and len(dom.values[n]) > 1]
+    original = _rule_forms(decisions, {})
+    groups: list[list[str]] = []
+    for name in free:
+        for group in groups:
+            first = group[0]
+            if sorted(map(repr, dom.values[first])) != sorted(map(repr, dom.values[name])):
+                continue
+            swap = {expr.Name(first): expr.Name(name), expr.Name(name): expr.Name(first)}
+            if _rule_forms(decisions, swap) == original:
+                group.append(name)
+                break
+        else:
+            groups.append([name])
+    for group in (g for g in groups if len(g) > 2):
+        values = dom.values[group[0]]
+        rows = list(itertools.combinations_with_replacement(values, len(group)))
+        dom.groups.append((tuple(group), rows))
+        labels = "、".join(_label(policy, dom.kind, n) for n in group)
+        dom.notes.append(f"{labels}在规则中地位相同（任意两项互换，规则不变），只需知道各取值有几项："
+                         f"{len(values)}^{len(group)}={len(values) ** len(group):,} 种组合抽象为 {len(rows)} 种")
 
 
 def _relation(dom: Domain, node: expr.Compare) -> None:
@@ -366,6 +421,7 @@ class DecisionAnalysis:
     inputs: dict[str, list] = field(default_factory=dict)
     gaps: list[dict] = field(default_factory=list)
     overlaps: list[dict] = field(default_factory=list)
+    overlap_summary: list[dict] = field(default_factory=list)   # the overlaps by the pair of values involved
     conflicts: list[dict] = field(default_factory=list)
     masked: list[str] = field(default_factory=list)
     unneeded_exceptions: list[dict] = field(default_factory=list)
@@ -375,7 +431,9 @@ class DecisionAnalysis:
     def as_json(self) -> dict:
         out = {"decision": self.decision, "label": self.label, "enumerated": self.enumerated, "finite": self.finite,
                "gaps": self.gaps, "overlaps": self.overlaps, "conflicts": self.conflicts, "masked": self.masked,
-               "unneeded_exceptions": self.unneeded_exceptions, "seconds": round(self.seconds, 2)}
+               "unneeded_exceptions": self.unneeded_exceptions, "seconds": round(self.seconds, 2),
+               "overlap_summary": [{k: _shown(v) if k in ("value", "over") else v for k, v in e.items()}
+                                   for e in self.overlap_summary]}
         if self.reason:
             out["reason"] = self.reason
         if self.notes:
@@ -539,6 +597,7 @@ def _findings(policy, decision, compiled, params, dom, rows, facts, firings, det
             result.overlaps.append(dict(base, won=list(finding.won), value=finding.values[0],
                                         precedence=_precedence(policy, decision, finding),
                                         summary=_overlap_text(policy, decision, finding, region["text"])))
+    result.overlap_summary = _by_values(policy, dom, list(groups.values()), judged_rows)
     result.masked = [r.id for r in decision.rules if r.concludes and r.id not in won_ever]
     for r in decision.rules:
         for o in explicit_overriders(decision, r):
@@ -546,6 +605,41 @@ def _findings(policy, decision, compiled, params, dom, rows, facts, firings, det
                 how = "阻止" if r.id in o.blocks else "优先于"
                 result.unneeded_exceptions.append({"rule": o.id, "over": r.id, "how": "blocks" if r.id in o.blocks else "overrides",
                                                    "summary": f"{o.id} {how} {r.id}：在所有输入中二者从未同时成立"})
+
+
+def _by_values(policy: Policy, dom: Domain, findings: list[Finding], everything: list[dict]) -> list[dict]:
+    """Overlaps by the values involved: 「不称职 优先于 基本称职」 once, with the inputs where it happens."""
+    pairs: dict[tuple, dict] = {}
+    for f in findings:
+        if not f.won or len(f.values) != 1:
+            continue
+        losers = [policy.rules[r] for r in f.held if r not in f.won]
+        blocked = {b for r in losers if not r.concludes for b in r.blocks}
+        for rule in losers:
+            if not rule.concludes:
+                continue
+            how = "blocked" if rule.id in blocked else "precedence"
+            key = (repr(f.values[0]), repr(f.gives.get(rule.id)), how)
+            entry = pairs.setdefault(key, {"value": f.values[0], "over": f.gives.get(rule.id), "how": how,
+                                           "won": [], "gave_way": [], "rows": []})
+            entry["won"] += [r for r in f.won if r not in entry["won"]]
+            entry["gave_way"] += [rule.id] if rule.id not in entry["gave_way"] else []
+            entry["rows"] += f.assignments
+        if len(f.won) > 1:
+            key = (repr(f.values[0]), repr(f.values[0]), "same")
+            entry = pairs.setdefault(key, {"value": f.values[0], "over": f.values[0], "how": "same",
+                                           "won": [], "gave_way": [], "rows": []})
+            entry["won"] += [r for r in f.won if r not in entry["won"]]
+            entry["rows"] += f.assignments
+    out = []
+    for entry in pairs.values():
+        rows = list({repr(sorted(r.items(), key=str)): r for r in entry.pop("rows")}.values())
+        region = _region(policy, dom, rows, everything)["text"] or "所有输入"
+        what = {"precedence": f"{_word(entry['value'])} 优先于 {_word(entry['over'])}",
+                "blocked": f"{_word(entry['value'])}（{_word(entry['over'])}被阻止）",
+                "same": f"{_word(entry['value'])}：{len(entry['won'])} 条规则同时成立，结论相同"}[entry["how"]]
+        out.append(dict(entry, count=len(rows), summary=f"{region}：{what}（{'、'.join(entry['won'] + entry['gave_way'])}）"))
+    return sorted(out, key=lambda e: -e["count"])
 
 
 def _precedence(policy: Policy, decision: Decision, finding: Finding) -> list[dict]:
@@ -687,7 +781,9 @@ def render(console, policy: Policy, analysis: Analysis) -> None:
         lines += [f"抽象：{escape(n)}" for n in d.notes]
         lines += [f"[red]空缺[/]（{g['count']} 种输入）{escape(g['summary'])}\n    例：{escape(g['examples'][0])}" for g in d.gaps]
         lines += [f"[red]冲突[/]（{c['count']} 种输入）{escape(c['summary'])}\n    例：{escape(c['examples'][0])}" for c in d.conflicts]
-        lines += [f"重叠（{o['count']} 种输入）{escape(o['summary'])}" for o in d.overlaps]
+        lines += [f"重叠（{o['count']} 种输入）{escape(o['summary'])}" for o in d.overlap_summary]
+        if len(d.overlaps) > len(d.overlap_summary):
+            lines.append(f"（按结论归并；逐组 {len(d.overlaps)} 组见 --format json 的 overlaps）")
         lines += [f"从不胜出：{escape(r)}（{escape(policy.rules[r].title)}）" for r in d.masked]
         lines += [f"未用到的例外：{escape(u['summary'])}" for u in d.unneeded_exceptions]
         lines += [f"[red]不一致[/]：{escape(x)}" for x in d.inconsistent]
@@ -698,7 +794,7 @@ def render(console, policy: Policy, analysis: Analysis) -> None:
                 console.print("  " + line, highlight=False)
     total = sum(d.enumerated for d in analysis.decisions)
     console.print(f"\n共穷举 {total:,} 种输入，用时 {analysis.seconds:.1f} 秒；空缺 {sum(len(d.gaps) for d in analysis.decisions)} 处，"
-                  f"冲突 {sum(len(d.conflicts) for d in analysis.decisions)} 处，重叠 {sum(len(d.overlaps) for d in analysis.decisions)} 处",
+                  f"冲突 {sum(len(d.conflicts) for d in analysis.decisions)} 处，重叠 {sum(len(d.overlaps) for d in analysis.decisions)} 组",
                   highlight=False)
 
 

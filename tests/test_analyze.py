@@ -126,3 +126,22 @@ def test_hints_file_is_schema_checked(tmp_policy):
     (tmp_policy / "analysis.yaml").write_text("sequences: {annual_assessment: {length: zwölf}}\n", encoding="utf-8")
     with pytest.raises(analyze.AnalysisError):
         analyze.load_hints(load_or_raise(tmp_policy))
+
+
+def _groups(policy, name):
+    from engine.compiler import compile_policy
+    params = ParamView(policy, first_day(policy))
+    compiled = compile_policy(policy, params, "@groups")
+    hints, _ = analyze.load_hints(policy)
+    return analyze.domain_of(policy, policy.decisions[name], compiled, params, hints).groups
+
+
+def test_inputs_the_rules_treat_alike_are_counted_not_ordered(policy, tmp_policy, shipped):
+    fields = {f"attestations.{k}" for k in policy.kinds["person"].attributes["attestations"].fields}
+    assert any(set(names) == fields for names, _ in _groups(policy, "eligibility"))
+    assert _decision(shipped, "eligibility")["enumerated"] > 0
+    # one condition read differently from the others: it is no longer interchangeable with them
+    edit(tmp_policy, "rules/selection.yaml", "when: attestations.healthy == false", "when: attestations.healthy != true")
+    changed = load_or_raise(tmp_policy)
+    groups = [set(names) for names, _ in _groups(changed, "eligibility")]
+    assert fields - {"attestations.healthy"} in groups and not any("attestations.healthy" in g for g in groups)
