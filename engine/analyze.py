@@ -4,7 +4,7 @@ For each decision the inputs its compiled rules read are given a finite
 domain taken from the policy itself: the constants its conditions compare
 with (at and around each: 3 → 2, 3, 4), the lists and table keys of its
 parameters, the vocabulary, absence where a rule tests for it, and for two
-facts compared with each other (`clerks >= windows`) the values just below,
+facts compared with each other (`a >= b * k`) the values just below,
 at and above the other. What the rules cannot say is in the policy's
 analysis.yaml (a sequence summarised as counts, combinations that cannot
 occur). Every combination becomes a fact, the facts run through the
@@ -608,7 +608,7 @@ def _findings(policy, decision, compiled, params, dom, rows, facts, firings, det
 
 
 def _by_values(policy: Policy, dom: Domain, findings: list[Finding], everything: list[dict]) -> list[dict]:
-    """Overlaps by the values involved: 「不称职 优先于 基本称职」 once, with the inputs where it happens."""
+    """Overlaps by the values involved: «A 优先于 B» once, with the inputs where it happens."""
     pairs: dict[tuple, dict] = {}
     for f in findings:
         if not f.won or len(f.values) != 1:
@@ -671,7 +671,7 @@ def _value_text(finding: Finding, rule: Rule) -> str:
 
 
 def _overlap_text(policy: Policy, decision: Decision, finding: Finding, region: str) -> str:
-    """`当年“差”的次数=2，…：不称职（annual.unfit_count） 优先于 基本称职（annual.basic）`."""
+    """`<inputs as ranges>：<value>（<rule>） 优先于 <value>（<rule>）`, blocks named after."""
     winners = "、".join(f"{_value_text(finding, policy.rules[r])}（{r}）" for r in finding.won)
     losers = [policy.rules[r] for r in finding.held if r not in finding.won]
     blocked = {b for r in losers if not r.concludes for b in r.blocks}

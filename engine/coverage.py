@@ -55,7 +55,7 @@ class ClauseCoverage:
 @dataclass(frozen=True)
 class ParamUnit:
     """One value an officer can change: a parameter (or one entry of its table) as of one date."""
-    path: str                # skill_allowance.一级/高级技师
+    path: str                # a parameter, or `<parameter>.<table key>`
     since: dt.date
     clause: str | None
 
