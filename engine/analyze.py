@@ -427,9 +427,11 @@ class DecisionAnalysis:
     unneeded_exceptions: list[dict] = field(default_factory=list)
     inconsistent: list[str] = field(default_factory=list)   # a rule fired whose own condition did not hold: a bug
     seconds: float = 0.0
+    since: dt.date | None = None      # the parameter values in force from this day
 
     def as_json(self) -> dict:
-        out = {"decision": self.decision, "label": self.label, "enumerated": self.enumerated, "finite": self.finite,
+        out = {"decision": self.decision, "label": self.label, "since": _shown(self.since),
+               "enumerated": self.enumerated, "finite": self.finite,
                "gaps": self.gaps, "overlaps": self.overlaps, "conflicts": self.conflicts, "masked": self.masked,
                "unneeded_exceptions": self.unneeded_exceptions, "seconds": round(self.seconds, 2),
                "overlap_summary": [{k: _shown(v) if k in ("value", "over") else v for k, v in e.items()}
@@ -504,16 +506,21 @@ def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
 
 
 def analyze(policy: Policy, only: list[str] | None = None, max_inputs: int = MAX_INPUTS) -> Analysis:
+    """Every decision (or `only` these) for every period of parameter values: a dated change is analysed too."""
     started = time.monotonic()
     hints, possible = load_hints(policy)
-    day = first_day(policy)
-    params = ParamView(policy, day)
-    compiled = compile_policy(policy, params, f"@analyze@{day.isoformat()}")
+    start = first_day(policy)
+    periods = sorted({v.since for p in policy.parameters.values() for v in p.values if v.since > start} | {start})
     out = []
-    for decision in policy.decisions.values():
-        if only and decision.name not in only:
-            continue
-        out.append(analyze_decision(policy, decision, compiled, params, hints, possible.get(decision.of, []), max_inputs))
+    for day in periods:
+        params = ParamView(policy, day)
+        compiled = compile_policy(policy, params, f"@analyze@{day.isoformat()}")
+        for decision in policy.decisions.values():
+            if only and decision.name not in only:
+                continue
+            found = analyze_decision(policy, decision, compiled, params, hints, possible.get(decision.of, []), max_inputs)
+            found.since = day
+            out.append(found)
     return Analysis(out, time.monotonic() - started)
 
 
@@ -768,9 +775,10 @@ def render(console, policy: Policy, analysis: Analysis) -> None:
                         f"用时 {analysis.seconds:.1f} 秒")
     for column in ("决定", "穷举", "空缺", "重叠", "冲突", "从不胜出", "未用到的例外"):
         table.add_column(column, overflow="fold")
+    dated = len({d.since for d in analysis.decisions}) > 1
     for d in analysis.decisions:
         enumerated = f"{d.enumerated:,}" if d.finite else "未穷举"
-        table.add_row(escape(f"{d.label}（{d.decision}）"), enumerated, _count(len(d.gaps), "red"),
+        table.add_row(escape(f"{d.label}（{d.decision}）" + (f" {d.since}起" if dated else "")), enumerated, _count(len(d.gaps), "red"),
                       str(len(d.overlaps)), _count(len(d.conflicts), "red"), escape("、".join(d.masked)) or "0",
                       str(len(d.unneeded_exceptions)))
     console.print(table)
@@ -788,7 +796,7 @@ def render(console, policy: Policy, analysis: Analysis) -> None:
         lines += [f"未用到的例外：{escape(u['summary'])}" for u in d.unneeded_exceptions]
         lines += [f"[red]不一致[/]：{escape(x)}" for x in d.inconsistent]
         if lines:
-            console.print(f"\n[bold]{escape(d.label)}[/]（{escape(d.decision)}）" +
+            console.print(f"\n[bold]{escape(d.label)}[/]（{escape(d.decision)}；{d.since}起的参数）" +
                           (f"：穷举 {d.enumerated:,} 种输入，{d.seconds:.1f} 秒" if d.finite else ""), highlight=False)
             for line in lines:
                 console.print("  " + line, highlight=False)

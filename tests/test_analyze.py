@@ -145,3 +145,17 @@ def test_inputs_the_rules_treat_alike_are_counted_not_ordered(policy, tmp_policy
     changed = load_or_raise(tmp_policy)
     groups = [set(names) for names, _ in _groups(changed, "eligibility")]
     assert fields - {"attestations.healthy"} in groups and not any("attestations.healthy" in g for g in groups)
+
+
+def test_each_period_of_parameter_values_is_analysed(tmp_policy, policy):
+    old = policy.parameters["window_quota"].values[-1].value
+    new = dict(old, 镇=old["城区中心街道"])
+    edit(tmp_policy, "parameters/windows.yaml", "        小城市: 6\n",
+         "        小城市: 6\n    2026-01-01:\n      clause: 二(二)1\n      value: {"
+         + ", ".join(f"{k}: {v}" for k, v in new.items()) + "}\n")
+    code, out, _ = cli("analyze", tmp_policy, "--format", "json", "--decision", "window_quota_compliant")
+    assert code == 0
+    entries = json.loads(out)["decisions"]
+    assert [e["since"] for e in entries] == [first_day(policy).isoformat(), "2026-01-01"]
+    below_old = old["镇"] - 1
+    assert below_old in entries[0]["inputs"]["windows"] and below_old not in entries[1]["inputs"]["windows"]
