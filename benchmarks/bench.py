@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Throughput of the engine on a generated roster: people per second, deciding and explaining.
 
-    python benchmarks/bench.py [--people 2000] [--per-case 20] [--jobs N] [--no-explanations]
+    python benchmarks/bench.py [--people 2000] [--per-case 20] [--jobs N] [--explain none|brief|full]
 
 Performance is measured here, never asserted in a test. Each case holds
 `--per-case` people at one town center; ratings, certificates and dates vary
 with a fixed seed so the run is repeatable. `--jobs` is `run.py evaluate`'s:
 worker processes (default: all cores; 1: in process) for deciding, then for
-explaining (each case's JSON with its explanation trees, as `--format json`).
+explaining (each case's JSON with its explanations, as `--format json
+--explain SIZE`; default brief, as `evaluate`).
 Wall times; on a shared machine they are noisy: measure twice.
 """
 from __future__ import annotations
@@ -51,7 +52,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=2000)
     ap.add_argument("--per-case", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1: in process)")
-    ap.add_argument("--no-explanations", action="store_true", help="decide only")
+    ap.add_argument("--explain", choices=report.EXPLAIN_SIZES, default="brief", help="none: decide only")
     args = ap.parse_args()
     jobs = args.jobs or parallel.default_jobs()
     rng = random.Random(26)
@@ -72,8 +73,8 @@ def main() -> None:
     t2 = time.perf_counter()
     results = parallel.evaluate_cases(evaluator, case_file.cases, jobs)
     t3 = time.perf_counter()
-    if not args.no_explanations:
-        parallel.render_cases(lambda r: report.case_json(r, policy, explain=True), results, jobs)
+    if args.explain != "none":
+        parallel.render_cases(lambda r: report.rendered_case(r, policy, args.explain), results, jobs)
     t4 = time.perf_counter()
     firings = sum(len(r.firings) for r in results)
     determinations = sum(len(r.determinations) for r in results)
@@ -81,8 +82,8 @@ def main() -> None:
     n = args.people
     line = (f"{n} people in {len(results)} cases, --jobs {jobs}: load {t1 - t0:.2f} s; "
             f"decide {t3 - t2:.2f} s ({n / (t3 - t2):.0f} people/s)")
-    if not args.no_explanations:
-        line += (f"; explanations {t4 - t3:.2f} s ({n / (t4 - t3):.0f} people/s); "
+    if args.explain != "none":
+        line += (f"; {args.explain} explanations {t4 - t3:.2f} s ({n / (t4 - t3):.0f} people/s); "
                  f"decide + explanations {t4 - t2:.2f} s ({n / (t4 - t2):.0f} people/s)")
     print(line + f"; {firings} firings, {determinations} determinations, {errors} errors")
 

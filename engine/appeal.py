@@ -30,6 +30,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from rich.console import Console
@@ -649,9 +650,17 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     return "（是否指" + "、".join(f"「{c}」" for c in close) + "？）" if close else ""
 
 
-def cases_in(path: str) -> list[tuple[str, list, dict]]:
-    """(case id, where it stands in the file, the case as written) for each case of a case file."""
-    tree = yamlio.load_fast(path)
+def cases_in(path: str, policy: Policy | None = None) -> list[tuple[str, list, dict]]:
+    """(case id, where it stands in the file, the case as written) for each case of a case file (a roster
+    workbook or CSV too, read by the policy's roster.yaml; its problems come as one YamlError, located)."""
+    if Path(path).suffix.lower() in (".xlsx", ".csv") and policy is not None:
+        from . import spreadsheet
+        try:
+            tree = spreadsheet.read(Path(path), policy)
+        except spreadsheet.ReadError as e:
+            raise yamlio.YamlError(e.location, "；".join(m for _, m in e.problems)) from None
+    else:
+        tree = yamlio.load_fast(path)
     if isinstance(tree, dict) and isinstance(tree.get("cases"), list):
         return [(str(c.get("id", f"case-{i + 1}")), ["cases", i], c) for i, c in enumerate(tree["cases"]) if isinstance(c, dict)]
     return [(str(tree.get("id", "case-1")), [], tree)] if isinstance(tree, dict) else []
@@ -733,7 +742,7 @@ def command(policy: Policy, casefile: str, subject: str | None, decision: str | 
         return usage(f"[red]「{want_text}」不是决定「{decision}」的可能取值{did_you_mean(want_text, map(shown, values))}[/]；"
                      f"可能取值：{'、'.join(shown(v) for v in values)}")
     try:
-        cases = cases_in(casefile)
+        cases = cases_in(casefile, policy)
     except OSError as e:
         return usage(f"[red]{casefile}：无法读取（{e.strerror or e}）[/]")
     except yamlio.YamlError as e:

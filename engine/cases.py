@@ -197,7 +197,7 @@ def _schema(policy: Policy, part: str) -> dict:
     """The case schema with this policy's words: the case's own fields (`case`) or one kind of record."""
     key = (policy.digest, part)
     if key not in _SCHEMAS:
-        full = schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary)
+        full = schemas.with_attributes(schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary), policy.kinds)
         if part == "case":
             doc = copy.deepcopy(full)
             for kind in KINDS:

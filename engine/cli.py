@@ -75,12 +75,15 @@ def _parser() -> argparse.ArgumentParser:
                     help="table for people (default), json for pipelines, xlsx/csv one row per subject (--out)")
     ev.add_argument("--out", metavar="FILE", help="with --format xlsx (required) or csv (default: stdout): the file to write")
     ev.add_argument("--subject", metavar="ID", help="only this person, center or item")
-    ev.add_argument("--explain", action="store_true", help="print the explanation tree of each determination (table format)")
+    ev.add_argument("--explain", nargs="?", const="full", choices=report.EXPLAIN_SIZES, metavar="none|brief|full",
+                    help="explanations: json default brief (rule, clause, the facts' values; clause texts, parameters and "
+                         "interpretations once, in the top-level `references`), full (each self-contained, with the rules "
+                         "that gave way and every derivation), none; in the table, --explain prints each explanation tree")
     ev.add_argument("--why-not", metavar="VALUE", dest="why_not",
                     help="explain why VALUE was not reached for --decision (e.g. 优秀, 600, 是/否, true/false)")
     ev.add_argument("--decision", metavar="NAME",
                     help="the decision --why-not is about, by id or Chinese label (annual_grade or 年度考核等次)")
-    ev.add_argument("--no-explanations", action="store_true", help="json without explanation trees (faster, smaller)")
+    ev.add_argument("--no-explanations", action="store_true", help="the same as --explain none")
     ev.add_argument("--unmask", action="store_true", help="show names and ID numbers (masked by default)")
     ev.add_argument("--log", metavar="FILE.jsonl", help="append one JSON line per determination (policy version and "
                     "digest, input digest, value, rules fired; no names or ID numbers) for `replay`")
@@ -279,10 +282,11 @@ def _evaluate(args) -> int:
     if args.format in ("xlsx", "csv"):
         return _evaluate_sheets(args, policy, case_file, results, failed, err)
     if args.format == "json":
-        explain = not args.no_explanations
+        explain = _explain_size(args, "brief")
         with progress.bar(err, case_file.cases, "说明") as advance:   # explaining costs more than deciding: in workers too
-            rendered = parallel.render_cases(lambda r: report.case_json(r, policy, explain, args.unmask, args.subject),
-                                             results, args.jobs if explain else 1, advance)
+            rendered = parallel.render_cases(
+                lambda r: report.rendered_case(r, policy, explain, args.unmask, args.subject),
+                results, args.jobs if explain != "none" else 1, advance)
         doc = report.document(policy, case_file, results, explain, args.unmask, args.subject, rendered)
         if args.why_not is not None:
             for case, result in zip(doc["cases"], results):
@@ -297,12 +301,10 @@ def _evaluate(args) -> int:
         return 1 if failed else 0
     out.print(f"[bold]{policy.document_number}[/] {policy.title} · 版本 {policy.version} · {policy.digest[:19]}")
     report.render_errors(err, [e for e in case_file.errors], args.unmask)
-    for note in case_file.warnings:
-        err.print(f"[yellow]注意[/] {escape(note)}", highlight=False)
     for result in results:
         report.render_case(out, policy, result, args.unmask, args.subject)
         ex = Explainer(policy, result)
-        if args.explain:
+        if _explain_size(args, "none") != "none":
             for d in result.determinations:
                 if args.subject is None or d.subject == args.subject:
                     label = report.decision_label(policy, d.decision)
@@ -317,6 +319,13 @@ def _evaluate(args) -> int:
     books = account(case_file, results)
     out.print(report.account_line(books))
     return 3 if not books["balanced"] else 1 if failed else 0
+
+
+def _explain_size(args, default: str) -> str:
+    """none, brief or full, from --explain SIZE, --explain alone (full) and --no-explanations (none)."""
+    if args.no_explanations:
+        return "none"
+    return args.explain or default
 
 
 def _subjects(policy, result, args) -> list[str]:

@@ -29,6 +29,8 @@ the session state, so nothing can match the state fact (the loop of docs/durable
 """
 from __future__ import annotations
 
+import functools
+
 import itertools
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -96,6 +98,11 @@ class CompiledPolicy:
     unreachable: list[str] = field(default_factory=list)
     assumes_decided: list[tuple[str, str]] = field(default_factory=list)   # (rule, decision it reads)
     attempts: dict[str, list[Attempt]] = field(default_factory=dict)      # rule id → its compiled attempts
+
+    @functools.cached_property
+    def joined(self) -> frozenset[str]:
+        """The decisions some rule joins on: only their conclusions need to enter the network."""
+        return frozenset(decision for v in self.variants.values() for _, decision in v.joins)
 
 
 # --- conditions: overrides, lookups, inlining, DNF ---------------------------

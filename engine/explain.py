@@ -215,7 +215,7 @@ class Explainer:
             if rule.id == winner.id or not rule.concludes:
                 continue
             for attempt in self.compiled.attempts.get(rule.id, ()):
-                verdict = self.judge(attempt, fact, resolve)
+                verdict = self.judge(attempt, fact, resolve, detail=False)
                 if verdict["status"] == "gave_way":
                     by = [self._rule_ref(self.policy.rules[r]) for r in verdict["set_aside_by"]]
                     out.append(dict(self._rule_ref(rule), by=by))
@@ -299,19 +299,28 @@ class Explainer:
 
     # --- why not: the compiled parts, judged on the facts the network saw -------------
 
-    def judge(self, attempt: Attempt, fact: Fact, resolve=None) -> dict:
-        """How one compiled attempt of a rule fared on a fact: fired, not met, or set aside (and by whom)."""
+    def judge(self, attempt: Attempt, fact: Fact, resolve=None, detail: bool = True) -> dict:
+        """How one compiled attempt of a rule fared on a fact: fired, not met, or set aside (and by whom).
+
+        `detail=False` leaves out the failed tests of a rule not met (why, asking only
+        whether a rule gave way, needs none: it is most of the cost of explaining).
+        """
         resolve = resolve or self.resolver(fact)
         decision = attempt.decision
         fired = [f for f in self._fired_on(decision.name, fact)
                  if f.rule.id == attempt.rule.id and f.variant.bindings == attempt.bindings]
         if fired:
             return {"status": "fired", "firing": fired[0]}
-        truths = [(part, self._holds(part, fact, resolve)) for part in attempt.parts]
-        failed_own = [part for part, t in truths if part.own and t is not True]
+        own = [part for part in attempt.parts if part.own]
+        if not detail:
+            if any(self._holds(part, fact, resolve) is not True for part in own):
+                return {"status": "not_met"}
+            failed_own = []
+        else:
+            failed_own = [part for part in own if self._holds(part, fact, resolve) is not True]
         if failed_own:
             return {"status": "not_met", "failed": [t for part in failed_own for t in self._failed_tests(part, fact, resolve)]}
-        failed_precedence = [part for part, t in truths if not part.own and t is not True]
+        failed_precedence = [part for part in attempt.parts if not part.own and self._holds(part, fact, resolve) is not True]
         if not failed_precedence:
             return {"status": "inconsistent"}
         holding = [rid for part in failed_precedence for rid, item in zip(part.rules, part.items)

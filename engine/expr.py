@@ -448,43 +448,85 @@ def arith(op: str, a, b):
 
 def evaluate(node, resolve: Resolver, param: Callable[[str], Any], functions: Mapping[str, Callable] | None = None):
     """Evaluate with `resolve(name)` for facts/decisions and `param(name)` for parameters."""
-    def ev(n):
-        if isinstance(n, Lit):
-            return n.value
-        if isinstance(n, ListLit):
-            return [ev(i) for i in n.items]
-        if isinstance(n, Name):
-            return _num(resolve(n.name))
-        if isinstance(n, Param):
-            table = param(n.name)
-            if n.key is None:
-                return _num(table)
-            key = ev(n.key)
+    return closure(node)(resolve, param, functions)
+
+
+Closure = Callable[[Resolver, Callable[[str], Any], "Mapping[str, Callable] | None"], Any]
+_CLOSURES: dict[int, tuple[Any, Closure]] = {}   # id(node) → (node, its closure); the node kept so its id stays its own
+
+
+def closure(node) -> Closure:
+    """The node turned once into nested Python closures: the same evaluation, without walking the tree each time."""
+    hit = _CLOSURES.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    made = _close(node)
+    _CLOSURES[id(node)] = (node, made)
+    return made
+
+
+def _close(n) -> Closure:
+    if isinstance(n, Lit):
+        value = n.value
+        return lambda r, p, f: value
+    if isinstance(n, ListLit):
+        items = [_close(i) for i in n.items]
+        return lambda r, p, f: [i(r, p, f) for i in items]
+    if isinstance(n, Name):
+        name = n.name
+        return lambda r, p, f: _num(r(name))
+    if isinstance(n, Param):
+        pname = n.name
+        if n.key is None:
+            return lambda r, p, f: _num(p(pname))
+        key_of = _close(n.key)
+
+        def keyed(r, p, f):
+            table = p(pname)
+            key = key_of(r, p, f)
             return None if key is None or not isinstance(table, Mapping) else _num(table.get(key))
-        if isinstance(n, Call):
-            if not functions or n.func not in functions:
-                raise KeyError(f"unknown function {n.func}")
-            return functions[n.func](*[ev(a) for a in n.args])
-        if isinstance(n, Compare):
-            if is_null_test(n):
-                present = ev(n.left if n.right == Lit(None) else n.right) is not None
-                return present if n.op == "!=" else not present
-            return compare(n.op, ev(n.left), ev(n.right))
-        if isinstance(n, Arith):
-            return arith(n.op, ev(n.left), ev(n.right))
-        if isinstance(n, Not):
-            v = truth(ev(n.item))
+        return keyed
+    if isinstance(n, Call):
+        func, args = n.func, [_close(a) for a in n.args]
+
+        def call(r, p, f):
+            if not f or func not in f:
+                raise KeyError(f"unknown function {func}")
+            return f[func](*[a(r, p, f) for a in args])
+        return call
+    if isinstance(n, Compare):
+        op = n.op
+        if is_null_test(n):
+            operand = _close(n.left if n.right == Lit(None) else n.right)
+            if op == "!=":
+                return lambda r, p, f: operand(r, p, f) is not None
+            return lambda r, p, f: operand(r, p, f) is None
+        left, right = _close(n.left), _close(n.right)
+        return lambda r, p, f: compare(op, left(r, p, f), right(r, p, f))
+    if isinstance(n, Arith):
+        op, left, right = n.op, _close(n.left), _close(n.right)
+        return lambda r, p, f: arith(op, left(r, p, f), right(r, p, f))
+    if isinstance(n, Not):
+        item = _close(n.item)
+
+        def negated(r, p, f):
+            v = truth(item(r, p, f))
             return UNKNOWN if v is UNKNOWN else not v
-        if isinstance(n, IsNotTrue):
-            return truth(ev(n.item)) is not True
-        if isinstance(n, And):
-            vals = [truth(ev(i)) for i in n.items]
-            return False if False in vals else (UNKNOWN if UNKNOWN in vals else True)
-        if isinstance(n, Or):
-            vals = [truth(ev(i)) for i in n.items]
-            return True if True in vals else (UNKNOWN if UNKNOWN in vals else False)
-        raise TypeError(n)
-    return ev(node)
+        return negated
+    if isinstance(n, IsNotTrue):
+        item = _close(n.item)
+        return lambda r, p, f: truth(item(r, p, f)) is not True
+    if isinstance(n, (And, Or)):
+        items = [_close(i) for i in n.items]
+        decisive = n.__class__ is Or   # the value that settles it: False for and, True for or
+
+        def junction(r, p, f):
+            vals = [truth(i(r, p, f)) for i in items]   # every item, as before: a raising item raises alike
+            if decisive in vals:
+                return decisive
+            return UNKNOWN if UNKNOWN in vals else not decisive
+        return junction
+    raise TypeError(n)
 
 
 def truth(value):

@@ -20,11 +20,6 @@ from .functions import FUNCTIONS, Witnessed, month_index
 from .model import Policy
 from .params import ParamView
 
-# The monthly grades as the document names them (二(二)8(1)) plus 暂停.
-GOOD, ORDINARY, BAD, SUSPENDED = "好", "一般", "差", "暂停"
-RESOLUTIONS = (GOOD, ORDINARY, BAD)
-
-
 @dataclass
 class Fact:
     kind: str
@@ -86,6 +81,14 @@ def derive(fact: Fact, policy: Policy, params: ParamView) -> None:
             fact.detail[derivation.name] = "；".join(notes)
 
 
+def _declared(fact: Fact, record: dict, policy: Policy) -> Fact:
+    """Every other input attribute facts.yaml declares for the kind, as the record gives it (None when absent)."""
+    for name in policy.kinds[fact.kind].attributes:
+        if name not in fact.values:
+            fact.values[name] = record.get(name)
+    return fact
+
+
 def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     """Every fact of the case, derived attributes included."""
     year = case.assessment_year
@@ -100,6 +103,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
             "attestations": dict(p.get("attestations") or {}), "certificates": p["certificates"],
             "bottom_ranked": sorted(p.get("bottom_ranked") or []),
         }), origin=p["_path"])
+        _declared(person, p, policy)
         if "probation" not in p:
             person.detail["probation"] = "未填写，视为不在试用期"
         try:
@@ -120,6 +124,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
             "staff_direct": staff.get("direct", 0), "staff_hrss": staff.get("hrss", 0),
             "staff_civil_affairs": staff.get("civil_affairs", 0),
         }), origin=c["_path"])
+        _declared(center, c, policy)
         if clerks is None:
             center.detail["clerks"] = f"未填报，按本案在该中心的人员数计：{len(by_center.get(c['id'], []))}人"
             if c["id"] in case.incomplete:
@@ -139,6 +144,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     for it in case.items:
         item = Fact("item", it["id"], f"item:{it['id']}", dict(common, **{
             "department": it["department"], "center_level": it["center_level"]}), origin=it["_path"])
+        _declared(item, it, policy)
         try:
             derive(item, policy, params)
         except ARITHMETIC_ERRORS as e:
@@ -147,83 +153,116 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     return facts
 
 
+@dataclass(frozen=True)
+class Ratings:
+    """How monthly ratings become facts, as vocabulary.yaml's `rating` says: which word counts in which
+    attribute, which runs are measured, what a pending word (its month not yet rated) may become."""
+    counts: tuple[tuple[str, str], ...]          # (word, attribute of the yearly fact counting its months)
+    runs: tuple[tuple[str, str], ...]            # (word, attribute: the longest run of adjacent months at it)
+    center_counts: tuple[tuple[str, str], ...]   # (word, attribute of the monthly center fact counting its people)
+    pending: str | None = None                   # the word of a month not yet rated
+    pending_count: str | None = None             # attribute: how many months are pending
+    resolves_to: tuple[str, ...] = ()            # what a pending month may become
+
+    @classmethod
+    def of(cls, policy: Policy) -> "Ratings":
+        spec = policy.vocabulary.get("rating") or {}
+        pending = spec.get("pending") or {}
+        return cls(tuple((spec.get("counts") or {}).items()), tuple((spec.get("runs") or {}).items()),
+                   tuple((spec.get("center_counts") or {}).items()), pending.get("word"), pending.get("count"),
+                   tuple(pending.get("resolves_to") or ()))
+
+
 def _center_months(center: Fact, people: list[dict], policy: Policy, params: ParamView, incomplete: str) -> list[Fact]:
-    good: dict[str, list[str]] = defaultdict(list)
+    counting = Ratings.of(policy).center_counts
+    who: dict[tuple[str, str], list[str]] = defaultdict(list)   # (month, word) → people rated so
     rated: set[str] = set()
     for p in people:
         for month, rating in p["ratings"].items():
             rated.add(month)
-            if rating == GOOD:
-                good[month].append(p["id"])
+            who[(month, rating)].append(p["id"])
     out = []
     for month in sorted(rated):
         fact = Fact("center_month", center.subject, f"center_month:{center.subject}:{month}", {
             "as_of": center.values["as_of"], "assessment_year": center.values["assessment_year"],
-            "month": month, "good_ratings": len(good[month]), "clerks": center.values["clerks"]},
-            origin=center.origin)
-        fact.detail["good_ratings"] = f"{month}为“好”：{len(good[month])}人"
+            "month": month, "clerks": center.values["clerks"]}, origin=center.origin)
+        for word, name in counting:
+            fact.values[name] = len(who[(month, word)])
+            fact.detail[name] = f"{month}为“{word}”：{len(who[(month, word)])}人"
         fact.detail["clerks"] = center.detail.get("clerks", "中心填报的办事员人数")
         if incomplete:
-            fact.values["good_ratings"] = None
-            fact.incomplete = fact.detail["good_ratings"] = incomplete
+            for _, name in counting:
+                fact.values[name] = None
+                fact.detail[name] = incomplete
+            fact.incomplete = incomplete
         derive(fact, policy, params)
         out.append(fact)
     return out
 
 
 def _annual_assessments(person: Fact, p: dict, year: int, policy: Policy, params: ParamView) -> list[Fact]:
-    """One fact per distinct way the year's 暂停 months may resolve (usually exactly one)."""
+    """One fact per distinct way the year's pending months may resolve (usually exactly one)."""
+    ratings = Ratings.of(policy)
     months = sorted((m, r) for m, r in p["ratings"].items() if m.startswith(f"{year}-"))
     if not months:
         return []
     out = []
-    for n, (sig, resolution) in enumerate(sorted(rating_scenarios(months).items())):
-        good, ordinary, bad, longest = sig
-        suspended = sum(1 for _, r in months if r == SUSPENDED)
-        fact = Fact("annual_assessment", person.subject, f"annual:{person.subject}:{n}", {
-            "as_of": person.values["as_of"], "assessment_year": year, "hired_on": person.values["hired_on"],
-            "rated_months": len(months), "good_months": good, "ordinary_months": ordinary, "bad_months": bad,
-            "suspended_months": suspended, "longest_bad_run": longest, "scenario": n}, origin=person.origin)
+    pending = sum(1 for _, r in months if r == ratings.pending)
+    for n, (signature, resolution) in enumerate(sorted(rating_scenarios(months, ratings).items())):
+        counts, longest = signature[:len(ratings.counts)], signature[len(ratings.counts):]
+        values = {"as_of": person.values["as_of"], "assessment_year": year, "hired_on": person.values["hired_on"],
+                  "rated_months": len(months), "scenario": n}
+        values.update({name: c for (_, name), c in zip(ratings.counts, counts)})
+        values.update({name: run for (_, name), run in zip(ratings.runs, longest)})
+        if ratings.pending_count:
+            values[ratings.pending_count] = pending
+        fact = Fact("annual_assessment", person.subject, f"annual:{person.subject}:{n}", values, origin=person.origin)
         rated = dict(months)
-        for name, grade in (("good_months", GOOD), ("ordinary_months", ORDINARY), ("bad_months", BAD)):
-            hits = [m for m, _ in months if resolution.get(m, rated[m]) == grade]
-            fact.detail[name] = "、".join(hits) + f"为“{grade}”" if hits else f"无“{grade}”"
+        for word, name in ratings.counts:
+            hits = [m for m, _ in months if resolution.get(m, rated[m]) == word]
+            fact.detail[name] = "、".join(hits) + f"为“{word}”" if hits else f"无“{word}”"
         if resolution:
-            fact.scenario = "假定" + "、".join(f"{m}暂停→{g}" for m, g in sorted(resolution.items()))
-            fact.detail["suspended_months"] = fact.scenario
-        fact.detail["longest_bad_run"] = _run_note(months, resolution)
+            fact.scenario = "假定" + "、".join(f"{m}{ratings.pending}→{g}" for m, g in sorted(resolution.items()))
+            if ratings.pending_count:
+                fact.detail[ratings.pending_count] = fact.scenario
+        for word, name in ratings.runs:
+            fact.detail[name] = _run_note(months, resolution, word)
         derive(fact, policy, params)
         out.append(fact)
     return out
 
 
-def _run_note(months, resolution) -> str:
-    bad = [m for m, r in months if resolution.get(m, r) == BAD]
-    return ("“差”的月份：" + "、".join(bad)) if bad else "无“差”"
+def _run_note(months, resolution, word: str) -> str:
+    hits = [m for m, r in months if resolution.get(m, r) == word]
+    return (f"“{word}”的月份：" + "、".join(hits)) if hits else f"无“{word}”"
 
 
-def rating_scenarios(months: list[tuple[str, str]]) -> dict[tuple, dict[str, str]]:
-    """Distinct (好, 一般, 差, longest run of adjacent 差) over every resolution of the 暂停 months.
+def rating_scenarios(months: list[tuple[str, str]], ratings: Ratings) -> dict[tuple, dict[str, str]]:
+    """Distinct (count of each counted word …, longest run of each run word …) over every resolution of the
+    pending months.
 
-    Dynamic programming over the months in order, so twelve suspended months
+    Dynamic programming over the months in order, so twelve pending months
     cost a few hundred states, not 3¹² resolutions. Each signature keeps one
     resolution that produces it, for the explanation.
     """
-    states: dict[tuple, dict[str, str]] = {(0, 0, 0, 0, 0, None): {}}  # good, ordinary, bad, run, longest, last month
+    words = [w for w, _ in ratings.counts]
+    run_words = [w for w, _ in ratings.runs]
+    start = (tuple(0 for _ in words), tuple(0 for _ in run_words), tuple(0 for _ in run_words), None)
+    states: dict[tuple, dict[str, str]] = {start: {}}   # counts, current runs, longest runs, last month
     for month, rating in months:
         index = month_index(month)
+        pending = rating == ratings.pending
         nxt: dict[tuple, dict[str, str]] = {}
-        for (good, ordinary, bad, run, longest, last), chosen in states.items():
-            options = RESOLUTIONS if rating == SUSPENDED else (rating,)
-            for grade in options:
-                adjacent = last is not None and index == last + 1
-                new_run = (run + 1 if adjacent else 1) if grade == BAD else 0
-                key = (good + (grade == GOOD), ordinary + (grade == ORDINARY), bad + (grade == BAD),
-                       new_run, max(longest, new_run), index)
+        for (counts, runs, longest, last), chosen in states.items():
+            adjacent = last is not None and index == last + 1
+            for grade in (ratings.resolves_to if pending else (rating,)):
+                new_counts = tuple(c + (grade == w) for c, w in zip(counts, words))
+                new_runs = tuple(((r + 1 if adjacent else 1) if grade == w else 0) for r, w in zip(runs, run_words))
+                key = (new_counts, new_runs, tuple(map(max, longest, new_runs)), index)
                 if key not in nxt:
-                    nxt[key] = dict(chosen, **({month: grade} if rating == SUSPENDED else {}))
+                    nxt[key] = dict(chosen, **({month: grade} if pending else {}))
         states = nxt
     out: dict[tuple, dict[str, str]] = {}
-    for (good, ordinary, bad, _run, longest, _last), chosen in states.items():
-        out.setdefault((good, ordinary, bad, longest), chosen)
+    for (counts, _runs, longest, _last), chosen in states.items():
+        out.setdefault(counts + longest, chosen)
     return out

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-MAX_BYTES = 5 * 1024 * 1024       # a case file's size; ~6,000 people at the fixture's ~800 bytes each
+MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
 MAX_DEPTH = 32                    # nesting levels from the top of the file
 MAX_RECORD_VALUES = 5_000         # values in one record (a person has ~60), aliases expanded
 MAX_REPEATED = 100_000            # values repeated through aliases in one file

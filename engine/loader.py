@@ -75,6 +75,8 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
     for rel in manifest["rules"]:
         _decisions(files, rel, decisions)
     appeals = _appeals(files, manifest["appeals"]) if manifest.get("appeals") else None
+    if manifest.get("roster"):
+        files.yaml(manifest["roster"], "roster")   # schema-checked and in the digest; spreadsheet.py reads it
 
     if any(p.severity == "error" for p in files.problems) or source_text is None or vocabulary_tree is None:
         return None, files.problems
@@ -87,7 +89,8 @@ def load_policy(directory: str | Path) -> tuple[Policy | None, list[Problem]]:
         version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
         vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
-        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals)
+        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
+        roster=manifest.get("roster"))
     return policy, files.problems
 
 
@@ -212,7 +215,8 @@ def _kinds(files: _Files, rel: str) -> dict[str, FactKind]:
             derived.append(Derivation(dname, spec["label"], spec["formula"], ast, spec.get("clause"),
                                       tuple(spec.get("interpretations") or ()), locate(tree, ["kinds", kname, "derived", dname], name),
                                       spec.get("unit")))
-        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name))
+        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name),
+                              dict(entry.get("shown") or {}))
     return out
 
 

@@ -101,6 +101,7 @@ class FactKind:
     attributes: dict[str, Attribute]
     derived: tuple[Derivation, ...]   # in dependency order
     location: Location
+    shown: dict[str, str] = field(default_factory=dict)   # record field → column header, beside the decisions
 
     def label_of(self, name: str) -> str | None:
         if name in self.attributes:
@@ -192,6 +193,7 @@ class Policy:
     digest: str
     tests_dir: str | None = None
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
+    roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
 
     @property
     def rules(self) -> dict[str, Rule]:

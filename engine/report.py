@@ -18,9 +18,11 @@ from rich.tree import Tree
 from rich.markup import escape
 
 from . import expr
+from .brief import Brief, References
 from .cases import CaseError, CaseFile
 from .evaluate import CaseResult, account
 from .explain import Explainer
+from .facts import RECORD_KIND
 from .model import Policy
 from .wording import shown
 
@@ -97,9 +99,17 @@ def _error_json(e: CaseError | dict, unmask: bool) -> dict:
     return data if unmask else _mask_error(data)
 
 
-def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: bool = False,
-              subject: str | None = None) -> dict:
-    explainer = Explainer(policy, result) if explain and result.params is not None else None
+EXPLAIN_SIZES = ("none", "brief", "full")
+
+
+def case_json(result: CaseResult, policy: Policy, explain: str | bool = "full", unmask: bool = False,
+              subject: str | None = None, refs: References | None = None) -> dict:
+    """One case's answer; `explain`: none, brief (referring to `refs`, which it fills) or full (self-contained)."""
+    size = {True: "full", False: "none"}.get(explain, explain)
+    if size == "brief" and refs is None:
+        raise ValueError("brief explanations refer to a References table: pass one")
+    explainer = Explainer(policy, result) if size != "none" and result.params is not None else None
+    brief = Brief(explainer, refs) if explainer is not None and size == "brief" else None
     order = {name: i for i, name in enumerate(policy.output_decisions())}
     ranks = _subject_ranks(result)
     determinations = []
@@ -107,7 +117,9 @@ def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: 
         if subject is not None and d.subject != subject:
             continue
         entry: dict[str, Any] = {"subject": d.subject, "decision": d.decision, "value": expr.plain(d.value)}
-        if explainer is not None:
+        if brief is not None:
+            entry["explanation"] = brief.determination(d)
+        elif explainer is not None:
             entry["explanation"] = explainer.determination(d)
         determinations.append(entry)
     out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(),
@@ -121,6 +133,13 @@ def case_json(result: CaseResult, policy: Policy, explain: bool = True, unmask: 
     return out
 
 
+def rendered_case(result: CaseResult, policy: Policy, explain: str = "brief", unmask: bool = False,
+                  subject: str | None = None) -> tuple[dict, References]:
+    """A case's answer and what its brief explanations refer to (plain data: made in a worker, sent back)."""
+    refs = References()
+    return case_json(result, policy, explain, unmask, subject, refs), refs
+
+
 def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
     """Subjects in the order the case lists them: people, then centers, then items."""
     ranks: dict[str, tuple] = {}
@@ -130,11 +149,18 @@ def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
     return ranks
 
 
-def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: bool = True,
-             unmask: bool = False, subject: str | None = None, rendered: list[dict] | None = None) -> dict:
+def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: str | bool = "full",
+             unmask: bool = False, subject: str | None = None,
+             rendered: list[tuple[dict, References]] | None = None) -> dict:
     """The whole answer for one case file, in the contract's shape (fact-model.md); `rendered`: each result's
-    `case_json`, when already made (in worker processes)."""
-    cases = list(rendered) if rendered is not None else [case_json(r, policy, explain, unmask, subject) for r in results]
+    `rendered_case`, when already made (in worker processes). Brief explanations' table is `references`."""
+    size = {True: "full", False: "none"}.get(explain, explain)
+    if rendered is None:
+        rendered = [rendered_case(r, policy, size, unmask, subject) for r in results]
+    cases = [case for case, _ in rendered]
+    refs = References()
+    for _, part in rendered:
+        refs.merge(part)
     decided = {r.case.id for r in results}
     failed: dict[str, list[CaseError]] = {}
     file_errors = []
@@ -145,6 +171,8 @@ def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], exp
     for case_id, errors in failed.items():
         cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
     out = {"policy": policy_header(policy), "cases": outward(cases, unmask), "account": account(case_file, results)}
+    if size == "brief":
+        out["references"] = refs.as_json()
     if file_errors:
         out["errors"] = outward([_error_json(e, unmask) for e in file_errors], unmask)
     if case_file.warnings:   # about the file: the encoding it was read in, the sample rows a spreadsheet reader skipped
@@ -154,8 +182,16 @@ def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], exp
 
 # --- terminal ----------------------------------------------------------------
 
-_PERSON_DECISIONS = ["eligibility", "certificate_status", "certificate_deadline", "skill_allowance", "seniority_allowance",
-                     "education_allowance", "monthly_allowance_total", "annual_grade", "reassignment_recommended"]
+def _cell(decision, subject: str, values: dict) -> Text:
+    """A determination in a table cell; an undecided scenario value shows the values still possible."""
+    if (subject, decision.name) not in values:
+        return Text("")
+    v = values[(subject, decision.name)]
+    sc = decision.scenarios
+    if sc is not None and v == sc.undecided:
+        possible = values.get((subject, sc.possible)) or []
+        return Text(f"{shown(v)}（{'/'.join(map(shown, possible))}）", style="yellow")
+    return Text(shown(v).replace("未提供", "—"), style=_style(v))
 
 
 def _style(value) -> str:
@@ -175,36 +211,25 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         console.print(Text.assemble(("注意", "yellow"), " ", printable(w if unmask else mask_text(w))))
     values = {(d.subject, d.decision): d.value for d in result.determinations}
     decisions = policy.decisions
-    kinds = [("person", "办事员", case.people, ["name"]),
-             ("center", "政务（便民）服务中心", case.centers, ["level"]),
-             ("item", "服务事项", case.items, ["department", "center_level"])]
-    for kind, title, entries, columns in kinds:
-        names = [n for n in policy.output_decisions() if (decisions[n].subject if n in decisions else "person") == kind]
-        if kind == "person":
-            names = [n for n in _PERSON_DECISIONS if n in names] + [n for n in names if n not in _PERSON_DECISIONS]
-            names = [n for n in names if n not in [d.scenarios.possible for d in decisions.values() if d.scenarios]]
+    for kind, spec in policy.kinds.items():
+        names = [n for n in policy.output_decisions() if n in decisions and decisions[n].subject == kind]
+        entries = getattr(case, RECORD_KIND.get(kind, ""), None) or []
         rows = [e for e in entries if subject is None or e["id"] == subject]
         if not rows or not names:
             continue
-        table = Table(title=f"{title}（{len(rows)}）", title_justify="left", show_lines=False, header_style="bold")
+        table = Table(title=f"{spec.label}（{len(rows)}）", title_justify="left", show_lines=False, header_style="bold")
         table.add_column("编号", no_wrap=True)
-        labels = {"name": "姓名", "level": "层级", "department": "部门", "center_level": "中心层级"}
-        for c in columns:
-            table.add_column(labels[c], no_wrap=True)
+        for header in spec.shown.values():
+            table.add_column(header, no_wrap=True)
         for n in names:
-            table.add_column(decisions[n].label if n in decisions else n, overflow="fold")
+            table.add_column(decisions[n].label, overflow="fold")
         for e in rows:
             cells = [Text(shown_id(e["id"], unmask))]   # Text, not markup: an id may read “[/]”
-            for c in columns:
-                raw = e.get(c) or ""
+            for c in spec.shown:
+                raw = str(e.get(c) or "")
                 cells.append(Text(printable(raw if unmask or c != "name" else mask_name(raw))))
             for n in names:
-                v = values.get((e["id"], n), "n/a" if (e["id"], n) not in values else None)
-                if n == "annual_grade" and (e["id"], n) in values and values[(e["id"], n)] == "待定":
-                    possible = next((values.get((e["id"], d.scenarios.possible)) for d in decisions.values() if d.name == n), None)
-                    cells.append(Text(f"待定（{'/'.join(possible or [])}）", style="yellow"))
-                    continue
-                cells.append(Text("" if v == "n/a" else shown(v).replace("未提供", "—"), style=_style(v)))
+                cells.append(_cell(decisions[n], e["id"], values))
             table.add_row(*cells)
         console.print(table)
     for e in result.errors:

@@ -286,7 +286,8 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
             session.check_time()
             name, matched = next(iter(json.loads(message).items()))
             if name != ANCHOR:
-                firings.append(_fire(handle, session, compiled.variants[name], matched, by_fid, params))
+                firings.append(_fire(handle, session, compiled.variants[name], matched, by_fid, params,
+                                     compiled.joined))
             message = dre.complete_and_start_action(handle, state)
     except BaseException:
         if message:   # an action is started and not completed: give it back before the session goes
@@ -300,7 +301,8 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
     return firings
 
 
-def _fire(handle: int, session: Session, variant: Variant, matched: dict, by_fid: dict, params) -> Firing:
+def _fire(handle: int, session: Session, variant: Variant, matched: dict, by_fid: dict, params,
+          joined_decisions: frozenset[str]) -> Firing:
     fact = by_fid[matched["f"]["fid"]]
     joined = tuple((decision, matched[alias].get("value")) for alias, decision in variant.joins)
     if variant.role != "conclude":
@@ -312,6 +314,8 @@ def _fire(handle: int, session: Session, variant: Variant, matched: dict, by_fid
         return reads[name] if name in reads else fact.get(name)
     value = expr.plain(expr.evaluate(variant.value, resolve, params))
     conclusion = {"t": "conclusion", "decision": variant.decision.name, "subject": fact.subject, "from": fact.fid}
+    if variant.decision.name not in joined_decisions:
+        return Firing(variant, fact, joined, value)   # no rule reads it: the firing is the whole record
     if value is not None:
         conclusion["value"] = value
     # Its JSON is canonical (keys in this fixed order, values written one way): equal text, equal conclusion.

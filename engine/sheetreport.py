@@ -84,8 +84,9 @@ def reason(policy: Policy, rules: dict, d: Determination) -> str:
 def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Subjects]:
     rules = policy.rules
     out = []
-    extras = {"person": [("姓名", "name"), ("所属中心", "center")], "center": [("名称", "name"), ("层级", "level")],
-              "item": [("名称", "name"), ("部门", "department"), ("中心层级", "center_level")]}
+    # the record's own columns beside the decisions: facts.yaml `shown` (field → header) of each kind
+    extras = {k: [(header, key) for key, header in policy.kinds[k].shown.items()] if k in policy.kinds else []
+              for k, _, _ in KIND_SHEETS}
     for kind, plural, label in KIND_SHEETS:
         names = [n for n in policy.output_decisions() if _kind_of(policy, n) == kind]
         labels = [report.decision_label(policy, n) for n in names]
@@ -97,6 +98,7 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
                 for header, key in extras[kind]:
                     raw = record.get(key)
                     row[header] = report.mask_name(raw) if key == "name" and kind == "person" and not unmask else raw
+                row["名称"] = row.get(extras[kind][0][0]) if extras[kind] else None   # the first shown column, for one_table
                 reasons = []
                 for name, head in zip(names, labels):
                     d = values.get((record["id"], name))
@@ -246,7 +248,7 @@ def one_table(policy: Policy, results: list[CaseResult], unmask: bool) -> Block:
     block = Block(header)
     for s in groups:
         for row in s.rows:
-            row = dict(row, 类别=s.label, 名称=row.get("姓名", row.get("名称")))
+            row = dict(row, 类别=s.label)
             block.rows.append([row.get(h) for h in header])
     return block
 

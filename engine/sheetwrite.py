@@ -10,6 +10,8 @@ both alike (no certificates, no ratings).
 """
 from __future__ import annotations
 
+import copy
+
 import csv
 import datetime as dt
 import json
@@ -371,20 +373,18 @@ def _drop_downs(ws, sheet: OutSheet, layout: Layout, policy: Policy, last: int) 
 # --- template and convert ---------------------------------------------------------------
 
 def sample_tree(policy: Policy, layout: Layout, year: int) -> dict:
-    """One case to fill in, with one sample row per sheet (编号 示例-…, skipped when read)."""
-    sample = layout.sample_prefix
-    attestations = {key: True for key in policy.kinds["person"].attributes["attestations"].fields}
-    return {
-        "id": f"{year}年度", "as_of": f"{year}-12-31", "assessment_year": year,
-        "people": [{"id": f"{sample}-P1", "name": "张三", "id_number": "321302199001010000", "birth_date": "1990-01-01",
-                    "education": "本科", "hired_on": "2020-03-01", "selection_date": "2020-02-15", "probation": False,
-                    "center": f"{sample}-C1", "attestations": attestations,
-                    "certificates": [{"type": "政务服务办事员", "level": "四级/中级工", "obtained_on": "2020-09-01"}],
-                    "ratings": {f"{year}-{m:02d}": "一般" for m in range(1, 13)}, "bottom_ranked": [f"{year}-05"]}],
-        "centers": [{"id": f"{sample}-C1", "name": "某镇便民服务中心", "level": "镇", "windows": 4,
-                     "staff": {"direct": 2, "hrss": 1, "civil_affairs": 1}}],
-        "items": [{"id": f"{sample}-I1", "name": "城乡居民养老保险参保登记", "department": "人社", "center_level": "镇"}],
-    }
+    """The case to fill in, with one sample row per sheet (编号 示例-…, skipped when read): roster.yaml's
+    `template.sample`, `{year}` in it read as the year, `{sample}` as the sample prefix."""
+    def fill(node):
+        if isinstance(node, str):
+            text = node.replace("{year}", str(year)).replace("{sample}", layout.sample_prefix)
+            return int(text) if node == "{year}" else text
+        if isinstance(node, dict):
+            return {fill(k): fill(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [fill(v) for v in node]
+        return node
+    return fill(copy.deepcopy(layout.sample or {"id": "{year}", "as_of": "{year}-12-31"}))
 
 
 def template_notes(layout: Layout, policy: Policy) -> list[str]:

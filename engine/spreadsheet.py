@@ -120,6 +120,7 @@ class Layout:
     ignored_sheets: tuple[str, ...]
     template_rows: int = 500
     template_certificates: int = 3
+    sample: dict | None = None               # the template's sample case ({year} stands for the year)
 
     def kind_of_sheet(self, name: str) -> str | None:
         return next((s.kind for s in self.sheets.values() if name in (s.name, *s.aliases)), None)
@@ -130,7 +131,7 @@ _SCHEMA_OF_KIND = {"people": "person", "centers": "center", "items": "item"}
 
 def load_layout(policy: Policy) -> Layout:
     """The policy's roster.yaml as a Layout; any problem with it is a ReadError pointing into roster.yaml."""
-    path = Path(policy.root) / LAYOUT_FILE
+    path = Path(policy.root) / (policy.roster or LAYOUT_FILE)
     name = str(path)
     if not path.is_file():
         raise ReadError(Location(name), f"政策目录中没有 {LAYOUT_FILE}（名册版式），无法读写表格")
@@ -160,7 +161,7 @@ def load_layout(policy: Policy) -> Layout:
     template = data.get("template") or {}
     return Layout(name, sheets, Column(cc["header"], ("case",), "id", tuple(cc.get("aliases") or ())),
                   data["sample_prefix"], words, tuple(data["separators"]), tuple(data.get("ignored_sheets") or ()),
-                  template.get("rows", 500), template.get("certificates", 3))
+                  template.get("rows", 500), template.get("certificates", 3), template.get("sample"))
 
 
 def _sheet_layout(raw: dict, policy: Policy, problem) -> SheetLayout:

@@ -30,9 +30,22 @@ def check(policy: Policy) -> list[Problem]:
     out += _derivations(policy)
     out += _decisions(policy)
     out += appealspec.problems(policy)
+    out += _roster(policy)
     if not any(p.severity == "error" for p in out):
         out += _compiles(policy)
     return out
+
+
+def _roster(policy: Policy) -> list[Problem]:
+    """roster.yaml against the rest of the policy (its sheets, headers, fields): what a spreadsheet read would say."""
+    if not policy.roster:
+        return []
+    from . import spreadsheet
+    try:
+        spreadsheet.load_layout(policy)
+    except spreadsheet.ReadError as e:
+        return [Problem(loc, "roster", message) for loc, message in e.problems]
+    return []
 
 
 def clause_contains(policy: Policy, ref: str, text: str) -> bool:

@@ -505,3 +505,17 @@ def test_want_accepts_yes_no_and_numbers():
     assert appeals.parse_want("是") is True and appeals.parse_want("false") is False
     assert appeals.parse_want("400") == 400 and isinstance(appeals.parse_want("400"), int)
     assert appeals.parse_want("null") is None and appeals.parse_want("优秀") == "优秀"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_an_appeal_reads_a_roster_spreadsheet_as_its_yaml(tmp_path, suffix):
+    """The roster converted to a workbook or CSV gives the same answer, changes named by the same paths."""
+    sheet = tmp_path / f"roster{suffix}"
+    from conftest import cli
+    assert cli("convert", ROSTER, sheet)[0] == 0
+    ask = ["--subject", "P02", "--decision", "annual_grade", "--want", "优秀", "--format", "json"]
+    from_yaml, from_sheet = run_cli(str(ROSTER), *ask), run_cli(str(sheet), *ask)
+    assert from_sheet.returncode == from_yaml.returncode == 0, from_sheet.stderr
+    a, b = json.loads(from_yaml.stdout), json.loads(from_sheet.stdout)
+    assert a["alternatives"] and [x["changes"] for x in b["alternatives"]] == [x["changes"] for x in a["alternatives"]]
+    assert (b["actual"], b["want"]) == (a["actual"], a["want"])

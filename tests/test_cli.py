@@ -37,7 +37,7 @@ ID_NUMBERS = [p["id_number"] for p in PEOPLE if p.get("id_number")]
 
 @pytest.fixture(scope="module")
 def roster_json():
-    done = run("evaluate", ROSTER, "--format", "json")
+    done = run("evaluate", ROSTER, "--format", "json", "--explain", "full")
     assert done.returncode == 0, done.stderr
     return done, json.loads(done.stdout)
 

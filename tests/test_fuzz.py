@@ -9,8 +9,12 @@ mark, 𠮷, byte order mark), an impossible date, a duplicated id, a list where 
 where a list stands, a raw character in the file's text — then writes it as YAML, JSON, or JSON in a .yaml
 file, in UTF-8, UTF-8 with BOM, GB18030 or UTF-16, and runs the command line on it in a subprocess.
 
-FUZZ_EXAMPLES examples (100 by default, set by the environment variable of that name): each is one run of
-the command line, about a second. (engine/spreadsheet.py is absent from this tree: no CSV/XLSX mutations.)
+The same roster converted to a workbook (.xlsx) and to CSV files (`run.py convert`) is fuzzed cell by cell:
+1–4 cells (headers included) get a wrong word, a huge or negative number, an impossible date, an odd
+character, a boolean, a blank, or another row's id, and the same checks hold.
+
+FUZZ_EXAMPLES examples (100 by default, set by the environment variable of that name) for case files, half
+as many for spreadsheets: each is one run of the command line, about a second.
 """
 from __future__ import annotations
 
@@ -195,8 +199,101 @@ def test_mutated_rosters_are_answered_in_json_balanced_and_masked(data):
     assert not leaked, leaked
 
 
+# --- spreadsheets: the roster as .xlsx and .csv, mutated cell by cell ------------------------------------
+
+CELL_VALUES = ([str(v) for v in WRONG + NUMBERS] + DATES + ODD + ["很好", "是", "否", "√", "×", "有", "无", " 本科 ",
+               "=1+1", "1e+16", "NaN", "-0", "３", "2025/02/29", "45000", "0.5"] + [10**20, -3, 1.5, True, False, None])
+
+
+def _sheet_forms() -> dict[str, Path]:
+    """The fuzz roster as one workbook and as CSV files (`run.py convert`), made once."""
+    directory = Path(tempfile.mkdtemp(prefix="fuzz-sheets-"))
+    source = directory / "roster.yaml"
+    source.write_text(_yaml_text(BASE), encoding="utf-8")
+    for target in ("roster.xlsx", "roster.csv"):
+        done = subprocess.run([sys.executable, "run.py", "convert", str(source), str(directory / target)], cwd=ROOT,
+                              env=ENV, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode("utf-8")
+    return {"xlsx": directory / "roster.xlsx", "csv": directory / "roster.csv", "dir": directory}
+
+
+_FORMS: dict[str, Path] = {}
+
+
+def _cell_value(data):
+    value = data.draw(st.sampled_from(CELL_VALUES), label="cell")
+    if isinstance(value, str) and data.draw(st.booleans(), label="splice"):
+        return f"{data.draw(st.sampled_from(ODD), label='odd')}{value}"
+    return value
+
+
+def _mutate_xlsx(data, source: Path, target: Path) -> None:
+    from openpyxl import load_workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    book = load_workbook(source)
+    for _ in range(data.draw(st.integers(1, 4), label="cells")):
+        sheet = book[data.draw(st.sampled_from(book.sheetnames), label="sheet")]
+        row = data.draw(st.integers(1, max(1, sheet.max_row) + 1), label="row")
+        col = data.draw(st.integers(1, max(1, sheet.max_column)), label="col")
+        value = _cell_value(data)
+        if data.draw(st.integers(0, 5), label="copy") == 0 and sheet.max_row > 2:
+            value = sheet.cell(data.draw(st.integers(2, sheet.max_row), label="from"), col).value   # a duplicate
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value.encode("utf-8", "replace").decode("utf-8"))
+        sheet.cell(row, col).value = value
+    book.save(target)
+
+
+def _mutate_csv(data, directory: Path, target_dir: Path) -> Path:
+    import csv
+    files = sorted(directory.glob("roster*.csv"))
+    tables = {f.name: list(csv.reader(io.StringIO(f.read_text(encoding="utf-8-sig")))) for f in files}
+    for _ in range(data.draw(st.integers(1, 4), label="cells")):
+        rows = tables[data.draw(st.sampled_from(sorted(tables)), label="file")]
+        r = data.draw(st.integers(0, len(rows) - 1), label="row")
+        c = data.draw(st.integers(0, max(0, len(rows[r]) - 1)), label="col")
+        value = _cell_value(data)
+        if rows[r]:
+            rows[r][c] = "" if value is None else str(value)
+    for name, rows in tables.items():
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        text = out.getvalue()
+        encoding = data.draw(st.sampled_from(["utf-8-sig", "utf-8", "gb18030"]), label="csv_encoding")
+        (target_dir / name).write_bytes(text.encode(encoding, "surrogatepass" if encoding != "gb18030" else "replace"))
+    return target_dir / "roster.csv"
+
+
+@settings(max_examples=max(1, FUZZ_EXAMPLES // 2), deadline=None)
+@given(st.data())
+def test_mutated_spreadsheets_are_answered_in_json_balanced_and_masked(data):
+    if not _FORMS:
+        _FORMS.update(_sheet_forms())
+    form = data.draw(st.sampled_from(["xlsx", "csv"]), label="form")
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as directory:
+        if form == "xlsx":
+            path = Path(directory) / "roster.xlsx"
+            _mutate_xlsx(data, _FORMS["xlsx"], path)
+        else:
+            path = _mutate_csv(data, _FORMS["dir"], Path(directory))
+        done = subprocess.run([sys.executable, "run.py", "evaluate", str(path), "--format", "json"], cwd=ROOT, env=ENV,
+                              capture_output=True, timeout=120, preexec_fn=_bounded)
+    _RUNS["sheets"] = _RUNS.get("sheets", 0) + 1
+    stderr = done.stderr.decode("utf-8")
+    assert done.returncode in (0, 1), (done.returncode, stderr[-3000:])
+    assert "Traceback" not in stderr, stderr[-3000:]
+    stdout = done.stdout.decode("utf-8")
+    doc = json.loads(stdout)
+    assert doc["account"]["balanced"], doc["account"]
+    leaked = [s for s in SECRETS if s in stdout or s in stderr]
+    assert not leaked, leaked
+
+
 def test_the_fuzzing_ran_its_examples():
     """Makes the count visible in the test log (`pytest -s` prints it) and fails if hypothesis ran none."""
     if _RUNS["examples"]:
         print(f"\nfuzz: {_RUNS['examples']} mutated rosters through run.py evaluate (FUZZ_EXAMPLES={FUZZ_EXAMPLES})")
         assert _RUNS["examples"] >= min(FUZZ_EXAMPLES, 10)
+    if _RUNS.get("sheets"):
+        print(f"fuzz: {_RUNS['sheets']} mutated spreadsheets (.xlsx, .csv) through run.py evaluate")
+        assert _RUNS["sheets"] >= min(FUZZ_EXAMPLES // 2, 5)

@@ -203,7 +203,7 @@ def test_a_50_mb_case_is_refused_unread_with_the_limit_named(tmp_path):
                     '"name": "' + "张" * (50 * 2**20 // 3) + '"}]}', encoding="utf-8")
     done = evaluate(path)
     error, = done.doc["errors"]
-    assert error["file"] == str(path) and "50.0 MB" in error["message"] and "at most 5 MB" in error["message"]
+    assert error["file"] == str(path) and "50.0 MB" in error["message"] and "at most 40 MB" in error["message"]
     assert done.doc["cases"] == [] and done.returncode == 1
     assert done.seconds < 20 and done.peak_kb < PEAK_BOUND_KB, (done.seconds, done.peak_kb)
 

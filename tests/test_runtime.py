@@ -404,23 +404,25 @@ def test_a_refused_conclusion_is_never_dropped_silently(policy, tmp_path, monkey
     real = runtime._assert_fact
     refused = []
 
+    loaded = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy)
+    evaluator = Evaluator(policy)
+    read = sorted(evaluator.compiled_for(loaded.cases[0].as_of).joined)[0]   # a decision some rule joins on
+
     def observed_once(handle, text):
-        if '"decision":"annual_grade"' in text and not refused:
+        if f'"decision":"{read}"' in text and not refused:
             refused.append(text)
             return 2
         return real(handle, text)
     monkeypatch.setattr(runtime, "_assert_fact", observed_once)
-    loaded = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy)
-    results = [Evaluator(policy).evaluate(c) for c in loaded.cases]
+    results = [evaluator.evaluate(c) for c in loaded.cases]
     assert refused
     failed = [r for r in results if r.errors]
     assert len(failed) == 1 and failed[0].determinations == []
-    assert "散列冲突" in failed[0].errors[0]["message"] and "annual_grade" in failed[0].errors[0]["message"]
+    assert "散列冲突" in failed[0].errors[0]["message"] and read in failed[0].errors[0]["message"]
     assert all(not r.errors and r.determinations for r in results if r is not failed[0])
 
 
-def test_equal_conclusions_are_asserted_once(policy, monkeypatch):
-    """Two rules reaching one value for one fact: the second is recorded as a firing but not asserted again."""
+def _asserted_conclusions(policy, monkeypatch) -> tuple[list[dict], object]:
     real = runtime._assert_fact
     asserted = []
 
@@ -431,12 +433,28 @@ def test_equal_conclusions_are_asserted_once(policy, monkeypatch):
     loaded = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy)
     result = Evaluator(policy).evaluate(loaded.cases[0])
     assert not result.errors
+    return asserted, result
+
+
+def test_equal_conclusions_are_asserted_once(policy, monkeypatch):
+    """Two rules reaching one value for one fact: the second is recorded as a firing but not asserted again."""
+    every = frozenset(policy.decisions)   # as if a rule joined on every decision, so that equal values occur
+    monkeypatch.setattr(CompiledPolicy, "joined", property(lambda self: every))
+    asserted, result = _asserted_conclusions(policy, monkeypatch)
     contents = [json.dumps({k: v for k, v in c.items() if k != "id"}, sort_keys=True) for c in asserted]
     assert len(contents) == len(set(contents))
     concluding = {(f.variant.decision.name, f.fact.fid, json.dumps(f.value)) for f in result.firings
                   if f.variant.role == "conclude"}
     assert len(asserted) == len(concluding)
     assert len(concluding) < sum(1 for f in result.firings if f.variant.role == "conclude")   # some were equal
+
+
+def test_only_conclusions_a_rule_joins_on_enter_the_network(policy, monkeypatch):
+    asserted, result = _asserted_conclusions(policy, monkeypatch)
+    joined = result.compiled.joined
+    assert joined and {c["decision"] for c in asserted} == joined
+    unread = [f for f in result.firings if f.variant.role == "conclude" and f.variant.decision.name not in joined]
+    assert unread   # recorded as firings all the same: resolve and explain read those
 
 
 # bounds per case: time and messages (memory), besides firings

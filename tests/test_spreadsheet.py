@@ -391,3 +391,20 @@ def test_cli_template_convert_and_usage(tmp_path):
     assert done.returncode == 2 and "people[0].shoe_size" in done.stderr and not (tmp_path / "bad.xlsx").exists()
     done = run("evaluate", ROSTER, "--format", "xlsx")
     assert done.returncode == 2 and "--out" in done.stderr
+
+
+def test_roster_yaml_is_part_of_the_policy_validated_and_digested(tmp_policy):
+    """policy.yaml lists roster.yaml: `validate` checks it against the case fields, and it is in the digest."""
+    from conftest import edit
+    from engine.loader import load_policy
+    from engine.validate import check
+    before, _ = load_policy(tmp_policy)
+    assert before is not None and before.roster == "roster.yaml" and not check(before)
+    edit(tmp_policy, "roster.yaml", "{header: 学历, field: education, type: text, choices: education}",
+         "{header: 学历, field: eduction, type: text, choices: education}")
+    after, problems = load_policy(tmp_policy)
+    assert after is not None and after.digest != before.digest
+    found = [p for p in problems + check(after) if p.location.file.endswith("roster.yaml")]
+    assert found and any("eduction" in p.message for p in found), [str(p) for p in found]
+    text = (tmp_policy / "roster.yaml").read_text(encoding="utf-8")
+    assert found[0].location.line == text[:text.index("field: eduction")].count("\n") + 1
