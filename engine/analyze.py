@@ -296,32 +296,35 @@ def _anchor(policy: Policy, dom: Domain, name: str, params: ParamView):
 
 
 def _sequences(policy: Policy, dom: Domain, hints: dict) -> None:
-    """Replace attributes that summarise a sequence by the distinct values every sequence gives them."""
+    """Replace attributes that summarise a sequence of words by the distinct values every sequence gives them.
+
+    The words and what becomes of them (`counts`, `runs`, the `pending` word that resolves into each
+    of the others) are the vocabulary's, as facts.yaml builds the facts; the hint adds only the length.
+    """
     spec = (hints.get("sequences") or {}).get(dom.kind)
     if not spec:
         return
-    counts = {w: a for w, a in (spec.get("counts") or {}).items() if a in dom.values}
-    runs = {w: a for w, a in (spec.get("longest_run") or {}).items() if a in dom.values}
-    total = spec.get("total") if spec.get("total") in dom.values else None
-    read = tuple(counts.values()) + tuple(runs.values()) + ((total,) if total else ())
+    vocabulary = policy.vocabulary.get(spec["words"]) or {}
+    counts = {w: a for w, a in (spec.get("counts") or vocabulary.get("counts") or {}).items() if a in dom.values}
+    runs = {w: a for w, a in (spec.get("runs") or vocabulary.get("runs") or {}).items() if a in dom.values}
+    read = tuple(counts.values()) + tuple(runs.values())
     if not read:
         return
-    vocabulary = policy.vocabulary.get(spec["words"]) or {}
-    scenario_words = list(spec.get("scenarios") or ())
+    pending = vocabulary.get("pending") or {}
+    scenario_words = list(spec.get("scenarios") or ([pending["word"]] if pending.get("word") else []))
     words = [w for w in vocabulary.get("values", []) if w not in scenario_words]
-    rows = sequence_signatures(words, spec["length"], counts, runs, total, read)
-    dom.groups.append((read, sorted(rows, key=lambda r: [(-1 if v is None else v) for v in r])))
+    rows = sequence_signatures(words, spec["length"], counts, runs, read)
+    dom.groups.append((read, sorted(rows)))
     every = len(words) + len(scenario_words)
     labels = "、".join(policy.kinds[dom.kind].label_of(a) or a for a in read)
     dom.notes.append(
-        f"{policy.kinds[dom.kind].label}：1至{spec['length']}个月的每一种序列，每月取{'、'.join(words + scenario_words)}"
+        f"{policy.kinds[dom.kind].label}：1至{spec['length']}项的每一种序列，每项取{'、'.join(words + scenario_words)}"
         f"（共 {sum(every ** k for k in range(1, spec['length'] + 1)):,} 种）；"
         + (f"{'、'.join(scenario_words)}不进入规则，按每种可能结果展开为情形，故只需{'、'.join(words)}的序列；" if scenario_words else "")
         + f"规则只读{labels}，按这些计数抽象为 {len(rows)} 种组合")
 
 
-def sequence_signatures(words: list[str], length: int, counts: dict, runs: dict, total: str | None,
-                        read: tuple) -> set[tuple]:
+def sequence_signatures(words: list[str], length: int, counts: dict, runs: dict, read: tuple) -> set[tuple]:
     """Distinct values of `read` over all sequences of 1..length words (dynamic programming on the counts)."""
     count_words = list(counts)
     run_words = list(runs)
@@ -338,8 +341,6 @@ def sequence_signatures(words: list[str], length: int, counts: dict, runs: dict,
         states = nxt
         for c, _, longest in states:
             values = dict(zip(counts.values(), c)) | dict(zip(runs.values(), longest))
-            if total:
-                values[total] = n
             out.add(tuple(values[a] for a in read))
     return out
 
@@ -491,7 +492,10 @@ def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
     path = Path(policy.root) / HINTS
     if not path.is_file():
         return {}, {}
-    tree = yamlio.load(path)
+    try:
+        tree = yamlio.load(path)
+    except yamlio.YamlError as e:
+        raise AnalysisError(f"{e.location}: {e.message}") from None
     found = schemas.problems(yamlio.plain(tree), "analysis", str(path), tree) if isinstance(tree, dict) else []
     if found or not isinstance(tree, dict):
         raise AnalysisError("\n".join(str(p) for p in found) or f"{path}: 应为映射")

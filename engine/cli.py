@@ -666,7 +666,7 @@ def _analyze(args) -> int:
     try:
         result = analyze.analyze(policy, wanted)
     except analyze.AnalysisError as e:
-        err.print(f"[red]{escape(str(e))}[/]", highlight=False)
+        err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
         return 2
     if args.format == "json":
         json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=1)

@@ -159,3 +159,9 @@ def test_each_period_of_parameter_values_is_analysed(tmp_policy, policy):
     assert [e["since"] for e in entries] == [first_day(policy).isoformat(), "2026-01-01"]
     below_old = old["镇"] - 1
     assert below_old in entries[0]["inputs"]["windows"] and below_old not in entries[1]["inputs"]["windows"]
+
+
+def test_a_broken_hints_file_is_a_located_error_not_a_traceback(tmp_policy):
+    (tmp_policy / "analysis.yaml").write_text("vocabulary:\n  level: [\n", encoding="utf-8")
+    code, _, err = cli("analyze", tmp_policy)
+    assert code == 2 and "analysis.yaml:" in err and "Traceback" not in err
