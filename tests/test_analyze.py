@@ -165,3 +165,36 @@ def test_a_broken_hints_file_is_a_located_error_not_a_traceback(tmp_policy):
     (tmp_policy / "analysis.yaml").write_text("vocabulary:\n  level: [\n", encoding="utf-8")
     code, _, err = cli("analyze", tmp_policy)
     assert code == 2 and "analysis.yaml:" in err and "Traceback" not in err
+
+
+def test_coverage_and_analyze_hold_no_word_or_name_of_the_policy(policy):
+    import ast
+    from pathlib import Path
+
+    words: set[str] = set()
+
+    def collect(value):
+        if isinstance(value, str):
+            words.add(value)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                collect(k), collect(v)
+        elif isinstance(value, list):
+            for v in value:
+                collect(v)
+    collect(policy.vocabulary)
+    for p in policy.parameters.values():
+        for dated in p.values:
+            collect(dated.value)
+    words |= {v for d in policy.decisions.values() for v in (d.values or ()) if isinstance(v, str)}
+    names = set(policy.decisions) | set(policy.parameters) | set(policy.rules)
+    for kind in policy.kinds.values():
+        names |= set(kind.attributes) | {d.name for d in kind.derived}
+    engine = Path(__file__).resolve().parent.parent / "engine"
+    for module in ("coverage.py", "analyze.py"):
+        tree = ast.parse((engine / module).read_text(encoding="utf-8"))
+        strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        identifiers = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
+            {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        assert sorted(w for w in words if not w.isascii() and any(w in s for s in strings)) == [], module
+        assert sorted(n for n in names if n in identifiers or any(f"`{n}`" in s for s in strings)) == [], module
