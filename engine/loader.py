@@ -131,12 +131,12 @@ def _clauses(files: _Files, rel: str, source_text: str | None) -> dict[str, Clau
             files.problems.append(Problem(locate(tree, ["clauses", ref, "starts"], name), f"clauses.{ref}.starts",
                                           f"“{entry['starts']}” {why} of the document; expected exactly one"))
             continue
-        starts.append((hits[0], str(ref), entry["title"]))
+        starts.append((hits[0], str(ref), entry["title"], entry.get("descriptive")))
     starts.sort()
     out = {}
-    for n, (line, ref, title) in enumerate(starts):
+    for n, (line, ref, title, descriptive) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        out[ref] = Clause(ref, title, line + 1, end, "\n".join(lines[line:end]).strip())
+        out[ref] = Clause(ref, title, line + 1, end, "\n".join(lines[line:end]).strip(), descriptive)
     return out
 
 
