@@ -163,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     le.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help="policy folder (default: policies/suchen_2024)")
     _sheet_parsers(sub)
     _diff_parsers(sub)
+    _analysis_parsers(sub)
     return parser
 
 
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     return {"evaluate": _evaluate, "validate": _validate, "test": _test, "replay": _replay,
             "appeal": _appeal, "letter": _letter, "template": _template, "convert": _convert,
-            "diff": _diff, "generate": _generate}[args.command](args)
+            "diff": _diff, "generate": _generate, "coverage": _coverage, "analyze": _analyze}[args.command](args)
 
 
 def _load(path: str, console: Console):
@@ -737,3 +738,75 @@ def _diff(args) -> int:
             diffreport.workbook(args.report, base, new, found, summary, args.unmask)
         err.print(f"已写出报告 {escape(args.report)}", highlight=False)
     return 1 if args.fail_on_change and found else 0
+
+
+# --- coverage and analyze: what the policy encodes and tests; gaps and overlaps of its rules -----
+
+def _analysis_parsers(sub) -> None:
+    co = sub.add_parser("coverage", help="条款覆盖：每条条款已编码、说明性或未编码；测试从未检验的规则和参数取值",
+                        description="列出 source.txt 的每条条款：已编码（由哪些规则、参数引用）、说明性（clauses.yaml 的 "
+                                    "descriptive: 写明理由）或未编码；并运行政策测试，读取其所检查判定的触发记录，列出从未被"
+                                    "检验的规则和参数取值。",
+                        epilog="示例：\n  python run.py coverage policies/suchen_2024\n"
+                               "  python run.py coverage policies/suchen_2024 --format json | jq .summary\n"
+                               "  python run.py coverage policies/suchen_2024 --fail-under 100\n\n"
+                               "退出码：0 正常，1 可判定条款的编码率低于 --fail-under，2 政策无法加载。",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    co.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
+    co.add_argument("--format", choices=["table", "json"], default="table")
+    co.add_argument("--fail-under", type=float, default=None, metavar="N", dest="fail_under",
+                    help="可判定条款（已编码＋未编码）中已编码的百分比低于 N 时退出码为 1")
+    an = sub.add_parser("analyze", help="规则分析：在有限取值域上穷举，找出空缺、重叠、冲突、从不生效的规则",
+                        description="对每个输入取值有限（经抽象）的决定，构造全部取值组合的事实，经 durable_rules 中编译后的"
+                                    "规则判定，报告：无规则适用的输入（空缺）、多条规则同时成立时按声明的优先顺序谁胜出（重叠）、"
+                                    "两条规则结论不同且无优先顺序（冲突）、从不胜出的规则、从未用到的例外。取值域无法有限化的"
+                                    "决定如实说明，不抽样。",
+                        epilog="示例：\n  python run.py analyze policies/suchen_2024\n"
+                               "  python run.py analyze policies/suchen_2024 --format json | jq '.decisions[].gaps'\n\n"
+                               "退出码：0 无空缺、无冲突，1 有空缺或冲突，2 政策无法加载。",
+                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    an.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY)
+    an.add_argument("--format", choices=["table", "json"], default="table")
+    an.add_argument("--decision", metavar="NAME", action="append", default=[], help="只分析这些决定（可重复）")
+
+
+def _coverage(args) -> int:
+    from . import coverage
+    policy = _load(args.policy, Console(stderr=True))
+    if policy is None:
+        return 2
+    cov = coverage.coverage(policy)
+    if args.format == "json":
+        json.dump(cov.as_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        coverage.render(Console(), policy, cov)
+    if args.fail_under is not None and cov.percent < args.fail_under:
+        Console(stderr=True).print(f"[red]可判定条款的编码率 {cov.percent:.1f}% 低于 --fail-under {args.fail_under:g}%[/]",
+                                   highlight=False)
+        return 1
+    return 0
+
+
+def _analyze(args) -> int:
+    from . import analyze
+    err = Console(stderr=True)
+    policy = _load(args.policy, err)
+    if policy is None:
+        return 2
+    for name in args.decision:
+        if find_decision(policy, name)[0] is None:
+            err.print(f"[red]{escape(find_decision(policy, name)[1])}[/]", highlight=False)
+            return 2
+    wanted = [find_decision(policy, n)[0] for n in args.decision] or None
+    try:
+        result = analyze.analyze(policy, wanted)
+    except analyze.AnalysisError as e:
+        err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
+        return 2
+    if args.format == "json":
+        json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        analyze.render(Console(), policy, result)
+    return 1 if result.has_problems else 0

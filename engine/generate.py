@@ -13,12 +13,14 @@ same roster, byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.representer import SafeRepresenter
 
 from .facts import Ratings
 from .model import Policy
@@ -222,11 +224,24 @@ def generate(policy: Policy, people: int, seed: int, year: int = 2025, per_case:
     return {"cases": cases}
 
 
-class _Plain(yaml.SafeDumper):
-    """No anchors and aliases: a date shared by two records is written twice, as an officer would."""
+class _Plain(SafeRepresenter):
+    """No anchors and aliases: a date shared by two records is written twice, as an officer would; keys in the
+    order they were made (id first), not sorted."""
+
+    sort_base_mapping_type_on_output = False
 
     def ignore_aliases(self, data) -> bool:
         return True
+
+
+def _dumper() -> YAML:
+    out = YAML(typ="safe", pure=True)
+    out.Representer = _Plain
+    out.allow_unicode = True
+    out.width = 4096  # one record per line: no wrapped flow mappings with trailing spaces
+    out.sort_base_mapping_type_on_output = False
+    out.default_flow_style = None
+    return out
 
 
 def write(tree: dict, out: str | Path, command: str) -> None:
@@ -235,7 +250,9 @@ def write(tree: dict, out: str | Path, command: str) -> None:
     if Path(out).suffix.lower() == ".json":
         Path(out).write_text(json.dumps(tree, ensure_ascii=False, default=str, separators=(",", ":")), encoding="utf-8")
         return
-    body = yaml.dump(tree, Dumper=_Plain, allow_unicode=True, sort_keys=False, width=160, default_flow_style=None)
+    buffer = io.StringIO()
+    _dumper().dump(tree, buffer)
+    body = buffer.getvalue()
     header = (f"# 生成的测试名册（虚构数据，姓名与身份证号均不对应真实个人；身份证号校验位故意写错）\n"
               f"# 由以下命令生成，同一种子得到同一文件：\n#   {command}\n")
     Path(out).write_text(header + body, encoding="utf-8")

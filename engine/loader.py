@@ -155,12 +155,12 @@ def _clauses(files: _Files, rel: str, source_text: str | None) -> dict[str, Clau
                                           f"“{entry['starts']}”{why}；应恰好是一行的开头"))
             files.unusable = True   # every reference to this clause would be reported too
             continue
-        starts.append((hits[0], str(ref), entry["title"]))
+        starts.append((hits[0], str(ref), entry["title"], entry.get("descriptive")))
     starts.sort()
     out = {}
-    for n, (line, ref, title) in enumerate(starts):
+    for n, (line, ref, title, descriptive) in enumerate(starts):
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        out[ref] = Clause(ref, title, line + 1, end, "\n".join(lines[line:end]).strip())
+        out[ref] = Clause(ref, title, line + 1, end, "\n".join(lines[line:end]).strip(), descriptive)
     return out
 
 

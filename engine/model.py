@@ -35,6 +35,7 @@ class Clause:
     line: int          # first line of the paragraph in source.txt (1-based)
     end_line: int      # last line before the next clause starts
     text: str          # the paragraph(s) of this clause, verbatim
+    descriptive: str | None = None   # why it decides nothing (clauses.yaml `descriptive:`), for `run.py coverage`
 
 
 @dataclass(frozen=True)

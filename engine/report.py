@@ -191,17 +191,15 @@ def _cell(decision, subject: str, values: dict) -> Text:
     if sc is not None and v == sc.undecided:
         possible = values.get((subject, sc.possible)) or []
         return Text(f"{shown(v)}（{'/'.join(map(shown, possible))}）", style="yellow")
-    return Text(shown(v).replace("未提供", "—"), style=_style(v))
+    return Text(shown(v).replace("未提供", "—"), style=_style(decision, v))
 
 
-def _style(value) -> str:
-    if value in ("不合格", "逾期未取证", "不称职", False, "待核实"):
-        return "red"
-    if value in ("待定", "有条件合格", "取证期内", "基本称职"):
-        return "yellow"
-    if value in ("合格", "已取证", "优秀", "称职", True):
-        return "green"
-    return ""
+def _style(decision, value) -> str:
+    """Green for a value the rule file marks `favourable`, red for any other value of such a decision."""
+    favourable = decision.favourable
+    if not favourable or value is None:
+        return ""
+    return "green" if any(value == f and type(value) is type(f) for f in favourable) else "red"
 
 
 def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bool = False, subject: str | None = None) -> None:

@@ -508,7 +508,10 @@ def _policy_with_flag(policy):
                            rule("flag.exception", "education_allowance == 0", "exception", ["flag.base"])),
                     scenarios=None, interpretations=(), section="test",
                     location=policy.decisions["education_allowance"].location)
-    return dataclasses.replace(policy, decisions=dict(policy.decisions, flag=flag),
+    # education_allowance in scope for everyone hired (the shipped policy leaves out those without an education):
+    # a person without one then has no education allowance, a decision that can stay undecided
+    education = dataclasses.replace(policy.decisions["education_allowance"], applies_when=expr.parse("hired_on != null"))
+    return dataclasses.replace(policy, decisions=dict(policy.decisions, education_allowance=education, flag=flag),
                                version=f"flag-{uuid.uuid4().hex[:8]}")
 
 

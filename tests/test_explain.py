@@ -134,8 +134,16 @@ def test_otherwise_names_the_rule_that_applies(policy, evaluator):
     assert entry["failed"][0]["rules"] == ["route.district_integrated"]
 
 
-def test_a_decision_read_that_was_never_made_is_named(policy, evaluator):
-    ex, result = explain(policy, evaluator, [person(education=None)])
+def test_a_decision_read_that_was_never_made_is_named(policy):
+    from engine.evaluate import Evaluator
+    from engine.expr import parse
+    # education_allowance in scope for everyone hired (the shipped policy leaves out those without an education):
+    # without one it is then never made, and the total that reads it cannot be either
+    hired = {name: dataclasses.replace(policy.decisions[name], applies_when=parse("hired_on != null"))
+             for name in ("education_allowance", "monthly_allowance_total")}
+    policy = dataclasses.replace(policy, decisions=dict(policy.decisions, **hired),
+                                 version=policy.version + "-education-in-scope")
+    ex, result = explain(policy, Evaluator(policy), [person(education=None)])
     assert ("P1", "monthly_allowance_total") not in {(d.subject, d.decision) for d in result.determinations}
     entry, = ex.why_not("P1", "monthly_allowance_total", 250)["rules"]
     assert entry["failed"][0]["sentence"] == "须先得出“学历补贴（元/月）”（本例未得出）"
