@@ -152,7 +152,7 @@ def _clauses(files: _Files, rel: str, source_text: str | None) -> dict[str, Clau
         if len(hits) != 1:
             why = "不是原文任何一行的开头" if not hits else f"是原文 {len(hits)} 行的开头（第 {'、'.join(str(h + 1) for h in hits)} 行）"
             files.problems.append(Problem(locate(tree, ["clauses", ref, "starts"], name), f"clauses.{ref}.starts",
-                                          f"“{entry['starts']}”{why}；应恰好是一行的开头"))
+                                          f"“{entry['starts']}”{why}；应为且仅为一行的开头"))
             files.unusable = True   # every reference to this clause would be reported too
             continue
         starts.append((hits[0], str(ref), entry["title"], entry.get("descriptive")))

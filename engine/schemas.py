@@ -250,7 +250,7 @@ def _message_zh(error) -> tuple[list, str]:
     if v == "format":
         return path, f"应为真实存在的日期 YYYY-MM-DD，实为{shown_zh(inst)}"
     if v == "pattern":
-        return path, f"应为{desc or '符合格式 ' + error.validator_value + ' 的文字'}，实为{shown_zh(inst)}"
+        return path, f"应为{desc or '格式为 ' + error.validator_value + ' 的文字'}，实为{shown_zh(inst)}"
     if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[v]
         return path, f"应为 {sign} {error.validator_value} 的数，实为{shown_zh(inst)}"

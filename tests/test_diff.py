@@ -69,11 +69,19 @@ def test_identical_versions_change_nothing(tmp_path, base, corpus):
     assert all(d["before"] == d["after"] for d in summary["distribution"].values())
 
 
+def cite_amendment(folder: Path) -> None:
+    """A skill allowance whose numbers are no longer those of the document's words names the (hypothetical)
+    document that changed them, as validate requires."""
+    edit(folder, "parameters/allowances.yaml", "      clause: 二(二)5(2)\n      value:\n        五级/初级工",
+         "      clause: 二(二)5(2)\n      reference: 测试政办发〔2025〕1号\n      value:\n        五级/初级工")
+
+
 # --- one parameter changed -----------------------------------------------------------------------
 
 def test_one_parameter_changes_exactly_its_holders(tmp_path, base, corpus):
     folder = copy_policy(tmp_path)
     edit(folder, "parameters/allowances.yaml", "三级/高级工: 200", "三级/高级工: 230")
+    cite_amendment(folder)
     new = side_of(folder, corpus)
     found = diff.changes(base, new)
     paid = values(base, "skill_allowance")
@@ -202,6 +210,7 @@ def tiny_repo(tmp_path) -> Path:
     _git(repo, "add", "-A")
     _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "policy")
     edit(repo / "pol", "parameters/allowances.yaml", "二级/技师: 400", "二级/技师: 450")
+    cite_amendment(repo / "pol")
     return repo
 
 
@@ -258,7 +267,7 @@ def test_the_repositorys_own_1_0_0_revision(policy, corpus, base, tmp_path):
 def raised(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("raised") / "policy"
     shutil.copytree(POLICY_DIR, folder)
-    edit(folder, "parameters/selection.yaml", "2024-12-27: {value: 35, clause: 二(二)2(1)③}", "2024-12-27: {value: 38, clause: 二(二)2(1)③}")
+    edit(folder, "parameters/selection.yaml", "2024-12-27: {value: 35, clause: 二(二)2(1)③}", "2024-12-27: {value: 38, clause: 二(二)2(1)③, reference: 测试政办发〔2025〕1号}")
     return folder
 
 

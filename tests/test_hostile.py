@@ -26,10 +26,16 @@ TIMEOUT = 60
 ADDRESS_SPACE = 1 << 30
 PEAK_BOUND_KB = 256 * 1024        # an ordinary run peaks near 40 MB; stated in README's Limits
 
-# run.py, reporting its own peak resident memory on stderr as it exits
-_MEASURED = ("import atexit, resource, runpy, sys\n"
-             "atexit.register(lambda: sys.stderr.write("
-             "f'\\npeak_rss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n'))\n"
+# run.py, reporting its own peak resident memory on stderr as it exits. VmHWM is this program's own high-water
+# mark; ru_maxrss would not do: Linux carries it across exec from the forked parent, so a child of a pytest
+# grown to 500 MB by earlier tests reported 500 MB however little it used itself.
+_MEASURED = ("import atexit, re, resource, runpy, sys\n"
+             "def peak():\n"
+             "    try:\n"
+             "        return int(re.search(r'VmHWM:\\s*(\\d+)', open('/proc/self/status').read()).group(1))\n"
+             "    except (OSError, AttributeError):\n"
+             "        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+             "atexit.register(lambda: sys.stderr.write(f'\\npeak_rss_kb={peak()}\\n'))\n"
              "sys.argv = ['run.py'] + sys.argv[1:]\n"
              "runpy.run_path('run.py', run_name='__main__')\n")
 
