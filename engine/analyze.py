@@ -30,7 +30,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import expr, schemas, yamlio
+from . import expr, yamlio
 from .compiler import Attempt, CompiledPolicy, compile_policy, effective_parts, explicit_overriders
 from .facts import Fact
 from .model import Decision, Policy, Rule
@@ -38,7 +38,6 @@ from .params import ParamView, first_day
 from .resolve import Firings, resolve
 from .runtime import Bounds, run
 
-HINTS = "analysis.yaml"
 MAX_INPUTS = 30_000        # combinations per decision: ~20 s of durable_rules on this machine (1,500 facts/s)
 CHUNK = 1_500              # facts per session: well inside runtime's message bound
 OTHER = "（其他）"          # a text no list of the policy names: where the rules' lists end
@@ -487,25 +486,53 @@ def held_rules(decision: Decision, compiled: CompiledPolicy, fact: Fact, reads: 
     return out
 
 
-def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
-    """analysis.yaml beside policy.yaml (optional), schema-checked; its `possible` conditions parsed."""
-    path = Path(policy.root) / HINTS
-    if not path.is_file():
-        return {}, {}
+def hint_problems(policy: Policy) -> list[tuple[yamlio.Location, str, str]]:
+    """What is wrong with the policy's `analysis:` file beyond its shape (which loading checks): kinds and
+    attributes it names that the policy lacks, `possible` conditions that do not parse."""
+    if not policy.analysis:
+        return []
+    path = str(Path(policy.root) / policy.analysis)
     try:
         tree = yamlio.load(path)
-    except yamlio.YamlError as e:
-        raise AnalysisError(f"{e.location}: {e.message}") from None
-    found = schemas.problems(yamlio.plain(tree), "analysis", str(path), tree) if isinstance(tree, dict) else []
-    if found or not isinstance(tree, dict):
-        raise AnalysisError("\n".join(str(p) for p in found) or f"{path}: 应为映射")
-    hints = yamlio.plain(tree)
-    possible = {}
+    except (yamlio.YamlError, OSError) as e:   # loading has said so already; here only for a direct call
+        return [(getattr(e, "location", yamlio.Location(path)), "", getattr(e, "message", str(e)))]
+    from .validate import near   # the next stage's wording of "did you mean"
+    hints = yamlio.plain(tree) if isinstance(tree, dict) else {}
+    fields = {a for k in policy.kinds.values() for a in k.attributes}
+    out = []
+    for section in ("vocabulary", "sequences", "missing", "possible"):
+        for name in hints.get(section) or {}:
+            if section == "vocabulary" and name not in fields:
+                what = f"没有名为“{name}”的输入字段{near(name, fields)}"
+            elif section != "vocabulary" and name not in policy.kinds:
+                what = f"没有名为“{name}”的事实类型{near(name, policy.kinds)}"
+            else:
+                continue
+            out.append((yamlio.locate(tree, [section, name], path, key=True), f"{section}.{name}", what))
+    for name, list_name in (hints.get("vocabulary") or {}).items():
+        if list_name not in policy.vocabulary:
+            out.append((yamlio.locate(tree, ["vocabulary", name], path), f"vocabulary.{name}",
+                        f"vocabulary.yaml 中没有名为“{list_name}”的词表{near(list_name, policy.vocabulary)}"))
     for kind, texts in (hints.get("possible") or {}).items():
-        try:
-            possible[kind] = [expr.parse(t) for t in texts]
-        except expr.ExprError as e:
-            raise AnalysisError(f"{path}: possible.{kind}: 无法解析“{e.text}”：{e.reason}") from None
+        for n, text in enumerate(texts):
+            try:
+                expr.parse(text)
+            except expr.ExprError as e:
+                out.append((yamlio.locate(tree, ["possible", kind, n], path), f"possible.{kind}[{n}]",
+                            f"无法解析“{e.text}”：{e.reason}"))
+    return out
+
+
+def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
+    """The policy's `analysis:` file (optional; its shape checked when the policy loaded), its `possible`
+    conditions parsed."""
+    if not policy.analysis:
+        return {}, {}
+    found = hint_problems(policy)
+    if found:
+        raise AnalysisError("\n".join(f"{loc}: {path}: {message}" for loc, path, message in found))
+    hints = yamlio.plain(yamlio.load(Path(policy.root) / policy.analysis))
+    possible = {kind: [expr.parse(t) for t in texts] for kind, texts in (hints.get("possible") or {}).items()}
     return hints, possible
 
 

@@ -58,6 +58,14 @@ EPILOG_APPEAL = """\
 """
 
 
+
+def _console(stderr: bool = False) -> Console:
+    """Rich output. Messages on stderr into a pipe or file stay whole lines (a `file:line:col` is not broken at
+    80 columns, so grep finds it); stdout's tables and trees keep rich's layout, which soft wrap would crop."""
+    console = Console(stderr=stderr)
+    console.soft_wrap = stderr and not console.is_terminal
+    return console
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run.py",
@@ -259,8 +267,8 @@ def _check_value(policy, results, decision: str, value) -> str:
 
 
 def _evaluate(args) -> int:
-    out = Console()
-    err = Console(stderr=True)
+    out = _console()
+    err = _console(stderr=True)
     if (args.why_not is None) != (args.decision is None):
         err.print("[red]--why-not VALUE and --decision NAME go together[/]")
         return 2
@@ -352,7 +360,7 @@ def _subjects(policy, result, args) -> list[str]:
 
 def _appeal(args) -> int:
     from .appeal import command  # the counterfactual search; only this command loads it
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     policy = _load(args.policy, err)
     if policy is None:
         return 2
@@ -360,11 +368,11 @@ def _appeal(args) -> int:
         # by id or Chinese label, as everywhere; an unknown name falls through to the search's own message
         args.decision = find_decision(policy, args.decision)[0] or args.decision
     return command(policy, args.casefile, args.subject, args.decision, args.want, args.case, args.format,
-                   args.unmask, Console(), err)
+                   args.unmask, _console(), err)
 
 
 def _validate(args) -> int:
-    console = Console()
+    console = _console()
     policy, problems = problems_of(args.policy)
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
@@ -386,7 +394,7 @@ def _validate(args) -> int:
 
 
 def _test(args) -> int:
-    console, err = Console(), Console(stderr=True)
+    console, err = _console(), _console(stderr=True)
     root, found = find_policy(args.policy)
     if root is None:
         err.print(f"[red]{escape(args.policy)}：找不到政策（此处及其上级目录都没有 policy.yaml）[/]", highlight=False, soft_wrap=True)
@@ -443,7 +451,7 @@ def _append_log(path: str, policy, results, subject: str | None, err: Console) -
 
 
 def _replay(args) -> int:
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     try:
         records = decisionlog.read(args.log)
     except decisionlog.LogError as e:
@@ -464,7 +472,7 @@ def _replay(args) -> int:
         json.dump(decisionlog.replay_json(outcomes, ref), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        out = Console()
+        out = _console()
         out.print(f"[bold]{policy.document_number}[/] 重放 {args.log} · 现行政策 {policy.id} 版本 {policy.version} · "
                   f"{policy.digest[:19]}", highlight=False)
         out.print(decisionlog.replay_table(outcomes, f"判定记录（{len(outcomes)}）"))
@@ -474,7 +482,7 @@ def _replay(args) -> int:
 
 def _letter(args) -> int:
     """One subject's 决定告知书; the determinations are logged (with --log) before the letter is written."""
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     write, message = letter.writer_for(args.out)
     if write is None or not Path(args.casefile).is_file():
         err.print(f"[red]{escape(message or f'{args.casefile}：文件不存在')}[/]", highlight=False)
@@ -519,7 +527,7 @@ def _letter(args) -> int:
     except OSError as e:
         err.print(f"[red]{escape(args.out)}：无法写入（{e.strerror}）[/]", highlight=False)
         return 2
-    Console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
+    _console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
     return 0
 
 
@@ -589,7 +597,7 @@ def _evaluate_sheets(args, policy, case_file, results, failed: bool, err: Consol
 
 def _template(args) -> int:
     from . import sheetwrite, spreadsheet
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     policy = _load(args.policy, err)
     if policy is None:
         return 2
@@ -602,13 +610,13 @@ def _template(args) -> int:
     except OSError as e:
         err.print(f"[red]{escape(args.out)}：无法写入（{e.strerror}）[/]", highlight=False)
         return 2
-    Console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False)
+    _console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False)
     return 0
 
 
 def _convert(args) -> int:
     from . import sheetwrite, spreadsheet
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     if not Path(args.source).is_file():
         err.print(f"[red]{escape(args.source)}：文件不存在[/]", highlight=False)
         return 2
@@ -628,7 +636,7 @@ def _convert(args) -> int:
         return 2
     for warning in warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
-    Console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
+    _console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
     return 0
 
 
@@ -674,7 +682,7 @@ def _diff_parsers(sub) -> None:
 
 def _generate(args) -> int:
     from . import generate
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     policy = _load(args.policy, err)
     if policy is None:
         return 2
@@ -703,7 +711,7 @@ def _load_version(text: str, err: Console):
 
 def _diff(args) -> int:
     from . import diff, diffreport
-    out, err = Console(), Console(stderr=True)
+    out, err = _console(), _console(stderr=True)
     if args.report and Path(args.report).suffix.lower() not in (".md", ".xlsx"):
         err.print(f"[red]--report 只写 .md 或 .xlsx：{escape(args.report)}[/]")
         return 2
@@ -772,7 +780,7 @@ def _analysis_parsers(sub) -> None:
 
 def _coverage(args) -> int:
     from . import coverage
-    policy = _load(args.policy, Console(stderr=True))
+    policy = _load(args.policy, _console(stderr=True))
     if policy is None:
         return 2
     cov = coverage.coverage(policy)
@@ -780,9 +788,9 @@ def _coverage(args) -> int:
         json.dump(cov.as_json(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        coverage.render(Console(), policy, cov)
+        coverage.render(_console(), policy, cov)
     if args.fail_under is not None and cov.percent < args.fail_under:
-        Console(stderr=True).print(f"[red]可判定条款的编码率 {cov.percent:.1f}% 低于 --fail-under {args.fail_under:g}%[/]",
+        _console(stderr=True).print(f"[red]可判定条款的编码率 {cov.percent:.1f}% 低于 --fail-under {args.fail_under:g}%[/]",
                                    highlight=False)
         return 1
     return 0
@@ -790,7 +798,7 @@ def _coverage(args) -> int:
 
 def _analyze(args) -> int:
     from . import analyze
-    err = Console(stderr=True)
+    err = _console(stderr=True)
     policy = _load(args.policy, err)
     if policy is None:
         return 2
@@ -808,5 +816,5 @@ def _analyze(args) -> int:
         json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        analyze.render(Console(), policy, result)
+        analyze.render(_console(), policy, result)
     return 1 if result.has_problems else 0

@@ -97,6 +97,8 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
     appeals = _appeals(files, manifest["appeals"]) if manifest.get("appeals") else None
     if manifest.get("roster"):
         files.yaml(manifest["roster"], "roster")   # schema-checked and in the digest; spreadsheet.py reads it
+    if manifest.get("analysis"):
+        files.yaml(manifest["analysis"], "analysis")   # likewise; analyze.py reads it
 
     failed = any(p.severity == "error" for p in files.problems)
     if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None:
@@ -112,7 +114,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
         keys_at=yamlio.where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
-        incomplete=failed, roster=manifest.get("roster"), demonstration=manifest.get("demonstration"))
+        incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"))
     return policy, files.problems
 
 

@@ -239,6 +239,7 @@ class Policy:
     incomplete: bool = False           # a partial load with problems: checked for meaning, never compiled
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
     roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
+    analysis: str | None = None      # analysis.yaml: input domains for run.py analyze (engine/analyze.py)
     demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
 
     @property

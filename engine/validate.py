@@ -37,7 +37,7 @@ CHECKS = (
     "unknown-function", "unknown-name", "unknown-parameter", "parameter-on-every-date", "unknown-kind",
     "reserved-kind", "duplicate-rule-id", "overrides-same-decision", "priority-values", "value-in-values",
     "no-functions-in-rules", "decision-subject", "decision-cycle", "compiles", "tests-folder",
-    "assumes-decided", "unreachable-rule",
+    "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks",
 )
 
 
@@ -68,6 +68,7 @@ def check(policy: Policy) -> list[Problem]:
     out += _decisions(policy)
     out += appealspec.problems(policy)
     out += _roster(policy)
+    out += _analysis(policy)
     out += _marks(policy)
     if policy.skipped:   # a partial load: what names a left-out entry follows from its shape problem, said already
         out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
@@ -86,6 +87,12 @@ def _roster(policy: Policy) -> list[Problem]:
     except spreadsheet.ReadError as e:
         return [Problem(loc, "roster", message) for loc, message in e.problems]
     return []
+
+
+def _analysis(policy: Policy) -> list[Problem]:
+    """analysis.yaml against the rest of the policy: what run.py analyze would refuse."""
+    from . import analyze
+    return [Problem(loc, path, message) for loc, path, message in analyze.hint_problems(policy)]
 
 
 def _marks(policy: Policy) -> list[Problem]:

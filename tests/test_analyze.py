@@ -7,7 +7,7 @@ import pytest
 from conftest import POLICY_DIR, cli, edit
 
 from engine import analyze
-from engine.loader import load_or_raise
+from engine.loader import PolicyLoadError, load_or_raise
 from engine.params import ParamView, first_day
 
 
@@ -122,10 +122,23 @@ def test_table_is_in_chinese_and_says_what_and_how_long(shipped):
     assert code == 0 and "穷举" in out and "秒" in out and "重叠" in out
 
 
-def test_hints_file_is_schema_checked(tmp_policy):
+def test_hints_file_is_checked_with_the_policy(tmp_policy):
+    """analysis.yaml is listed in policy.yaml: its shape is checked (and it is in the digest) as the policy loads."""
     (tmp_policy / "analysis.yaml").write_text("sequences: {annual_assessment: {length: zwölf}}\n", encoding="utf-8")
-    with pytest.raises(analyze.AnalysisError):
-        analyze.load_hints(load_or_raise(tmp_policy))
+    with pytest.raises(PolicyLoadError, match=r"analysis\.yaml:1:\d+: sequences\.annual_assessment\.length"):
+        load_or_raise(tmp_policy)
+
+
+def test_hints_that_name_what_the_policy_lacks_are_refused_at_their_line(tmp_policy):
+    edit(tmp_policy, "analysis.yaml", "  annual_assessment: {length: 12", "  annual_asessment: {length: 12")
+    with pytest.raises(PolicyLoadError, match=r"analysis\.yaml:15:3: sequences\.annual_asessment: 没有名为“annual_asessment”"
+                                              "的事实类型；您是否想输入“annual_assessment”"):
+        load_or_raise(tmp_policy)
+
+
+def test_the_digest_covers_the_hints(tmp_policy, policy):
+    edit(tmp_policy, "analysis.yaml", "  level: center_level\n", "  level: center_level   # 注释也算\n")
+    assert load_or_raise(tmp_policy).digest != policy.digest
 
 
 def _groups(policy, name):
