@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from . import decisionlog, letter, parallel, progress, report
+from . import decisionlog, jsonio, letter, parallel, progress, report
 from .cases import load_cases
 from .evaluate import Evaluator, account, evaluate_file
 from .explain import Explainer, same_value
@@ -315,8 +315,7 @@ def _evaluate(args) -> int:
                 ex = Explainer(policy, result)
                 case["why_not"] = report.outward([ex.why_not(s, args.decision, want)
                                                   for s in _subjects(policy, result, args)], args.unmask)
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        jsonio.write(doc, sys.stdout)
         if not doc["account"]["balanced"]:
             err.print(f"[red]{escape(report.account_line(doc['account']))}[/]")
             return 3
@@ -469,8 +468,7 @@ def _replay(args) -> int:
     ref = decisionlog.PolicyRef.of(policy)
     outcomes = decisionlog.replay(records, decisionlog.current(results), ref)
     if args.format == "json":
-        json.dump(decisionlog.replay_json(outcomes, ref), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        jsonio.write(decisionlog.replay_json(outcomes, ref), sys.stdout)
     else:
         out = _console()
         out.print(f"[bold]{policy.document_number}[/] 重放 {args.log} · 现行政策 {policy.id} 版本 {policy.version} · "
@@ -735,8 +733,7 @@ def _diff(args) -> int:
     found = diff.changes(base, new, wanted, args.jobs)
     summary = diff.summary(base, new, found, wanted, args.only_changed)
     if args.format == "json":
-        json.dump(diffreport.document(base, new, found, summary, args.unmask), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        jsonio.write(diffreport.document(base, new, found, summary, args.unmask), sys.stdout)
     else:
         diffreport.render(out, base, new, found, summary, args.unmask)
     if args.report:

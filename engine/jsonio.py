@@ -17,6 +17,8 @@ import re
 from json.decoder import scanstring
 from typing import Any
 
+import orjson
+
 from .limits import MAX_DEPTH, Flaw, shown_key
 from .yamlio import Location, YamlError
 
@@ -211,3 +213,23 @@ def positioned(text: str, name: str) -> Any:
     if end != len(text):
         raise reader.fail(end, "more after the end of the JSON value")
     return value
+
+
+def _plain(value):
+    """What orjson leaves to us: a float read by ruamel (a float subclass) is the float it is, as json writes it."""
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def write(doc: Any, stream) -> None:
+    """An answer as JSON on `stream` (a text stream such as stdout): orjson, two-space indents, UTF-8 as is.
+    The standard library's indenting encoder is pure Python: 2.8 s for a 10,000-person brief answer, 0.13 here."""
+    stream.flush()
+    data = orjson.dumps(doc, default=_plain, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE)
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        buffer.write(data)
+        buffer.flush()
+    else:   # a StringIO (tests capturing output)
+        stream.write(data.decode("utf-8"))
