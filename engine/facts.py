@@ -3,7 +3,8 @@
 The shape of a case (people, centers, items, monthly ratings) is the fact
 model's contract and lives here; every number, list and reading the facts
 depend on comes from the policy (parameters via `param.…` in formulas,
-vocabulary for the words). Derived attributes are evaluated in the order
+vocabulary for the words, facts.yaml's `absent:` for what a blank field is
+read as). Derived attributes are evaluated in the order
 facts.yaml lists them, each keeping a note of how it was obtained so the
 explanation can show it.
 """
@@ -17,7 +18,7 @@ from typing import Any
 from . import expr
 from .cases import Case
 from .functions import FUNCTIONS, Witnessed, month_index
-from .model import Policy
+from .model import Attribute, Policy
 from .params import ParamView
 
 @dataclass
@@ -81,12 +82,45 @@ def derive(fact: Fact, policy: Policy, params: ParamView) -> None:
             fact.detail[derivation.name] = "；".join(notes)
 
 
-def _declared(fact: Fact, record: dict, policy: Policy) -> Fact:
-    """Every other input attribute facts.yaml declares for the kind, as the record gives it (None when absent)."""
-    for name in policy.kinds[fact.kind].attributes:
-        if name not in fact.values:
-            fact.values[name] = record.get(name)
+def _field(record: dict, attribute: Attribute):
+    """The record's value for the attribute: its own field, or the path facts.yaml gives in `from:`."""
+    value = record
+    for step in attribute.source or (attribute.name,):
+        value = value.get(step) if isinstance(value, dict) else None
+    return value
+
+
+def _inputs(fact: Fact, record: dict, case: Case, policy: Policy) -> Fact:
+    """Every input attribute facts.yaml declares for the kind, as the record gives it; a missing one as its
+    `absent:` reads it (with the note the explanation shows), else None — an empty map or list when of that type."""
+    for attribute in policy.kinds[fact.kind].attributes.values():
+        if attribute.name in fact.values:      # the case's own (as_of, assessment_year)
+            continue
+        value = _field(record, attribute)
+        if value is None and attribute.absent:
+            value = _absent(fact, attribute, case)
+        elif attribute.type == "map":
+            value = dict(value or {})
+        elif attribute.type == "list":       # a list of words or months is a set: kept sorted
+            value = list(value or [])
+            if all(isinstance(v, str) for v in value):
+                value.sort()
+        fact.values[attribute.name] = value
     return fact
+
+
+def _absent(fact: Fact, attribute: Attribute, case: Case):
+    absent = attribute.absent
+    if "value" in absent:
+        fact.detail[attribute.name] = absent["note"]
+        return absent["value"]
+    kind, _, field_name = absent["count"].partition(".")
+    count = sum(1 for r in getattr(case, RECORD_KIND[kind]) if str(r.get(field_name)) == fact.subject)
+    fact.detail[attribute.name] = absent["note"].replace("{count}", str(count))
+    if fact.subject in case.incomplete:        # a rejected record may belong here: the count would be a guess
+        fact.incomplete = fact.detail[attribute.name] = case.incomplete[fact.subject]
+        return None
+    return count
 
 
 def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
@@ -96,16 +130,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     facts: list[Fact] = []
     by_center: dict[str, list[dict]] = defaultdict(list)
     for p in case.people:
-        person = Fact("person", p["id"], f"person:{p['id']}", dict(common, **{
-            "birth_date": p["birth_date"], "selection_date": p.get("selection_date"), "education": p.get("education"),
-            "hired_on": p.get("hired_on"), "service_start": p.get("service_start"),
-            "probation": bool(p.get("probation", False)), "center": p.get("center"),
-            "attestations": dict(p.get("attestations") or {}), "certificates": p["certificates"],
-            "bottom_ranked": sorted(p.get("bottom_ranked") or []),
-        }), origin=p["_path"])
-        _declared(person, p, policy)
-        if "probation" not in p:
-            person.detail["probation"] = "未填写，视为不在试用期"
+        person = _inputs(Fact("person", p["id"], f"person:{p['id']}", dict(common), origin=p["_path"]), p, case, policy)
         try:
             derive(person, policy, params)
             annual = _annual_assessments(person, p, year, policy, params) if p.get("hired_on") is not None else []
@@ -116,24 +141,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
             by_center[str(p["center"])].append(p)
         facts.extend(annual)
     for c in case.centers:
-        staff = c.get("staff") or {}
-        clerks = c.get("clerks")
-        center = Fact("center", c["id"], f"center:{c['id']}", dict(common, **{
-            "level": c["level"], "windows": c["windows"],
-            "clerks": clerks if clerks is not None else len(by_center.get(c["id"], [])),
-            "staff_direct": staff.get("direct", 0), "staff_hrss": staff.get("hrss", 0),
-            "staff_civil_affairs": staff.get("civil_affairs", 0),
-        }), origin=c["_path"])
-        _declared(center, c, policy)
-        if clerks is None:
-            center.detail["clerks"] = f"未填报，按本案在该中心的人员数计：{len(by_center.get(c['id'], []))}人"
-            if c["id"] in case.incomplete:
-                # a rejected person may belong here: the count would be a guess
-                center.values["clerks"] = None
-                center.incomplete = center.detail["clerks"] = case.incomplete[c["id"]]
-        for key in ("direct", "hrss", "civil_affairs"):
-            if key not in staff:
-                center.detail[f"staff_{key}"] = "未填报，按0计"
+        center = _inputs(Fact("center", c["id"], f"center:{c['id']}", dict(common), origin=c["_path"]), c, case, policy)
         try:
             derive(center, policy, params)
             months = _center_months(center, by_center.get(c["id"], []), policy, params, case.incomplete.get(c["id"], ""))
@@ -142,9 +150,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
         facts.append(center)
         facts.extend(months)
     for it in case.items:
-        item = Fact("item", it["id"], f"item:{it['id']}", dict(common, **{
-            "department": it["department"], "center_level": it["center_level"]}), origin=it["_path"])
-        _declared(item, it, policy)
+        item = _inputs(Fact("item", it["id"], f"item:{it['id']}", dict(common), origin=it["_path"]), it, case, policy)
         try:
             derive(item, policy, params)
         except ARITHMETIC_ERRORS as e:

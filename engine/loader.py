@@ -252,7 +252,8 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
             files.skipped.add(str(kname))
             continue
         attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()),
-                                   spec.get("unit"), dict(spec.get("fields") or {}))
+                                   spec.get("unit"), dict(spec.get("fields") or {}),
+                                   tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"))
                       for a, spec in (entry.get("attributes") or {}).items()}
         derived = []
         for dname, spec in (entry.get("derived") or {}).items():

@@ -92,6 +92,8 @@ class Attribute:
     interpretations: tuple[str, ...] = ()
     unit: str | None = None                                  # 次, 人, 周岁 … for sentences
     fields: dict[str, str] = field(default_factory=dict)      # a map's keys → their labels
+    source: tuple[str, ...] = ()                             # the record's field path (`from:`); () = the name
+    absent: dict[str, Any] | None = None                     # facts.yaml `absent:`: value or count, and note
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from . import appealspec, expr
 from .compiler import CompileError, compile_policy
+from .facts import RECORD_KIND
 from .functions import FUNCTIONS
 from .model import RESERVED_KINDS, DatedValue, Policy, Problem
 from .params import ParamView
@@ -160,9 +161,25 @@ def _tests_folder(policy: Policy) -> list[Problem]:
 
 
 def _kinds(policy: Policy) -> list[Problem]:
-    return [Problem(kind.location, f"kinds.{kind.name}",
-                    f"事实种类不能叫“{kind.name}”：引擎内部用这个名称记录结论，请换一个名称")
-            for kind in policy.kinds.values() if kind.name in RESERVED_KINDS]
+    out = [Problem(kind.location, f"kinds.{kind.name}",
+                   f"事实种类不能叫“{kind.name}”：引擎内部用这个名称记录结论，请换一个名称")
+           for kind in policy.kinds.values() if kind.name in RESERVED_KINDS]
+    for kind in policy.kinds.values():
+        for attribute in kind.attributes.values():
+            counted = (attribute.absent or {}).get("count")
+            if not counted:
+                continue
+            other, _, name = counted.partition(".")
+            path = f"attributes.{attribute.name}.absent.count"
+            fields = policy.kinds[other].attributes if other in policy.kinds else {}
+            if other not in RECORD_KIND:
+                message = f"“{other}”不是案例中记录的事实种类（{'、'.join(RECORD_KIND)}）{near(other, RECORD_KIND)}"
+            elif name not in fields:
+                message = f"事实种类“{other}”没有输入字段“{name}”{near(name, fields)}"
+            else:
+                continue
+            out.append(Problem(kind.where(path), f"kinds.{kind.name}.{path}", message))
+    return out
 
 
 def _clauses(policy: Policy) -> list[Problem]:
