@@ -69,6 +69,22 @@ class _Files:
         return any(path[:len(prefix)] == list(prefix) for path in self.bad)
 
 
+# The policy folder's file format. Raised when a file may now say what the engine used to assume, so that an
+# older folder — an earlier git revision read by `diff` — is refused by name instead of read with a meaning
+# it never had (format 2: facts.yaml `absent:`; before it, a blank 试用期 or 人员数 was read in code).
+FORMAT = 2
+
+
+def _format(manifest: dict, name: str) -> Problem | None:
+    written = manifest.get("format")
+    if written == FORMAT:
+        return None
+    said = "未写明文件格式（format）" if written is None else f"文件格式为 {written}"
+    return Problem(yamlio.locate(manifest, ["format"] if written is not None else [], name, key=True), "format",
+                   f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请按 README"
+                   f"“Comparing two versions”重述后再比较（或写明 format: {FORMAT}）")
+
+
 def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | None, list[Problem]]:
     """The policy and every problem found while loading it (None if it cannot be built).
 
@@ -82,6 +98,9 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
     manifest, manifest_name = files.yaml("policy.yaml", "policy")
     if manifest is None:
         return None, files.problems
+    wrong_format = _format(manifest, manifest_name)
+    if wrong_format:
+        return None, files.problems + [wrong_format]
 
     source_text = _read_source(root, manifest, manifest_name, files)
     clauses = _clauses(files, manifest["clauses"], source_text)
