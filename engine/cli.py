@@ -643,7 +643,7 @@ def _convert(args) -> int:
 EPILOG_DIFF = """\
 示例：
   python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml
-  python run.py diff git:fc3d6bd:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
+  python run.py diff git:2c2e563:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
   python run.py diff A B --cases C --format json | jq .summary.allowance.total
   python run.py diff A B --cases C --report 比较.xlsx --decision 选聘资格 --only-changed
 

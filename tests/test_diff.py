@@ -18,7 +18,7 @@ from engine.gitpolicy import GitPolicyError, materialised, parse
 from engine.loader import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit
 
-ONE_OH = "fc3d6bd0e500f689486fa5c1defdebb6d07dce0c"   # policy 1.0.0 (leap_day_anniversary mar_1), current format
+ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 2
 
 
 @pytest.fixture(scope="module")
