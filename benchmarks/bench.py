@@ -21,9 +21,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from diff_bench import plain_reading  # noqa: E402  (beside this file)
 from engine import parallel, report  # noqa: E402
 from engine.cases import load_cases  # noqa: E402
 from engine.evaluate import Evaluator  # noqa: E402
@@ -86,6 +88,11 @@ def main() -> None:
         line += (f"; {args.explain} explanations {t4 - t3:.2f} s ({n / (t4 - t3):.0f} people/s); "
                  f"decide + explanations {t4 - t2:.2f} s ({n / (t4 - t2):.0f} people/s)")
     print(line + f"; {firings} firings, {determinations} determinations, {errors} errors")
+    seconds, agree, of = plain_reading(SimpleNamespace(results=results))
+    print(f"plain-Python reading of the 4 allowance decisions (of 14; benchmarks/diff_bench.py, never the product): "
+          f"{seconds:.2f} s = {n / seconds:.0f} people/s in one process, agreeing with the engine on {agree} of {of}; "
+          f"deciding through the engine (all 14 decisions, firings kept for explanations) is "
+          f"{(n / seconds) / (n / (t3 - t2)):.0f}× slower with --jobs {jobs}")
 
 
 if __name__ == "__main__":
