@@ -197,10 +197,10 @@ def _branch_error(error):
     return best_match(same_type)
 
 
-def near(name: Any, options: Iterable) -> str:
-    """"；您是否想输入“when”？" for a name close to one of `options` (difflib), else ""."""
+def near(name: Any, options: Iterable, cutoff: float = 0.6) -> str:
+    """"；您是否想输入“when”？" for a name close to one of `options` (difflib ratio ≥ cutoff), else ""."""
     import difflib
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=cutoff)
     return f"；您是否想输入“{close[0]}”？" if close else ""
 
 

@@ -15,7 +15,6 @@ wherever a name is expected. `CHECKS` lists the checks (README, `--format json`)
 """
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import re
@@ -23,7 +22,7 @@ import unicodedata
 from fractions import Fraction
 from pathlib import Path
 
-from . import appealspec, expr
+from . import appealspec, expr, schemas
 from .compiler import CompileError, compile_policy
 from .facts import RECORD_KIND
 from .functions import FUNCTIONS
@@ -43,9 +42,8 @@ CHECKS = (
 
 
 def near(name: str, options) -> str:
-    """"；您是否想输入“when”？" when `name` is close to one of `options` (difflib), else ""."""
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.5)
-    return f"；您是否想输入“{close[0]}”？" if close else ""
+    """schemas.near, a little looser: a name in a rule or test is often a longer identifier than a schema key."""
+    return schemas.near(name, options, cutoff=0.5)
 
 
 def problems_of(directory) -> tuple[Policy | None, list[Problem]]:

@@ -189,6 +189,11 @@ def test_mutated_rosters_are_answered_in_json_balanced_and_masked(data):
         done = subprocess.run([sys.executable, "run.py", "evaluate", str(path), "--format", "json"], cwd=ROOT, env=ENV,
                               capture_output=True, timeout=60, preexec_fn=_bounded)
     _RUNS["examples"] += 1
+    _answered_balanced_and_masked(done)
+
+
+def _answered_balanced_and_masked(done: subprocess.CompletedProcess) -> None:
+    """Exit 0 or 1, no traceback, valid UTF-8, JSON whose record account balances, no secret in any output."""
     stderr = done.stderr.decode("utf-8")                  # strict: valid UTF-8
     assert done.returncode in (0, 1), (done.returncode, stderr[-3000:])
     assert "Traceback" not in stderr, stderr[-3000:]
@@ -279,14 +284,7 @@ def test_mutated_spreadsheets_are_answered_in_json_balanced_and_masked(data):
         done = subprocess.run([sys.executable, "run.py", "evaluate", str(path), "--format", "json"], cwd=ROOT, env=ENV,
                               capture_output=True, timeout=120, preexec_fn=_bounded)
     _RUNS["sheets"] = _RUNS.get("sheets", 0) + 1
-    stderr = done.stderr.decode("utf-8")
-    assert done.returncode in (0, 1), (done.returncode, stderr[-3000:])
-    assert "Traceback" not in stderr, stderr[-3000:]
-    stdout = done.stdout.decode("utf-8")
-    doc = json.loads(stdout)
-    assert doc["account"]["balanced"], doc["account"]
-    leaked = [s for s in SECRETS if s in stdout or s in stderr]
-    assert not leaked, leaked
+    _answered_balanced_and_masked(done)
 
 
 def test_the_fuzzing_ran_its_examples():
