@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.appeal import appeal, cases_in  # noqa: E402
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.loader import load_or_raise  # noqa: E402
+from engine.tools.appeal import appeal, cases_in  # noqa: E402
+from engine.pipeline.evaluate import Evaluator  # noqa: E402
+from engine.policy.loader import load_or_raise  # noqa: E402
 
 ASKS = [("P02", "annual_grade", "优秀"), ("P05", "annual_grade", "称职"), ("P31", "annual_grade", "称职"),
         ("P09", "annual_grade", "称职"), ("P15", "annual_grade", "优秀"), ("P11", "annual_grade", "优秀"),

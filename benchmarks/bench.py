@@ -26,10 +26,11 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diff_bench import plain_reading  # noqa: E402  (beside this file)
-from engine import parallel, report  # noqa: E402
-from engine.cases import load_cases  # noqa: E402
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.loader import load_or_raise  # noqa: E402
+from engine.pipeline import parallel  # noqa: E402
+from engine.outputs import report
+from engine.casefiles.cases import load_cases  # noqa: E402
+from engine.pipeline.evaluate import Evaluator  # noqa: E402
+from engine.policy.loader import load_or_raise  # noqa: E402
 
 LEVELS = ["五级/初级工", "四级/中级工", "三级/高级工", "二级/技师", "一级/高级技师"]
 RATINGS = ["好", "一般", "一般", "一般", "差", "暂停"]

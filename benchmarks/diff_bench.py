@@ -23,10 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine import diff, generate, parallel  # noqa: E402
-from engine.cases import CaseFile  # noqa: E402
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.loader import load_or_raise  # noqa: E402
+from engine.tools import diff, generate  # noqa: E402
+
+from engine.pipeline import parallel
+from engine.casefiles.cases import CaseFile  # noqa: E402
+from engine.pipeline.evaluate import Evaluator  # noqa: E402
+from engine.policy.loader import load_or_raise  # noqa: E402
 
 
 def timed(fn):

@@ -10,10 +10,10 @@ rm -rf mutants
 if [ "${1:-}" = "--all" ]; then
   patterns=()
 else
-  patterns=("engine.resolve.*" "engine.explain.x_reached*" "engine.explain.x_same_value*")
+  patterns=("engine.pipeline.resolve.*" "engine.explain.explainer.x_reached*" "engine.explain.explainer.x_same_value*")
   for f in judge why_not _attempt _failed_tests _holds _gave_way resolver _fired_on _blocks_on _truth \
            _reads_decision _test firing determination why _needs _solutions domain; do
-    patterns+=("engine.explain.xǁExplainerǁ${f}__mutmut_*")
+    patterns+=("engine.explain.explainer.xǁExplainerǁ${f}__mutmut_*")
   done
 fi
 .venv/bin/mutmut run --max-children "${JOBS:-2}" "${patterns[@]}"

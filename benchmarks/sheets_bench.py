@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench import person  # noqa: E402  (the throughput benchmark's generated people)
-from engine import sheetwrite, spreadsheet  # noqa: E402
-from engine.cases import load_cases  # noqa: E402
-from engine.loader import load_or_raise  # noqa: E402
+from engine.casefiles import sheetwrite, spreadsheet  # noqa: E402
+from engine.casefiles.cases import load_cases  # noqa: E402
+from engine.policy.loader import load_or_raise  # noqa: E402
 
 
 def roster(people: int) -> dict:

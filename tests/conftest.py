@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.cases import load_cases  # noqa: E402
-from engine.evaluate import Evaluator  # noqa: E402
-from engine.loader import load_or_raise  # noqa: E402
+from engine.casefiles.cases import load_cases  # noqa: E402
+from engine.pipeline.evaluate import Evaluator  # noqa: E402
+from engine.policy.loader import load_or_raise  # noqa: E402
 
 POLICY_DIR = ROOT / "policies" / "suchen_2024"
 
@@ -99,7 +99,7 @@ def line_of(path: Path, needle: str) -> int:
 
 def cli(*args) -> tuple[int, str, str]:
     """run.py's main in this process, stdout/stderr captured (usable in module-scoped fixtures, unlike capsys)."""
-    from engine.cli import main
+    from engine.cli.commands import main
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:

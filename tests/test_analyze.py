@@ -6,9 +6,9 @@ import json
 import pytest
 from conftest import POLICY_DIR, cli, edit
 
-from engine import analyze
-from engine.loader import PolicyLoadError, load_or_raise
-from engine.params import ParamView, first_day
+from engine.tools import analyze
+from engine.policy.loader import PolicyLoadError, load_or_raise
+from engine.policy.params import ParamView, first_day
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +142,7 @@ def test_the_digest_covers_the_hints(tmp_policy, policy):
 
 
 def _groups(policy, name):
-    from engine.compiler import compile_policy
+    from engine.pipeline.compiler import compile_policy
     params = ParamView(policy, first_day(policy))
     compiled = compile_policy(policy, params, "@groups")
     hints, _ = analyze.load_hints(policy)

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from engine import appeal as appeals
-from engine import appealspec, yamlio
-from engine.appeal import apply_changes, parse_path
-from engine.loader import load_policy
+from engine.tools import appeal as appeals
+from engine.policy import appeals as appealspec
+from engine.common import yamlio
+from engine.tools.appeal import apply_changes, parse_path
+from engine.policy.loader import load_policy
 
 from conftest import decide, edit, write_case
 
@@ -453,7 +454,7 @@ def test_cli_json_changes_applied_to_the_file_give_the_value(policy, evaluator):
         assert all(set(ch) >= {"fact", "from", "to"} for ch in alt["changes"])
         changed = dict(tree, cases=[apply_changes(tree["cases"][0], alt["changes"], "P02")] + tree["cases"][1:])
         path = write_case(changed)
-        from engine.evaluate import evaluate_file
+        from engine.pipeline.evaluate import evaluate_file
         _, results = evaluate_file(str(path), policy, evaluator)
         values = {(d.subject, d.decision): d.value for d in results[0].determinations}
         assert values[("P02", "annual_grade")] == alt["value"] == "优秀"

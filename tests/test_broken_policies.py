@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import yamlio
-from engine.validate import problems_of
+from engine.common import yamlio
+from engine.tools.validate import problems_of
 
 from conftest import cli, edit
 

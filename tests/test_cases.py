@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cases import load_cases
+from engine.casefiles.cases import load_cases
 
 PERSON = """\
 as_of: 2025-12-31

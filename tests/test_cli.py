@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import yamlio
+from engine.common import yamlio
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = "fixtures/roster_2025.yaml"

@@ -13,17 +13,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine import expr
-from engine.cases import check_case, load_cases
-from engine.compiler import (CompiledPolicy, Variant, _Builder, alternatives, compile_policy, effective_condition,
+from engine.formula import expr
+from engine.casefiles.cases import check_case, load_cases
+from engine.pipeline.compiler import (CompiledPolicy, Variant, _Builder, alternatives, compile_policy, effective_condition,
                              nnf, simplify, simplify_tree)
-from engine.expr import And, Arith, Compare, IsNotTrue, ListLit, Lit, Name, Not, Or
-from engine.evaluate import Evaluator
-from engine.facts import Fact
-from engine.model import Decision, Rule
-from engine.params import ParamView
-from engine import yamlio
-from engine.runtime import run
+from engine.formula.expr import And, Arith, Compare, IsNotTrue, ListLit, Lit, Name, Not, Or
+from engine.pipeline.evaluate import Evaluator
+from engine.pipeline.facts import Fact
+from engine.policy.model import Decision, Rule
+from engine.policy.params import ParamView
+from engine.common import yamlio
+from engine.pipeline.runtime import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -531,7 +531,7 @@ def test_exception_reading_a_concluded_decision(policy, tmp_path):
 
 
 def test_exception_over_a_possibly_undecided_decision_is_warned_and_the_gap_reported(policy, tmp_path):
-    from engine.validate import check
+    from engine.tools.validate import check
     flagged = _policy_with_flag(policy)
     warnings = [p for p in check(flagged) if p.severity == "warning" and p.path == "flag.base"]
     assert warnings and "education_allowance" in warnings[0].message

@@ -6,8 +6,8 @@ import json
 import pytest
 from conftest import POLICY_DIR, cli, edit
 
-from engine import coverage
-from engine.loader import load_or_raise
+from engine.tools import coverage
+from engine.policy.loader import load_or_raise
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""engine/decisionlog.py and `evaluate --log` / `replay`, driven through engine.cli.main:
+"""engine/decisionlog.py and `evaluate --log` / `replay`, driven through engine.cli.commands.main:
 one record per determination, nothing personal in clear, and replay's four statuses with their exit codes."""
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import amend, cli, edit, write_case
-from engine import decisionlog, yamlio
-from engine.cases import load_cases
-from engine.evaluate import Evaluator, evaluate_file
-from engine.loader import load_or_raise
-from engine.resolve import Determination
+from engine.tools import decisionlog
+from engine.common import yamlio
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator, evaluate_file
+from engine.policy.loader import load_or_raise
+from engine.pipeline.resolve import Determination
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")

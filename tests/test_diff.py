@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import diff, expr, generate
-from engine.gitpolicy import GitPolicyError, materialised, parse
-from engine.loader import load_or_raise
+from engine.tools import diff, generate
+
+from engine.formula import expr
+from engine.tools.gitpolicy import GitPolicyError, materialised, parse
+from engine.policy.loader import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit
 
 ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 2
@@ -310,7 +312,7 @@ def test_cli_bad_usage(corpus):
 
 
 def test_marks_are_checked(tmp_path):
-    from engine.loader import PolicyLoadError
+    from engine.policy.loader import PolicyLoadError
     folder = copy_policy(tmp_path)
     edit(folder, "rules/selection.yaml", "favourable: [合格, 有条件合格]", "favourable: [合格, 很合格]")
     with pytest.raises(PolicyLoadError, match="很合格"):
@@ -320,7 +322,7 @@ def test_marks_are_checked(tmp_path):
 def test_reasons_read_what_the_explanations_show(base):
     """`reading` (the comparison's cheap path) collects the rules, parameters and facts that the full
     explanation (Explainer.determination, as `evaluate --explain` prints it) shows, for every determination."""
-    from engine.explain import Explainer
+    from engine.explain.explainer import Explainer
     result = next(r for r in base.results if r.case.as_of.month == 2)
     explainer = Explainer(base.policy, result)
     for d in result.determinations[:400]:

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from engine.cases import load_cases
-from engine.explain import Explainer, reached, same_value
+from engine.casefiles.cases import load_cases
+from engine.explain.explainer import Explainer, reached, same_value
 
 from conftest import write_case
 
@@ -135,8 +135,8 @@ def test_otherwise_names_the_rule_that_applies(policy, evaluator):
 
 
 def test_a_decision_read_that_was_never_made_is_named(policy):
-    from engine.evaluate import Evaluator
-    from engine.expr import parse
+    from engine.pipeline.evaluate import Evaluator
+    from engine.formula.expr import parse
     # education_allowance in scope for everyone hired (the shipped policy leaves out those without an education):
     # without one it is then never made, and the total that reads it cannot be either
     hired = {name: dataclasses.replace(policy.decisions[name], applies_when=parse("hired_on != null"))

@@ -15,11 +15,13 @@ import re
 
 from hypothesis import given
 
-from engine import expr, report
-from engine.cases import load_cases
-from engine.evaluate import Evaluator
-from engine.explain import Explainer, reached, same_value
-from engine.loader import load_or_raise
+from engine.formula import expr
+
+from engine.outputs import report
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator
+from engine.explain.explainer import Explainer, reached, same_value
+from engine.policy.loader import load_or_raise
 from rich.text import Text
 
 from conftest import POLICY_DIR

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from engine import expr
-from engine.expr import (And, Arith, Call, Compare, ExprError, IsNotTrue, ListLit, Lit, Name, Not, Or, Param,
+from engine.formula import expr
+from engine.formula.expr import (And, Arith, Call, Compare, ExprError, IsNotTrue, ListLit, Lit, Name, Not, Or, Param,
                          parse)
 
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from engine.facts import Ratings, rating_scenarios
+from engine.pipeline.facts import Ratings, rating_scenarios
 
 GOOD, ORDINARY, BAD, SUSPENDED = "好", "一般", "差", "暂停"
 # the shipped vocabulary's reading of the ratings (vocabulary.yaml `rating`), as data

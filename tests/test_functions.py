@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from engine.functions import (Witnessed, add_full_years, age_in_full_years, first_certificate_date, first_present,
+from engine.formula.functions import (Witnessed, add_full_years, age_in_full_years, first_certificate_date, first_present,
                               full_years_between, highest_skill_level, holds_certificate, later_of,
                               longest_month_run, month_index, year_start)
 

@@ -33,7 +33,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from engine import yamlio
+from engine.common import yamlio
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")

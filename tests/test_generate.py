@@ -5,9 +5,9 @@ from collections import Counter
 
 import pytest
 
-from engine import generate
-from engine.cases import load_cases
-from engine.evaluate import Evaluator, account
+from engine.tools import generate
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator, account
 from conftest import ROOT, cli
 
 GOOD, ORDINARY, BAD, SUSPENDED = "好", "一般", "差", "暂停"   # the shipped vocabulary's ratings

@@ -14,10 +14,11 @@ import docx
 import pytest
 
 from conftest import cli, write_case
-from engine import letter, yamlio
-from engine.evaluate import evaluate_file
-from engine.explain import Explainer
-from engine.report import decision_label, mask_id_number, mask_name
+from engine.outputs import letter
+from engine.common import yamlio
+from engine.pipeline.evaluate import evaluate_file
+from engine.explain.explainer import Explainer
+from engine.outputs.report import decision_label, mask_id_number, mask_name
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import yamlio
-from engine.loader import PolicyLoadError, load_or_raise, load_policy
-from engine.validate import check
+from engine.common import yamlio
+from engine.policy.loader import PolicyLoadError, load_or_raise, load_policy
+from engine.tools.validate import check
 
 from conftest import edit, line_of
 

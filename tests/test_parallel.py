@@ -17,9 +17,11 @@ import pytest
 from rich.console import Console
 
 from conftest import write_case
-from engine import parallel, progress, report, yamlio
-from engine.cases import load_cases
-from engine.evaluate import Evaluator
+from engine.pipeline import parallel
+from engine.outputs import progress, report
+from engine.common import yamlio
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from conftest import amend, decide
-from engine import report, yamlio
-from engine.evaluate import Evaluator, evaluate_file
-from engine.loader import load_or_raise
-from engine.policytests import run_policy_tests
-from engine.validate import clause_contains
+from engine.outputs import report
+from engine.common import yamlio
+from engine.pipeline.evaluate import Evaluator, evaluate_file
+from engine.policy.loader import load_or_raise
+from engine.tools.policytests import run_policy_tests
+from engine.tools.validate import clause_contains
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policies" / "suchen_2024"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.policytests import find_policy, same_reading
+from engine.tools.policytests import find_policy, same_reading
 
 from conftest import POLICY_DIR, cli, edit, line_of
 

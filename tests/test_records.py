@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.cases import load_cases
-from engine.evaluate import Evaluator, account
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator, account
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"

@@ -4,10 +4,10 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
-from engine.cases import load_cases
-from engine.evaluate import Evaluator
-from engine.loader import load_or_raise
-from engine.resolve import Firings, resolve
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator
+from engine.policy.loader import load_or_raise
+from engine.pipeline.resolve import Firings, resolve
 
 from conftest import edit, write_case
 from test_explain import person

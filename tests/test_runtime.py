@@ -17,17 +17,17 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import amend, decide, write_case
-from engine import expr
-from engine.cases import load_cases
-from engine.compiler import CompiledPolicy, Variant
-from engine.evaluate import Evaluator
-from engine.expr import Arith, Lit, Name
-from engine.facts import Fact, RecordError
-from engine.loader import PolicyLoadError, load_or_raise, load_policy
-from engine.params import ParamView
-from engine import runtime
-from engine.runtime import Bounds, RunError, Session, engine_json, fnv1a32, project, run
-from engine.validate import check
+from engine.formula import expr
+from engine.casefiles.cases import load_cases
+from engine.pipeline.compiler import CompiledPolicy, Variant
+from engine.pipeline.evaluate import Evaluator
+from engine.formula.expr import Arith, Lit, Name
+from engine.pipeline.facts import Fact, RecordError
+from engine.policy.loader import PolicyLoadError, load_or_raise, load_policy
+from engine.policy.params import ParamView
+from engine.pipeline import runtime
+from engine.pipeline.runtime import Bounds, RunError, Session, engine_json, fnv1a32, project, run
+from engine.tools.validate import check
 
 
 def _within(seconds: float, fn):
@@ -90,7 +90,7 @@ def test_loop_is_stopped_by_the_default_bound():
 
 def test_loop_ruleset_fires_as_designed_until_stopped(monkeypatch):
     """The hand-made ruleset really chains (so the tests above test the bound, not a broken ruleset)."""
-    import engine.runtime as runtime
+    import engine.pipeline.runtime as runtime
     compiled = looping_policy()
     collected = []
     original = runtime._fire
@@ -378,9 +378,9 @@ UNHANDLED_SESSIONS = """
 import json, sqlite3, sys, uuid   # these imports leave the heap so that an uninitialised pointer is not NULL
 sys.path.insert(0, {root!r})
 from types import SimpleNamespace
-from engine.compiler import CompiledPolicy
-from engine.facts import Fact
-from engine.runtime import run
+from engine.pipeline.compiler import CompiledPolicy
+from engine.pipeline.facts import Fact
+from engine.pipeline.runtime import run
 definition = {{"start#0": {{"all": [{{"f": {{"$and": [{{"t": "person"}}]}}}}]}},
               "next#0": {{"all": [{{"f": {{"$and": [{{"t": "person"}}]}}}},
                                  {{"d0": {{"$and": [{{"t": "conclusion"}}, {{"subject": {{"f": "subject"}}}}]}}}}]}}}}

@@ -7,8 +7,8 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import schemas
-from engine.cases import _schema
+from engine.policy import schemas
+from engine.casefiles.cases import _schema
 
 from test_fuzz import BASE, mutate
 

@@ -13,9 +13,13 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from engine import sheetreport, sheetwrite, spreadsheet, yamlio
-from engine.cases import load_cases
-from engine.evaluate import Evaluator, account
+from engine.outputs import sheetreport
+
+from engine.casefiles import sheetwrite, spreadsheet
+
+from engine.common import yamlio
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator, account
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
@@ -209,7 +213,7 @@ def test_data_without_a_header_and_unknown_sheets_are_errors(tmp_path, policy):
 
 def test_the_header_mapping_is_data(tmp_policy, tmp_path):
     from conftest import edit
-    from engine.loader import load_or_raise
+    from engine.policy.loader import load_or_raise
     edit(tmp_policy, "roster.yaml", "{header: 学历, field: education, type: text, choices: education}",
          "{header: 学历, field: education, type: text, choices: education, aliases: [最高学历]}")
     header = [("最高学历" if h == "学历" else h) for h in PEOPLE_HEADER]
@@ -396,8 +400,8 @@ def test_cli_template_convert_and_usage(tmp_path):
 def test_roster_yaml_is_part_of_the_policy_validated_and_digested(tmp_policy):
     """policy.yaml lists roster.yaml: `validate` checks it against the case fields, and it is in the digest."""
     from conftest import edit
-    from engine.loader import load_policy
-    from engine.validate import check
+    from engine.policy.loader import load_policy
+    from engine.tools.validate import check
     before, _ = load_policy(tmp_policy)
     assert before is not None and before.roster == "roster.yaml" and not check(before)
     edit(tmp_policy, "roster.yaml", "{header: 学历, field: education, type: text, choices: education}",
@@ -418,7 +422,7 @@ def test_a_lost_header_does_not_leak_the_column_it_headed(tmp_path):
     import json
 
     from conftest import cli
-    from engine import yamlio
+    from engine.common import yamlio
     roster = yamlio.plain(yamlio.load(ROOT / "fixtures" / "roster_2025.yaml"))
     names = [p["name"] for c in roster["cases"] for p in c.get("people", []) if len(p.get("name") or "") > 1]
     assert cli("convert", ROOT / "fixtures" / "roster_2025.yaml", tmp_path / "r.csv")[0] == 0

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from engine import expr
-from engine.wording import Wording, shown
+from engine.formula import expr
+from engine.explain.wording import Wording, shown
 
 
 @pytest.mark.parametrize("value,unit,text", [

@@ -1,0 +1,448 @@
+"""Case files in: parse, check each record against the schema and the policy's words, normalise.
+
+One bad value costs one record, never its neighbours. A case's own fields
+(`id`, `as_of`, `assessment_year`) are checked first: without them nothing
+can be judged, so the case fails as a whole. Then each person, center and
+service item is checked on its own; a malformed record is rejected with
+errors naming the file, the case, the subject, the field path and the line,
+and the case's other records go on to be decided. A center whose count of
+people would include a rejected person is marked `incomplete`: the decisions
+that count those people are then reported undecided for that center, never
+guessed. Every record read is accounted for (`CaseFile.read`).
+
+Before any of that, each record and each case's own fields pass
+`limits.Walk.hazards` (bounded depth and size, alias bombs, recursive
+aliases, NaN, lone surrogates, control characters, duplicate keys): nothing
+downstream walks a value that could hang, crash or leak through it.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..policy import schemas
+
+from ..common import yamlio
+from ..common.limits import Hazard, Walk
+from ..policy.model import Policy
+from ..common.yamlio import Location, locate
+
+KINDS = ("people", "centers", "items")
+SPREADSHEETS = (".xlsx", ".csv")   # read by engine/spreadsheet.py into a located tree of the same shape
+
+
+@dataclass(frozen=True)
+class CaseError:
+    file: str
+    case: str | None
+    path: str
+    line: int | None
+    col: int | None
+    message: str
+    subject: str | None = None     # the record the error costs, when it costs one record
+    kind: str | None = None        # people | centers | items
+    sheet: str | None = None       # for a spreadsheet: where the cell is, and its column's header
+    cell: str | None = None
+    column: str | None = None
+
+    @classmethod
+    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None) -> "CaseError":
+        return cls(loc.file, None if case is None else str(case), path, loc.line, loc.col, message, subject, kind,
+                   loc.sheet, loc.cell, loc.column)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.line, self.col, self.sheet, self.cell, self.column)
+
+    def __str__(self) -> str:
+        where = str(self.location)
+        case = f" [{self.case}]" if self.case else ""
+        return f"{where}:{case} {self.path + ': ' if self.path else ''}{self.message}"
+
+    def as_json(self) -> dict:
+        out = {"file": self.file, "case": self.case, "path": self.path, "line": self.line, "col": self.col,
+               "message": self.message}
+        if self.sheet is not None:
+            out.update(sheet=self.sheet, cell=self.cell, column=self.column)
+        if self.kind is not None:
+            out["subject"], out["kind"] = self.subject, self.kind
+        return out
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A record that could not be read: it is not decided, and its errors say why."""
+    kind: str
+    index: int
+    subject: str | None
+    center: str | None      # the center it names; "" when none, None when that cannot be read
+    path: str
+    line: int | None
+
+
+@dataclass
+class Case:
+    id: str
+    as_of: dt.date
+    assessment_year: int
+    people: list[dict]
+    centers: list[dict]
+    items: list[dict]
+    file: str
+    index: int
+    location: Location
+    errors: list[CaseError] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    incomplete: dict[str, str] = field(default_factory=dict)   # center id → why its counts cannot be trusted
+    warnings: list[str] = field(default_factory=list)          # read and decided, but worth a look (future dates)
+
+
+@dataclass
+class CaseFile:
+    path: str
+    cases: list[Case]
+    errors: list[CaseError]      # errors of records and cases that could not be read, and of the file itself
+    read: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})   # records found, per kind
+    failed_cases: dict[str, dict[str, int]] = field(default_factory=dict)        # case id → records it held
+    encoding: str = "utf-8"
+    warnings: list[str] = field(default_factory=list)   # about the file as a whole: encoding read, sample rows skipped
+
+
+def _error(file: str, case_id, root, path: list, message: str, subject=None, kind=None) -> CaseError:
+    return CaseError.at(locate(root, path, file), case_id, schemas.path_text(path), message, subject, kind)
+
+
+def read_source(path: str | Path) -> tuple[yamlio.CaseText, Any]:
+    """The file's text and its tree (fast, without positions when it reads cleanly); raises yamlio.YamlError.
+    Read once, it can be checked under several policies (`load_cases(…, parsed=…)`, as `run.py diff` does)."""
+    source = yamlio.read_case(path)
+    return source, yamlio.parse_case(source, fast=True)
+
+
+def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) -> CaseFile:
+    """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated.
+    `parsed`: `read_source(path)`, when already read (the tree is not changed by checking it)."""
+    name = str(path)
+    if Path(path).suffix.lower() in SPREADSHEETS:
+        from . import spreadsheet   # openpyxl is imported only for spreadsheets
+        try:
+            tree = spreadsheet.read(path, policy)
+        except spreadsheet.ReadError as e:
+            return CaseFile(name, [], [CaseError.at(where, None, "", message) for where, message in e.problems])
+        result = _load_tree(tree, policy, name)
+        result.warnings = tree.warnings
+        return result
+    try:
+        source, tree = parsed if parsed is not None else read_source(path)
+    except yamlio.YamlError as e:
+        loc = e.location
+        return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])
+    result = _load_tree(tree, policy, name)
+    if (result.errors or any(c.rejected or c.warnings for c in result.cases)) and not yamlio.positioned(tree):
+        # Something is wrong: read the file again keeping positions, so every error and warning has its line.
+        result = _load_tree(yamlio.parse_case(source), policy, name)
+    result.encoding = source.encoding
+    result.warnings = [source.note] if source.note else []
+    return result
+
+
+def _records(raw) -> dict[str, int]:
+    return {k: len(raw.get(k) or []) if isinstance(raw, dict) and isinstance(raw.get(k), list) else 0 for k in KINDS}
+
+
+def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
+    walk = Walk()   # one per reading of the file: aliases are counted across all its records
+    if isinstance(tree, dict) and "cases" in tree:
+        if not isinstance(tree["cases"], list):
+            top = walk.hazards(tree["cases"], ["cases"])[:1]
+            return CaseFile(name, [], [_hazard_error(name, None, tree, top[0]) if top else
+                                       _error(name, None, tree, ["cases"], "expected a list of cases under «cases»")])
+        extra = [k for k in tree if k != "cases"]
+        entries = [(["cases", i], c) for i, c in enumerate(tree["cases"])]
+        errors = [_error(name, None, tree, [k], f"unknown field «{k}» beside «cases»") for k in extra]
+    elif isinstance(tree, dict):
+        entries, errors = [([], tree)], []
+    else:
+        found = "an empty file" if tree is None else schemas._shown(tree)
+        return CaseFile(name, [], [CaseError(name, None, "", 1, 1, f"expected a case (a mapping) or «cases:» with a list, found {found}")])
+
+    out = CaseFile(name, [], errors)
+    counts: dict[str, int] = {}
+    for n, (_, raw) in enumerate(entries):
+        counts[_case_id(raw, n)] = counts.get(_case_id(raw, n), 0) + 1
+    for n, (prefix, raw) in enumerate(entries):
+        held = _records(raw)
+        for k in KINDS:
+            out.read[k] += held[k]
+        case_id = _case_id(raw, n)
+        if counts[case_id] > 1:
+            # Two cases with one id cannot be told apart in the output: every one of them is refused.
+            out.errors.append(_error(name, case_id, tree, prefix + ["id"],
+                                     f"case id «{case_id}» is used {counts[case_id]} times in this file; none is decided"))
+            out.failed_cases[f"{case_id}#{n + 1}"] = held
+            continue
+        case, found = check_case(raw, policy, name, tree, prefix, n, walk)
+        out.errors.extend(found)
+        if case is None:
+            out.failed_cases[case_id] = held
+        else:
+            out.cases.append(case)
+    return out
+
+
+def _case_id(raw, index: int) -> str:
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else f"case-{index + 1}"
+
+
+_SCHEMAS: dict[tuple[str, str], dict] = {}
+
+
+def _schema(policy: Policy, part: str) -> dict:
+    """The case schema with this policy's words: the case's own fields (`case`) or one kind of record."""
+    key = (policy.digest, part)
+    if key not in _SCHEMAS:
+        full = schemas.with_attributes(schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary), policy.kinds)
+        if part == "case":
+            doc = copy.deepcopy(full)
+            for kind in KINDS:
+                doc["properties"][kind] = {"type": "array", "description": f"a list of {kind}"}
+        else:
+            doc = {"$defs": full["$defs"], "$ref": f"#/$defs/{ {'people': 'person', 'centers': 'center', 'items': 'item'}[part] }"}
+        _SCHEMAS[key] = doc
+    return _SCHEMAS[key]
+
+
+def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0,
+               walk: Walk | None = None) -> tuple[Case | None, list[CaseError]]:
+    """One case (a mapping inside `root`, the loaded tree): the normalised case and the errors of its records.
+
+    The case is None when its own fields are wrong; otherwise it holds the
+    records that could be read, and `rejected` lists the others.
+    """
+    walk = walk or Walk()
+    case_id = _case_id(raw, index)
+    hazards = walk.hazards(raw, prefix, records=frozenset(KINDS))
+    if hazards:
+        return None, [_hazard_error(file, case_id, root, h) for h in hazards]
+    if not isinstance(raw, dict):
+        return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}")]
+    # the records' lists stand for themselves here: each record is checked on its own below
+    shell = {k: [] if k in KINDS and isinstance(v, list) else yamlio.plain(v) for k, v in raw.items()}
+    problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
+    errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
+    if errors:
+        return None, errors
+    data = shell
+    as_of = dt.date.fromisoformat(data["as_of"])
+    case = Case(case_id, as_of, int(data.get("assessment_year", as_of.year)), [], [], [], file, index,
+                locate(root, prefix, file))
+    accepted: dict[str, list[tuple[int, dict]]] = {}
+    for kind in KINDS:
+        accepted[kind] = []
+        for i, record in enumerate(raw.get(kind) or []):
+            at = prefix + [kind, i]
+            normal, found = _check_record(kind, record, policy, file, case_id, root, at, walk)
+            if found:
+                errors.extend(found)
+                case.rejected.append(_rejected(kind, i, record, at, root, file))
+            else:
+                accepted[kind].append((i, normal))
+    _refuse_duplicates(case, accepted, errors, file, root, prefix)
+    _refuse_unknown_centers(case, accepted, errors, file, root, prefix)
+    case.people = [r for _, r in accepted["people"]]
+    case.centers = [r for _, r in accepted["centers"]]
+    case.items = [r for _, r in accepted["items"]]
+    case.incomplete = _incomplete_centers(case)
+    case.errors = errors
+    case.warnings = _future_dates(case)
+    return case, errors
+
+
+def refuse(case: Case, kind: str, subject: str, message: str) -> CaseError | None:
+    """Take a record out of a case after it was read (its facts could not be computed); None when it is not there."""
+    records = getattr(case, kind) if kind in KINDS else []
+    record = next((r for r in records if r["id"] == subject), None)
+    if record is None:
+        return None
+    records.remove(record)
+    index = re.search(r"\[(\d+)\]$", record["_path"])
+    center = str(record.get("center") or "") if kind == "people" else ""
+    loc = Location(case.file, record["_line"]) if record.get("_line") else _relocate(case.file, record["_path"])
+    case.rejected.append(Rejected(kind, int(index.group(1)) if index else -1, subject, center, record["_path"], loc.line))
+    case.incomplete = _incomplete_centers(case)
+    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind)
+    case.errors.append(error)
+    return error
+
+
+def _relocate(file: str, path: str) -> Location:
+    """Where a record stands, reading the file again with positions (it was read fast, and looked right)."""
+    steps = [int(i) if i else key for key, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
+    try:
+        return locate(yamlio.parse_case(yamlio.read_case(file)), steps, file)
+    except yamlio.YamlError:
+        return Location(file)
+
+
+def _hazard_error(file: str, case_id, root, hazard: Hazard, subject=None, kind=None) -> CaseError:
+    """A hazard as a case error: where the reader saw it (a duplicate key's second line), else its path's place."""
+    loc = locate(root, list(hazard.path), file)
+    if hazard.line is not None:
+        loc = Location(file, hazard.line, hazard.col)
+    return CaseError.at(loc, case_id, schemas.path_text(hazard.path), hazard.message, subject, kind)
+
+
+_PERSON_DATES = ("birth_date", "selection_date", "hired_on", "service_start")
+
+
+def _future_dates(case: Case) -> list[str]:
+    """A person born, selected or hired after the day the case is judged is decided as written, with a warning."""
+    out = []
+    for p in case.people:
+        for name in _PERSON_DATES:
+            day = p.get(name)
+            if day is not None and day > case.as_of.isoformat():
+                where = f", line {p['_line']}" if p.get("_line") else ""
+                out.append(f"{p['_path']}.{name} ({p['id']}{where}): {day} is after as_of {case.as_of}, "
+                           f"the day the case is judged; decided as written")
+    return out
+
+
+def _subject(record) -> str | None:
+    value = record.get("id") if isinstance(record, dict) else None
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+
+def _rejected(kind: str, index: int, record, at: list, root, file: str) -> Rejected:
+    """`center` is the center the record names, "" when it names none, None when that cannot be read."""
+    center = None
+    if isinstance(record, dict):
+        value = record.get("center", "")
+        center = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    return Rejected(kind, index, _subject(record), center, schemas.path_text(at), locate(root, at, file).line)
+
+
+def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, root, at: list,
+                  walk: Walk) -> tuple[dict | None, list[CaseError]]:
+    subject = _subject(record)
+    hazards = walk.hazards(record, at)
+    if hazards:
+        return None, [_hazard_error(file, case_id, root, h, subject, kind) for h in hazards]
+    if not isinstance(record, dict):
+        return None, [_error(file, case_id, root, at, f"expected a record (a mapping), found {schemas._shown(record)}",
+                             subject, kind)]
+    data = yamlio.plain(record)
+    _integer_levels_as_text(data)
+    problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at))
+    errors = [CaseError.at(p.location, case_id, p.path, p.message, subject, kind) for p in problems]
+    if errors:
+        return None, errors
+    normal = _normalise(kind, data, policy, at)
+    errors = [_error(file, case_id, root, at + list(path), message, subject, kind) for path, message in normal.pop("_problems")]
+    normal["_line"] = locate(root, at, file).line     # for evaluation errors and warnings about this record
+    return (None, errors) if errors else (normal, [])
+
+
+def _integer_levels_as_text(person: dict) -> None:
+    """`level: 4` and `level: "4"` mean the same; the vocabulary's aliases are text."""
+    for cert in person.get("certificates") or [] if isinstance(person.get("certificates"), list) else []:
+        if isinstance(cert, dict) and isinstance(cert.get("level"), int) and not isinstance(cert.get("level"), bool):
+            cert["level"] = str(cert["level"])
+
+
+def canonical(policy: Policy, vocabulary: str, word: str) -> str:
+    entry = policy.vocabulary[vocabulary]
+    return (entry.get("aliases") or {}).get(word, word)
+
+
+def _normalise(kind: str, data: dict, policy: Policy, at: list) -> dict:
+    """Canonical words and ids; `_problems` lists what the schema cannot see (a level of another type)."""
+    problems: list[tuple[tuple, str]] = []
+    path = schemas.path_text(at)
+    if kind == "centers":
+        return dict(data, id=str(data["id"]), level=canonical(policy, "center_level", data["level"]), _path=path,
+                    _problems=problems)
+    if kind == "items":
+        return dict(data, id=str(data["id"]), center_level=canonical(policy, "center_level", data["center_level"]),
+                    _path=path, _problems=problems)
+    levels_by_type = policy.vocabulary["certificate_level"]["by_type"]
+    p = dict(data, id=str(data["id"]))
+    if "center" in p:
+        p["center"] = str(p["center"])
+    if "education" in p:
+        p["education"] = canonical(policy, "education", p["education"])
+    certs = []
+    for j, c in enumerate(p.get("certificates") or []):
+        ctype = canonical(policy, "certificate_type", c["type"])
+        level = canonical(policy, "certificate_level", str(c["level"]))
+        allowed = levels_by_type.get(ctype, [])
+        if level not in allowed:
+            problems.append((("certificates", j, "level"),
+                             f"expected one of {'|'.join(allowed)} for a {ctype} certificate, found “{c['level']}”"))
+        certs.append({"type": ctype, "level": level, "obtained_on": c["obtained_on"]})
+    p["certificates"] = certs
+    p["ratings"] = {str(k): v for k, v in (p.get("ratings") or {}).items()}
+    p["_path"] = path
+    p["_problems"] = problems
+    return p
+
+
+def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root, prefix: list) -> None:
+    """Records of one kind sharing an id cannot be told apart: every one of them is refused."""
+    for kind in KINDS:
+        first: dict[str, int] = {}
+        for i, record in accepted[kind]:
+            first.setdefault(record["id"], i)
+        counts: dict[str, int] = {}
+        for _, record in accepted[kind]:
+            counts[record["id"]] = counts.get(record["id"], 0) + 1
+        kept = []
+        for i, record in accepted[kind]:
+            if counts[record["id"]] > 1:
+                at = prefix + [kind, i]
+                errors.append(_error(file, case.id, root, at + ["id"], f"«{record['id']}» is used {counts[record['id']]} "
+                                     f"times in {kind} (first at {kind}[{first[record['id']]}]); none of them is decided",
+                                     record["id"], kind))
+                case.rejected.append(Rejected(kind, i, record["id"], record.get("center", ""), schemas.path_text(at),
+                                              locate(root, at, file).line))
+            else:
+                kept.append((i, record))
+        accepted[kind] = kept
+
+
+def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str, root, prefix: list) -> None:
+    """A person at a center the case does not hold (nor holds as a rejected record) is an error on that person."""
+    known = {r["id"] for _, r in accepted["centers"]} | {r.subject for r in case.rejected
+                                                         if r.kind == "centers" and r.subject is not None}
+    kept = []
+    for i, person in accepted["people"]:
+        center = person.get("center")
+        if center is not None and center not in known:
+            at = prefix + ["people", i]
+            errors.append(_error(file, case.id, root, at + ["center"],
+                                 f"no center «{center}» in this case (centers: {', '.join(sorted(known)) or 'none'})",
+                                 person["id"], "people"))
+            case.rejected.append(Rejected("people", i, person["id"], center, schemas.path_text(at),
+                                          locate(root, at, file).line))
+        else:
+            kept.append((i, person))
+    accepted["people"] = kept
+
+
+def _incomplete_centers(case: Case) -> dict[str, str]:
+    """Centers whose people cannot all be counted, because a rejected person names them or names no readable center."""
+    out: dict[str, list[str]] = {}
+    centers = [c["id"] for c in case.centers]
+    for r in case.rejected:
+        if r.kind != "people":
+            continue
+        who = f"{r.subject or r.path}（第{r.line}行）" if r.line else (r.subject or r.path)
+        # a person naming a center of the case counts there; one whose center cannot be read might count anywhere
+        for center in ([r.center] if r.center in centers else centers if r.center is None else []):
+            out.setdefault(center, []).append(who)
+    return {c: "、".join(people) + " 的记录有误，无法计入本中心" for c, people in out.items()}

@@ -1,0 +1,468 @@
+"""Rosters out: a case file as an .xlsx workbook or .csv files, the empty template, and `convert` between formats.
+
+The layout is the reader's (roster.yaml), so what is written reads back the
+same. Each value written is read back through spreadsheet.parse before it is
+kept: a value the target format cannot hold as it is — text with spaces at its
+ends, a number written as text, a field without a column — is an error naming
+the field, and nothing is written (never a silent drop). Empty lists and maps
+are written as empty cells, which read back as absent: the contract treats
+both alike (no certificates, no ratings).
+"""
+from __future__ import annotations
+
+import copy
+
+import csv
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..policy import schemas
+
+from . import spreadsheet
+
+from ..common import yamlio
+from ..policy.model import Policy
+from .spreadsheet import KINDS, Column, Layout, Repeat, SheetLayout
+
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".csv": "csv"}
+_MONTH_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class ConvertError(ValueError):
+    """What cannot be read, or cannot be said in the target format; nothing was written."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class OutSheet:
+    kind: str                       # case | people | centers | items
+    name: str
+    header: list[str]
+    columns: list[Column]           # each header's type and drop-down list
+    rows: list[list[Any]] = field(default_factory=list)   # cell values: text, numbers, dates, 是/否
+    pairs: bool = False             # the 案例 sheet of one case: 项目 | 值, no header row
+    samples: int = 0                # leading rows that are the template's samples
+
+
+# --- the tree as sheets ----------------------------------------------------------
+
+def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False) -> list[OutSheet]:
+    """The case file's tree as sheets for `target` (xlsx | csv); raises ConvertError naming what cannot be said."""
+    problems: list[str] = []
+    if isinstance(tree, dict) and "cases" in tree:
+        extra = [k for k in tree if k != "cases"]
+        problems += [f"«{k}»：案例文件顶层除 cases 外的字段在表格中没有位置" for k in extra]
+        cases = tree["cases"] if isinstance(tree["cases"], list) else []
+        if not isinstance(tree["cases"], list):
+            problems.append("cases：应为案例列表")
+        prefix = lambda i: f"cases[{i}]"   # noqa: E731
+        several = True
+    elif isinstance(tree, dict):
+        cases, prefix, several = [tree], (lambda i: ""), False
+    else:
+        raise ConvertError(["案例文件应为一个案例（映射）或 cases: 列表"])
+    sheets = [_case_sheet(cases, layout, target, prefix, several, problems)]
+    years = [_case_year(c) if isinstance(c, dict) else None for c in cases]
+    for kind in KINDS:
+        records = []
+        for i, case in enumerate(cases):
+            entries = case.get(kind) if isinstance(case, dict) else None
+            if entries is not None and not isinstance(entries, list):
+                problems.append(f"{_at(prefix(i), kind)}：应为列表")
+                continue
+            records += [(i, j, r) for j, r in enumerate(entries or [])]
+        if records or template or (kind == "people" and target == "csv"):   # FILE.csv itself holds the people
+            sheets.append(_record_sheet(kind, records, cases, years, layout, target, prefix, several, template, problems))
+    if problems:
+        raise ConvertError(problems)
+    return sheets
+
+
+def _at(prefix: str, rest: str) -> str:
+    return f"{prefix}.{rest}" if prefix and rest else prefix or rest
+
+
+def _case_year(case: dict) -> int | None:
+    return spreadsheet._year({k: case.get(k) for k in ("assessment_year", "as_of")})
+
+
+def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool, problems: list) -> OutSheet:
+    spec = layout.sheets["case"]
+    known = {c.path[0] for c in spec.columns} | set(KINDS)
+    sheet = OutSheet("case", spec.name, [c.header for c in spec.columns], list(spec.columns), pairs=not several)
+    ids: dict[str, int] = {}
+    for i, case in enumerate(cases):
+        if not isinstance(case, dict):
+            problems.append(f"{prefix(i) or '案例'}：应为映射")
+            continue
+        problems += [f"{_at(prefix(i), k)}：案例表没有这一项（可用：{'、'.join(c.header for c in spec.columns)}）"
+                     for k in case if k not in known]
+        if several:
+            key = str(case.get("id", ""))
+            if "id" not in case or key in ids:
+                problems.append(f"{_at(prefix(i), 'id')}：多个案例的名册靠案例编号区分各行，"
+                                + ("此案例没有编号" if "id" not in case else f"“{key}”与 cases[{ids[key]}] 相同"))
+            ids.setdefault(key, i)
+        cells = [_cell(case.get(c.path[0]), c, layout, target, None, _at(prefix(i), c.path[0]), problems) for c in spec.columns]
+        if several:
+            sheet.rows.append(cells)
+        else:
+            sheet.rows += [[c.header, v] for c, v in zip(spec.columns, cells) if v is not None]
+    return sheet
+
+
+def _record_sheet(kind: str, records: list, cases: list, years: list, layout: Layout, target: str, prefix,
+                  several: bool, template: bool, problems: list) -> OutSheet:
+    spec = layout.sheets[kind]
+    header: list[str] = [layout.case_column.header] if several else []
+    columns: list[Column] = [layout.case_column] if several else []
+    slots: list[tuple] = [("case",)] if several else []   # what fills each column: a field path, a group part, a month
+    for entry in spec.entries:
+        for h, column, slot in _entry_columns(entry, records, years, layout, template):
+            header.append(h)
+            columns.append(column)
+            slots.append(slot)
+    sheet = OutSheet(kind, spec.name, header, columns, samples=len(records) if template else 0)
+    for i, j, record in records:
+        where = _at(prefix(i), f"{kind}[{j}]")
+        if not isinstance(record, dict):
+            problems.append(f"{where}：应为映射")
+            continue
+        _check_keys(record, spec, where, problems)
+        record_id = record.get("id")
+        if not template and isinstance(record_id, str) and record_id.startswith(layout.sample_prefix):
+            problems.append(f"{where}.id：编号“{record_id}”以“{layout.sample_prefix}”开头，读入时会当作模板示例行跳过")
+        sheet.rows.append([_slot_cell(slot, column, record, cases[i], years[i], layout, target, where, problems)
+                           for slot, column in zip(slots, columns)])
+    return sheet
+
+
+def _entry_columns(entry, records: list, years: list, layout: Layout, template: bool):
+    """(header, column, slot) for one layout entry: a column; n numbered groups; the months used (1月…12月 always)."""
+    if isinstance(entry, Column):
+        return [(entry.header, entry, ("field", entry.path))]
+    if isinstance(entry, Repeat):
+        count = max([len(r.get(entry.field) or []) for _, _, r in records
+                     if isinstance(r, dict) and isinstance(r.get(entry.field), list)] + [1])
+        count = max(count, layout.template_certificates) if template else count
+        return [(entry.header(n, p), p, ("repeat", entry.field, n - 1, p.path[0]))
+                for n in range(1, count + 1) for p in entry.parts]
+    out = [(f"{m}月", entry.column, ("month", m)) for m in range(1, 13)]
+    fixed = set()
+    for i, _, r in records:
+        months = r.get(entry.field) if isinstance(r, dict) else None
+        for key in months if isinstance(months, dict) else ():
+            if isinstance(key, str) and _MONTH_KEY.match(key) and not (years[i] and key.startswith(f"{years[i]}-")):
+                fixed.add(key)
+    return out + [(key, entry.column, ("month", key)) for key in sorted(fixed)]
+
+
+def _check_keys(record: dict, spec: SheetLayout, where: str, problems: list) -> None:
+    """Every field of the record must have a column; maps and lists must have the shape the columns hold."""
+    shape: dict = {}
+    for e in spec.entries:
+        if isinstance(e, Column):
+            node = shape
+            for step in e.path[:-1]:
+                node = node.setdefault(step, {})
+            node[e.path[-1]] = None
+        elif isinstance(e, Repeat):
+            shape[e.field] = [{p.path[0]: None for p in e.parts}]
+        else:
+            shape[e.field] = "months"
+    _walk(record, shape, where, problems)
+
+
+def _walk(value: Any, shape: Any, where: str, problems: list) -> None:
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            problems.append(f"{where}：应为映射，表格中无法表示{schemas._shown(value)}")
+            return
+        for k, v in value.items():
+            if k not in shape:
+                problems.append(f"{where}.{k}：名册没有这一列（roster.yaml 未定义）")
+            elif shape[k] is not None:
+                _walk(v, shape[k], f"{where}.{k}", problems)
+    elif isinstance(shape, list):
+        if not isinstance(value, list):
+            problems.append(f"{where}：应为列表，表格中无法表示{schemas._shown(value)}")
+            return
+        for j, v in enumerate(value):
+            _walk(v, shape[0], f"{where}[{j}]", problems)
+    elif shape == "months":
+        if not isinstance(value, dict):
+            problems.append(f"{where}：应为按月份的映射，表格中无法表示{schemas._shown(value)}")
+            return
+        problems += [f"{where}.{k}：不是 YYYY-MM 形式的月份，无法作为表头" for k in value
+                     if not (isinstance(k, str) and _MONTH_KEY.match(k))]
+
+
+def _slot_cell(slot: tuple, column: Column, record: dict, case, year: int | None, layout: Layout, target: str,
+               where: str, problems: list) -> Any:
+    if slot[0] == "case":
+        return _cell(case.get("id"), column, layout, target, year, where, problems)
+    if slot[0] == "field":
+        return _cell(spreadsheet._get(record, slot[1]), column, layout, target, year,
+                     f"{where}.{'.'.join(slot[1])}", problems)
+    if slot[0] == "repeat":
+        _, name, index, part = slot
+        entries = record.get(name) if isinstance(record.get(name), list) else []
+        entry = entries[index] if index < len(entries) and isinstance(entries[index], dict) else {}
+        return _cell(entry.get(part), column, layout, target, year, f"{where}.{name}[{index}].{part}", problems)
+    key = slot[1] if isinstance(slot[1], str) else (f"{year}-{slot[1]:02d}" if year else None)
+    months = spreadsheet._get(record, column.path)
+    value = months.get(key) if isinstance(months, dict) and key else None
+    return _cell(value, column, layout, target, year, f"{where}.{column.path[0]}.{key}", problems)
+
+
+def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | None, where: str, problems: list) -> Any:
+    """The cell for a value, checked by reading it back; a value that would not come back the same is a problem."""
+    if value is None or value == [] or value == {}:
+        return None
+    cell = _to_cell(value, column.type, target)
+    if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
+        problems.append(f"{where}：{schemas._shown(value)} 含控制字符，xlsx 中无法保存")
+        return None
+    back = spreadsheet.parse(cell if target == "xlsx" else _csv_text(cell), column.type, layout, year)
+    if not _same(back, value, column.type):
+        problems.append(f"{where}：{schemas._shown(value)} 无法在 {target.upper()} 中原样表示（读回为 {schemas._shown(back)}）")
+        return None
+    return cell
+
+
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+def _to_cell(value: Any, kind: str, target: str) -> Any:
+    if kind == "bool" and isinstance(value, bool):
+        return "是" if value else "否"
+    if kind == "date" and isinstance(value, str) and target == "xlsx" and re.match(r"^\d{4}-\d{2}-\d{2}$", value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if kind == "months" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "、".join(value)
+    return value
+
+
+def _csv_text(cell: Any) -> str:
+    return cell.isoformat() if isinstance(cell, dt.date) else "" if cell is None else str(cell)
+
+
+def _same(back: Any, value: Any, kind: str) -> bool:
+    """Read back as written; for an id, 4 and "4" are one id (the contract reads both as text)."""
+    if kind == "id" and isinstance(back, (str, int)) and isinstance(value, (str, int)) \
+            and not isinstance(back, bool) and not isinstance(value, bool):
+        return str(back) == str(value)
+    return type(back) is type(value) and back == value
+
+
+# --- writers ----------------------------------------------------------------------
+
+def csv_files(path: Path, layout: Layout, sheets: list[OutSheet]) -> dict[str, Path]:
+    names = spreadsheet.csv_siblings(path, layout)
+    return {s.kind: names[s.kind] for s in sheets}
+
+
+def write_csv(sheets: list[OutSheet], path: Path, layout: Layout) -> list[Path]:
+    """One file per sheet, UTF-8 with a BOM (so that Excel opens it as UTF-8): FILE.csv the people, FILE.案例.csv …"""
+    written = []
+    for sheet in sheets:
+        target = csv_files(path, layout, [sheet])[sheet.kind]
+        with target.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f)
+            if not sheet.pairs:
+                w.writerow(sheet.header)
+            for row in sheet.rows:
+                w.writerow([_csv_text(c) for c in row])
+        written.append(target)
+    return written
+
+
+def write_xlsx(sheets: list[OutSheet], path: Path, layout: Layout, policy: Policy, notes: list[str] | None = None) -> None:
+    """A workbook officers can fill in: bold frozen headers, dates formatted, ID numbers as text, drop-down lists."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name)
+        if sheet.pairs:
+            _pairs_sheet(ws, sheet)
+        else:
+            _table_sheet(ws, sheet, layout, policy)
+    if notes and layout.ignored_sheets:
+        ws = wb.create_sheet(layout.ignored_sheets[0])
+        for line in notes:
+            ws.append([line])
+        ws.column_dimensions["A"].width = 110
+    wb.save(path)
+
+
+_HEADER_FILL = "DDEBF7"
+_SAMPLE_FONT = "808080"
+_FORMATS = {"date": "yyyy-mm-dd", "id": "@", "digits": "@", "text": "@"}
+
+
+def _put(ws, row: int, col: int, value: Any, kind: str):
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"          # text that looks like a formula stays text
+    if kind in _FORMATS:
+        cell.number_format = _FORMATS[kind]
+    return cell
+
+
+def _pairs_sheet(ws, sheet: OutSheet) -> None:
+    from openpyxl.styles import Font
+    kinds = {c.header: c.type for c in sheet.columns}
+    for r, (key, value) in enumerate(sheet.rows, 1):
+        ws.cell(row=r, column=1, value=key).font = Font(bold=True)
+        _put(ws, r, 2, value, kinds.get(key, "text"))
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 20
+
+
+def _table_sheet(ws, sheet: OutSheet, layout: Layout, policy: Policy) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor=_HEADER_FILL)
+    for c, h in enumerate(sheet.header, 1):
+        cell = ws.cell(row=1, column=c, value=h)
+        cell.font, cell.fill = bold, fill
+        ws.column_dimensions[get_column_letter(c)].width = max(8, min(40, 2 * len(h) + 2))
+    grey = Font(italic=True, color=_SAMPLE_FONT)
+    for r, row in enumerate(sheet.rows, 2):
+        for c, (value, column) in enumerate(zip(row, sheet.columns), 1):
+            cell = _put(ws, r, c, value, column.type)
+            if r - 2 < sheet.samples:
+                cell.font = grey
+    last = max(len(sheet.rows) + 1, layout.template_rows + 1)
+    if sheet.samples:   # the template: blank rows formatted, so that dates and ID numbers are typed right
+        for r in range(len(sheet.rows) + 2, last + 1):
+            for c, column in enumerate(sheet.columns, 1):
+                if column.type in _FORMATS:
+                    ws.cell(row=r, column=c).number_format = _FORMATS[column.type]
+    _drop_downs(ws, sheet, layout, policy, last)
+    ws.freeze_panes = "B2"
+
+
+def _drop_downs(ws, sheet: OutSheet, layout: Layout, policy: Policy, last: int) -> None:
+    """One list validation per column with a vocabulary (学历, 等次, 证书类别/等级, 中心层级) or a yes/no."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+    made: dict[tuple, DataValidation] = {}
+    for c, column in enumerate(sheet.columns, 1):
+        words = ["是", "否"] if column.type == "bool" else spreadsheet.choices(policy, column.choices)
+        formula = '"' + ",".join(words) + '"'
+        if not words or len(formula) > 255 or any("," in w for w in words):   # Excel's limit for an inline list
+            continue
+        key = tuple(words)
+        if key not in made:
+            made[key] = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
+                                       errorTitle="不在可选范围内", error="请从下拉列表中选择：" + "、".join(words),
+                                       promptTitle=column.header, prompt="可选：" + "、".join(words), showInputMessage=True)
+            ws.add_data_validation(made[key])
+        letter = get_column_letter(c)
+        made[key].add(f"{letter}2:{letter}{last}")
+
+
+# --- template and convert ---------------------------------------------------------------
+
+def sample_tree(policy: Policy, layout: Layout, year: int) -> dict:
+    """The case to fill in, with one sample row per sheet (编号 示例-…, skipped when read): roster.yaml's
+    `template.sample`, `{year}` in it read as the year, `{sample}` as the sample prefix."""
+    def fill(node):
+        if isinstance(node, str):
+            text = node.replace("{year}", str(year)).replace("{sample}", layout.sample_prefix)
+            return int(text) if node == "{year}" else text
+        if isinstance(node, dict):
+            return {fill(k): fill(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [fill(v) for v in node]
+        return node
+    return fill(copy.deepcopy(layout.sample or {"id": "{year}", "as_of": "{year}-12-31"}))
+
+
+def template_notes(layout: Layout, policy: Policy) -> list[str]:
+    spec = layout.sheets
+    return [
+        f"{policy.document_number} 名册模板（表头见 {Path(layout.file).name}）",
+        f"· “{spec['case'].name}”表：案例编号、判定日（据以判定的日期）、考核年度（1月…12月各列所属年度）。",
+        f"· 编号以“{layout.sample_prefix}”开头的灰色行是示例，读入时跳过；可以删除，也可以留着，在其下方填写。",
+        "· 空单元格即未填写。日期可填 Excel 日期或 2025-03-01、2025/3/1、2025年3月1日。",
+        "· 是/否 也可写 √/×、有/无、Y/N。身份证号请保持文本格式（数字格式会丢掉末几位）。",
+        "· 证书可继续向右加列：证书4类别、证书4等级、证书4取得日期 …；月份也可写作 2024-12 这样的表头。",
+        "· 末位月份：多个月份用 、 或 , 或 ； 分隔，如 2025-05、2025-06。",
+        f"· 一个工作簿放多个案例：“{spec['case'].name}”表第一行写表头（案例编号、判定日、考核年度），每行一个案例，"
+        f"人员/中心/事项表加“{layout.case_column.header}”列。",
+        "· 不认识的表头、重复的表头都是错误，不会被悄悄略过。",
+    ]
+
+
+def write_template(path: Path, policy: Policy, today: dt.date) -> list[Path]:
+    layout = spreadsheet.load_layout(policy)
+    target = FORMATS.get(path.suffix.lower())
+    if target not in ("xlsx", "csv"):
+        raise ConvertError([f"{path}：模板只能是 .xlsx 或 .csv"])
+    sheets = sheets_for(sample_tree(policy, layout, today.year), layout, target, template=True)
+    if target == "csv":
+        return write_csv(sheets, path, layout)
+    write_xlsx(sheets, path, layout, policy, template_notes(layout, policy))
+    return [path]
+
+
+def read_any(path: Path, policy: Policy) -> tuple[Any, list[str]]:
+    """A case file of any format as the contract's plain tree, and the reader's warnings."""
+    kind = FORMATS.get(path.suffix.lower())
+    if kind in ("xlsx", "csv"):
+        try:
+            tree = spreadsheet.read(path, policy)
+        except spreadsheet.ReadError as e:
+            raise ConvertError([f"{where}: {message}" for where, message in e.problems]) from None
+        return yamlio.plain(dict(tree)), tree.warnings
+    if kind is None:
+        raise ConvertError([f"{path}：不认识的格式（可用：{'、'.join(FORMATS)}）"])
+    try:
+        return yamlio.plain(yamlio.load(path)), []
+    except yamlio.YamlError as e:
+        raise ConvertError([str(e)]) from None
+
+
+def convert(source: Path, target: Path, policy: Policy) -> tuple[list[Path], list[str]]:
+    """Write `source` in `target`'s format (by extension); raises ConvertError and writes nothing if anything would be lost."""
+    out = FORMATS.get(target.suffix.lower())
+    if out is None:
+        raise ConvertError([f"{target}：不认识的格式（可用：{'、'.join(FORMATS)}）"])
+    if source.resolve() == target.resolve():
+        raise ConvertError([f"{target}：与输入是同一个文件"])
+    tree, warnings = read_any(source, policy)
+    if out == "json":
+        target.write_text(json.dumps(tree, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return [target], warnings
+    if out == "yaml":
+        _write_yaml(tree, target)
+        return [target], warnings
+    layout = spreadsheet.load_layout(policy)
+    sheets = sheets_for(tree, layout, out)
+    if out == "csv":
+        return write_csv(sheets, target, layout), warnings
+    write_xlsx(sheets, target, layout, policy)
+    return [target], warnings
+
+
+def _write_yaml(tree: Any, target: Path) -> None:
+    from ruamel.yaml import YAML
+    y = YAML(typ="safe", pure=True)
+    y.default_flow_style = False
+    y.allow_unicode = True
+    y.sort_base_mapping_type_on_output = False
+    with target.open("w", encoding="utf-8") as f:
+        y.dump(tree, f)

@@ -1,0 +1,155 @@
+"""Brief explanations: each determination names its rule, clause and the facts' values, and refers to a
+table shared by the whole answer for everything that is the same for everyone.
+
+A full explanation (explain.Explainer.determination) repeats per person the
+clause's words, each parameter's label, clause and date, each interpretation's
+reading, and the whole tree of conclusions built on. Over a roster that is
+almost all of the answer (10,000 people: hundreds of MB). Here a determination
+carries only what is its own — the rule that gave the value, the condition as
+a sentence with this subject's values, the values of the facts it read, which
+parameter values and interpretations it used (by key), and the determinations
+it built on (by subject and decision, each one listed in the same answer) — and
+`References` gathers, once, the rules' titles, clauses and words, the
+parameter values and the interpretations they refer to.
+
+Read from the same firings as the full explanation: nothing is decided here.
+What brief leaves out is the rules that gave way (`overrides`) and each
+fact's derivation (`from`): ask `--explain full`, or `--why-not`, for those.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..formula import expr
+from .explainer import Explainer
+from ..pipeline.resolve import Determination
+from ..pipeline.runtime import Firing
+
+
+@dataclass
+class References:
+    """What determinations refer to, once per answer: rules, parameter values, interpretations."""
+    rules: dict[str, dict] = field(default_factory=dict)
+    parameters: dict[str, dict] = field(default_factory=dict)
+    interpretations: dict[str, dict] = field(default_factory=dict)
+
+    def merge(self, other: "References") -> None:
+        self.rules.update(other.rules)
+        self.parameters.update(other.parameters)
+        self.interpretations.update(other.interpretations)
+
+    def as_json(self) -> dict:
+        return {"rules": dict(sorted(self.rules.items())), "parameters": dict(sorted(self.parameters.items())),
+                "interpretations": dict(sorted(self.interpretations.items()))}
+
+
+def parameter_key(name: str, since: str) -> str:
+    """A parameter value's key in the table: its name (and lookup key) and the day it holds from."""
+    return f"{name}@{since}"
+
+
+class Brief:
+    """Brief explanations of one case's determinations, adding what they refer to to `refs`."""
+
+    def __init__(self, explainer: Explainer, refs: References):
+        self.ex, self.refs = explainer, refs
+        self.policy = explainer.policy
+
+    def determination(self, d: Determination) -> dict:
+        decision = self.policy.decisions.get(d.decision) or self.ex._scenario_owner(d.decision)
+        if d.how == "rule" and d.firings and not (decision.scenarios and len(d.facts) > 1):
+            out = self.firing(d.firings[0])
+            also = sorted({f.rule.id for f in d.firings[1:] if f.rule.id != out["rule"]})
+            if also:
+                out["also"] = also
+            return out
+        if decision.scenarios and d.how in ("rule", "scenarios", "possible"):
+            sc = decision.scenarios
+            self._interpretations(sc.interpretations)
+            return {"rule": f"{decision.name}.scenarios", "clause": sc.clause, "value": expr.plain(d.value),
+                    "scenarios": self.ex._scenarios(d), "interpretations": list(sc.interpretations)}
+        if d.how == "collect":
+            rule = next(r for r in decision.rules if r.concludes)   # as the full explanation names it
+            for r in [rule] + [f.rule for f in d.firings]:
+                self._rule(r)
+            return {"rule": rule.id, "clause": rule.clause, "value": expr.plain(d.value),
+                    "firings": [{"rule": f.rule.id, "on": f.fact.fid, "value": expr.plain(f.value)} for f in d.firings]}
+        return {"value": expr.plain(d.value), "note": "没有规则得出结论"}
+
+    def firing(self, firing: Firing) -> dict:
+        rule, decision, fact = firing.rule, firing.variant.decision, firing.fact
+        self._rule(rule)
+        nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
+        facts = {n: expr.plain(fact.get(n)) for node in nodes for n in expr.names(node)
+                 if not self.ex._reads_decision(fact, n)}
+        out: dict[str, Any] = {"rule": rule.id, "clause": rule.clause, "value": expr.plain(firing.value),
+                               "sentence": self.ex.own_sentence(rule, firing.variant.bindings, fact), "facts": facts}
+        params = list(dict.fromkeys(self._parameter(p, fact) for node in nodes for p in expr.walk(node)
+                                    if isinstance(p, expr.Param)))
+        if params:
+            out["parameters"] = params
+        amended = sorted({self.refs.parameters[k]["reference"] for k in params if self.refs.parameters[k].get("reference")})
+        if amended:   # the rule's words give the original amounts; these documents changed them
+            out["amended_by"] = amended
+        used = self._interpretations(list(rule.interpretations) + list(decision.interpretations)
+                                     + [i for n in facts for i in self._fact_interpretations(fact, n)]
+                                     + [i for k in params for i in self.refs.parameters[k].get("interpretations", [])])
+        if used:
+            out["interpretations"] = used
+        if firing.variant.bindings:
+            out["lookup"] = {k: v for k, v in firing.variant.bindings}
+        if fact.scenario:
+            out["scenario"] = fact.scenario
+        blocked = [b.rule.id for b in self.ex._blocks_on(decision.name, fact)]
+        for b in self.ex._blocks_on(decision.name, fact):
+            self._rule(b.rule)
+        if blocked:
+            out["blocked"] = blocked
+        because = [self._because(fact.subject, name) for _, name in firing.variant.joins]
+        if because:
+            out["because"] = because
+        return out
+
+    def _because(self, subject: str, decision: str) -> dict:
+        d = self.ex.index.get((subject, decision))
+        return {"subject": subject, "decision": decision, "value": None if d is None else expr.plain(d.value)}
+
+    def _rule(self, rule) -> None:
+        if rule.id not in self.refs.rules:
+            entry = {"title": rule.title, "clause": rule.clause, "text": rule.text, "condition": rule.when_text}
+            if rule.compute_text:
+                entry["computed"] = rule.compute_text
+            self.refs.rules[rule.id] = entry
+
+    def _parameter(self, node: expr.Param, fact) -> str:
+        name, entry = self.ex.parameter(node, fact)
+        key = parameter_key(name, entry.get("since", ""))
+        if key not in self.refs.parameters:
+            self.refs.parameters[key] = dict(entry, name=name)
+            self._interpretations(entry.get("interpretations", ()))
+        return key
+
+    def _fact_interpretations(self, fact, name: str, depth: int = 0) -> list[str]:
+        """The interpretations a fact rests on: its own, and those of what it is derived from (as full lists them)."""
+        kind = self.policy.kinds[fact.kind]
+        derivation = next((d for d in kind.derived if d.name == name), None)
+        if derivation is None:
+            attribute = kind.attributes.get(name.split(".")[0])
+            return list(attribute.interpretations) if attribute else []
+        out = list(derivation.interpretations)
+        if depth < 4:
+            for n in expr.names(derivation.ast):
+                out += self._fact_interpretations(fact, n, depth + 1)
+            for p in expr.walk(derivation.ast):
+                if isinstance(p, expr.Param):
+                    out += self.ex.parameter(p, fact)[1].get("interpretations", [])
+        return out
+
+    def _interpretations(self, names) -> list[str]:
+        known = [n for n in dict.fromkeys(names) if n in self.policy.interpretations]
+        for n in known:
+            if n not in self.refs.interpretations:
+                i = self.policy.interpretations[n]
+                self.refs.interpretations[n] = {"reading": i.reading, "basis": i.basis}
+        return known

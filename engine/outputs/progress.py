@@ -1,0 +1,39 @@
+"""A progress bar on stderr for long runs: cases done of all, people per second; nothing when not a terminal."""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..casefiles.cases import Case
+from ..pipeline.evaluate import CaseResult
+
+REFRESH = 0.1   # seconds between redraws: drawing on every case would cost more than a small case
+
+
+@contextmanager
+def bar(console: Console, cases: list[Case], label: str = "判定") -> Iterator[Callable[[CaseResult], None]]:
+    """Yields the function to call as each case is done. No thread: workers are forked while it is shown."""
+    if not console.is_terminal or not cases:
+        yield lambda result: None
+        return
+    progress = Progress(TextColumn(f"{label}"), BarColumn(), MofNCompleteColumn(), TextColumn("个案例"),
+                        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                        console=console, transient=True, auto_refresh=False)
+    task = progress.add_task(label, total=len(cases), rate="")
+    started = last = time.monotonic()
+    people = 0
+
+    def advance(result: CaseResult) -> None:
+        nonlocal people, last
+        people += len(result.case.people)
+        now = time.monotonic()
+        progress.update(task, advance=1, rate=f"{people / max(now - started, 1e-6):.0f} 人/秒")
+        if now - last >= REFRESH or progress.tasks[0].completed >= len(cases):
+            last = now
+            progress.refresh()
+    with progress:
+        yield advance

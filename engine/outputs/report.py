@@ -1,0 +1,332 @@
+"""Report: the contract's JSON, and terminal tables and trees for officers (rich).
+
+Personal data is masked here, at the edge, unless the caller asks otherwise:
+names keep their first character (张*), ID numbers their first 6 and last 4
+digits. Nothing upstream prints.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from rich.markup import escape
+
+from ..formula import expr
+from ..explain.brief import Brief, References
+from ..casefiles.cases import CaseError, CaseFile
+from ..pipeline.evaluate import CaseResult, account
+from ..explain.explainer import Explainer
+from ..pipeline.facts import RECORD_KIND
+from ..policy.model import Policy
+from ..explain.wording import shown
+
+
+def mask_name(name: str | None) -> str:
+    if not name:
+        return ""
+    return "*" if len(name) == 1 else name[0] + "*" * (len(name) - 1)   # 王 alone would be the whole name
+
+
+def mask_id_number(value: str | None) -> str:
+    if not value:
+        return ""
+    return value[:6] + "*" * max(0, len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+
+
+_ID_NUMBER = re.compile(r"\d{10,}[0-9A-Za-z]*")
+_QUOTED = re.compile(r"“([^”]*)”")
+
+
+def mask_text(text: str) -> str:
+    """Mask anything that may be an ID number inside a message (a schema error quotes the bad value)."""
+    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
+
+
+def _mask_error(data: dict) -> dict:
+    """An error about a name or an ID number quotes it: mask the quote as well as any long number."""
+    message = data["message"]
+    path = str(data.get("path") or "")
+    if path.endswith(".name"):
+        message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
+    if path.endswith(".id_number"):
+        message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
+    # a case or person id may itself be an ID number, and a path holds the keys as written
+    ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}
+    return dict(data, message=mask_text(message), **ids)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# for a terminal: controls (and yamlio's stand-ins for them) and bidirectional overrides, which reorder what is shown
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\U0010ff00-\U0010ffff]")
+
+
+def outward(node: Any, unmask: bool = False) -> Any:
+    """A JSON answer as it may leave: lone surrogates as U+FFFD (so it is UTF-8), ID numbers masked unless `unmask`."""
+    if isinstance(node, str):
+        node = _SURROGATE.sub("\ufffd", node) if not node.isprintable() else node
+        return node if unmask else mask_text(node)
+    if isinstance(node, dict):
+        return {outward(k, unmask): outward(v, unmask) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [outward(v, unmask) for v in node]
+    return node
+
+
+def printable(text: Any) -> str:
+    """Text from a case file as a terminal may show it: controls and bidi overrides escaped, surrogates as U+FFFD."""
+    text = _SURROGATE.sub("\ufffd", str(text))
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def shown_id(value: Any, unmask: bool = False) -> str:
+    """A case or subject id for the terminal: masked when it looks like an ID number, escaped, never markup."""
+    return printable(value if unmask else mask_text(str(value)))
+
+
+def policy_header(policy: Policy) -> dict:
+    return {"id": policy.id, "version": policy.version, "digest": policy.digest,
+            "document_number": policy.document_number, "title": policy.title}
+
+
+def _error_json(e: CaseError | dict, unmask: bool) -> dict:
+    data = e.as_json() if isinstance(e, CaseError) else dict(e)
+    return data if unmask else _mask_error(data)
+
+
+EXPLAIN_SIZES = ("none", "brief", "full")
+
+
+def case_json(result: CaseResult, policy: Policy, explain: str | bool = "full", unmask: bool = False,
+              subject: str | None = None, refs: References | None = None) -> dict:
+    """One case's answer; `explain`: none, brief (referring to `refs`, which it fills) or full (self-contained)."""
+    size = {True: "full", False: "none"}.get(explain, explain)
+    if size == "brief" and refs is None:
+        raise ValueError("brief explanations refer to a References table: pass one")
+    explainer = Explainer(policy, result) if size != "none" and result.params is not None else None
+    brief = Brief(explainer, refs) if explainer is not None and size == "brief" else None
+    order = {name: i for i, name in enumerate(policy.output_decisions())}
+    ranks = _subject_ranks(result)
+    determinations = []
+    for d in sorted(result.determinations, key=lambda d: (ranks.get(d.subject, (9, 0)), order.get(d.decision, 99))):
+        if subject is not None and d.subject != subject:
+            continue
+        entry: dict[str, Any] = {"subject": d.subject, "decision": d.decision, "value": expr.plain(d.value)}
+        if brief is not None:
+            entry["explanation"] = brief.determination(d)
+        elif explainer is not None:
+            entry["explanation"] = explainer.determination(d)
+        determinations.append(entry)
+    out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(),
+           "assessment_year": result.case.assessment_year,
+           "determinations": determinations,
+           "errors": [_error_json(e, unmask) for e in result.errors]}
+    if result.warnings:
+        out["warnings"] = result.warnings
+    if unmask:
+        out["people"] = {p["id"]: {"name": p.get("name"), "id_number": p.get("id_number")} for p in result.case.people}
+    return out
+
+
+def rendered_case(result: CaseResult, policy: Policy, explain: str = "brief", unmask: bool = False,
+                  subject: str | None = None) -> tuple[dict, References]:
+    """A case's answer and what its brief explanations refer to (plain data: made in a worker, sent back)."""
+    refs = References()
+    return case_json(result, policy, explain, unmask, subject, refs), refs
+
+
+def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
+    """Subjects in the order the case lists them: people, then centers, then items."""
+    ranks: dict[str, tuple] = {}
+    for kind_rank, entries in enumerate((result.case.people, result.case.centers, result.case.items)):
+        for i, entry in enumerate(entries):
+            ranks.setdefault(entry["id"], (kind_rank, i))
+    return ranks
+
+
+def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: str | bool = "full",
+             unmask: bool = False, subject: str | None = None,
+             rendered: list[tuple[dict, References]] | None = None) -> dict:
+    """The whole answer for one case file, in the contract's shape (fact-model.md); `rendered`: each result's
+    `rendered_case`, when already made (in worker processes). Brief explanations' table is `references`."""
+    size = {True: "full", False: "none"}.get(explain, explain)
+    if rendered is None:
+        rendered = [rendered_case(r, policy, size, unmask, subject) for r in results]
+    cases = [case for case, _ in rendered]
+    refs = References()
+    for _, part in rendered:
+        refs.merge(part)
+    decided = {r.case.id for r in results}
+    failed: dict[str, list[CaseError]] = {}
+    file_errors = []
+    for e in case_file.errors:
+        if e.case in decided:
+            continue   # a rejected record of a case that stands: listed with that case (CaseResult.errors)
+        (failed.setdefault(e.case, []) if e.case is not None else file_errors).append(e)
+    for case_id, errors in failed.items():
+        cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
+    out = {"policy": policy_header(policy), "cases": outward(cases, unmask), "account": account(case_file, results)}
+    if size == "brief":
+        out["references"] = refs.as_json()
+    if file_errors:
+        out["errors"] = outward([_error_json(e, unmask) for e in file_errors], unmask)
+    if case_file.warnings:   # about the file: the encoding it was read in, the sample rows a spreadsheet reader skipped
+        out["warnings"] = outward(case_file.warnings, unmask)
+    return out
+
+
+# --- terminal ----------------------------------------------------------------
+
+def _cell(decision, subject: str, values: dict) -> Text:
+    """A determination in a table cell; an undecided scenario value shows the values still possible."""
+    if (subject, decision.name) not in values:
+        return Text("")
+    v = values[(subject, decision.name)]
+    sc = decision.scenarios
+    if sc is not None and v == sc.undecided:
+        possible = values.get((subject, sc.possible)) or []
+        return Text(f"{shown(v)}（{'/'.join(map(shown, possible))}）", style="yellow")
+    return Text(shown(v).replace("未提供", "—"), style=_style(decision, v))
+
+
+def _style(decision, value) -> str:
+    """Green for a value the rule file marks `favourable`, red for any other value of such a decision."""
+    favourable = decision.favourable
+    if not favourable or value is None:
+        return ""
+    return "green" if any(value == f and type(value) is type(f) for f in favourable) else "red"
+
+
+def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bool = False, subject: str | None = None) -> None:
+    case = result.case
+    console.rule(Text.assemble((shown_id(case.id, unmask), "bold"), f" · 判定日 {case.as_of} · 考核年度 {case.assessment_year}"))
+    for w in result.warnings:
+        console.print(Text.assemble(("注意", "yellow"), " ", printable(w if unmask else mask_text(w))))
+    values = {(d.subject, d.decision): d.value for d in result.determinations}
+    decisions = policy.decisions
+    for kind, spec in policy.kinds.items():
+        names = [n for n in policy.output_decisions() if n in decisions and decisions[n].subject == kind]
+        entries = getattr(case, RECORD_KIND.get(kind, ""), None) or []
+        rows = [e for e in entries if subject is None or e["id"] == subject]
+        if not rows or not names:
+            continue
+        table = Table(title=f"{spec.label}（{len(rows)}）", title_justify="left", show_lines=False, header_style="bold")
+        table.add_column("编号", no_wrap=True)
+        for header in spec.shown.values():
+            table.add_column(header, no_wrap=True)
+        for n in names:
+            table.add_column(decisions[n].label, overflow="fold")
+        for e in rows:
+            cells = [Text(shown_id(e["id"], unmask))]   # Text, not markup: an id may read “[/]”
+            for c in spec.shown:
+                raw = str(e.get(c) or "")
+                cells.append(Text(printable(raw if unmask or c != "name" else mask_name(raw))))
+            for n in names:
+                cells.append(_cell(decisions[n], e["id"], values))
+            table.add_row(*cells)
+        console.print(table)
+    for e in result.errors:
+        masked = e if unmask else _mask_error(e)
+        who = f" {masked['subject']}" if masked.get("subject") else ""
+        where = f" 第{e['line']}行" if e.get("line") else ""
+        console.print(Text(printable(f"错误 {masked['case']}{who}{where} {masked['path']}: {masked['message']}"), style="red"))
+
+
+_KIND_LABELS = {"people": "人员", "centers": "中心", "items": "事项"}
+
+
+def account_line(books: dict) -> str:
+    """读入 = 判定 + 出错, per kind; a run that does not balance says so."""
+    parts = [f"{_KIND_LABELS[k]} 读入 {v['read']} = 判定 {v['decided']} + 出错 {v['errored']}"
+             for k, v in books.items() if k in _KIND_LABELS]
+    head = "记录核对" if books["balanced"] else "记录核对不平（程序错误，请报告）"
+    return f"{head}：" + "；".join(parts)
+
+
+def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
+    for e in errors:
+        if isinstance(e, CaseError) and not unmask:
+            masked = _mask_error(e.as_json())
+            e = dataclasses.replace(e, message=masked["message"])
+        text = str(e)
+        console.print(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text))), highlight=False)
+
+
+def policy_test_failures(outcome, unmask: bool = False) -> list[str]:
+    """A policy test's failures as `run.py test` prints them: a malformed case's errors masked as everywhere."""
+    if unmask:
+        return list(outcome.failures)
+    malformed = [f"案例有误：{mask_text(str(dataclasses.replace(e, **_mask_error(e.as_json()))))}"
+                 if isinstance(e, CaseError) else mask_text(str(e)) for e in outcome.case_errors]
+    return malformed + [mask_text(f) for f in outcome.failures[len(outcome.case_errors):]]
+
+
+def decision_label(policy: Policy, name: str) -> str:
+    if name in policy.decisions:
+        return policy.decisions[name].label
+    return next((d.scenarios.possible_label for d in policy.decisions.values() if d.scenarios and d.scenarios.possible == name), name)
+
+
+def explanation_tree(node: dict, label: str | None = None) -> Tree:
+    """An explanation (from Explainer) as a rich tree in Chinese: rule, clause and words, the condition as a
+    sentence, facts, parameters, readings, what it set aside, then what it built on."""
+    head = label or (f"[bold]{escape(shown(node.get('value')))}[/] ← {escape(node.get('title') or node.get('rule') or '')}"
+                     f"（{escape(str(node.get('rule')))}）  [cyan]{escape(node.get('clause') or '')}[/]")
+    tree = Tree(head)
+    if node.get("note"):
+        tree.add(Text(node["note"]))
+    if node.get("text") and node.get("amended_by"):
+        tree.add(Text(f"原文「{node['text']}」——其中的数额已由 {'、'.join(node['amended_by'])} 修改，现行值见下列参数",
+                      style="italic"))
+    elif node.get("text"):
+        tree.add(Text(f"「{node['text']}」", style="italic"))
+    if node.get("sentence"):
+        tree.add(Text(f"条件：{node['sentence']}" + (f"；取值：{node['computed_sentence']}" if node.get("computed_sentence") else "")))
+    if node.get("scenario"):
+        tree.add(Text(f"情形：{node['scenario']}"))
+    for fact in (node.get("facts") or {}).values():
+        _fact_branch(tree, fact)
+    for p in (node.get("parameters") or {}).values():
+        since = f"，自{p['since']}起" if p.get("since") else ""
+        source = f"依据 {p['reference']}" if p.get("reference") else (p.get("clause") or "")
+        tree.add(Text(f"参数 {p.get('label', '')} = {shown(p.get('value'), p.get('unit'))}（{source}{since}）"))
+    for i in node.get("interpretations") or []:
+        tree.add(Text(f"解释：{i['reading']}（{i['basis']}）", style="magenta"))
+    for b in node.get("blocked") or []:
+        tree.add(Text(f"排除：{b['title']}（{b['rule']}）「{b.get('text', '')}」", style="dim"))
+    for o in node.get("overrides") or []:
+        by = "、".join(f"{b['title']}（{b['rule']}）" for b in o.get("by") or [])
+        tree.add(Text(f"未适用：{o['title']}（{o['rule']}，{shown(o.get('value'))}）条件也成立，但让位于 {by}", style="dim"))
+    for sc in node.get("scenarios") or []:
+        tree.add(Text(f"情形：{sc['assumes']} → {shown(sc['value'])}（{sc['rule'] or '无规则适用'}）"))
+    for child in node.get("because") or []:
+        tree.children.append(explanation_tree(child))
+    return tree
+
+
+def _fact_branch(tree: Tree, fact: dict) -> None:
+    text = f"{fact.get('label', '')}：{shown(fact.get('value'), fact.get('unit'))}"
+    if fact.get("detail"):
+        text += f"（{fact['detail']}）"
+    branch = tree.add(Text(text))
+    for inner in (fact.get("from") or {}).values():
+        _fact_branch(branch, inner)
+
+
+def why_not_tree(result: dict) -> Tree:
+    """Why a value was not reached, rule by rule, in sentences."""
+    question = "已是" if result.get("reached") else "为何不是"
+    head = (f"[bold]{escape(result['subject'])}[/] · {escape(result.get('label') or result['decision'])}："
+            f"{question}“{escape(shown(result['value']))}”（实际：{escape(shown(result['actual']))}）")
+    tree = Tree(head)
+    if result.get("reached") or not result["rules"]:
+        tree.add(Text(result["summary"], style="green" if result.get("reached") else ""))
+    for r in result["rules"]:
+        branch = tree.add(Text(f"{r['title']}（{r['rule']}）  {r['clause']}「{r['text']}」"))
+        branch.add(Text(r["summary"]))
+    return tree

@@ -1,0 +1,149 @@
+"""The run stage's entry: a case in, determinations (with what they rest on) out."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..casefiles.cases import Case, CaseFile, load_cases, refuse
+from .compiler import CompiledPolicy, compile_policy
+from .facts import RECORD_KIND, Fact, RecordError, build_facts
+from ..policy.model import Policy
+from ..policy.params import ParamView, first_day
+from .resolve import Determination, resolve
+from .runtime import MAX_MESSAGES, MAX_SECONDS, Bounds, Firing, RunError, handle_for, run
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    determinations: list[Determination] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    firings: list[Firing] = field(default_factory=list)
+    params: ParamView | None = None
+    compiled: CompiledPolicy | None = None
+    failed: bool = False          # the engine could not finish the case: none of its records is decided
+    refused: bool = False         # a record was taken out of the case while deciding it (Evaluator._run)
+
+
+class Evaluator:
+    """Holds one policy's compiled rulesets, one per period of parameter values, built on first use.
+
+    Each case is bounded (runtime.Bounds): `max_actions` firings (default: by the case's size),
+    `max_seconds` of rule running, `max_messages` facts + conclusions; beyond one, that case fails.
+    """
+
+    def __init__(self, policy: Policy, max_actions: int | None = None, max_seconds: float = MAX_SECONDS,
+                 max_messages: int = MAX_MESSAGES):
+        self.policy = policy
+        self.max_actions = max_actions
+        self.bounds = Bounds(max_actions, max_seconds, max_messages)
+        self._compiled: dict[dt.date, CompiledPolicy] = {}
+        self._changes = sorted({v.since for p in policy.parameters.values() for v in p.values})
+        self._first = first_day(policy)
+
+    def period(self, day: dt.date) -> dt.date:
+        """The start of the parameter period for `day` (on or after the policy's first day)."""
+        return max(d for d in self._changes if d <= day)
+
+    def compiled_for(self, day: dt.date) -> CompiledPolicy:
+        start = self.period(day)
+        if start not in self._compiled:
+            self._compiled[start] = compile_policy(self.policy, ParamView(self.policy, start), f"@{start.isoformat()}")
+        return self._compiled[start]
+
+    def prepare(self, cases: list[Case]) -> None:
+        """Compile every period these cases need and create its ruleset in the engine (before forking workers)."""
+        for case in cases:
+            handle_for(self.compiled_for(self._day(case)))
+
+    def _day(self, case: Case) -> dt.date:
+        return max(case.as_of, self._first)
+
+    def start(self, case: Case) -> CaseResult:
+        """A result with the case's parameters, ruleset and warnings, nothing decided yet."""
+        result = CaseResult(case)
+        result.errors.extend(e.as_json() for e in case.errors)   # its rejected records, each naming its subject
+        result.warnings.extend(case.warnings)
+        if case.as_of < self._first:
+            # Judging a date before the document took effect: apply its first values, and say so.
+            result.warnings.append(f"as_of {case.as_of} is before {self._first}, when the values of "
+                                   f"{self.policy.document_number} begin; those first values were applied")
+        day = self._day(case)
+        result.params, result.compiled = ParamView(self.policy, self.period(day)), self.compiled_for(day)
+        return result
+
+    def failed(self, case: Case, message: str, path: str = "") -> CaseResult:
+        """The case could not be decided at all (e.g. its worker crashed): nothing but the error."""
+        result = self.start(case)
+        result.errors.append(self._error(case, path, message))
+        result.failed = True
+        return result
+
+    def evaluate(self, case: Case) -> CaseResult:
+        result = self.start(case)
+        params = result.params
+        try:
+            result.facts, result.firings = self._run(case, params, result)
+        except RunError as e:
+            result.errors.append(self._error(case, e.path, str(e)))
+            result.failed = True
+            return result
+        except (TypeError, ValueError, KeyError, ArithmeticError) as e:
+            # A policy value of the wrong kind slipped past validation: this case fails, the others go on.
+            result.errors.append(self._error(case, "", f"could not evaluate: {type(e).__name__}: {e}"))
+            result.failed = True
+            return result
+        determinations, issues = resolve(self.policy, result.facts, result.firings)
+        result.determinations = determinations
+        result.errors.extend(i.as_json(case.id, case.file) for i in issues)
+        return result
+
+    def _run(self, case: Case, params: ParamView, result: CaseResult) -> tuple[list[Fact], list[Firing]]:
+        """Facts and firings; a record whose facts cannot be computed is refused (with its line) and the rest run."""
+        while True:
+            try:
+                facts = build_facts(case, self.policy, params)
+                return facts, run(result.compiled, facts, params, bounds=self.bounds)
+            except RecordError as e:
+                error = refuse(case, RECORD_KIND.get(e.kind, ""), e.subject, f"could not evaluate: {e}")
+                if error is None:
+                    raise
+                result.errors.append(error.as_json())
+                result.refused = True
+
+    def _error(self, case: Case, path: str, message: str) -> dict:
+        return {"file": case.file, "case": case.id, "path": path, "line": case.location.line,
+                "col": case.location.col, "message": message}
+
+
+def evaluate_file(path: str, policy: Policy, evaluator: Evaluator | None = None) -> tuple[CaseFile, list[CaseResult]]:
+    evaluator = evaluator or Evaluator(policy)
+    case_file = load_cases(path, policy)
+    return case_file, [evaluator.evaluate(case) for case in case_file.cases]
+
+
+def account(case_file: CaseFile, results: list[CaseResult]) -> dict:
+    """Records read = decided + errored, per kind: nothing read is silently lost.
+
+    Decided: a record of a case that was evaluated. Errored: a rejected
+    record, a record of a case that could not be read or whose run failed.
+    `balanced` is false only through a bug, which the command line reports
+    loudly (exit 3).
+    """
+    kinds = ("people", "centers", "items")
+    decided = {k: 0 for k in kinds}
+    errored = {k: 0 for k in kinds}
+    for held in case_file.failed_cases.values():
+        for k in kinds:
+            errored[k] += held[k]
+    for result in results:
+        case = result.case
+        for k in kinds:
+            rejected = sum(1 for r in case.rejected if r.kind == k)
+            standing = len(getattr(case, k))
+            errored[k] += rejected + (standing if result.failed else 0)
+            decided[k] += 0 if result.failed else standing
+    out = {k: {"read": case_file.read[k], "decided": decided[k], "errored": errored[k]} for k in kinds}
+    return dict(out, balanced=all(v["read"] == v["decided"] + v["errored"] for v in out.values()))

@@ -1,0 +1,197 @@
+"""appeals.yaml as typed data: which of a person's own facts an appeal may change, how, and at what cost.
+
+The file is policy, not code: the words a rating may move between, the dates a
+certificate may have been obtained by, what each change costs and why a fact
+cannot change at all are the officer's to edit. engine/loader.py reads the file
+(schema-checked, formulas parsed) into `Policy.appeals`; `problems()` checks its
+meaning against the rest of the policy; engine/appeal.py searches with it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..formula import expr
+from ..formula.functions import FUNCTIONS
+from .model import Problem
+from ..common.yamlio import Location, locate
+
+
+@dataclass(frozen=True)
+class NamedDate:
+    """A date a date fact may move to, computed on the person (`certificate_due`, `selection_on` …)."""
+    name: str
+    label: str
+    formula: str
+    ast: Any
+
+
+@dataclass(frozen=True)
+class DateOption:
+    date: str           # a name of Appeals.dates
+    cost: int = 0       # added to the move's own cost: a less natural date costs more
+
+
+@dataclass(frozen=True)
+class ValueMove:
+    """One word to another (一般 → 好); `source` None is an absent value."""
+    source: Any
+    target: Any
+    cost: int
+
+
+@dataclass(frozen=True)
+class Raise:
+    """To any later word of an ordered vocabulary list; each step up costs `cost_per_step`."""
+    order: str          # vocabulary path, lowest first; {field} filled from the entry (certificate_level.by_type.{type})
+    cost_per_step: int
+
+
+@dataclass(frozen=True)
+class DateShift:
+    direction: str                  # earlier | later
+    to: tuple[DateOption, ...]
+    cost: int
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A new list entry (a certificate obtained): fixed fields, a level to choose, a date it was obtained by."""
+    fields: dict[str, Any]
+    level_field: str
+    level: Raise
+    date_field: str
+    dates: tuple[DateOption, ...]
+    not_after: str | None           # a named date no chosen date may pass (obtained by the judging date)
+    cost: int
+    shown: str                      # how the new entry reads, {field} filled in
+
+
+@dataclass(frozen=True)
+class Contestable:
+    fact: str                       # path pattern into the person's record (a case field such as as_of: the case's)
+    label: str                      # Chinese, {placeholders} filled in
+    feeds: dict[str, tuple[str, ...]]   # fact kind → attributes (facts.yaml) this fact is read as
+    moves: tuple[ValueMove, ...] = ()
+    raise_: Raise | None = None
+    shift: DateShift | None = None
+    add: NewEntry | None = None
+    keys: str | None = None         # vocabulary whose keys a {name} may take even when absent from the file
+    months_of: str | None = None    # "assessment_year": only months of the case's assessment year
+    location: Location = field(default_factory=lambda: Location("?"))
+
+
+@dataclass(frozen=True)
+class Appeals:
+    max_changes: int
+    max_candidates: int
+    alternatives: int
+    dates: dict[str, NamedDate]
+    contestable: tuple[Contestable, ...]
+    not_contestable: dict[str, str]     # attribute → why it cannot change (出生日期不可更改)
+    file: str
+
+
+def _options(items) -> tuple[DateOption, ...]:
+    return tuple(DateOption(i) if isinstance(i, str) else DateOption(i["date"], int(i.get("cost", 0))) for i in items)
+
+
+def _raise(spec: dict) -> Raise:
+    return Raise(spec["order"], int(spec["cost_per_step"]))
+
+
+def from_tree(tree: dict, name: str, parse: Callable[[list, str], Any]) -> Appeals:
+    """The schema-checked tree of appeals.yaml as typed data; `parse(path, text)` parses (and reports) a formula."""
+    dates = {k: NamedDate(k, v["label"], v["formula"], parse(["dates", k, "formula"], v["formula"]))
+             for k, v in tree["dates"].items()}
+    out = []
+    for i, c in enumerate(tree["contestable"]):
+        shift = None
+        for direction in ("earlier", "later"):
+            if direction in c:
+                shift = DateShift(direction, _options(c[direction]["to"]), int(c[direction]["cost"]))
+        add = None
+        if "add" in c:
+            a = c["add"]
+            add = NewEntry(dict(a.get("fields") or {}), a["level"]["field"], _raise(a["level"]), a["date"]["field"],
+                           _options(a["date"]["to"]), a["date"].get("not_after"), int(a["cost"]), a["shown"])
+        out.append(Contestable(
+            fact=c["fact"], label=c["label"], feeds={k: tuple(v) for k, v in c["feeds"].items()},
+            moves=tuple(ValueMove(m["from"], m["to"], int(m["cost"])) for m in c.get("moves") or ()),
+            raise_=_raise(c["raise"]) if "raise" in c else None, shift=shift, add=add,
+            keys=c.get("keys"), months_of=c.get("months_of"), location=locate(tree, ["contestable", i], name)))
+    search = tree["search"]
+    return Appeals(int(search["max_changes"]), int(search["max_candidates"]), int(search["alternatives"]),
+                   dates, tuple(out), dict(tree["not_contestable"]), name)
+
+
+# --- meaning ------------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def vocabulary_path(vocabulary: dict, path: str):
+    """`certificate_level.by_type.政务服务办事员` → the list there, or None."""
+    node: Any = vocabulary
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def problems(policy) -> list[Problem]:
+    """What in appeals.yaml does not fit the rest of the policy: unknown attributes, dates, words, lists."""
+    spec: Appeals | None = policy.appeals
+    if spec is None:
+        return []
+    out: list[Problem] = []
+    person = policy.kinds.get("person")
+
+    def at(path: list, message: str, severity: str = "error", where: Location | None = None):
+        out.append(Problem(where or Location(spec.file), ".".join(map(str, path)), message, severity))
+
+    for name, d in spec.dates.items():
+        if d.ast is None:
+            continue
+        for n in expr.names(d.ast):
+            if person is None or person.label_of(n.split(".")[0]) is None:
+                at(["dates", name, "formula"], f"“{n}”不是人员（facts.yaml 中 person）的属性")
+        for p in expr.params(d.ast):
+            if p.split(".")[0] not in policy.parameters:
+                at(["dates", name, "formula"], f"没有参数“{p}”")
+        for f in expr.calls(d.ast):
+            if f not in FUNCTIONS:
+                at(["dates", name, "formula"], f"未知的函数“{f}”")
+    for i, c in enumerate(spec.contestable):
+        base = ["contestable", i]
+        for kind, attributes in c.feeds.items():
+            if kind not in policy.kinds:
+                at(base + ["feeds", kind], f"facts.yaml 中没有事实种类“{kind}”", where=c.location)
+                continue
+            for a in attributes:
+                if a.split(".")[0] not in policy.kinds[kind].attributes:
+                    at(base + ["feeds", kind], f"“{a}”不是“{kind}”的输入属性", where=c.location)
+        used = [o.date for o in (c.shift.to if c.shift else ())]
+        if c.add:
+            used += [o.date for o in c.add.dates] + ([c.add.not_after] if c.add.not_after else [])
+        for d in used:
+            if d not in spec.dates:
+                at(base, f"未知的日期“{d}”（已有：{'、'.join(spec.dates)}）", where=c.location)
+        for r in [x for x in (c.raise_, c.add.level if c.add else None) if x is not None]:
+            static = r.order.split("{")[0].rstrip(".")
+            if vocabulary_path(policy.vocabulary, static) is None:
+                at(base, f"“{r.order}”不是 vocabulary.yaml 中的列表", where=c.location)
+        if c.keys is not None and c.keys not in policy.vocabulary:
+            at(base + ["keys"], f"vocabulary.yaml 中没有“{c.keys}”", where=c.location)
+    for attribute in spec.not_contestable:
+        if person is None or attribute not in person.attributes:
+            at(["not_contestable", attribute], f"“{attribute}”不是人员的输入属性")
+    if person is not None:
+        heads = {c.fact.split(".")[0].split("[")[0] for c in spec.contestable}
+        for attribute in person.attributes:
+            if attribute not in heads and attribute not in spec.not_contestable:
+                at(["not_contestable"], f"“{attribute}”既不在可申诉之列，也没有写明不可申诉的理由",
+                   "warning")
+    return out

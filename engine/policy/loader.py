@@ -1,0 +1,338 @@
+"""Load a policy folder into the typed model, collecting every problem on the way.
+
+`load_policy(dir)` never stops at the first error: each file is parsed and
+schema-checked, each formula parsed, and all problems come back together
+with file:line:col. Meaning-level checks (unknown names, clause texts, cycles)
+are the next stage, engine/validate.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from pathlib import Path
+from typing import Any
+
+from ..formula import expr
+
+from . import schemas
+
+from ..common import yamlio
+from .model import (Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money,
+                    Parameter, Policy, Problem, Rule, Scenarios)
+from ..common.yamlio import Location, locate
+
+
+class PolicyLoadError(Exception):
+    """The policy could not be loaded at all; `problems` says why, each with its line."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class _Files:
+    """Reads the policy's files once, keeping raw text for the digest and trees for locating."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.raw: dict[str, bytes] = {}
+        self.skipped: set[str] = set()   # rules, decisions, parameters, kinds left out for their shape (partial loads)
+        self.unusable = False            # some file could not be used at all: no policy to check further
+
+    def yaml(self, relative: str, schema_name: str, partial: int = 0) -> tuple[Any, str] | tuple[None, str]:
+        """The file's tree, or None when it cannot be used. `partial`: the tree despite shape problems below
+        its first `partial` levels, with `self.bad` holding their paths, so the entries that are fine are still checked."""
+        self.bad: list[list] = []
+        path = self.root / relative
+        name = str(path)
+        try:
+            self.raw[relative] = path.read_bytes()
+            tree = yamlio.load(path)
+        except (yamlio.YamlError, OSError) as e:
+            loc = e.location if isinstance(e, yamlio.YamlError) else Location(name)
+            self.problems.append(Problem(loc, "", e.message if isinstance(e, yamlio.YamlError) else str(e)))
+            self.unusable = True
+            return None, name
+        if not isinstance(tree, dict):
+            found = "空文件" if tree is None else schemas.shown_zh(tree)
+            self.problems.append(Problem(Location(name, 1, 1), "", f"文件顶层应为映射（键: 值），实为{found}"))
+            self.unusable = True
+            return None, name
+        found = schemas.located(yamlio.plain(tree), schema_name, name, tree, chinese=True)
+        self.problems.extend(p for _, p in found)
+        self.bad = [path for path, _ in found]
+        if partial and all(len(path) >= partial for path in self.bad):
+            return tree, name
+        self.unusable = self.unusable or bool(found)
+        return (None if found else tree), name
+
+    def broken(self, *prefix) -> bool:
+        """Has a shape problem at or below `prefix` (in the file read last)?"""
+        return any(path[:len(prefix)] == list(prefix) for path in self.bad)
+
+
+# The policy folder's file format. Raised when a file may now say what the engine used to assume, so that an
+# older folder — an earlier git revision read by `diff` — is refused by name instead of read with a meaning
+# it never had (format 2: facts.yaml `absent:`; before it, a blank 试用期 or 人员数 was read in code).
+FORMAT = 2
+
+
+def _format(manifest: dict, name: str) -> Problem | None:
+    written = manifest.get("format")
+    if written == FORMAT:
+        return None
+    said = "未写明文件格式（format）" if written is None else f"文件格式为 {written}"
+    return Problem(yamlio.locate(manifest, ["format"] if written is not None else [], name, key=True), "format",
+                   f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请按 README"
+                   f"“Comparing two versions”重述后再比较（或写明 format: {FORMAT}）")
+
+
+def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | None, list[Problem]]:
+    """The policy and every problem found while loading it (None if it cannot be built).
+
+    `partial` (for `validate`): when only some rules, decisions, parameters or fact kinds are misshapen,
+    the policy without them, `skipped` naming them, so the meaning of the rest is checked in the same run.
+    """
+    root = Path(directory)
+    files = _Files(root)
+    if not (root / "policy.yaml").is_file():
+        return None, [Problem(Location(str(root / "policy.yaml")), "", "此文件夹中没有 policy.yaml（政策的清单文件）")]
+    manifest, manifest_name = files.yaml("policy.yaml", "policy")
+    if manifest is None:
+        return None, files.problems
+    wrong_format = _format(manifest, manifest_name)
+    if wrong_format:
+        return None, files.problems + [wrong_format]
+
+    source_text = _read_source(root, manifest, manifest_name, files)
+    clauses = _clauses(files, manifest["clauses"], source_text)
+    vocabulary_tree, _ = files.yaml(manifest["vocabulary"], "vocabulary")
+    interpretations = _interpretations(files, manifest["interpretations"])
+    parameters: dict[str, Parameter] = {}
+    for rel in manifest["parameters"]:
+        _parameters(files, rel, parameters, partial)
+    kinds = _kinds(files, manifest["facts"], partial)
+    decisions: dict[str, Decision] = {}
+    for rel in manifest["rules"]:
+        _decisions(files, rel, decisions, partial)
+    appeals = _appeals(files, manifest["appeals"]) if manifest.get("appeals") else None
+    if manifest.get("roster"):
+        files.yaml(manifest["roster"], "roster")   # schema-checked and in the digest; spreadsheet.py reads it
+    if manifest.get("analysis"):
+        files.yaml(manifest["analysis"], "analysis")   # likewise; analyze.py reads it
+
+    failed = any(p.severity == "error" for p in files.problems)
+    if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None:
+        return None, files.problems
+    digest = hashlib.sha256()
+    for rel in sorted(files.raw):
+        digest.update(rel.encode() + b"\0" + files.raw[rel] + b"\0")
+    policy = Policy(
+        id=manifest["id"], title=manifest["title"], document_number=manifest["document_number"],
+        issuer=manifest["issuer"], issued_on=dt.date.fromisoformat(manifest["issued_on"]),
+        version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
+        vocabulary=yamlio.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
+        kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
+        tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
+        keys_at=yamlio.where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
+        incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"))
+    return policy, files.problems
+
+
+def load_or_raise(directory: str | Path) -> Policy:
+    from ..tools.validate import check  # the next stage; imported here to keep stages one-way
+    policy, problems = load_policy(directory)
+    if policy is not None:
+        problems = problems + check(policy)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or policy is None:
+        raise PolicyLoadError(errors or problems)
+    return policy
+
+
+# --- pieces ------------------------------------------------------------------
+
+def _read_source(root: Path, manifest, manifest_name: str, files: _Files) -> str | None:
+    path = root / manifest["source"]
+    try:
+        raw = path.read_bytes()
+        files.raw[manifest["source"]] = raw
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        why = "文件不存在" if isinstance(e, FileNotFoundError) else "不是 UTF-8 文本" if isinstance(e, UnicodeDecodeError) else str(e)
+        files.problems.append(Problem(locate(manifest, ["source"], manifest_name), "source", f"无法读取文件原文 {manifest['source']}：{why}"))
+        return None
+
+
+def _clauses(files: _Files, rel: str, source_text: str | None) -> dict[str, Clause]:
+    tree, name = files.yaml(rel, "clauses")
+    if tree is None or source_text is None:
+        return {}
+    lines = source_text.splitlines()
+    starts: list[tuple[int, str, str]] = []
+    for ref, entry in tree["clauses"].items():
+        hits = [i for i, line in enumerate(lines) if line.lstrip().startswith(entry["starts"])]
+        if len(hits) != 1:
+            why = "不是原文任何一行的开头" if not hits else f"是原文 {len(hits)} 行的开头（第 {'、'.join(str(h + 1) for h in hits)} 行）"
+            files.problems.append(Problem(locate(tree, ["clauses", ref, "starts"], name), f"clauses.{ref}.starts",
+                                          f"“{entry['starts']}”{why}；应为且仅为一行的开头"))
+            files.unusable = True   # every reference to this clause would be reported too
+            continue
+        starts.append((hits[0], str(ref), entry["title"], entry.get("descriptive")))
+    starts.sort()
+    out = {}
+    for n, (line, ref, title, descriptive) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        out[ref] = Clause(ref, title, line + 1, end, "\n".join(lines[line:end]).strip(), descriptive)
+    return out
+
+
+def _interpretations(files: _Files, rel: str) -> dict[str, Interpretation]:
+    tree, name = files.yaml(rel, "interpretations")
+    if tree is None:
+        return {}
+    return {k: Interpretation(k, v["reading"], v["basis"], locate(tree, [k], name)) for k, v in tree.items()}
+
+
+def _appeals(files: _Files, rel: str):
+    """appeals.yaml (optional): read, schema-checked and its date formulas parsed like every other file."""
+    from .appeals import from_tree
+    tree, name = files.yaml(rel, "appeals")
+    if tree is None:
+        return None
+    return from_tree(tree, name, lambda path, text: _parse(files, tree, path, name, text))
+
+
+def _parameters(files: _Files, rel: str, out: dict[str, Parameter], partial: bool = False) -> None:
+    tree, name = files.yaml(rel, "parameters", partial=1 if partial else 0)
+    if tree is None:
+        return
+    for pname, entry in tree.items():
+        if files.broken(pname):
+            files.skipped.add(str(pname))
+            continue
+        if pname in out:
+            files.problems.append(Problem(locate(tree, [pname], name, key=True), pname,
+                                          f"参数“{pname}”已在 {out[pname].location} 定义过"))
+            continue
+        values = []
+        for since, dated in entry["values"].items():
+            base = [pname, "values", since]
+            values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else yamlio.plain(dated["value"]),
+                                     None if dated is None else dated["clause"], locate(tree, base, name, key=True),
+                                     None if dated is None else dated.get("reference"), yamlio.where(tree, base, name)))
+            for path, value in ([] if dated is None else _non_numbers(dated["value"])):
+                if entry.get("unit") or isinstance(value, float):
+                    at = base + ["value", *path]
+                    files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at), _not_a_number(value, entry.get("unit"))))
+        out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
+                               tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name, key=True),
+                               yamlio.where(tree, [pname], name))
+
+
+def _non_numbers(value, path=()):
+    """(path, value) of every leaf that is not a number: a parameter with a unit is an amount or a count."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _non_numbers(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _non_numbers(v, path + (i,))
+    elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        yield path, value
+
+
+def _not_a_number(value, unit: str | None) -> str:
+    """A parameter leaf that is no finite number: NaN and 1e400 (∞) cannot be amounts, counts or ratios."""
+    if isinstance(value, float) and math.isnan(value):
+        return "参数值应为有限的数，实为 NaN（非数）"
+    if isinstance(value, float):
+        return f"参数值应为有限的数，实为{'负' if value < 0 else ''}无穷大（数太大？）"
+    return f"应为数（{unit}），实为{schemas.shown_zh(value)}"
+
+
+def _parse(files: _Files, tree, path: list, name: str, text) -> Any:
+    try:
+        return expr.parse(text)
+    except expr.ExprError as e:
+        loc = locate(tree, path, name)
+        # point inside a one-line formula; folded (>-) text keeps the line of its start
+        col = (loc.col or 1) + e.pos if isinstance(text, str) and "\n" not in text and loc.col else loc.col
+        files.problems.append(Problem(Location(loc.file, loc.line, col), schemas.path_text(path),
+                                      f"无法解析：{e.reason}（公式第 {e.pos + 1} 个字符处）"))
+        return None
+
+
+def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind]:
+    tree, name = files.yaml(rel, "facts", partial=2 if partial else 0)
+    if tree is None:
+        return {}
+    out = {}
+    for kname, entry in tree["kinds"].items():
+        if files.broken("kinds", kname):
+            files.skipped.add(str(kname))
+            continue
+        attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()),
+                                   spec.get("unit"), dict(spec.get("fields") or {}),
+                                   tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"))
+                      for a, spec in (entry.get("attributes") or {}).items()}
+        derived = []
+        for dname, spec in (entry.get("derived") or {}).items():
+            ast = _parse(files, tree, ["kinds", kname, "derived", dname, "formula"], name, spec["formula"])
+            at = ["kinds", kname, "derived", dname]
+            derived.append(Derivation(dname, spec["label"], spec["formula"], ast, spec.get("clause"),
+                                      tuple(spec.get("interpretations") or ()), locate(tree, at, name, key=True),
+                                      spec.get("unit"), yamlio.where(tree, at, name)))
+        out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name, key=True),
+                              dict(entry.get("shown") or {}), yamlio.where(tree, ["kinds", kname], name))
+    return out
+
+
+def _decisions(files: _Files, rel: str, out: dict[str, Decision], partial: bool = False) -> None:
+    tree, name = files.yaml(rel, "rules", partial=2 if partial else 0)
+    if tree is None:
+        return
+    for dname, entry in tree["decisions"].items():
+        base = ["decisions", dname]
+        rules_ok = isinstance(entry.get("rules"), list) and not any(
+            path[:len(base) + 1] == base + ["rules"] and len(path) <= len(base) + 1 for path in files.bad)
+        if files.broken(*base) and not (rules_ok and all(path[:len(base) + 1] == base + ["rules"] for path in files.bad
+                                                          if path[:len(base)] == base)):
+            files.skipped.add(str(dname))   # the decision itself is misshapen: its rules cannot be read as such
+            files.skipped.update(str(r.get("id")) for r in entry.get("rules") or () if isinstance(r, dict))
+            continue
+        if dname in out:
+            files.problems.append(Problem(locate(tree, base, name, key=True), dname, f"决定“{dname}”已在 {out[dname].location} 定义过"))
+            continue
+        rules = []
+        for i, spec in enumerate(entry["rules"]):
+            at = base + ["rules", i]
+            if files.broken(*at):
+                files.skipped.add(str(spec.get("id")) if isinstance(spec, dict) else f"{dname}[{i}]")
+                continue
+            when_text = "true" if spec.get("otherwise") else spec["when"]
+            when = _parse(files, tree, at + ["when"], name, when_text)
+            compute = _parse(files, tree, at + ["compute"], name, spec["compute"]) if "compute" in spec else None
+            rules.append(Rule(
+                id=spec["id"], title=spec["title"], decision=dname, clause=spec["clause"], text=spec["text"],
+                when=when, when_text=str(when_text).strip() if not isinstance(when_text, bool) else str(when_text).lower(),
+                then=yamlio.plain(spec.get("then")), has_then="then" in spec,
+                compute=compute, compute_text=spec.get("compute"), otherwise=bool(spec.get("otherwise")),
+                overrides=tuple(spec.get("overrides") or ()), blocks=tuple(spec.get("blocks") or ()),
+                interpretations=tuple(spec.get("interpretations") or ()), location=locate(tree, at, name),
+                keys_at=yamlio.where(tree, at, name)))
+        applies = _parse(files, tree, base + ["applies_when"], name, entry["applies_when"]) if "applies_when" in entry else None
+        sc = entry.get("scenarios")
+        scenarios = None if sc is None else Scenarios(
+            sc["undecided"], sc["possible"], sc.get("possible_label", sc["possible"]), tuple(sc["order"]),
+            sc["clause"], sc["text"], tuple(sc.get("interpretations") or ()))
+        out[dname] = Decision(
+            name=dname, label=entry["label"], of=entry["of"], subject=entry.get("subject", entry["of"]),
+            hit=entry["hit"], values=tuple(yamlio.plain(entry["values"])) if "values" in entry else None,
+            applies_when=applies, rules=tuple(rules), scenarios=scenarios,
+            interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
+            location=locate(tree, base, name, key=True), keys_at=yamlio.where(tree, base, name),
+            money=Money(**entry["money"]) if "money" in entry else None,
+            favourable=tuple(yamlio.plain(entry["favourable"])) if "favourable" in entry else None)

@@ -1,0 +1,263 @@
+"""The policy as typed data: what the loader builds and every later stage reads."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..common.yamlio import Location
+
+if TYPE_CHECKING:  # engine/appealspec.py imports this module; only the annotation needs it
+    from .appeals import Appeals
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file, for people: `file:line:col: path: message`."""
+    location: Location
+    path: str
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{self.location}: {where}{self.message}"
+
+    def as_json(self) -> dict:
+        return {"file": self.location.file, "line": self.location.line, "col": self.location.col,
+                "path": self.path, "message": self.message, "severity": self.severity}
+
+
+@dataclass(frozen=True)
+class Clause:
+    ref: str           # 二(二)5(2)
+    title: str
+    line: int          # first line of the paragraph in source.txt (1-based)
+    end_line: int      # last line before the next clause starts
+    text: str          # the paragraph(s) of this clause, verbatim
+    descriptive: str | None = None   # why it decides nothing (clauses.yaml `descriptive:`), for `run.py coverage`
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    id: str
+    reading: str
+    basis: str
+    location: Location
+
+
+Where = dict   # a key of the YAML mapping (or `key[i]`, `value.a.b`) → where its value stands
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    since: dt.date
+    value: Any         # None ends the parameter (OpenFisca's `null`)
+    clause: str | None
+    location: Location
+    reference: str | None = None    # the document that set this value (宿区政办发〔2025〕3号 …), as OpenFisca's `reference`
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    label: str
+    unit: str | None
+    interpretations: tuple[str, ...]
+    values: tuple[DatedValue, ...]   # ascending by `since`
+    location: Location
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
+
+    def at(self, day: dt.date) -> DatedValue | None:
+        """The value in force on `day`, or None before the first date or after a `null`."""
+        current = None
+        for dated in self.values:
+            if dated.since <= day:
+                current = dated
+        return current if current is not None and current.value is not None else None
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    label: str
+    type: str
+    interpretations: tuple[str, ...] = ()
+    unit: str | None = None                                  # 次, 人, 周岁 … for sentences
+    fields: dict[str, str] = field(default_factory=dict)      # a map's keys → their labels
+    source: tuple[str, ...] = ()                             # the record's field path (`from:`); () = the name
+    absent: dict[str, Any] | None = None                     # facts.yaml `absent:`: value or count, and note
+
+
+@dataclass(frozen=True)
+class Derivation:
+    name: str
+    label: str
+    formula: str
+    ast: Any
+    clause: str | None
+    interpretations: tuple[str, ...]
+    location: Location
+    unit: str | None = None
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
+
+
+@dataclass(frozen=True)
+class FactKind:
+    name: str
+    label: str
+    attributes: dict[str, Attribute]
+    derived: tuple[Derivation, ...]   # in dependency order
+    location: Location
+    shown: dict[str, str] = field(default_factory=dict)   # record field → column header, beside the decisions
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
+
+    def label_of(self, name: str) -> str | None:
+        if name in self.attributes:
+            return self.attributes[name].label
+        for d in self.derived:
+            if d.name == name:
+                return d.label
+        return None
+
+    def unit_of(self, name: str) -> str | None:
+        if name in self.attributes:
+            return self.attributes[name].unit
+        return next((d.unit for d in self.derived if d.name == name), None)
+
+    def field_label(self, name: str) -> str | None:
+        """`attestations.political` → the label of that key of the map, else None."""
+        head, _, key = name.partition(".")
+        attribute = self.attributes.get(head)
+        return attribute.fields.get(key) if attribute and key else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    decision: str
+    clause: str
+    text: str
+    when: Any                    # AST; Lit(True) for `otherwise` before compilation
+    when_text: str
+    then: Any = None             # literal conclusion (when `has_then`)
+    has_then: bool = False
+    compute: Any = None          # AST of a computed conclusion
+    compute_text: str | None = None
+    otherwise: bool = False
+    overrides: tuple[str, ...] = ()
+    blocks: tuple[str, ...] = ()
+    interpretations: tuple[str, ...] = ()
+    location: Location = field(default_factory=lambda: Location("?"))
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
+
+    @property
+    def concludes(self) -> bool:
+        return not self.blocks
+
+
+@dataclass(frozen=True)
+class Scenarios:
+    undecided: str
+    possible: str
+    possible_label: str
+    order: tuple[str, ...]
+    clause: str
+    text: str
+    interpretations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Money:
+    """A decision whose values are amounts of money (rules' `money:`), for budgets and winners/losers."""
+    per_year: int                 # payments per year: the annual budget is the amount × per_year
+    better: str = "higher"        # higher | lower: which way is favourable to the subject
+    total: bool = False           # the amount a budget sums (the others are its parts)
+
+
+@dataclass(frozen=True)
+class Decision:
+    name: str
+    label: str
+    of: str                       # the fact kind the rules match
+    subject: str                  # the kind of subject the determination is about
+    hit: str                      # unique | priority | collect
+    values: tuple | None
+    applies_when: Any             # AST or None
+    rules: tuple[Rule, ...]
+    scenarios: Scenarios | None
+    interpretations: tuple[str, ...]
+    section: str
+    location: Location
+    money: Money | None = None                 # the values are amounts (rules' `money:`)
+    favourable: tuple | None = None            # the values favourable to the subject (rules' `favourable:`)
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+
+    def where(self, key: str) -> Location:
+        return self.keys_at.get(key, self.location)
+
+
+# Fact kinds the engine itself asserts into durable_rules: a policy's kind of this name would be taken for them.
+RESERVED_KINDS = ("conclusion",)
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    document_number: str
+    issuer: str
+    issued_on: dt.date
+    version: str
+    root: str
+    source_text: str
+    clauses: dict[str, Clause]
+    vocabulary: dict[str, Any]
+    interpretations: dict[str, Interpretation]
+    parameters: dict[str, Parameter]
+    kinds: dict[str, FactKind]
+    decisions: dict[str, Decision]   # in file order
+    digest: str
+    tests_dir: str | None = None
+    keys_at: Where = field(default_factory=dict, compare=False, hash=False)   # policy.yaml's keys
+    skipped: frozenset = frozenset()   # names left out of a partial load (validate): problems about them are not news
+    incomplete: bool = False           # a partial load with problems: checked for meaning, never compiled
+    appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
+    roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
+    analysis: str | None = None      # analysis.yaml: input domains for run.py analyze (engine/analyze.py)
+    demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
+
+    @property
+    def rules(self) -> dict[str, Rule]:
+        return {r.id: r for d in self.decisions.values() for r in d.rules}
+
+    @property
+    def ruleset_name(self) -> str:
+        """Carries id and version so two versions can live in one process."""
+        return f"{self.id}@{self.version}#{self.digest[7:19]}"
+
+    def output_decisions(self) -> list[str]:
+        """Decision names in report order, with each scenario companion after its decision."""
+        out = []
+        for d in self.decisions.values():
+            out.append(d.name)
+            if d.scenarios:
+                out.append(d.scenarios.possible)
+        return out

@@ -1,0 +1,778 @@
+"""`run.py appeal`: what would have had to be different — the cheapest changes of a person's own facts
+that give a wanted value (counterfactual explanations).
+
+Which facts may change, how and at what cost is policy (appeals.yaml, `Policy.appeals`); this module
+knows no policy word. The search is breadth-first by total cost over combinations of single changes
+(one fact each, at most `max_changes` facts, at most `max_candidates` candidates), and stops at the
+first cost that gives the wanted value. Every candidate is the case file with the changes applied
+(`apply_changes`), checked like any case file and decided again by `Evaluator.evaluate`, i.e. by
+durable_rules: nothing here predicts a decision. Two structural prunings keep it near a second:
+
+- a change is tried only if the decision can read its fact (the decision's rules, the decisions they
+  read, the derivations of facts.yaml — `decision_inputs`);
+- every rule that fired for the actual value must stop firing, so every candidate must change a fact
+  that rule reads (its effective condition: its own test, its exceptions, earlier values). A rule whose
+  inputs no allowed change reaches makes the wanted value unreachable without deciding anything.
+
+The candidate case holds only the person (their decisions read only their own facts); the baseline
+is decided both ways and the whole case is used instead if the two ever differ. Each alternative
+reported is then decided once more on the whole case, as the file would be with the changes written in:
+that is the claim made, and its explanation is the one `evaluate` would give.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import difflib
+import itertools
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from ..formula import expr
+
+from ..policy import schemas
+
+from ..common import yamlio
+from ..policy.appeals import Appeals, Contestable, vocabulary_path
+from ..casefiles.cases import Case, check_case
+from ..pipeline.compiler import effective_condition, explicit_overriders
+from ..pipeline.evaluate import CaseResult, Evaluator
+from ..explain.explainer import Explainer
+from ..formula.functions import FUNCTIONS, Witnessed
+from ..policy.model import Decision, Policy, Rule
+from ..outputs.report import mask_name, mask_text
+from ..pipeline.resolve import Determination
+
+# Top-level fields of a case (as_of …): a change of one of these is the case's, not the person's.
+# `id` is left out because a person has one too; people/centers/items are the subjects themselves.
+CASE_FIELDS = frozenset(schemas.schema("case")["properties"]) - {"id", "people", "centers", "items"}
+
+
+class AppealError(Exception):
+    """The appeal cannot be searched (the case does not load); `messages` say why."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+# --- paths: `ratings.2025-03`, `certificates[0].obtained_on`, `certificates[+]`, `as_of` ---------------
+
+APPEND = object()   # the `[+]` step: a new entry at the end of a list
+_STEP = re.compile(r"\[([^\]]+)\]|([^.\[\]]+)")
+
+
+def parse_path(path: str) -> list:
+    """`certificates[0].level` → ["certificates", 0, "level"]; `[+]` → APPEND; `{x}`/`[{x}]` stay as text."""
+    steps: list = []
+    for m in _STEP.finditer(path):
+        inside, key = m.group(1), m.group(2)
+        if key is not None:
+            steps.append(key)
+        elif inside == "+":
+            steps.append(APPEND)
+        elif inside.isdigit():
+            steps.append(int(inside))
+        else:
+            steps.append(("index", inside.strip("{}")))
+    return steps
+
+
+def _person_entry(case: dict, subject: str | None) -> dict:
+    people = case.get("people") or []
+    if subject is None and len(people) == 1:
+        return people[0]
+    for p in people:
+        if str(p.get("id")) == str(subject):
+            return p
+    raise KeyError(f"no person «{subject}» in this case")
+
+
+def _set(node, steps: list, value) -> None:
+    for step, following in zip(steps, steps[1:]):
+        if isinstance(node, dict):
+            if node.get(step) is None:   # an absent mapping or list (no attestations yet) is created
+                node[step] = [] if isinstance(following, int) or following is APPEND else {}
+            node = node[step]
+        else:
+            node = node[step]
+    last = steps[-1]
+    if last is APPEND:
+        node.append(value)
+    else:
+        node[last] = value
+
+
+def apply_changes(case_dict: dict, changes: Iterable[Mapping], subject: str | None = None) -> dict:
+    """A copy of one case (as in the case file) with each change's `to` written at its `fact` path.
+
+    Paths are the person's (`ratings.2025-03`), except the case's own fields (`as_of`); `subject`
+    names the person (it may be left out when the case holds one person).
+    """
+    out = copy.deepcopy(case_dict)
+    for change in changes:
+        steps = parse_path(change["fact"])
+        target = out if steps[0] in CASE_FIELDS else _person_entry(out, subject)
+        _set(target, steps, copy.deepcopy(change["to"]))
+    return out
+
+
+# --- what a decision reads ---------------------------------------------------------------------------
+
+Input = tuple[str, str]   # (fact kind, attribute as the rules write it: `attestations.political`)
+
+
+def _expand(policy: Policy, pending: list[Input]) -> set[Input]:
+    """Attributes read, following decisions read (all their rules) and derivations (facts.yaml) down."""
+    out: set[Input] = set()
+    seen: set[str] = set()
+    while pending:
+        kind, name = pending.pop()
+        fact_kind = policy.kinds[kind]
+        if name in policy.decisions and fact_kind.label_of(name.split(".")[0]) is None:
+            if name not in seen:
+                seen.add(name)
+                pending.extend(_decision_names(policy.decisions[name]))
+            continue
+        if (kind, name) in out:
+            continue
+        out.add((kind, name))
+        derivation = next((d for d in fact_kind.derived if d.name == name), None)
+        if derivation is not None:
+            pending.extend((kind, n) for n in expr.names(derivation.ast))
+    return out
+
+
+def _decision_names(decision: Decision) -> list[Input]:
+    nodes = [n for r in decision.rules for n in (r.when, r.compute) if n is not None]
+    if decision.applies_when is not None:
+        nodes.append(decision.applies_when)
+    return [(decision.of, n) for node in nodes for n in expr.names(node)]
+
+
+def decision_inputs(policy: Policy, name: str) -> set[Input]:
+    """Every attribute the decision can depend on."""
+    return _expand(policy, _decision_names(policy.decisions[name]))
+
+
+def rule_inputs(policy: Policy, decision: Decision, rule: Rule) -> set[Input]:
+    """What decides whether `rule` takes effect and what it concludes: its effective condition and value."""
+    nodes = [effective_condition(decision, rule)] + ([rule.compute] if rule.compute is not None else [])
+    return _expand(policy, [(decision.of, n) for node in nodes for n in expr.names(node)])
+
+
+def _feeds_touch(feeds: frozenset[Input], inputs: set[Input]) -> bool:
+    """`attestations` feeds `attestations.political` and the other way round; same kind only."""
+    return any(k == kind and (f == n or n.startswith(f + ".") or f.startswith(n + "."))
+               for k, f in feeds for kind, n in inputs)
+
+
+# --- single changes --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Move:
+    """One fact changed one way: what the person's file would have said instead."""
+    fact: str               # concrete path, as in the case file
+    label: str              # Chinese, placeholders filled in
+    source: Any             # as written in the file (None: absent)
+    target: Any             # what is written instead
+    cost: int
+    text: str               # 「2025-03 月度考核：一般 → 好」
+    feeds: frozenset[Input]
+    note: str | None = None  # the named date a date moved to
+
+    def change(self) -> dict:
+        out = {"fact": self.fact, "from": self.source, "to": self.target, "label": self.label, "text": self.text}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _fill(template: str, values: Mapping[str, Any]) -> str:
+    """`{month} 月度考核` with the values known; a placeholder without a value stays (never str.format)."""
+    return _FIELD.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
+
+
+def shown(value) -> str:
+    if value is None:
+        return "未填写"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return str(expr.plain(value))
+
+
+def _same(a, b) -> bool:
+    """Equal and of the same kind: `true` is not `1`, an absent value only matches null."""
+    if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A concrete place a contestable fact names in this person's file."""
+    path: str
+    values: dict           # placeholders and the entry's own (canonical) fields, for labels and vocabulary paths
+    raw: Any               # as written
+    canonical: Any         # as the case loader reads it (aliases resolved)
+
+
+def _slots(spec: Contestable, raw: dict, normal: dict, vocabulary: dict, year: int) -> Iterator[_Slot]:
+    def walk(steps, raw_node, normal_node, path, values):
+        if not steps:
+            yield _Slot(path, values, raw_node, normal_node)
+            return
+        step, rest = steps[0], steps[1:]
+        if step is APPEND:
+            yield from walk(rest, None, None, path + "[+]", values)
+        elif isinstance(step, tuple):   # [{i}]: each entry of the list
+            for i, entry in enumerate(raw_node if isinstance(raw_node, list) else []):
+                normal_entry = normal_node[i] if isinstance(normal_node, list) and i < len(normal_node) else {}
+                fields = {**values, **(normal_entry if isinstance(normal_entry, dict) else {}), step[1]: i, "n": i + 1}
+                yield from walk(rest, entry, normal_entry, f"{path}[{i}]", fields)
+        elif step.startswith("{"):      # {name}: each key present, and each key of `keys` (a vocabulary)
+            var = step.strip("{}")
+            present = [str(k) for k in raw_node] if isinstance(raw_node, dict) else []
+            listed = vocabulary.get(spec.keys, {}).get("values", {}) if spec.keys else {}
+            for key in dict.fromkeys(present + [str(k) for k in listed]):
+                if spec.months_of and not key.startswith(f"{year}-"):
+                    continue
+                label = listed[key]["label"] if isinstance(listed, dict) and isinstance(listed.get(key), dict) else None
+                fields = {**values, var: key, **({"label": label} if label else {})}
+                yield from walk(rest, _get(raw_node, key), _get(normal_node, key), f"{path}.{key}" if path else key, fields)
+        else:
+            yield from walk(rest, _get(raw_node, step), _get(normal_node, step), f"{path}.{step}" if path else step, values)
+    yield from walk(parse_path(spec.fact), raw, normal, "", {})
+
+
+def _get(node, key):
+    return node.get(key) if isinstance(node, dict) else None
+
+
+def _date_options(options, dates: dict[str, str | None], spec: Appeals) -> list[tuple[str, int, str]]:
+    """(date, extra cost, label) of each named date that has a value here; one per day, the cheapest."""
+    out: dict[str, tuple[str, int, str]] = {}
+    for option in options:
+        day = dates.get(option.date)
+        if day is not None and (day not in out or option.cost < out[day][1]):
+            out[day] = (day, option.cost, spec.dates[option.date].label)
+    return sorted(out.values(), key=lambda o: (o[1], o[0]))
+
+
+Option = tuple[Any, int, str | None, str | None]   # (value written, cost, how it reads, named date)
+
+
+def _word_options(contestable: Contestable, slot: _Slot) -> list[Option]:
+    return [(m.target, m.cost, None, None) for m in contestable.moves if _same(slot.canonical, m.source)]
+
+
+def _raise_options(contestable: Contestable, slot: _Slot, vocabulary: dict) -> list[Option]:
+    order = vocabulary_path(vocabulary, _fill(contestable.raise_.order, slot.values))
+    if not isinstance(order, list) or (slot.canonical is not None and slot.canonical not in order):
+        return []
+    here = -1 if slot.canonical is None else order.index(slot.canonical)   # absent: one step below the first word
+    return [(word, (j - here) * contestable.raise_.cost_per_step, None, None) for j, word in enumerate(order) if j > here]
+
+
+def _shift_options(contestable: Contestable, slot: _Slot, dates: dict, spec: Appeals) -> list[Option]:
+    if slot.canonical is None:
+        return []
+    current, earlier = str(slot.canonical), contestable.shift.direction == "earlier"
+    return [(day, contestable.shift.cost + extra, None, note)
+            for day, extra, note in _date_options(contestable.shift.to, dates, spec)
+            if (day < current if earlier else day > current)]
+
+
+def _add_options(contestable: Contestable, dates: dict, spec: Appeals, vocabulary: dict) -> list[Option]:
+    add = contestable.add
+    levels = vocabulary_path(vocabulary, _fill(add.level.order, add.fields)) or []
+    limit = dates.get(add.not_after) if add.not_after else None
+    out = []
+    for j, level in enumerate(levels):
+        for day, extra, note in _date_options(add.dates, dates, spec):
+            if limit is None or day <= limit:
+                entry = dict(add.fields, **{add.level_field: level, add.date_field: day})
+                out.append((entry, add.cost + j * add.level.cost_per_step + extra, _fill(add.shown, entry), note))
+    return out
+
+
+def moves_for(spec: Appeals, contestable: Contestable, raw: dict, normal: dict, policy: Policy, year: int,
+              dates: dict[str, str | None]) -> list[Move]:
+    """Every single change this contestable fact allows for this person, with its cost."""
+    out = []
+    for slot in _slots(contestable, raw, normal, policy.vocabulary, year):
+        options = _word_options(contestable, slot)
+        if contestable.raise_ is not None:
+            options += _raise_options(contestable, slot, policy.vocabulary)
+        if contestable.shift is not None:
+            options += _shift_options(contestable, slot, dates, spec)
+        if contestable.add is not None:
+            options += _add_options(contestable, dates, spec, policy.vocabulary)
+        label = _fill(contestable.label, slot.values)
+        feeds = frozenset((kind, _fill(a, slot.values)) for kind, attrs in contestable.feeds.items() for a in attrs)
+        for target, cost, to_text, note in options:
+            # a new entry has no "before": it reads as what was obtained
+            change = to_text if slot.path.endswith("[+]") else f"{shown(slot.raw)} → {to_text or shown(target)}"
+            text = f"「{label}：{change}" + (f"（{note}）" if note else "") + "」"
+            out.append(Move(slot.path, label, slot.raw, target, cost, text, feeds, note))
+    return out
+
+
+def named_dates(spec: Appeals, person_fact, params) -> dict[str, str | None]:
+    """Each named date computed on the person's baseline fact (ISO text; None where it has no value)."""
+    functions = {name: _plain_result(fn) for name, fn in FUNCTIONS.items()}
+    out = {}
+    for name, date in spec.dates.items():
+        try:
+            value = expr.plain(expr.evaluate(date.ast, person_fact.get, params, functions))
+        except (KeyError, TypeError, ValueError):
+            value = None
+        out[name] = value.isoformat() if isinstance(value, dt.date) else (str(value) if value is not None else None)
+    return out
+
+
+def _plain_result(fn):
+    def call(*args):
+        out = fn(*args)
+        return out.value if isinstance(out, Witnessed) else out
+    return call
+
+
+# --- the search --------------------------------------------------------------------------------------
+
+@dataclass
+class Alternative:
+    moves: tuple[Move, ...]
+    cost: int
+    value: Any
+    explanation: dict
+
+    @property
+    def changes(self) -> list[dict]:
+        return [m.change() for m in self.moves]
+
+
+@dataclass
+class Search:
+    candidates: int = 0          # decided again
+    invalid: int = 0             # candidates the case checks rejected (a word the vocabulary lacks)
+    unconfirmed: int = 0         # found on the person alone but not on the whole case (dropped; never expected)
+    moves: int = 0               # single changes the decision can read
+    facts: int = 0               # distinct facts among them
+    tried: tuple[str, ...] = ()  # those facts' paths
+    max_changes: int = 0
+    budget: int = 0
+    cut: bool = False            # stopped at the candidate budget
+    seconds: float = 0.0
+    isolated: bool = True        # decided on the person alone (see the module's docstring)
+
+    @property
+    def complete(self) -> bool:
+        """Every combination of every allowed change was decided (not only those up to max_changes)."""
+        return not self.cut and self.facts <= self.max_changes
+
+
+@dataclass
+class Appeal:
+    subject: str
+    name: str | None
+    case_id: str
+    decision: str
+    want: Any
+    actual: Any
+    applicable: bool = True      # False: the decision does not apply to this person (no determination)
+    alternatives: list[Alternative] = field(default_factory=list)
+    unreachable: str | None = None
+    blocking: list[dict] = field(default_factory=list)
+    search: Search = field(default_factory=Search)
+
+    @property
+    def reached(self) -> bool:
+        return self.applicable and _same(expr.plain(self.actual), self.want)
+
+
+def _decide(policy: Policy, evaluator: Evaluator, case_dict: dict, file: str,
+            prefix: Sequence = ()) -> tuple[Case | None, CaseResult | None, list[str]]:
+    case, errors = check_case(copy.deepcopy(case_dict), policy, file, case_dict, list(prefix))
+    if case is None or errors:
+        return None, None, [str(e) for e in errors]
+    result = evaluator.evaluate(case)
+    return case, result, [e["message"] for e in result.errors]
+
+
+def _determination(result: CaseResult, subject: str, decision: str) -> Determination | None:
+    return next((d for d in result.determinations if d.subject == subject and d.decision == decision), None)
+
+
+def _values_of(result: CaseResult, subject: str) -> dict:
+    return {d.decision: expr.plain(d.value) for d in result.determinations if d.subject == subject}
+
+
+def _alone(case_dict: dict, person: dict) -> dict:
+    """The case with only this person (and the center they name, which the case requires to exist)."""
+    centers = [c for c in case_dict.get("centers") or []
+               if isinstance(c, dict) and isinstance(person, dict) and str(c.get("id")) == str(person.get("center"))]
+    return dict({k: v for k, v in case_dict.items() if k not in ("people", "centers", "items")}, people=[person],
+                centers=centers)
+
+
+def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, decision: str, want: Any,
+           file: str = "<case>", prefix: Sequence = ()) -> Appeal:
+    """The cheapest changes of `subject`'s own facts that make `decision` come out as `want`.
+
+    `case_dict` is one case as written in the file; `prefix` is where it stands there (["cases", 2]),
+    so that explanations name the file's own paths.
+    """
+    spec = policy.appeals
+    if spec is None:
+        raise AppealError([f"政策 {policy.id} 没有申诉文件（policy.yaml 中的 appeals:）"])
+    started, subject = time.perf_counter(), str(subject)
+    person_raw = _person_entry(case_dict, subject)
+    case, result, errors = _decide(policy, evaluator, case_dict, file, prefix)
+    if result is None or errors:
+        raise AppealError(errors)
+    actual = _determination(result, subject, decision)
+    out = Appeal(subject, person_raw.get("name"), case.id, decision, want,
+                 None if actual is None else expr.plain(actual.value), applicable=actual is not None)
+    out.search = Search(max_changes=spec.max_changes, budget=spec.max_candidates)
+    if out.reached:
+        out.search.seconds = time.perf_counter() - started
+        return out
+
+    # The person alone, if it decides exactly as the whole case does.
+    base = _alone(case_dict, person_raw)
+    alone_case, alone, _ = _decide(policy, evaluator, base, file)
+    if alone is None or alone.errors or _values_of(alone, subject) != _values_of(result, subject):
+        base, alone_case, alone, out.search.isolated = case_dict, case, result, False
+
+    moves = _moves(policy, spec, base, alone_case, alone, subject, decision_inputs(policy, decision))
+    out.search.tried = tuple(dict.fromkeys(m.fact for m in moves))
+    out.search.moves, out.search.facts = len(moves), len(out.search.tried)
+
+    blockers = _blockers(policy, policy.decisions[decision], actual, want)
+    requirements = [{i for i, m in enumerate(moves) if _feeds_touch(m.feeds, inputs)} for _, inputs in blockers]
+    if all(requirements):
+        _search(policy, evaluator, out, base, moves, requirements, spec, file)
+        out.alternatives = [a for a in out.alternatives if _confirm(policy, evaluator, out, a, case_dict, file, prefix)]
+    if not out.alternatives:
+        cited = _cited(policy, policy.decisions[decision], actual, want, result, subject, blockers)
+        out.blocking = [b for b, _ in cited]
+        out.unreachable = _reason(spec, out, cited, untouched=not all(requirements))
+    out.search.seconds = time.perf_counter() - started
+    return out
+
+
+def _moves(policy: Policy, spec: Appeals, base: dict, case: Case, result: CaseResult, subject: str,
+           readable: set[Input]) -> list[Move]:
+    """The single changes allowed for this person whose fact the decision can read, in appeals.yaml's order.
+
+    Current values are read twice: as written (what a change says it replaces) and as the case loader
+    normalised them (aliases resolved), which is what the vocabulary's lists are in.
+    """
+    person = next(p for p in case.people if p["id"] == subject)
+    person_fact = next(f for f in result.facts if f.kind == "person" and f.subject == subject)
+    dates = named_dates(spec, person_fact, result.params)
+    out = []
+    for contestable in spec.contestable:
+        of_case = parse_path(contestable.fact)[0] in CASE_FIELDS
+        raw = base if of_case else _person_entry(base, subject)
+        normal = {"as_of": case.as_of.isoformat(), "assessment_year": case.assessment_year} if of_case else person
+        out += [m for m in moves_for(spec, contestable, raw, normal, policy, case.assessment_year, dates)
+                if _feeds_touch(m.feeds, readable)]
+    return out
+
+
+def _candidates(moves: list[Move], max_changes: int, requirements: list[set[int]]) -> list[tuple[int, ...]]:
+    """Combinations of changes to distinct facts that touch every blocking rule; cheapest, then fewest, first."""
+    out = []
+    for size in range(1, max_changes + 1):
+        for combo in itertools.combinations(range(len(moves)), size):
+            if len({moves[i].fact for i in combo}) < size:
+                continue
+            if all(any(i in need for i in combo) for need in requirements):
+                out.append(combo)
+    out.sort(key=lambda c: (sum(moves[i].cost for i in c), len(c), c))
+    return out
+
+
+def _search(policy: Policy, evaluator: Evaluator, out: Appeal, base: dict, moves: list[Move],
+            requirements: list[set[int]], spec: Appeals, file: str) -> None:
+    found: list[tuple[set[int], Alternative]] = []
+    level = None
+    for combo in _candidates(moves, spec.max_changes, requirements):
+        cost = sum(moves[i].cost for i in combo)
+        if level is not None and cost > level:
+            break                                       # the first cost that works is the answer
+        if any(solution <= set(combo) for solution, _ in found):
+            continue                                    # a superset of an answer is not minimal
+        if out.search.candidates >= spec.max_candidates:
+            out.search.cut = True
+            break
+        out.search.candidates += 1
+        chosen = tuple(moves[i] for i in combo)
+        changed = apply_changes(base, [m.change() for m in chosen], out.subject)
+        _, result, errors = _decide(policy, evaluator, changed, file)
+        if result is None:
+            out.search.invalid += 1
+            continue
+        d = _determination(result, out.subject, out.decision)
+        if errors or d is None or not _same(expr.plain(d.value), out.want):
+            continue
+        found.append((set(combo), Alternative(chosen, cost, expr.plain(d.value), {})))
+        level = cost
+        if len(found) >= spec.alternatives:
+            break
+    out.alternatives = [a for _, a in found]
+
+
+def _confirm(policy: Policy, evaluator: Evaluator, out: Appeal, alternative: Alternative, case_dict: dict,
+             file: str, prefix: Sequence) -> bool:
+    """Decide the whole case with the changes applied, as the file would be: the claim made is this one,
+    and its explanation (the file's own paths) is the one `evaluate` would give."""
+    _, result, errors = _decide(policy, evaluator, apply_changes(case_dict, alternative.changes, out.subject), file, prefix)
+    d = None if result is None else _determination(result, out.subject, out.decision)
+    if errors or d is None or not _same(expr.plain(d.value), out.want):
+        out.search.unconfirmed += 1
+        return False
+    alternative.explanation = Explainer(policy, result).determination(d)
+    return True
+
+
+# --- when nothing works --------------------------------------------------------------------------------
+
+def _blockers(policy: Policy, decision: Decision, actual: Determination | None, want) -> list[tuple[Rule | None, set[Input]]]:
+    """The rules that gave the actual value (each must stop doing so), with what they read.
+
+    No determination at all: the decision does not apply (`applies_when`), and that is what must change.
+    """
+    if actual is None:
+        names = expr.names(decision.applies_when) if decision.applies_when is not None else []
+        return [(None, _expand(policy, [(decision.of, n) for n in names]))]
+    if decision.hit == "collect":
+        return []
+    rules = {f.rule.id: f.rule for f in actual.firings if not _same(expr.plain(f.value), want)}
+    return [(rule, rule_inputs(policy, decision, rule)) for rule in rules.values()]
+
+
+def _own_inputs(policy: Policy, decision: Decision, rule: Rule) -> set[Input]:
+    nodes = [n for n in (rule.when, rule.compute) if n is not None]
+    return _expand(policy, [(decision.of, n) for node in nodes for n in expr.names(node)])
+
+
+def _cited(policy: Policy, decision: Decision, actual: Determination | None, want, result: CaseResult,
+           subject: str, blockers) -> list[tuple[dict, set[Input]]]:
+    """The rules to cite, each with what it reads itself: an exception that holds against a rule giving
+    `want` (当年工作未满一年 against 优秀), else the rules that fired, else the decision's scope."""
+    facts = [f for f in result.facts if f.kind == decision.of and f.subject == subject]
+    holding: list[Rule] = []
+    for rule in decision.rules:
+        if rule.has_then and _same(rule.then, want):
+            holding += [e for e in explicit_overriders(decision, rule)
+                        if e not in holding and any(_holds(e, f, result) for f in facts)]
+    rules = holding or [rule for rule, _ in blockers if rule is not None]
+    if rules:
+        return [({"rule": r.id, "title": r.title, "clause": r.clause, "text": r.text}, _own_inputs(policy, decision, r))
+                for r in rules]
+    if actual is None and decision.applies_when is not None:
+        names = expr.names(decision.applies_when)
+        return [({"rule": f"{decision.name}.applies_when", "title": decision.label, "clause": decision.section,
+                  "text": expr.render(decision.applies_when)}, _expand(policy, [(decision.of, n) for n in names]))]
+    return []
+
+
+def _holds(rule: Rule, fact, result: CaseResult) -> bool:
+    try:
+        return expr.truth(expr.evaluate(rule.when, fact.get, result.params)) is True
+    except KeyError:
+        return False
+
+
+def _reason(spec: Appeals, out: Appeal, cited: list[tuple[dict, set[Input]]], untouched: bool) -> str:
+    """Why no alternative was found, in Chinese: the rule and its clause, the facts behind it that cannot
+    change (appeals.yaml `not_contestable`), and how far the search went."""
+    want = f"“{shown(out.want)}”"
+    read = {name.split(".")[0] for _, inputs in cited for _, name in inputs}
+    because = "；".join([f"{b['rule']}「{b['title']}」（{b['clause']}：{b['text']}）" for b, _ in cited]
+                       + [why for attribute, why in spec.not_contestable.items() if attribute in read])
+    because = f"：{because}" if because else ""
+    s = out.search
+    if untouched:
+        return f"无法仅通过改变本人事实达到{want}{because}。本人可改变的事实均不影响得出实际结果的规则"
+    if s.complete:
+        return f"无法仅通过改变本人事实达到{want}{because}。已重新判定{s.candidates}个方案，涵盖可改变事实的全部组合"
+    if s.cut:
+        return (f"在重新判定上限{s.budget}个方案内未找到能达到{want}的本人事实改变{because}。"
+                f"共{s.facts}项可改变的事实，最多组合{s.max_changes}项")
+    return (f"不超过{s.max_changes}处本人事实的改变无法达到{want}{because}。"
+            f"已重新判定{s.candidates}个方案（共{s.facts}项可改变的事实）")
+
+
+# --- the command line's part ------------------------------------------------------------------------
+
+def parse_want(text: str):
+    """`--want`: 是/否 and true/false are booleans, null/无 is no value, numbers are numbers, the rest text."""
+    stripped = text.strip()
+    lowered = stripped.lower()
+    if lowered in ("true", "是"):
+        return True
+    if lowered in ("false", "否"):
+        return False
+    if lowered in ("null", "无"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(stripped)
+        except ValueError:
+            pass
+    return stripped
+
+
+def possible_values(decision: Decision) -> list | None:
+    """The values a decision can take, when the policy lists them all (None when one is computed)."""
+    if decision.values is not None:
+        return list(decision.values) + ([decision.scenarios.undecided] if decision.scenarios else [])
+    if all(r.has_then or not r.concludes for r in decision.rules):
+        return list(dict.fromkeys(expr.plain(r.then) for r in decision.rules if r.has_then))
+    return None
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=3)
+    return "（是否指" + "、".join(f"「{c}」" for c in close) + "？）" if close else ""
+
+
+def cases_in(path: str, policy: Policy | None = None) -> list[tuple[str, list, dict]]:
+    """(case id, where it stands in the file, the case as written) for each case of a case file (a roster
+    workbook or CSV too, read by the policy's roster.yaml; its problems come as one YamlError, located)."""
+    if Path(path).suffix.lower() in (".xlsx", ".csv") and policy is not None:
+        from ..casefiles import spreadsheet
+        try:
+            tree = spreadsheet.read(Path(path), policy)
+        except spreadsheet.ReadError as e:
+            raise yamlio.YamlError(e.location, "；".join(m for _, m in e.problems)) from None
+    else:
+        tree = yamlio.load_fast(path)
+    if isinstance(tree, dict) and isinstance(tree.get("cases"), list):
+        return [(str(c.get("id", f"case-{i + 1}")), ["cases", i], c) for i, c in enumerate(tree["cases"]) if isinstance(c, dict)]
+    return [(str(tree.get("id", "case-1")), [], tree)] if isinstance(tree, dict) else []
+
+
+def _people(case: dict) -> list[str]:
+    return [str(p.get("id")) for p in (case.get("people") or []) if isinstance(p, dict)]
+
+
+def to_json(a: Appeal, policy: Policy, unmask: bool = False) -> dict:
+    return {
+        "subject": a.subject, "name": a.name if unmask else mask_name(a.name), "case": a.case_id,
+        "decision": a.decision, "decision_label": policy.decisions[a.decision].label,
+        "want": a.want, "actual": a.actual, "applicable": a.applicable,
+        "alternatives": [{"changes": alt.changes, "cost": alt.cost, "value": alt.value, "explanation": alt.explanation}
+                         for alt in a.alternatives],
+        "unreachable": a.unreachable,
+        "blocking": a.blocking,
+        "search": {"candidates": a.search.candidates, "moves": a.search.moves, "facts": a.search.facts,
+                   "max_changes": a.search.max_changes, "max_candidates": a.search.budget, "cut": a.search.cut,
+                   "complete": a.search.complete, "isolated": a.search.isolated, "invalid": a.search.invalid,
+                   "unconfirmed": a.search.unconfirmed,
+                   "seconds": round(a.search.seconds, 3)},
+    }
+
+
+def render(console: Console, a: Appeal, policy: Policy, unmask: bool = False) -> None:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    name = (a.name if unmask else mask_name(a.name)) or ""
+    head.add_row("申诉人", f"{a.subject} {name}".strip() + f"（案例 {a.case_id}）")
+    head.add_row("决定", f"{policy.decisions[a.decision].label}（{a.decision}）")
+    head.add_row("实际", shown(a.actual) if a.applicable else "不适用")
+    head.add_row("期望", shown(a.want))
+    console.print(head)
+    s = a.search
+    if a.reached:
+        console.print("[green]实际已是期望值，无需改变[/]")
+    elif a.alternatives:
+        table = Table(title=f"可选方案（{len(a.alternatives)} 个，代价均为 {a.alternatives[0].cost}，改动少的在前）",
+                      title_justify="left", header_style="bold", show_lines=True)
+        table.add_column("#", no_wrap=True)
+        table.add_column("改动", overflow="fold")
+        table.add_column("代价", no_wrap=True)
+        table.add_column("重新判定")
+        for i, alt in enumerate(a.alternatives, 1):
+            e = alt.explanation
+            table.add_row(str(i), "\n".join(m.text for m in alt.moves), str(alt.cost),
+                          f"{shown(alt.value)} ← {e.get('rule', '')} {e.get('clause', '')}".strip())
+        console.print(table)
+    else:
+        console.print(f"[bold]可选方案[/]：[red]{a.unreachable}[/]", highlight=False)
+    console.print(f"[dim]可改变的事实 {s.facts} 项、单项改动 {s.moves} 种；重新判定 {s.candidates} 个方案，"
+                  f"用时 {s.seconds:.2f} 秒{'' if s.isolated else '（按整个案例判定）'}[/]", highlight=False)
+
+
+def command(policy: Policy, casefile: str, subject: str | None, decision: str | None, want_text: str | None,
+            case: str | None, fmt: str, unmask: bool, out: Console, err: Console) -> int:
+    """`run.py appeal`: 0 answered (alternatives, already so, or not reachable with the reason),
+    1 the case does not load, 2 bad usage."""
+    def usage(message: str) -> int:
+        err.print(message, highlight=False)
+        return 2
+    person_decisions = [n for n, d in policy.decisions.items() if d.subject == "person"]
+    who = policy.kinds["person"].label if "person" in policy.kinds else "本人"   # facts.yaml's word for a person
+    known = f"；{who}的决定有：{'、'.join(person_decisions)}"
+    if not subject or decision is None or want_text is None:
+        example = next(((n, possible_values(policy.decisions[n])) for n in person_decisions
+                        if possible_values(policy.decisions[n])), None)
+        hint = f"（例如 --decision {example[0]} --want {shown(example[1][-1])}）" if example else ""
+        return usage("[red]请同时指定 --subject ID、--decision NAME 与 --want VALUE[/]" + hint + known)
+    if decision not in policy.decisions:
+        return usage(f"[red]未知的决定「{decision}」{did_you_mean(decision, policy.decisions)}[/]" + known)
+    if decision not in person_decisions:
+        return usage(f"[red]申诉只涉及本人事实：决定「{decision}」（{policy.decisions[decision].label}）不是针对{who}的[/]" + known)
+    want = parse_want(want_text)
+    values = possible_values(policy.decisions[decision])
+    if values is not None and not any(_same(want, v) for v in values):
+        return usage(f"[red]「{want_text}」不是决定「{decision}」的可能取值{did_you_mean(want_text, map(shown, values))}[/]；"
+                     f"可能取值：{'、'.join(shown(v) for v in values)}")
+    try:
+        cases = cases_in(casefile, policy)
+    except OSError as e:
+        return usage(f"[red]{casefile}：无法读取（{e.strerror or e}）[/]")
+    except yamlio.YamlError as e:
+        err.print(f"[red]✗[/] {e if unmask else mask_text(str(e))}", highlight=False)
+        return 1
+    if case is not None:
+        ids = [c[0] for c in cases]
+        if case not in ids:
+            return usage(f"[red]未找到案例「{case}」{did_you_mean(case, ids)}[/]；案例有：{'、'.join(ids)}")
+        cases = [c for c in cases if c[0] == case]
+    holding = [c for c in cases if subject in _people(c[2])]
+    if not holding:
+        return usage(f"[red]未找到{who}「{subject}」{did_you_mean(subject, [p for c in cases for p in _people(c[2])])}[/]")
+    if len(holding) > 1:
+        return usage(f"[red]{who}「{subject}」出现在多个案例中，请用 --case 指定[/]：{'、'.join(c[0] for c in holding)}")
+    _, prefix, raw = holding[0]
+    try:
+        result = appeal(policy, Evaluator(policy), raw, subject, decision, want, casefile, prefix)
+    except AppealError as e:
+        for message in e.messages:
+            err.print(f"[red]✗[/] {message if unmask else mask_text(message)}", highlight=False)
+        return 1
+    if fmt == "json":
+        json.dump(to_json(result, policy, unmask), sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        render(out, result, policy, unmask)
+    return 0

@@ -1,0 +1,363 @@
+"""Decision log and replay: one JSON line per determination, and whether it still reproduces.
+
+A year later someone must show under which policy (id, version, content digest) a determination
+was made, on which input (a digest of the normalised case), and that the same policy on the same
+input gives it again. The log holds no personal data in clear: names and ID numbers are never
+written; a case or subject id that looks like an ID number is written masked, with a key that
+finds it again given the case file (see `_pseudonym`).
+
+Everything here is pure except `append` and `read`; the command line wires it up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from ..formula import expr
+
+from ..outputs import report
+from ..casefiles.cases import Case
+from ..pipeline.evaluate import CaseResult
+from ..policy.model import Policy
+from ..pipeline.resolve import Determination
+
+LOG_FORMAT = 1
+STATUSES = ("reproduced", "different", "policy_differs", "input_differs")
+STATUS_LABELS = {"reproduced": "已复现", "different": "结果不同", "policy_differs": "政策版本不同",
+                 "input_differs": "输入不同"}
+_STATUS_STYLES = {"reproduced": "green", "different": "red", "policy_differs": "yellow", "input_differs": "magenta"}
+
+
+class LogError(Exception):
+    """A log that cannot be read; each problem reads «FILE:LINE: …»."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    id: str
+    version: str
+    digest: str
+
+    @classmethod
+    def of(cls, policy: Policy) -> "PolicyRef":
+        return cls(policy.id, policy.version, policy.digest)
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "version": self.version, "digest": self.digest}
+
+
+@dataclass(frozen=True)
+class CaseStamp:
+    """What the log needs of one case, computed once per case."""
+    id: str                                # in clear: never written
+    shown: str                             # as written: masked when it looks like an ID number
+    key: str | None                        # finds a masked id again, given the case file
+    digest: str                            # sha256 of the canonical input
+    secret: bytes = field(repr=False)      # the canonical input itself: salts the keys, never written
+
+    @property
+    def ident(self) -> str:
+        return self.key or self.shown
+
+
+@dataclass(frozen=True)
+class Record:
+    """One logged determination (one line of the log)."""
+    decision_id: str
+    run: str
+    time: str
+    policy: PolicyRef
+    period: str | None                     # first day of the parameter values that were in force
+    case: str
+    case_key: str | None
+    case_digest: str
+    as_of: str
+    subject: str
+    subject_key: str | None
+    decision: str
+    value: Any
+    rules: tuple[str, ...]
+    line: int = 0                          # where it was read; 0 when not read from a file
+
+    @property
+    def case_ident(self) -> str:
+        return self.case_key or self.case
+
+    @property
+    def subject_ident(self) -> str:
+        return self.subject_key or self.subject
+
+    def as_json(self) -> dict:
+        return {"log": LOG_FORMAT, "decision_id": self.decision_id, "run": self.run, "time": self.time,
+                "policy": self.policy.as_json(), "period": self.period,
+                "case": self.case, "case_key": self.case_key, "case_digest": self.case_digest, "as_of": self.as_of,
+                "subject": self.subject, "subject_key": self.subject_key, "decision": self.decision,
+                "value": self.value, "rules": list(self.rules)}
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def canonical_input(case: Case) -> bytes:
+    """The case's normalised input as canonical JSON (sorted keys, UTF-8, dates as ISO text)."""
+    data = {"id": case.id, "as_of": case.as_of, "assessment_year": case.assessment_year,
+            "people": case.people, "centers": case.centers, "items": case.items}
+    return json.dumps(_public(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=_iso).encode("utf-8")
+
+
+def case_digest(case: Case) -> str:
+    return "sha256:" + hashlib.sha256(canonical_input(case)).hexdigest()
+
+
+def _public(value):
+    """Without internal keys (`_path`, `_line`): where a case stands in its file is not its input."""
+    if isinstance(value, dict):
+        return {str(k): _public(v) for k, v in value.items() if not str(k).startswith("_")}
+    if isinstance(value, (list, tuple)):
+        return [_public(v) for v in value]
+    return value
+
+
+def _iso(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _pseudonym(text: str, secret: bytes, role: str) -> tuple[str, str | None]:
+    """(text as written, key). An id that looks like an ID number is masked, and keyed for replay.
+
+    The key is salted with the case's own input, which the log never holds: a bare sha256 next to
+    the masked form (10 of 18 digits shown) is reversed by trying the ~36,500 birth dates between.
+    """
+    shown = report.mask_text(text)
+    if shown == text:
+        return text, None
+    return shown, "sha256:" + hashlib.sha256(role.encode() + b"\0" + secret + b"\0" + text.encode("utf-8")).hexdigest()
+
+
+def stamp(case: Case) -> CaseStamp:
+    secret = canonical_input(case)
+    shown, key = _pseudonym(case.id, secret, "case")
+    return CaseStamp(case.id, shown, key, "sha256:" + hashlib.sha256(secret).hexdigest(), secret)
+
+
+def json_value(value) -> Any:
+    """A value as the log's JSON holds it (Fractions to numbers, tuples to lists, dates to text)."""
+    return json.loads(json.dumps(expr.plain(value), ensure_ascii=False, default=_iso))
+
+
+def new_run(now: dt.datetime | None = None) -> tuple[str, str]:
+    """A fresh run id and its time (ISO, UTC); every record of one `evaluate` shares them."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return uuid.uuid4().hex, now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def record_for(d: Determination, case: CaseStamp, policy: PolicyRef, run: str, time: str,
+               as_of: str, period: str | None = None) -> Record:
+    subject, subject_key = _pseudonym(d.subject, case.secret, "subject")
+    # Firing order, each rule once; a firing without a policy rule (none today) names nothing.
+    rules = tuple(dict.fromkeys(rule.id for f in d.firings
+                                if (rule := getattr(f.variant, "rule", None)) is not None))
+    decision_id = hashlib.sha256("\0".join((run, case.ident, subject_key or subject, d.decision)).encode("utf-8"))
+    return Record(decision_id.hexdigest()[:32], run, time, policy, period, case.shown, case.key, case.digest, as_of,
+                  subject, subject_key, d.decision, json_value(d.value), rules)
+
+
+def records_for(result: CaseResult, policy: PolicyRef, run: str, time: str, subject: str | None = None) -> list[Record]:
+    """The records of one evaluated case (only `subject`'s when given, as `evaluate --subject` shows)."""
+    case = stamp(result.case)
+    period = result.params.day.isoformat() if result.params is not None else None
+    return [record_for(d, case, policy, run, time, result.case.as_of.isoformat(), period)
+            for d in result.determinations if subject is None or d.subject == subject]
+
+
+def append(path: str | Path, records: list[Record]) -> int:
+    """Append the records as JSON lines, in one write; returns how many."""
+    text = "".join(json.dumps(r.as_json(), ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
+    with Path(path).open("a+b") as f:
+        if f.tell() > 0:
+            f.seek(-1, 2)
+            if f.read(1) != b"\n":
+                text = "\n" + text   # a torn last line stays a bad line of its own, never glued to ours
+        f.write(text.encode("utf-8"))
+    return len(records)
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+_REQUIRED: dict[str, tuple[type, ...]] = {
+    "decision_id": (str,), "run": (str,), "time": (str,), "policy": (dict,), "case": (str,),
+    "case_digest": (str,), "as_of": (str,), "subject": (str,), "decision": (str,), "rules": (list,)}
+_KIND = {str: "文本", dict: "对象", list: "列表"}
+
+
+def read(path: str | Path) -> list[Record]:
+    """Every record of the log; raises LogError naming every bad line («FILE:LINE: …»)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LogError([f"{path}: 文件不存在"]) from None
+    except UnicodeDecodeError as e:
+        raise LogError([f"{path}: 不是 UTF-8 文本（第 {e.start + 1} 字节）"]) from None
+    except OSError as e:
+        raise LogError([f"{path}: 无法读取（{e.strerror}）"]) from None
+    records, problems = [], []
+    # split on \n only: JSON written with ensure_ascii=False may hold U+2028 inside a string
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        record, problem = parse_line(line, n)
+        if problem:
+            problems.append(f"{path}:{n}: {problem}")
+        else:
+            records.append(record)
+    if problems:
+        raise LogError(problems)
+    return records
+
+
+def parse_line(line: str, n: int = 0) -> tuple[Record | None, str | None]:
+    """(record, None), or (None, what is wrong with the line, in Chinese)."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as e:
+        return None, f"不是有效的 JSON（第 {e.colno} 列有误）"
+    if not isinstance(data, dict):
+        return None, "应为一个 JSON 对象（一条判定记录）"
+    if data.get("log", LOG_FORMAT) != LOG_FORMAT:
+        return None, f"不认识的日志格式版本 {data.get('log')!r}（本程序读取版本 {LOG_FORMAT}）"
+    for name, kinds in _REQUIRED.items():
+        if name not in data:
+            return None, f"缺少字段 «{name}»"
+        if not isinstance(data[name], kinds):
+            return None, f"字段 «{name}» 应为{_KIND[kinds[0]]}"
+    if "value" not in data:
+        return None, "缺少字段 «value»"
+    policy = data["policy"]
+    for name in ("id", "version", "digest"):
+        if not isinstance(policy.get(name), str):
+            return None, f"字段 «policy.{name}» 应为文本"
+    for name in ("case_key", "subject_key", "period"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            return None, f"字段 «{name}» 应为文本或 null"
+    return Record(data["decision_id"], data["run"], data["time"], PolicyRef(policy["id"], policy["version"], policy["digest"]),
+                  data.get("period"), data["case"], data.get("case_key"), data["case_digest"], data["as_of"],
+                  data["subject"], data.get("subject_key"), data["decision"], data["value"],
+                  tuple(map(str, data["rules"])), n), None
+
+
+# --- replay -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Current:
+    """One case as decided now, its values found the way the log names them."""
+    stamp: CaseStamp
+    values: dict[tuple[str, str], Any]     # (subject ident, decision) → JSON value
+
+
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    record: Record
+    status: str                            # one of STATUSES
+    now: Any                               # the value under the loaded policy (None when not decided now)
+    value_changed: bool | None             # None when there is nothing to compare with
+    detail: str                            # for the officer, in Chinese
+    found: bool = True                     # whether the loaded policy decided it on this case file
+
+    def as_json(self, policy: PolicyRef) -> dict:
+        r = self.record
+        return {"decision_id": r.decision_id, "case": r.case, "subject": r.subject, "decision": r.decision,
+                "status": self.status, "logged": r.value, "now": self.now, "value_changed": self.value_changed,
+                "detail": self.detail, "logged_policy": r.policy.as_json(), "policy": policy.as_json(),
+                "time": r.time, "line": r.line}
+
+
+def current(results: list[CaseResult]) -> dict[str, Current]:
+    """The cases of a case file as decided now, by the id the log would give them."""
+    out = {}
+    for result in results:
+        case = stamp(result.case)
+        values = {(_pseudonym(d.subject, case.secret, "subject")[1] or d.subject, d.decision): json_value(d.value)
+                  for d in result.determinations}
+        out[case.ident] = Current(case, values)
+    return out
+
+
+def same(a, b) -> bool:
+    """Equal as JSON: canonical text, so true ≠ 1 and [1, 2] ≠ [2, 1], but key order does not matter."""
+    def text(v):
+        return json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return text(a) == text(b)
+
+
+def replay_record(record: Record, now: dict[str, Current], policy: PolicyRef) -> Outcome:
+    """Input first: on other input nothing can reproduce; then the policy; then the value."""
+    case = now.get(record.case_ident)
+    if case is None:
+        return Outcome(record, "input_differs", None, None, "案例文件中没有该案例（或其输入已更改）", False)
+    value = case.values.get((record.subject_ident, record.decision), _ABSENT)
+    found = value is not _ABSENT
+    changed = (not same(record.value, value)) if found else None
+    shown_now = value if found else None
+    policy_note = "" if record.policy.digest == policy.digest else \
+        f"；记录时政策 {record.policy.id} 版本 {record.policy.version} · {record.policy.digest[:19]}"
+    if case.stamp.digest != record.case_digest:
+        missing = "" if found else "，现未得出该判定"
+        return Outcome(record, "input_differs", shown_now, changed, f"案例输入已更改{missing}{policy_note}", found)
+    if record.policy.digest != policy.digest:
+        effect = "现已不作此判定" if not found else ("结果将改变" if changed else "结果不变")
+        return Outcome(record, "policy_differs", shown_now, changed if found else True, effect + policy_note, found)
+    if not found:
+        return Outcome(record, "different", None, True, "现未得出该判定", False)
+    return Outcome(record, "different" if changed else "reproduced", value, changed, "")
+
+
+def replay(records: list[Record], now: dict[str, Current], policy: PolicyRef) -> list[Outcome]:
+    return [replay_record(r, now, policy) for r in records]
+
+
+def summary(outcomes: list[Outcome]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for o in outcomes:
+        counts[o.status] += 1
+    return counts
+
+
+def replay_json(outcomes: list[Outcome], policy: PolicyRef) -> dict:
+    return {"summary": summary(outcomes), "records": [o.as_json(policy) for o in outcomes]}
+
+
+def summary_line(outcomes: list[Outcome]) -> str:
+    counts = summary(outcomes)
+    return f"共 {len(outcomes)} 条记录：" + "，".join(f"{STATUS_LABELS[s]} {counts[s]}" for s in STATUSES)
+
+
+def replay_table(outcomes: list[Outcome], title: str) -> Table:
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in ("记录", "案例", "对象", "判定", "状态"):
+        table.add_column(column, no_wrap=True)
+    for column in ("记录值", "现值", "说明"):
+        table.add_column(column, overflow="fold")
+    for o in outcomes:
+        r = o.record
+        table.add_row(r.decision_id[:8], r.case, r.subject, r.decision,
+                      Text(STATUS_LABELS[o.status], style=_STATUS_STYLES[o.status]),
+                      report.shown(r.value), report.shown(o.now) if o.found else "",
+                      o.detail)
+    return table

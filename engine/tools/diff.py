@@ -1,0 +1,495 @@
+"""Two versions of a policy over one roster: who changes, why, and what it costs.
+
+Both versions are compiled side by side (their rulesets carry id, version and
+digest, so they coexist) and every case is decided by both. A record changes
+when its value differs, or when it errors in one version only. Reasons are read
+from the two explanations (engine/explain.py), built only for changed records:
+the parameters read (value, clause, date) that differ between the versions, the
+rules that fired in one version and are absent from or written differently in the
+other, the interpretations relied on whose reading changed, and the facts whose
+derived values moved. Which decisions are money and which values are favourable
+is the policy's data (`money:` and `favourable:` on a decision in rules/*.yaml).
+"""
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..formula import expr
+from ..casefiles.cases import SPREADSHEETS, CaseFile, load_cases, read_source
+from ..pipeline.evaluate import CaseResult, Evaluator, account
+from ..explain.explainer import Explainer, same_value
+from ..policy.model import Decision, Policy
+from ..pipeline.parallel import evaluate_cases, render_cases
+from ..common.yamlio import YamlError
+
+NO_CENTER = "（未分配中心）"
+
+
+@dataclass
+class Side:
+    """One version: what it was given as, the policy, and every case decided by it."""
+    label: str
+    commit: str | None
+    policy: Policy
+    case_file: CaseFile
+    results: list[CaseResult]
+
+    def header(self) -> dict:
+        out = {"id": self.policy.id, "version": self.policy.version, "digest": self.policy.digest, "source": self.label}
+        if self.commit:
+            out["commit"] = self.commit
+        if self.policy.demonstration:
+            out["demonstration"] = self.policy.demonstration
+        return out
+
+
+@dataclass
+class Change:
+    case: str
+    subject: str | None
+    decision: str | None          # None: the record errors in one version only (or both, differently)
+    old: Any
+    new: Any
+    name: str | None = None       # the person's name (masked at the edge)
+    center: str | None = None
+    reasons: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"case": self.case, "subject": self.subject, "decision": self.decision,
+                "old": expr.plain(self.old), "new": expr.plain(self.new), "reasons": self.reasons}
+
+
+def parsed(cases_path: str) -> tuple | None:
+    """The case file read once for both versions (each checks it against its own vocabulary); None for a
+    spreadsheet (read by each policy's roster.yaml) or a file that does not parse (each reports it, located)."""
+    if Path(cases_path).suffix.lower() in SPREADSHEETS:
+        return None
+    try:
+        return read_source(cases_path)
+    except YamlError:
+        return None
+
+
+def case_files(cases_path: str, old: Policy, new: Policy) -> tuple[CaseFile, CaseFile]:
+    """The case file as each version reads it. Read once; checked once when both versions have the same
+    words (a case is checked against the vocabulary only), else once per version. Each version gets its own
+    copy: deciding may take a record out of a case (Evaluator._run), and that must not reach the other."""
+    source = parsed(cases_path)
+    first = load_cases(cases_path, old, source)
+    if source is not None and old.vocabulary == new.vocabulary:
+        return first, copy.deepcopy(first)
+    return first, load_cases(cases_path, new, source)
+
+
+def decide(label: str, commit: str | None, policy: Policy, cases_path: str, jobs: int | None = 1,
+           source: tuple | None = None, case_file: CaseFile | None = None) -> Side:
+    case_file = case_file if case_file is not None else load_cases(cases_path, policy, source)
+    return Side(label, commit, policy, case_file, evaluate_cases(Evaluator(policy), case_file.cases, jobs))
+
+
+# --- records ---------------------------------------------------------------------------
+
+def _values(result: CaseResult) -> dict[tuple[str, str], Any]:
+    return {(d.subject, d.decision): d.value for d in result.determinations}
+
+
+def _subject_errors(result: CaseResult | None, case_errors: list) -> dict[str | None, list[str]]:
+    """Error messages per subject (None: the case as a whole)."""
+    out: dict[str | None, list[str]] = defaultdict(list)
+    if result is None:
+        for e in case_errors:
+            out[None].append(e.message)
+        return out
+    for e in result.errors:
+        subject = e.get("subject")
+        if subject is None and result.failed:
+            out[None].append(e["message"])
+        elif subject is not None:
+            out[str(subject)].append(e["message"])
+    return out
+
+
+def _by_case(side: Side) -> dict[str, CaseResult]:
+    return {str(r.case.id): r for r in side.results}
+
+
+def _people(result: CaseResult | None) -> dict[str, dict]:
+    return {} if result is None else {str(p["id"]): p for p in result.case.people}
+
+
+def case_ids(base: Side, new: Side) -> list[str]:
+    seen = [str(r.case.id) for r in base.results] + [str(e.case) for e in base.case_file.errors if e.case is not None]
+    seen += [str(r.case.id) for r in new.results] + [str(e.case) for e in new.case_file.errors if e.case is not None]
+    return list(dict.fromkeys(seen))
+
+
+def changes(base: Side, new: Side, decisions: set[str] | None = None, jobs: int | None = 1) -> list[Change]:
+    """Every changed record, in case order, with its reasons (read in `jobs` worker processes, per case)."""
+    found = compare(base, new, decisions)
+    fill_reasons(base, new, found, jobs)
+    return found
+
+
+def fill_reasons(base: Side, new: Side, found: list[Change], jobs: int | None = 1) -> None:
+    """Reasons for the changed records only (pay for what is asked), one case per task."""
+    todo: dict[str, list[Change]] = defaultdict(list)
+    for c in found:
+        if c.decision is not None:
+            todo[c.case].append(c)
+    old_cases, new_cases = _by_case(base), _by_case(new)
+
+    def explain(case_id: str) -> list[list[dict]]:
+        cache: dict = {}
+        ro, rn = old_cases.get(case_id), new_cases.get(case_id)
+        return [reasons(base, new, ro, rn, c, cache) for c in todo[case_id]]
+
+    held = [old_cases[c] for c in todo if c in old_cases]
+    answers = render_cases(lambda r: explain(str(r.case.id)), held, jobs) if held else []
+    done = dict(zip((str(r.case.id) for r in held), answers))
+    for case_id, items in todo.items():
+        for change, why in zip(items, done.get(case_id) or explain(case_id)):
+            change.reasons = why
+
+
+def compare(base: Side, new: Side, decisions: set[str] | None = None) -> list[Change]:
+    """Every changed record, in case order, reasons not yet read."""
+    old_cases, new_cases = _by_case(base), _by_case(new)
+    out: list[Change] = []
+    for case_id in case_ids(base, new):
+        ro, rn = old_cases.get(case_id), new_cases.get(case_id)
+        eo = _subject_errors(ro, [e for e in base.case_file.errors if str(e.case) == case_id])
+        en = _subject_errors(rn, [e for e in new.case_file.errors if str(e.case) == case_id])
+        people = {**_people(ro), **_people(rn)}
+        errored = set(eo) | set(en)
+        for subject in sorted(errored, key=lambda s: (s is not None, str(s))):
+            if sorted(eo.get(subject, [])) != sorted(en.get(subject, [])) and decisions is None:
+                out.append(_error_change(case_id, subject, eo.get(subject, []), en.get(subject, []), people))
+        if None in errored:
+            continue
+        vo, vn = (_values(ro) if ro else {}), (_values(rn) if rn else {})
+        for key in list(dict.fromkeys(list(vo) + list(vn))):
+            subject, decision = key
+            if subject in errored or (decisions is not None and decision not in decisions):
+                continue
+            if key in vo and key in vn and same_value(vo[key], vn[key]):
+                continue
+            if vo.get(key) is None and vn.get(key) is None:
+                continue
+            person = people.get(subject, {})
+            change = Change(case_id, subject, decision, vo.get(key), vn.get(key), person.get("name"),
+                            str(person["center"]) if person.get("center") is not None else None)
+            out.append(change)
+    return out
+
+
+def _error_change(case_id: str, subject, old: list[str], new: list[str], people: dict) -> Change:
+    person = people.get(subject, {}) if subject is not None else {}
+    reason = {"kind": "error", "old": "；".join(old) or None, "new": "；".join(new) or None,
+              "text": f"记录在{'两个版本中出错不同' if old and new else '新版本中出错' if new else '原版本中出错'}：" +
+                      f"原：{'；'.join(old) or '无错误'}；新：{'；'.join(new) or '无错误'}"}
+    return Change(case_id, subject, None, "；".join(old) or None, "；".join(new) or None, person.get("name"),
+                  str(person["center"]) if person.get("center") is not None else None, [reason])
+
+
+# --- reasons -----------------------------------------------------------------------------
+
+@dataclass
+class Read:
+    """What one explanation read: rules, parameters (name → entry), interpretations, facts (name → value)."""
+    rules: list[str] = field(default_factory=list)
+    params: dict[str, dict] = field(default_factory=dict)
+    interpretations: list[str] = field(default_factory=list)
+    facts: dict[str, dict] = field(default_factory=dict)
+
+
+def read(node: Any, into: Read | None = None) -> Read:
+    """Walk an explanation tree (Explainer.determination) and collect what it rests on."""
+    into = into or Read()
+    if isinstance(node, list):
+        for n in node:
+            read(n, into)
+        return into
+    if not isinstance(node, dict):
+        return into
+    if isinstance(node.get("rule"), str) and "clause" in node and node["rule"] not in into.rules:
+        into.rules.append(node["rule"])
+    for name, entry in (node.get("parameters") or {}).items():
+        into.params.setdefault(name, entry)
+    for i in node.get("interpretations") or ():
+        _add(into.interpretations, i["id"] if isinstance(i, dict) else i)
+    for name, entry in (node.get("facts") or {}).items():
+        _fact(name, entry, into)
+    for key in ("because", "blocked"):
+        read(node.get(key), into)
+    return into
+
+
+def _add(names: list[str], name: str) -> None:
+    if name not in names:
+        names.append(name)
+
+
+def _fact(name: str, entry: dict, into: Read) -> None:
+    into.facts.setdefault(name, entry)
+    for i in entry.get("interpretations") or ():
+        _add(into.interpretations, i)
+    for pname, p in (entry.get("parameters") or {}).items():
+        into.params.setdefault(pname, p)
+    for sub, e in (entry.get("from") or {}).items():
+        _fact(sub, e, into)
+
+
+def _explainer(side: Side, result: CaseResult | None, cache: dict) -> Explainer | None:
+    if result is None or result.params is None:
+        return None
+    key = (id(side), str(result.case.id))
+    if key not in cache:
+        cache[key] = Explainer(side.policy, result)
+    return cache[key]
+
+
+def reading(explainer: Explainer | None, subject: str, decision: str) -> tuple[Read, str | None]:
+    """What a determination rests on, read from its firings with the Explainer's own pieces (fact entries,
+    parameter entries) — the parts of `Explainer.determination` a comparison needs, without the sentences
+    and the rules that gave way, which cost most. Returns the reading and the rule behind the value."""
+    into = Read()
+    d = explainer.index.get((subject, decision)) if explainer is not None else None
+    if d is None:
+        return into, None
+    seen: set[int] = set()
+    memo: dict = explainer.__dict__.setdefault("_diff_entries", {})   # fact entries, shared by a subject's decisions
+
+    def visit(firing, depth: int) -> None:
+        if id(firing) in seen or depth > 6:
+            return
+        seen.add(id(firing))
+        rule, owner, fact = firing.rule, firing.variant.decision, firing.fact
+        _add(into.rules, rule.id)
+        for node in (n for n in (rule.when, rule.compute, owner.applies_when) if n is not None):
+            for name in expr.names(node):
+                if not explainer._reads_decision(fact, name):
+                    key = (fact.fid, name)
+                    if key not in memo:
+                        memo[key] = explainer.fact_entry(fact, name)
+                    _fact(name, memo[key], into)
+            for p in expr.walk(node):
+                if isinstance(p, expr.Param):
+                    name, entry = explainer.parameter(p, fact)
+                    into.params.setdefault(name, entry)
+        for name in list(rule.interpretations) + list(owner.interpretations):
+            _add(into.interpretations, name)
+        for _, joined in firing.variant.joins:
+            basis = explainer.index.get((fact.subject, joined))
+            for f in (basis.firings if basis else ()):
+                visit(f, depth + 1)
+
+    for firing in list(d.firings) + list(d.blocks):
+        visit(firing, 0)
+    return into, (d.firings[0].rule.id if d.firings else None)
+
+
+def _param_at(result: CaseResult | None, name: str) -> dict | None:
+    if result is None or result.params is None:
+        return None
+    try:
+        pv = result.params.lookup(name)
+    except KeyError:
+        return None
+    return {"value": expr.plain(pv.value), "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
+            "label": pv.parameter.label, "unit": pv.parameter.unit}
+
+
+def _dated(entry: dict | None) -> dict | None:
+    return None if entry is None else {k: entry.get(k) for k in ("value", "clause", "since")}
+
+
+def _rule_text(policy: Policy, rule_id: str) -> dict | None:
+    rule = policy.rules.get(rule_id)
+    if rule is None:
+        return None
+    return {"when": rule.when_text, "then": expr.plain(rule.then) if rule.has_then else None, "compute": rule.compute_text,
+            "overrides": list(rule.overrides), "blocks": list(rule.blocks), "clause": rule.clause, "title": rule.title}
+
+
+def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None, change: Change, cache: dict) -> list[dict]:
+    """Why the record differs, read from its two explanations; most specific first."""
+    a, fired_old = reading(_explainer(base, ro, cache), change.subject, change.decision)
+    b, fired_new = reading(_explainer(new, rn, cache), change.subject, change.decision)
+    out: list[dict] = []
+    for name in dict.fromkeys(list(a.params) + list(b.params)):
+        old = _dated(a.params.get(name)) if name in a.params else _dated(_param_at(ro, name))
+        now = _dated(b.params.get(name)) if name in b.params else _dated(_param_at(rn, name))
+        if old != now:
+            label = (b.params.get(name) or a.params.get(name) or {}).get("label") or name
+            out.append({"kind": "parameter", "name": name, "label": label, "old": old, "new": now,
+                        "text": f"参数“{label}”：{_param_change(old, now)}"})
+    # a whole table read (a derivation reading its keys) gives way to the entry that changed in it
+    out = [r for r in out if not any(o["name"].startswith(r["name"] + ".") for o in out)]
+    for rule_id in dict.fromkeys(a.rules + b.rules):
+        if rule_id.endswith(".scenarios"):
+            continue
+        old, now = _rule_text(base.policy, rule_id), _rule_text(new.policy, rule_id)
+        if old == now:
+            continue
+        kind = "rule_added" if old is None else "rule_removed" if now is None else "rule_changed"
+        title = (now or old)["title"]
+        words = {"rule_added": "新版本新增规则", "rule_removed": "新版本删除规则", "rule_changed": "规则条件或结论改变"}[kind]
+        out.append({"kind": kind, "rule": rule_id, "title": title, "old": old, "new": now,
+                    "text": f"{words}“{title}”（{rule_id}）" + (f"：{old['when']} → {now['when']}"
+                                                               if kind == "rule_changed" and old["when"] != now["when"] else "")})
+    for name in dict.fromkeys(a.interpretations + b.interpretations):
+        old, now = base.policy.interpretations.get(name), new.policy.interpretations.get(name)
+        if (old and (old.reading, old.basis)) != (now and (now.reading, now.basis)):
+            out.append({"kind": "interpretation", "id": name,
+                        "old": old and {"reading": old.reading, "basis": old.basis},
+                        "new": now and {"reading": now.reading, "basis": now.basis},
+                        "text": f"解释“{name}”改变" + ("" if now else "（已删除）")})
+    fired = {"old": fired_old, "new": fired_new}
+    if fired["old"] != fired["new"]:
+        out.append({"kind": "fired", "old": fired["old"], "new": fired["new"],
+                    "text": f"适用规则：{fired['old'] or '无'} → {fired['new'] or '无'}"})
+    for name in dict.fromkeys(list(a.facts) + list(b.facts)):
+        fo, fn = a.facts.get(name), b.facts.get(name)
+        if fo is not None and fn is not None and not same_value(fo.get("value"), fn.get("value")):
+            out.append({"kind": "fact", "name": name, "label": fn.get("label") or name,
+                        "old": fo.get("value"), "new": fn.get("value"),
+                        "text": f"{fn.get('label') or name}：{_shown(fo.get('value'))} → {_shown(fn.get('value'))}"})
+    return out
+
+
+def _shown(value) -> str:
+    from ..explain.wording import shown
+    return shown(value)
+
+
+def _param_change(old: dict | None, now: dict | None) -> str:
+    """`35 → 40（二(二)2(1)③，自2024-12-27起）`; clause and date on both sides when they differ."""
+    if old and now and (old.get("clause"), old.get("since")) == (now.get("clause"), now.get("since")):
+        return f"{_shown(old['value'])} → {_shown(now['value'])}（{now.get('clause') or ''}，自{now.get('since')}起）"
+    return f"{_shown_param(old)} → {_shown_param(now)}"
+
+
+def _shown_param(entry: dict | None) -> str:
+    if entry is None:
+        return "（无）"
+    return f"{_shown(entry['value'])}（{entry.get('clause') or ''}，自{entry.get('since')}起）"
+
+
+# --- the summary -------------------------------------------------------------------------
+
+def _key(value) -> str:
+    value = expr.plain(value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _decided(side: Side) -> Iterable[tuple[CaseResult, Any]]:
+    for result in side.results:
+        if not result.failed:
+            for d in result.determinations:
+                yield result, d
+
+
+def distributions(base: Side, new: Side, names: list[str]) -> dict[str, dict]:
+    """How often each value occurs, before and after, for decisions with declared values or favourable ones."""
+    out = {}
+    for name in names:
+        counts = []
+        for side in (base, new):
+            counts.append(Counter(_key(d.value) for _, d in _decided(side) if d.decision == name))
+        out[name] = {"before": dict(counts[0]), "after": dict(counts[1])}
+    return out
+
+
+def _total_decision(policy: Policy) -> Decision | None:
+    return next((d for d in policy.decisions.values() if d.money and d.money.total), None)
+
+
+def _amounts(side: Side, decision: str) -> dict[tuple[str, str], tuple[float, str]]:
+    """(case, person) → (amount, center) for a money decision."""
+    out = {}
+    for result, d in _decided(side):
+        if d.decision == decision and isinstance(d.value, (int, float)) and not isinstance(d.value, bool):
+            person = next((p for p in result.case.people if str(p["id"]) == str(d.subject)), {})
+            center = person.get("center")
+            out[(str(result.case.id), str(d.subject))] = (d.value, NO_CENTER if center is None else f"{result.case.id}/{center}")
+    return out
+
+
+def allowance(base: Side, new: Side) -> dict | None:
+    """Better off / worse off / unchanged in the total allowance, and the budget by center, monthly and annual."""
+    decision = _total_decision(new.policy) or _total_decision(base.policy)
+    if decision is None:
+        return None
+    per_year, better = decision.money.per_year, decision.money.better
+    before, after = _amounts(base, decision.name), _amounts(new, decision.name)
+    tally = Counter()
+    for key in set(before) | set(after):
+        old, now = before.get(key, (0, ""))[0], after.get(key, (0, ""))[0]
+        if key not in before or key not in after:
+            tally["only_one"] += 1
+        tally["unchanged" if old == now else "better" if (now > old) == (better == "higher") else "worse"] += 1
+    centers: dict[str, dict] = defaultdict(lambda: {"before": 0, "after": 0, "people_before": 0, "people_after": 0})
+    for which, amounts in (("before", before), ("after", after)):
+        for amount, center in amounts.values():
+            centers[center][which] += amount
+            centers[center]["people_" + which] += 1
+    rows = {c: dict(v, delta=v["after"] - v["before"], annual_before=v["before"] * per_year,
+                    annual_after=v["after"] * per_year, annual_delta=(v["after"] - v["before"]) * per_year)
+            for c, v in sorted(centers.items())}
+    total = {k: sum(r[k] for r in rows.values()) for k in ("before", "after", "delta", "annual_before", "annual_after", "annual_delta")}
+    parts = {}
+    for d in new.policy.decisions.values():
+        if d.money and not d.money.total:
+            b, a = _amounts(base, d.name), _amounts(new, d.name)
+            parts[d.name] = {"before": sum(v for v, _ in b.values()), "after": sum(v for v, _ in a.values())}
+    return {"decision": decision.name, "per_year": per_year, "better": tally["better"], "worse": tally["worse"],
+            "unchanged": tally["unchanged"], "only_in_one": tally["only_one"], "by_center": rows, "total": total,
+            "parts": parts}
+
+
+def transitions(base: Side, new: Side, found: list[Change]) -> dict[str, dict]:
+    """Per decision with favourable values: subjects that became favourable (newly eligible, compliant …) or stopped."""
+    out: dict[str, dict] = {}
+    for d in new.policy.decisions.values():
+        if not d.favourable:
+            continue
+        gained, lost = [], []
+        for c in found:
+            if c.decision != d.name:
+                continue
+            was = any(same_value(c.old, v) for v in d.favourable)
+            now = any(same_value(c.new, v) for v in d.favourable)
+            if now and not was:
+                gained.append(c)
+            elif was and not now:
+                lost.append(c)
+        out[d.name] = {"subject": d.subject, "newly": len(gained), "no_longer": len(lost),
+                       "newly_subjects": [f"{c.case}/{c.subject}" for c in gained],
+                       "no_longer_subjects": [f"{c.case}/{c.subject}" for c in lost]}
+    return out
+
+
+def summary(base: Side, new: Side, found: list[Change], decisions: set[str] | None = None,
+            only_changed: bool = False) -> dict:
+    names = [d.name for d in new.policy.decisions.values() if d.values or d.favourable]
+    if decisions is not None:
+        names = [n for n in names if n in decisions]
+    changed = Counter(c.decision for c in found if c.decision is not None)
+    if only_changed:
+        names = [n for n in names if changed[n]]
+    money = allowance(base, new)
+    if money is not None and only_changed:
+        money["by_center"] = {c: r for c, r in money["by_center"].items() if r["delta"] or r["people_before"] != r["people_after"]}
+    moves = transitions(base, new, found)
+    return {"changed_records": len(found), "by_decision": dict(changed),
+            "errors_changed": sum(1 for c in found if c.decision is None),
+            "subjects_changed": len({(c.case, c.subject) for c in found}),
+            "account": {"base": account(base.case_file, base.results), "new": account(new.case_file, new.results)},
+            "distribution": distributions(base, new, names),
+            "allowance": money,
+            "favourable": {k: v for k, v in moves.items() if decisions is None or k in decisions}}

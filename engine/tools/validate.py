@@ -1,0 +1,513 @@
+"""Meaning-level checks of a loaded policy; every problem at once, each at the key it is about, in Chinese.
+
+The loader has already checked shapes (JSON Schema) and parsed formulas. Here:
+names a rule reads exist (as facts of its kind, or as decisions), parameters
+exist on every date they are used, clause references resolve and each rule's
+text stands verbatim in its clause (else: where it departs), every number a
+parameter gives stands in the words of its clause (or the dated value names
+the document that amended it), interpretations named exist, exceptions point
+at rules of the same decision, decisions do not read each other in a cycle (a
+cycle could chain without end), no fact kind takes a name the engine uses,
+the tests folder exists, and every rule can fire at all.
+
+Messages are for officers: Chinese, identifiers as written, "您是否想输入 …"
+wherever a name is expected. `CHECKS` lists the checks (README, `--format json`).
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from fractions import Fraction
+from pathlib import Path
+
+from ..policy import appeals as appealspec, schemas
+
+from ..formula import expr
+from ..pipeline.compiler import CompileError, compile_policy
+from ..pipeline.facts import RECORD_KIND
+from ..formula.functions import FUNCTIONS
+from ..policy.model import RESERVED_KINDS, DatedValue, Policy, Problem
+from ..policy.params import ParamView
+from ..common.yamlio import Location
+
+# Every check `validate` makes, by id (the loader's shape checks first); README "Validating and testing the policy".
+CHECKS = (
+    "yaml-syntax", "yaml-size", "schema-shape", "unknown-key", "finite-number", "formula-syntax", "formula-depth",
+    "clause-starts", "unknown-clause", "verbatim-text", "parameter-numbers-in-clause", "unknown-interpretation",
+    "unknown-function", "unknown-name", "unknown-parameter", "parameter-on-every-date", "unknown-kind",
+    "reserved-kind", "duplicate-rule-id", "overrides-same-decision", "priority-values", "value-in-values",
+    "no-functions-in-rules", "decision-subject", "decision-cycle", "compiles", "tests-folder",
+    "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks",
+)
+
+
+def near(name: str, options) -> str:
+    """schemas.near, a little looser: a name in a rule or test is often a longer identifier than a schema key."""
+    return schemas.near(name, options, cutoff=0.5)
+
+
+def problems_of(directory) -> tuple[Policy | None, list[Problem]]:
+    """What `run.py validate` reports: every problem of the folder, loading what loads (a partial load) so the
+    mistakes of the rest are found in the same run; the policy when it loaded whole."""
+    from ..policy.loader import load_policy   # the stage before this one; imported here to keep stages one-way
+    policy, problems = load_policy(directory, partial=True)
+    if policy is not None:
+        problems = problems + check(policy)
+    return (None if policy is None or policy.incomplete else policy), problems
+
+
+def check(policy: Policy) -> list[Problem]:
+    out: list[Problem] = []
+    out += _tests_folder(policy)
+    out += _kinds(policy)
+    out += _clauses(policy)
+    out += _numbers(policy)
+    out += _interpretations(policy)
+    out += _derivations(policy)
+    out += _decisions(policy)
+    out += appealspec.problems(policy)
+    out += _roster(policy)
+    out += _analysis(policy)
+    out += _marks(policy)
+    if policy.skipped:   # a partial load: what names a left-out entry follows from its shape problem, said already
+        out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
+    if not policy.incomplete and not any(p.severity == "error" for p in out):
+        out += _compiles(policy)
+    return out
+
+
+def _roster(policy: Policy) -> list[Problem]:
+    """roster.yaml against the rest of the policy (its sheets, headers, fields): what a spreadsheet read would say."""
+    if not policy.roster:
+        return []
+    from ..casefiles import spreadsheet
+    try:
+        spreadsheet.load_layout(policy)
+    except spreadsheet.ReadError as e:
+        return [Problem(loc, "roster", message) for loc, message in e.problems]
+    return []
+
+
+def _analysis(policy: Policy) -> list[Problem]:
+    """analysis.yaml against the rest of the policy: what run.py analyze would refuse."""
+    from . import analyze
+    return [Problem(loc, path, message) for loc, path, message in analyze.hint_problems(policy)]
+
+
+def _marks(policy: Policy) -> list[Problem]:
+    """`favourable:` values the decision can give; at most one `money: {total: true}` (the budget's sum)."""
+    out = []
+    for d in policy.decisions.values():
+        for value in d.favourable or ():
+            if d.values is not None and value not in d.values:
+                out.append(Problem(d.location, f"{d.name}.favourable",
+                                   f"«{value}» is not one of the decision's values ({'、'.join(map(str, d.values))})"))
+    totals = [d for d in policy.decisions.values() if d.money and d.money.total]
+    for d in totals[1:]:
+        out.append(Problem(d.location, f"{d.name}.money.total", f"only one decision may be the budget's total; "
+                                                                 f"«{totals[0].name}» already is"))
+    return out
+
+
+def clause_contains(policy: Policy, ref: str, text: str) -> bool:
+    """Is `text` verbatim in clause `ref` (its own paragraphs or those of its sub-clauses)?"""
+    return any(text in c.text for c in _clause_texts(policy, ref))
+
+
+def _clause_texts(policy: Policy, ref: str):
+    return [c for r, c in policy.clauses.items() if r == ref or r.startswith(ref)]
+
+
+# --- where in the file -------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=64)
+def _lines(file: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(file).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def inside(loc: Location, needle: str, start: int = 0) -> Location:
+    """The column of `needle` in the value written at `loc` (a name in a formula, a character of a text):
+    searched from the value's start over the lines it may span; `loc` itself when not found there."""
+    lines = _lines(loc.file)
+    if loc.line is None or not needle or loc.line > len(lines):
+        return loc
+    first = loc.line - 1
+    for n in range(first, min(len(lines), first + 8)):
+        line = lines[n]
+        begin = (loc.col or 1) - 1 if n == first else 0
+        pattern = re.escape(needle)
+        if re.fullmatch(r"[A-Za-z_][\w.]*", needle):
+            pattern = r"(?<![\w.])" + pattern + r"(?![\w])"
+        m = re.compile(pattern).search(line, begin)
+        if m and (n > first or m.start() >= begin + start):
+            return Location(loc.file, n + 1, m.start() + 1)
+        if n > first and re.match(r"\s*(-\s+)?[A-Za-z_]+:", line):
+            break   # the next key: the value ended
+    return loc
+
+
+# --- checks ----------------------------------------------------------------------------------------------
+
+def _tests_folder(policy: Policy) -> list[Problem]:
+    if policy.tests_dir and not Path(policy.tests_dir).is_dir():
+        return [Problem(policy.keys_at.get("tests", Location(str(Path(policy.root) / "policy.yaml"))), "tests",
+                        f"测试文件夹“{Path(policy.tests_dir).name}”不存在（policy.yaml 的 tests 所指）")]
+    return []
+
+
+def _kinds(policy: Policy) -> list[Problem]:
+    out = [Problem(kind.location, f"kinds.{kind.name}",
+                   f"事实种类不能叫“{kind.name}”：引擎内部用这个名称记录结论，请换一个名称")
+           for kind in policy.kinds.values() if kind.name in RESERVED_KINDS]
+    for kind in policy.kinds.values():
+        for attribute in kind.attributes.values():
+            counted = (attribute.absent or {}).get("count")
+            if not counted:
+                continue
+            other, _, name = counted.partition(".")
+            path = f"attributes.{attribute.name}.absent.count"
+            fields = policy.kinds[other].attributes if other in policy.kinds else {}
+            if other not in RECORD_KIND:
+                message = f"“{other}”不是案例中记录的事实种类（{'、'.join(RECORD_KIND)}）{near(other, RECORD_KIND)}"
+            elif name not in fields:
+                message = f"事实种类“{other}”没有输入字段“{name}”{near(name, fields)}"
+            else:
+                continue
+            out.append(Problem(kind.where(path), f"kinds.{kind.name}.{path}", message))
+    return out
+
+
+def _clauses(policy: Policy) -> list[Problem]:
+    out = []
+
+    def need(ref, location, path):
+        if ref is not None and ref not in policy.clauses:
+            out.append(Problem(location, path, f"未知的条款“{ref}”{near(ref, policy.clauses)}"))
+            return False
+        return True
+    for p in policy.parameters.values():
+        for dated in p.values:
+            need(dated.clause, dated.where("clause"), f"{p.name}.values.{dated.since}.clause")
+    for kind in policy.kinds.values():
+        for d in kind.derived:
+            need(d.clause, d.where("clause"), f"{kind.name}.{d.name}.clause")
+    for decision in policy.decisions.values():
+        for rule in decision.rules:
+            if need(rule.clause, rule.where("clause"), f"{rule.id}.clause") and not clause_contains(policy, rule.clause, rule.text):
+                loc, message = departure(policy, rule.clause, rule.text, rule.where("text"))
+                out.append(Problem(loc, f"{rule.id}.text", message))
+        sc = decision.scenarios
+        if sc and need(sc.clause, decision.where("scenarios.clause"), f"{decision.name}.scenarios.clause") \
+                and not clause_contains(policy, sc.clause, sc.text):
+            loc, message = departure(policy, sc.clause, sc.text, decision.where("scenarios.text"))
+            out.append(Problem(loc, f"{decision.name}.scenarios.text", message))
+    return out
+
+
+def _char(c: str) -> str:
+    """A character an officer can tell from its look-alike: “，”（全角逗号 U+FF0C）."""
+    name = {",": "半角逗号", "，": "全角逗号", ".": "半角句点", "。": "句号", ":": "半角冒号", "：": "全角冒号",
+            ";": "半角分号", "；": "全角分号", "(": "半角括号", "（": "全角括号", ")": "半角括号", "）": "全角括号",
+            " ": "空格", "\u3000": "全角空格", '"': "半角引号", "“": "左引号", "”": "右引号", "、": "顿号"}.get(c)
+    if name is None and not c.isprintable():
+        name = unicodedata.name(c, "控制字符")
+    return f"“{c}”（{name + ' ' if name else ''}U+{ord(c):04X}）"
+
+
+def departure(policy: Policy, ref: str, text: str, loc: Location) -> tuple[Location, str]:
+    """Where a quoted text departs from its clause: the longest stretch of it that the clause holds from
+    its start, and the first character after that, in context; located at that character when we can."""
+    best, where, source = 0, 0, ""
+    for c in _clause_texts(policy, ref):
+        for i in range(len(c.text)):
+            if c.text[i] != text[0]:
+                continue
+            n = 0
+            while n < len(text) and i + n < len(c.text) and c.text[i + n] == text[n]:
+                n += 1
+            if n > best:
+                best, where, source = n, i, c.text
+    head = f"条款 {ref} 的原文中找不到这段文字（须逐字引用）：“{text if len(text) <= 40 else text[:40] + '…'}”"
+    if best == 0:
+        return loc, head + "；它的第一个字就不在该条款中，是引错了条款吗？" + _other_clause(policy, ref, text)
+    got = text[best] if best < len(text) else ""
+    want = source[where + best] if where + best < len(source) else ""
+    context = text[max(0, best - 8):best]
+    said = f"第 {best + 1} 个字起与原文不同：“…{context}”之后，这里写的是{_char(got)}，原文是" + \
+        (f"{_char(want)}（原文：“…{source[max(0, where + best - 8):where + best + 8]}…”）" if want else "条款的结尾")
+    at = inside(loc, context + got) if context + got else loc
+    if at is not loc:
+        at = Location(at.file, at.line, (at.col or 1) + len(context))
+    return at, f"{head}；{said}"
+
+
+def _other_clause(policy: Policy, ref: str, text: str) -> str:
+    found = [r for r, c in policy.clauses.items() if text in c.text and not r.startswith(ref)]
+    return f"这段文字在条款 {found[0]} 中" if found else ""
+
+
+# --- numbers a parameter gives, in the words of its clause --------------------------------------------------
+
+_CN_DIGITS = {0: "零〇", 1: "一壹", 2: "二两贰", 3: "三叁", 4: "四肆", 5: "五伍", 6: "六陆", 7: "七柒", 8: "八捌", 9: "九玖",
+              10: "十拾"}
+
+
+def _spellings(n) -> list[str]:
+    """How the document may write the number `n`: 150, 150.0, 20% (for 0.2), 两 / 二 (for 2), 十 (10)."""
+    out = []
+    q = Fraction(str(n)) if isinstance(n, float) else Fraction(n)
+    if q.denominator == 1:
+        out.append(str(q.numerator))
+        out += list(_CN_DIGITS.get(q.numerator, ""))
+    else:
+        out.append(format(float(q), "g"))
+    pct = q * 100
+    if pct.denominator == 1:
+        out.append(f"{pct.numerator}%")
+        out.append(f"{pct.numerator}％")
+    return out
+
+
+def in_words(n, words: str) -> bool:
+    """Does the number `n` stand in `words` (as digits not part of a longer number, a percentage, a numeral)?"""
+    for s in _spellings(n):
+        if s.isdigit() or "." in s:
+            if re.search(r"(?<![\d.])" + re.escape(s) + r"(?![\d]|\.\d)", words):
+                return True
+        elif s in words:
+            return True
+    return False
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, path + (str(k),))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path, value
+
+
+def _leaf_key(path) -> str:
+    text = "value"
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text
+
+
+def _numbers(policy: Policy) -> list[Problem]:
+    """A number the document does not say is a typo or an amendment: the latter must name its document."""
+    out = []
+    for p in policy.parameters.values():
+        for dated in p.values:
+            if dated.value is None or dated.reference or dated.clause not in policy.clauses:
+                continue
+            words = "\n".join(c.text for c in _clause_texts(policy, dated.clause))
+            for path, leaf in _leaves(dated.value):
+                if isinstance(leaf, bool) or not isinstance(leaf, (int, float)) or not math.isfinite(leaf) \
+                        or in_words(leaf, words):
+                    continue
+                out.append(Problem(_leaf_where(dated, path), f"{p.name}.values.{dated.since}.{_leaf_key(path)}",
+                                   f"参数“{p.label}”（{p.name}）自 {dated.since} 起的值 {expr.format_number(leaf)} 不见于所引条款 "
+                                   f"{dated.clause} 的原文；是笔误吗？若此值由后来的文件修改，请在该日期下写明 "
+                                   f"reference: 该文件的文号（如 某政办发〔2025〕3号 第二条）"))
+    return out
+
+
+def _leaf_where(dated: DatedValue, path) -> Location:
+    return dated.keys_at.get(_leaf_key(path)) or dated.where("value")
+
+
+# --- names ---------------------------------------------------------------------------------------------
+
+def _interpretations(policy: Policy) -> list[Problem]:
+    out = []
+
+    def need(names, owner, key, path):
+        for i, n in enumerate(names):
+            if n not in policy.interpretations:
+                loc = owner.keys_at.get(f"{key}[{i}]") or owner.where(key)
+                out.append(Problem(loc, path, f"未知的解释“{n}”{near(n, policy.interpretations)}"))
+    for p in policy.parameters.values():
+        need(p.interpretations, p, "interpretations", f"{p.name}.interpretations")
+    for kind in policy.kinds.values():
+        for a in kind.attributes.values():
+            need(a.interpretations, kind, f"attributes.{a.name}.interpretations", f"{kind.name}.{a.name}.interpretations")
+        for d in kind.derived:
+            need(d.interpretations, d, "interpretations", f"{kind.name}.{d.name}.interpretations")
+    for decision in policy.decisions.values():
+        need(decision.interpretations, decision, "interpretations", f"{decision.name}.interpretations")
+        if decision.scenarios:
+            need(decision.scenarios.interpretations, decision, "scenarios.interpretations",
+                 f"{decision.name}.scenarios.interpretations")
+        for rule in decision.rules:
+            need(rule.interpretations, rule, "interpretations", f"{rule.id}.interpretations")
+    return out
+
+
+def _days(policy: Policy) -> list:
+    return sorted({v.since for p in policy.parameters.values() for v in p.values})
+
+
+def _params_exist(policy: Policy, node, location, path) -> list[Problem]:
+    out = []
+    for name in expr.params(node):
+        for day in _days(policy):
+            view = ParamView(policy, day)
+            try:
+                parameter, keys = view.split(name)
+            except KeyError:
+                head = name.split(".")[0]
+                out.append(Problem(inside(location, f"param.{name}"), path,
+                                   f"未知的参数“param.{name}”{near(head, policy.parameters)}"))
+                break
+            if parameter.at(day) is None:
+                continue
+            try:
+                view.lookup(name)
+            except KeyError as e:
+                missing, keys = _missing_key(parameter.at(day).value, keys)
+                out.append(Problem(inside(location, f"param.{name}"), path,
+                                   f"“param.{name}”（{day} 起）：{e.args[0]}{near(missing, keys)}"))
+                break
+    return out
+
+
+def _missing_key(value, keys: tuple) -> tuple[str, list[str]]:
+    """The first of `keys` the parameter's value lacks, and the keys it has at that level."""
+    for key in keys:
+        if not isinstance(value, dict) or key not in value:
+            return key, [str(k) for k in value] if isinstance(value, dict) else []
+        value = value[key]
+    return "", []
+
+
+def _derivations(policy: Policy) -> list[Problem]:
+    out = []
+    for kind in policy.kinds.values():
+        known = set(kind.attributes)
+        for d in kind.derived:
+            if d.ast is None:
+                continue
+            path = f"kinds.{kind.name}.derived.{d.name}.formula"
+            formula = d.where("formula")
+            for fn in expr.calls(d.ast):
+                if fn not in FUNCTIONS:
+                    out.append(Problem(inside(formula, fn), path, f"未知的函数“{fn}”" + (
+                        near(fn, FUNCTIONS) or f"；可用的函数：{'、'.join(sorted(FUNCTIONS))}")))
+            for n in expr.names(d.ast):
+                if n.split(".")[0] not in known:
+                    later = "（它在后面才推导：请把它移到前面）" if any(x.name == n for x in kind.derived) else ""
+                    out.append(Problem(inside(formula, n), path, f"未知的名称“{n}”{later or near(n, known)}"))
+            out += _params_exist(policy, d.ast, formula, path)
+            known.add(d.name)
+    return out
+
+
+def _decisions(policy: Policy) -> list[Problem]:
+    out = []
+    rule_ids: dict[str, str] = {}
+    reads: dict[str, set[str]] = {}
+    for decision in policy.decisions.values():
+        for kind_name, what in ((decision.of, "of"), (decision.subject, "subject")):
+            if what == "subject" and "subject" not in decision.keys_at:
+                continue   # not written: it is `of`, reported once
+            if kind_name not in policy.kinds:
+                out.append(Problem(decision.where(what), f"{decision.name}.{what}",
+                                   f"未知的事实种类“{kind_name}”{near(kind_name, policy.kinds)}"))
+        if decision.of not in policy.kinds:
+            continue
+        kind = policy.kinds[decision.of]
+        ids = {r.id for r in decision.rules}
+        reads[decision.name] = set()
+        if decision.hit == "priority" and not decision.values:
+            out.append(Problem(decision.where("hit"), f"{decision.name}.values", "hit: priority 需要按优先顺序列出 values"))
+        if decision.scenarios and decision.hit == "collect":
+            out.append(Problem(decision.where("scenarios:"), f"{decision.name}.scenarios", "scenarios 要求 hit 为 unique 或 priority"))
+        exprs = [(decision.applies_when, decision.where("applies_when"), f"{decision.name}.applies_when")]
+        for rule in decision.rules:
+            if rule.id in rule_ids:
+                out.append(Problem(rule.where("id"), rule.id, f"规则编号“{rule.id}”重复：决定“{rule_ids[rule.id]}”中已有这个编号"))
+            rule_ids[rule.id] = decision.name
+            for key, targets in (("overrides", rule.overrides), ("blocks", rule.blocks)):
+                for i, target in enumerate(targets):
+                    if target not in ids:
+                        other = rule_ids.get(target) or next((d.name for d in policy.decisions.values()
+                                                              if any(r.id == target for r in d.rules)), None)
+                        why = f"它是决定“{other}”的规则" if other else f"没有这条规则{near(target, ids)}"
+                        out.append(Problem(rule.keys_at.get(f"{key}[{i}]") or rule.where(key), f"{rule.id}.{key}",
+                                           f"“{target}”不是决定“{decision.name}”的规则：{why}"))
+            values = "、".join(map(str, decision.values or ()))
+            if decision.hit == "priority" and rule.concludes and (not rule.has_then or rule.then not in (decision.values or ())):
+                found = f"“{rule.then}”{near(rule.then, decision.values or ())}" if rule.has_then else "计算所得的值"
+                out.append(Problem(rule.where("then" if rule.has_then else "compute"), f"{rule.id}.then",
+                                   f"hit: priority 下规则的结论应为 {values} 之一，实为{found}"))
+            elif decision.values and rule.has_then and rule.then not in decision.values:
+                out.append(Problem(rule.where("then"), f"{rule.id}.then",
+                                   f"应为 {values} 之一，实为“{rule.then}”{near(rule.then, decision.values)}"))
+            exprs.append((rule.when, rule.where("when"), f"{rule.id}.when"))
+            exprs.append((rule.compute, rule.where("compute"), f"{rule.id}.compute"))
+        for node, location, path in exprs:
+            if node is None:
+                continue
+            for fn in expr.calls(node):
+                out.append(Problem(inside(location, fn), path, f"规则中不能调用函数（如“{fn}”）：函数写在 facts.yaml 的推导（derived）中"))
+            for n in expr.names(node):
+                if kind.label_of(n.split(".")[0]) is not None:
+                    continue
+                if n in policy.decisions:
+                    reads[decision.name].add(n)
+                    other = policy.decisions[n]
+                    if other.subject != decision.subject:
+                        out.append(Problem(inside(location, n), path, f"“{n}”是对 {other.subject} 的决定，不是对 {decision.subject} 的"))
+                    continue
+                options = list(kind.attributes) + [d.name for d in kind.derived] + list(policy.decisions)
+                out.append(Problem(inside(location, n), path, f"未知的名称“{n}”：“{kind.label}”的事实与各项决定中都没有{near(n, options)}"))
+            out += _params_exist(policy, node, location, path)
+    out += _cycles(policy, reads)
+    return out
+
+
+def _cycles(policy: Policy, reads: dict[str, set[str]]) -> list[Problem]:
+    out, state = [], {}
+
+    def visit(name, trail):
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "open":
+            loop = trail[trail.index(name):] + [name]
+            out.append(Problem(policy.decisions[name].location, name, "决定互相引用，成了循环（cycle）：" + " → ".join(loop)))
+            return
+        state[name] = "open"
+        for n in sorted(reads.get(name, ())):
+            visit(n, trail + [name])
+        state[name] = "done"
+    for name in reads:
+        visit(name, [])
+    return out
+
+
+def _compiles(policy: Policy) -> list[Problem]:
+    out = []
+    rules = policy.rules
+    for day in _days(policy):
+        try:
+            compiled = compile_policy(policy, ParamView(policy, day), f"@check{day}")
+        except (CompileError, KeyError, ValueError, ArithmeticError) as e:
+            first = policy.decisions[next(iter(policy.decisions))].location
+            out.append(Problem(first, "", f"{day} 起的规则无法编译：{e.args[0] if e.args else e}"))
+            continue
+        for rule_id, read in compiled.assumes_decided:
+            out.append(Problem(rules[rule_id].where("when"), rule_id, f"“{read}”未定时本规则不适用（案件中“{read}”报为缺口）",
+                               "warning"))
+        for rule_id in compiled.unreachable:
+            out.append(Problem(rules[rule_id].where("when"), rule_id, f"本规则在 {day} 起永远不会适用（其条件连同覆盖它的规则，"
+                                                                    "总是不成立）", "warning"))
+    return out
