@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine.tools.appeal import appeal, cases_in  # noqa: E402
 from engine.pipeline.evaluate import Evaluator  # noqa: E402
-from engine.policy.loader import load_or_raise  # noqa: E402
+from engine.tools.validate import load_or_raise
 
 ASKS = [("P02", "annual_grade", "优秀"), ("P05", "annual_grade", "称职"), ("P31", "annual_grade", "称职"),
         ("P09", "annual_grade", "称职"), ("P15", "annual_grade", "优秀"), ("P11", "annual_grade", "优秀"),

@@ -30,7 +30,7 @@ from engine.pipeline import parallel  # noqa: E402
 from engine.outputs import report
 from engine.casefiles.cases import load_cases  # noqa: E402
 from engine.pipeline.evaluate import Evaluator  # noqa: E402
-from engine.policy.loader import load_or_raise  # noqa: E402
+from engine.tools.validate import load_or_raise
 
 LEVELS = ["五级/初级工", "四级/中级工", "三级/高级工", "二级/技师", "一级/高级技师"]
 RATINGS = ["好", "一般", "一般", "一般", "差", "暂停"]

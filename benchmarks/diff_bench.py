@@ -28,7 +28,7 @@ from engine.tools import diff, generate  # noqa: E402
 from engine.pipeline import parallel
 from engine.casefiles.cases import CaseFile  # noqa: E402
 from engine.pipeline.evaluate import Evaluator  # noqa: E402
-from engine.policy.loader import load_or_raise  # noqa: E402
+from engine.tools.validate import load_or_raise
 
 
 def timed(fn):

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench import person  # noqa: E402  (the throughput benchmark's generated people)
 from engine.casefiles import sheetwrite, spreadsheet  # noqa: E402
 from engine.casefiles.cases import load_cases  # noqa: E402
-from engine.policy.loader import load_or_raise  # noqa: E402
+from engine.tools.validate import load_or_raise
 
 
 def roster(people: int) -> dict:

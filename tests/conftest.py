@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 
 from engine.casefiles.cases import load_cases  # noqa: E402
 from engine.pipeline.evaluate import Evaluator  # noqa: E402
-from engine.policy.loader import load_or_raise  # noqa: E402
+from engine.tools.validate import load_or_raise
 
 POLICY_DIR = ROOT / "policies" / "suchen_2024"
 

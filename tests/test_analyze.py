@@ -7,7 +7,8 @@ import pytest
 from conftest import POLICY_DIR, cli, edit
 
 from engine.tools import analyze
-from engine.policy.loader import PolicyLoadError, load_or_raise
+from engine.policy.loader import PolicyLoadError
+from engine.tools.validate import load_or_raise
 from engine.policy.params import ParamView, first_day
 
 

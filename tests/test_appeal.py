@@ -24,6 +24,7 @@ from rich.console import Console
 from engine.tools import appeal as appeals
 from engine.policy import appeals as appealspec
 from engine.common import yamlio
+from engine.common import locations
 from engine.tools.appeal import apply_changes, parse_path
 from engine.policy.loader import load_policy
 
@@ -448,7 +449,7 @@ def test_cli_json_changes_applied_to_the_file_give_the_value(policy, evaluator):
     doc = json.loads(done.stdout)
     assert (doc["subject"], doc["decision"], doc["want"], doc["actual"]) == ("P02", "annual_grade", "优秀", "称职")
     assert doc["unreachable"] is None and doc["name"] == "李*"
-    tree = yamlio.plain(yamlio.load(ROSTER))
+    tree = locations.plain(yamlio.load(ROSTER))
     for alt in doc["alternatives"]:
         assert set(alt) >= {"changes", "value", "explanation"}
         assert all(set(ch) >= {"fact", "from", "to"} for ch in alt["changes"])

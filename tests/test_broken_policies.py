@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine.common import yamlio
+from engine.common import locations
 from engine.tools.validate import problems_of
 
 from conftest import cli, edit
@@ -30,7 +31,7 @@ def expand(text: str) -> str:
 
 
 def broken(spec_path: Path, root: Path) -> dict:
-    spec = yamlio.plain(yamlio.load(spec_path))
+    spec = locations.plain(yamlio.load(spec_path))
     for e in spec["edits"]:
         edit(root, e["file"], expand(e["replace"]), expand(e["with"]))
     return spec

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.common import yamlio
+from engine.common import locations
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = "fixtures/roster_2025.yaml"
@@ -26,7 +27,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 def _roster_people() -> list[dict]:
-    tree = yamlio.plain(yamlio.load(ROOT / ROSTER))
+    tree = locations.plain(yamlio.load(ROOT / ROSTER))
     return [p for case in tree["cases"] for p in case.get("people", [])]
 
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import POLICY_DIR, cli, edit
 
 from engine.tools import coverage
-from engine.policy.loader import load_or_raise
+from engine.tools.validate import load_or_raise
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,10 @@ import pytest
 from conftest import amend, cli, edit, write_case
 from engine.tools import decisionlog
 from engine.common import yamlio
+from engine.common import locations
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator, evaluate_file
-from engine.policy.loader import load_or_raise
+from engine.tools.validate import load_or_raise
 from engine.pipeline.resolve import Determination
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +96,7 @@ def test_case_digest_is_the_sha256_of_the_canonical_input(logged, policy):
 
 
 def test_case_digest_does_not_depend_on_where_the_case_stands(policy, tmp_path):
-    tree = yamlio.plain(yamlio.load(ROSTER))
+    tree = locations.plain(yamlio.load(ROSTER))
     first = write_case({"cases": tree["cases"]}, tmp_path)
     swapped = write_case({"cases": tree["cases"][::-1]}, tmp_path)
     a = {c.id: decisionlog.case_digest(c) for c in load_cases(first, policy).cases}
@@ -106,7 +107,7 @@ def test_case_digest_does_not_depend_on_where_the_case_stands(policy, tmp_path):
 def test_no_name_or_id_number_in_clear(logged):
     log, _ = logged
     text = log.read_text(encoding="utf-8")
-    people = [p for c in yamlio.plain(yamlio.load(ROSTER))["cases"] for p in c.get("people", [])]
+    people = [p for c in locations.plain(yamlio.load(ROSTER))["cases"] for p in c.get("people", [])]
     secrets = [p[k] for p in people for k in ("name", "id_number") if p.get(k)]
     assert len(secrets) >= 80
     assert [s for s in secrets if s in text] == []
@@ -216,7 +217,7 @@ def test_case_edited_after_logging_gives_input_differs_for_that_case_only(logged
 
 
 def test_case_absent_from_the_case_file_gives_input_differs(logged, tmp_path, policy):
-    tree = yamlio.plain(yamlio.load(ROSTER))
+    tree = locations.plain(yamlio.load(ROSTER))
     only_second = write_case({"cases": tree["cases"][1:]}, tmp_path)
     code, report = replay_json(logged[0], only_second)
     assert code == 1

@@ -17,7 +17,7 @@ from engine.tools import diff, generate
 
 from engine.formula import expr
 from engine.tools.gitpolicy import GitPolicyError, materialised, parse
-from engine.policy.loader import load_or_raise
+from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit
 
 ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 2

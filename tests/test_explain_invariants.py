@@ -9,7 +9,6 @@ list repr) or an unnamed rule.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
@@ -21,7 +20,7 @@ from engine.outputs import report
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator
 from engine.explain.explainer import Explainer, reached, same_value
-from engine.policy.loader import load_or_raise
+from engine.tools.validate import load_or_raise
 from rich.text import Text
 
 from conftest import POLICY_DIR

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from engine.common import yamlio
+from engine.common import locations
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")
@@ -42,7 +43,7 @@ _RUNS = {"examples": 0}
 
 
 def _base() -> dict:
-    full = yamlio.plain(yamlio.load(ROOT / "fixtures" / "roster_2025.yaml"))
+    full = locations.plain(yamlio.load(ROOT / "fixtures" / "roster_2025.yaml"))
     first, second = full["cases"]
     people = first["people"][:4] + first["people"][23:25] + first["people"][35:37]
     centers = sorted({p.get("center") for p in people} - {None})

@@ -16,14 +16,16 @@ import pytest
 from conftest import cli, write_case
 from engine.outputs import letter
 from engine.common import yamlio
+from engine.common import locations
 from engine.pipeline.evaluate import evaluate_file
 from engine.explain.explainer import Explainer
-from engine.outputs.report import decision_label, mask_id_number, mask_name
+from engine.outputs.report import decision_label
+from engine.common.privacy import mask_id_number, mask_name
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")
 FORMATS = (".docx", ".html", ".md")
-PEOPLE = [p for case in yamlio.plain(yamlio.load(ROSTER))["cases"] for p in case.get("people", [])]
+PEOPLE = [p for case in locations.plain(yamlio.load(ROSTER))["cases"] for p in case.get("people", [])]
 P11 = next(p for p in PEOPLE if p["id"] == "P11")
 HEX32 = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from engine.common import yamlio
-from engine.policy.loader import PolicyLoadError, load_or_raise, load_policy
+from engine.common import locations
+from engine.policy.loader import PolicyLoadError, load_policy
+from engine.tools.validate import load_or_raise
 from engine.tools.validate import check
 
 from conftest import edit, line_of
@@ -41,7 +43,7 @@ def describe(problems) -> str:
 
 
 def _manifest_files() -> list[str]:
-    manifest = yamlio.plain(yamlio.load(POLICY_DIR / "policy.yaml"))
+    manifest = locations.plain(yamlio.load(POLICY_DIR / "policy.yaml"))
     files = ["policy.yaml"] + [manifest[k] for k in ("source", "clauses", "vocabulary", "interpretations", "facts")]
     return files + list(manifest["parameters"]) + list(manifest["rules"])
 

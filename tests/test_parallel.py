@@ -20,6 +20,7 @@ from conftest import write_case
 from engine.pipeline import parallel
 from engine.outputs import progress, report
 from engine.common import yamlio
+from engine.common import locations
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator
 
@@ -54,7 +55,7 @@ def _generated(count: int, seed: int = 26) -> list[dict]:
 @pytest.fixture(scope="module")
 def casefile(tmp_path_factory) -> Path:
     """The shipped roster's cases, then generated ones, in one file."""
-    roster = yamlio.plain(yamlio.load(ROSTER))["cases"]
+    roster = locations.plain(yamlio.load(ROSTER))["cases"]
     path = tmp_path_factory.mktemp("parallel") / "cases.json"
     path.write_text(json.dumps({"cases": roster + _generated(5)}, ensure_ascii=False, default=str), encoding="utf-8")
     return path

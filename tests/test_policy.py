@@ -12,8 +12,9 @@ import pytest
 from conftest import amend, decide
 from engine.outputs import report
 from engine.common import yamlio
+from engine.common import locations
 from engine.pipeline.evaluate import Evaluator, evaluate_file
-from engine.policy.loader import load_or_raise
+from engine.tools.validate import load_or_raise
 from engine.tools.policytests import run_policy_tests
 from engine.tools.validate import clause_contains
 
@@ -27,7 +28,7 @@ ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
 def _yaml_tests() -> list:
     out = []
     for path in sorted((POLICY_DIR / "tests").glob("*.yaml")):
-        tree = yamlio.plain(yamlio.load(path))
+        tree = locations.plain(yamlio.load(path))
         for test in tree["tests"]:
             out.append(pytest.param(path.name, test["name"], id=test["name"]))
     return out

@@ -6,7 +6,7 @@ import shutil
 
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator
-from engine.policy.loader import load_or_raise
+from engine.tools.validate import load_or_raise
 from engine.pipeline.resolve import Firings, resolve
 
 from conftest import edit, write_case

@@ -23,7 +23,8 @@ from engine.pipeline.compiler import CompiledPolicy, Variant
 from engine.pipeline.evaluate import Evaluator
 from engine.formula.expr import Arith, Lit, Name
 from engine.pipeline.facts import Fact, RecordError
-from engine.policy.loader import PolicyLoadError, load_or_raise, load_policy
+from engine.policy.loader import PolicyLoadError, load_policy
+from engine.tools.validate import load_or_raise
 from engine.policy.params import ParamView
 from engine.pipeline import runtime
 from engine.pipeline.runtime import Bounds, RunError, Session, engine_json, fnv1a32, project, run

@@ -18,6 +18,7 @@ from engine.outputs import sheetreport
 from engine.casefiles import sheetwrite, spreadsheet
 
 from engine.common import yamlio
+from engine.common import locations
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator, account
 
@@ -100,8 +101,8 @@ def _without_empties(value):
 def test_convert_there_and_back_keeps_the_contract_tree(tmp_path, policy, middle):
     sheetwrite.convert(ROSTER, tmp_path / middle, policy)
     sheetwrite.convert(tmp_path / middle, tmp_path / "back.yaml", policy)
-    before = _without_empties(yamlio.plain(yamlio.load(ROSTER)))
-    after = yamlio.plain(yamlio.load(tmp_path / "back.yaml"))
+    before = _without_empties(locations.plain(yamlio.load(ROSTER)))
+    after = locations.plain(yamlio.load(tmp_path / "back.yaml"))
     assert _without_empties(after) == before
     assert after["cases"][0]["people"][0]["probation"] is False       # 否 is kept, not read as "absent"
 
@@ -213,7 +214,7 @@ def test_data_without_a_header_and_unknown_sheets_are_errors(tmp_path, policy):
 
 def test_the_header_mapping_is_data(tmp_policy, tmp_path):
     from conftest import edit
-    from engine.policy.loader import load_or_raise
+    from engine.tools.validate import load_or_raise
     edit(tmp_policy, "roster.yaml", "{header: 学历, field: education, type: text, choices: education}",
          "{header: 学历, field: education, type: text, choices: education, aliases: [最高学历]}")
     header = [("最高学历" if h == "学历" else h) for h in PEOPLE_HEADER]
@@ -333,12 +334,12 @@ def test_evaluate_writes_a_workbook_with_every_determination_masked(tmp_path, po
     labels = [policy.decisions[n].label for n in policy.decisions if policy.decisions[n].subject == "person"]
     assert set(labels) <= set(header) and "仍可能的年度考核等次" in header and header[-1] == "依据"
     p11 = next(r for r in rows if r[1] == "P11")
-    name = next(p["name"] for c in yamlio.plain(yamlio.load(ROSTER))["cases"] for p in c["people"] if p["id"] == "P11")
+    name = next(p["name"] for c in locations.plain(yamlio.load(ROSTER))["cases"] for p in c["people"] if p["id"] == "P11")
     assert p11[header.index("姓名")] == name[0] + "*" * (len(name) - 1)
     assert p11[header.index("年度考核等次")] == "称职"
     assert "annual.competent 二(二)8(2)" in p11[header.index("依据")]
     assert len(rows) - 1 == 48
-    names = {p.get("name") for c in yamlio.plain(yamlio.load(ROSTER))["cases"] for p in c["people"]}
+    names = {p.get("name") for c in locations.plain(yamlio.load(ROSTER))["cases"] for p in c["people"]}
     assert not any(str(cell) in names for r in rows for cell in r if cell)
     books = list(wb["记录核对"].iter_rows(values_only=True))
     assert ("人员", 48, 48, 0) in books and ("核对", "平衡", None, None) in books
@@ -423,7 +424,7 @@ def test_a_lost_header_does_not_leak_the_column_it_headed(tmp_path):
 
     from conftest import cli
     from engine.common import yamlio
-    roster = yamlio.plain(yamlio.load(ROOT / "fixtures" / "roster_2025.yaml"))
+    roster = locations.plain(yamlio.load(ROOT / "fixtures" / "roster_2025.yaml"))
     names = [p["name"] for c in roster["cases"] for p in c.get("people", []) if len(p.get("name") or "") > 1]
     assert cli("convert", ROOT / "fixtures" / "roster_2025.yaml", tmp_path / "r.csv")[0] == 0
     people = tmp_path / "r.csv"

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.policy.loader import PolicyLoadError, load_or_raise, load_policy
+from engine.policy.loader import PolicyLoadError, load_policy
+
+from engine.tools.validate import load_or_raise
 from engine.tools.validate import check
 
 from conftest import edit, line_of

@@ -27,12 +27,13 @@ from typing import Any
 from ..policy import schemas
 
 from ..common import yamlio
+from . import formats
+from ..common import locations
 from ..common.limits import Hazard, Walk
 from ..policy.model import Policy
-from ..common.yamlio import Location, locate
+from ..common.locations import Location, locate
 
 KINDS = ("people", "centers", "items")
-SPREADSHEETS = (".xlsx", ".csv")   # read by engine/spreadsheet.py into a located tree of the same shape
 
 
 @dataclass(frozen=True)
@@ -117,17 +118,17 @@ def _error(file: str, case_id, root, path: list, message: str, subject=None, kin
 
 
 def read_source(path: str | Path) -> tuple[yamlio.CaseText, Any]:
-    """The file's text and its tree (fast, without positions when it reads cleanly); raises yamlio.YamlError.
+    """The file's text and its tree (fast, without positions when it reads cleanly); raises locations.YamlError.
     Read once, it can be checked under several policies (`load_cases(…, parsed=…)`, as `run.py diff` does)."""
     source = yamlio.read_case(path)
-    return source, yamlio.parse_case(source, fast=True)
+    return source, formats.parse(source, fast=True)
 
 
 def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) -> CaseFile:
     """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated.
     `parsed`: `read_source(path)`, when already read (the tree is not changed by checking it)."""
     name = str(path)
-    if Path(path).suffix.lower() in SPREADSHEETS:
+    if formats.is_spreadsheet(path):
         from . import spreadsheet   # openpyxl is imported only for spreadsheets
         try:
             tree = spreadsheet.read(path, policy)
@@ -138,13 +139,13 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
         return result
     try:
         source, tree = parsed if parsed is not None else read_source(path)
-    except yamlio.YamlError as e:
+    except locations.YamlError as e:
         loc = e.location
         return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])
     result = _load_tree(tree, policy, name)
     if (result.errors or any(c.rejected or c.warnings for c in result.cases)) and not yamlio.positioned(tree):
         # Something is wrong: read the file again keeping positions, so every error and warning has its line.
-        result = _load_tree(yamlio.parse_case(source), policy, name)
+        result = _load_tree(formats.parse(source), policy, name)
     result.encoding = source.encoding
     result.warnings = [source.note] if source.note else []
     return result
@@ -232,7 +233,7 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     if not isinstance(raw, dict):
         return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}")]
     # the records' lists stand for themselves here: each record is checked on its own below
-    shell = {k: [] if k in KINDS and isinstance(v, list) else yamlio.plain(v) for k, v in raw.items()}
+    shell = {k: [] if k in KINDS and isinstance(v, list) else locations.plain(v) for k, v in raw.items()}
     problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
     errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
     if errors:
@@ -284,8 +285,8 @@ def _relocate(file: str, path: str) -> Location:
     """Where a record stands, reading the file again with positions (it was read fast, and looked right)."""
     steps = [int(i) if i else key for key, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
     try:
-        return locate(yamlio.parse_case(yamlio.read_case(file)), steps, file)
-    except yamlio.YamlError:
+        return locate(formats.parse(yamlio.read_case(file)), steps, file)
+    except locations.YamlError:
         return Location(file)
 
 
@@ -336,7 +337,7 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
     if not isinstance(record, dict):
         return None, [_error(file, case_id, root, at, f"expected a record (a mapping), found {schemas._shown(record)}",
                              subject, kind)]
-    data = yamlio.plain(record)
+    data = locations.plain(record)
     _integer_levels_as_text(data)
     problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at))
     errors = [CaseError.at(p.location, case_id, p.path, p.message, subject, kind) for p in problems]

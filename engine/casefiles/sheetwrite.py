@@ -25,6 +25,7 @@ from ..policy import schemas
 from . import spreadsheet
 
 from ..common import yamlio
+from ..common import locations
 from ..policy.model import Policy
 from .spreadsheet import KINDS, Column, Layout, Repeat, SheetLayout
 
@@ -427,12 +428,12 @@ def read_any(path: Path, policy: Policy) -> tuple[Any, list[str]]:
             tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
             raise ConvertError([f"{where}: {message}" for where, message in e.problems]) from None
-        return yamlio.plain(dict(tree)), tree.warnings
+        return locations.plain(dict(tree)), tree.warnings
     if kind is None:
         raise ConvertError([f"{path}：不认识的格式（可用：{'、'.join(FORMATS)}）"])
     try:
-        return yamlio.plain(yamlio.load(path)), []
-    except yamlio.YamlError as e:
+        return locations.plain(yamlio.load(path)), []
+    except locations.YamlError as e:
         raise ConvertError([str(e)]) from None
 
 

@@ -26,8 +26,9 @@ from typing import Any, Iterable
 from ..policy import schemas
 
 from ..common import yamlio
+from ..common import locations
 from ..policy.model import Policy
-from ..common.yamlio import Located, Location
+from ..common.locations import Located, Location
 
 KINDS = ("people", "centers", "items")
 LAYOUT_FILE = "roster.yaml"
@@ -139,20 +140,20 @@ def load_layout(policy: Policy) -> Layout:
         raise ReadError(Location(name), f"政策目录中没有 {LAYOUT_FILE}（名册版式），无法读写表格")
     try:
         tree = yamlio.load(path)
-    except yamlio.YamlError as e:
+    except locations.YamlError as e:
         raise ReadError(e.location, e.message) from None
-    found = schemas.problems(yamlio.plain(tree), "roster", name, tree) if isinstance(tree, dict) else []
+    found = schemas.problems(locations.plain(tree), "roster", name, tree) if isinstance(tree, dict) else []
     if not isinstance(tree, dict) or found:
         raise ReadError.of([(p.location, f"{p.path}: {p.message}") for p in found] or [(Location(name, 1, 1), "应为映射")])
-    data = yamlio.plain(tree)
+    data = locations.plain(tree)
     problems: list[tuple[Location, str]] = []
     sheets = {}
     for i, raw in enumerate(data["sheets"]):
-        where = yamlio.locate(tree, ["sheets", i], name)
+        where = locations.locate(tree, ["sheets", i], name)
         if raw["kind"] in sheets:
             problems.append((where, f"“{raw['kind']}”的表定义了两次"))
         sheets[raw["kind"]] = _sheet_layout(raw, policy, lambda p, m, i=i: problems.append(
-            (yamlio.locate(tree, ["sheets", i, *p], name), m)))
+            (locations.locate(tree, ["sheets", i, *p], name), m)))
     for kind in ("case", *KINDS):
         if kind not in sheets:
             problems.append((Location(name, 1, 1), f"缺少 kind: {kind} 的表"))

@@ -22,9 +22,11 @@ from ..pipeline import parallel
 from ..casefiles.cases import load_cases
 from ..pipeline.evaluate import Evaluator, account, evaluate_file
 from ..explain.explainer import Explainer, same_value
-from ..policy.loader import PolicyLoadError, load_or_raise
+from ..policy.loader import PolicyLoadError
+from ..tools.validate import load_or_raise
 from ..tools.policytests import find_policy, run_policy_tests
 from ..tools.validate import problems_of
+from ..common import privacy
 
 DEFAULT_POLICY = str(Path(__file__).resolve().parents[2] / "policies" / "suchen_2024")
 
@@ -300,7 +302,7 @@ def _evaluate(args) -> int:
     message = _check_subject(policy, results, args.subject, args.decision) or (
         _check_value(policy, results, args.decision, want) if args.why_not is not None else "")
     if message:   # a "did you mean" lists ids, which may be ID numbers
-        err.print(f"[red]{escape(message if args.unmask else report.mask_text(message))}[/]")
+        err.print(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]")
         return 2
     failed = bool(case_file.errors) or any(r.errors for r in results)
     if args.log and not _append_log(args.log, policy, results, args.subject, err):
@@ -319,7 +321,7 @@ def _evaluate(args) -> int:
         if args.why_not is not None:
             for case, result in zip(doc["cases"], results):
                 ex = Explainer(policy, result)
-                case["why_not"] = report.outward([ex.why_not(s, args.decision, want)
+                case["why_not"] = privacy.outward([ex.why_not(s, args.decision, want)
                                                   for s in _subjects(policy, result, args)], args.unmask)
         jsonio.write(doc, sys.stdout)
         if not doc["account"]["balanced"]:
@@ -335,11 +337,11 @@ def _evaluate(args) -> int:
             for d in result.determinations:
                 if args.subject is None or d.subject == args.subject:
                     label = report.decision_label(policy, d.decision)
-                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{escape(report.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
+                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{escape(privacy.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
                                                       f"[bold]{escape(report.shown(d.value))}[/]"))
         if args.why_not is not None:
             for s in _subjects(policy, result, args):
-                out.print(report.why_not_tree(report.outward(ex.why_not(s, args.decision, want), args.unmask)))
+                out.print(report.why_not_tree(privacy.outward(ex.why_not(s, args.decision, want), args.unmask)))
     total = sum(len(r.determinations) for r in results)
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
     out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")
@@ -418,7 +420,7 @@ def _test(args) -> int:
         return 2
     failed = [o for o in outcomes if not o.passed]
     if args.format == "json":
-        json.dump(report.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
+        json.dump(privacy.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
                                   "problems": [p.as_json() for p in problems],
                                   "failures": [{"file": o.file, "line": o.line, "name": o.name, "clause": o.clause,
                                                 "failures": report.policy_test_failures(o, args.unmask),
@@ -430,13 +432,13 @@ def _test(args) -> int:
     else:
         report.render_errors(console, problems, args.unmask)
         for o in failed:
-            console.print(f"[red]失败[/] {escape(report.printable(o.file))}:{o.line} {escape(report.printable(o.name))}",
+            console.print(f"[red]失败[/] {escape(privacy.printable(o.file))}:{o.line} {escape(privacy.printable(o.name))}",
                           highlight=False)
             for f in report.policy_test_failures(o, args.unmask):
-                console.print(Text("     " + report.printable(f)), highlight=False)
+                console.print(Text("     " + privacy.printable(f)), highlight=False)
             for head, tree in o.got:   # what was got, and why: the explanation an officer reads to fix the test or the rule
-                console.print(report.explanation_tree(report.outward(tree, args.unmask),
-                                                      f"     实得 {escape(report.printable(report.outward(head, args.unmask)))}"))
+                console.print(report.explanation_tree(privacy.outward(tree, args.unmask),
+                                                      f"     实得 {escape(privacy.printable(privacy.outward(head, args.unmask)))}"))
         console.print(f"{len(outcomes) - len(failed)} 个通过，{len(failed)} 个失败"
                       + (f"，测试文件中有 {len(problems)} 处错误" if problems else ""), highlight=False)
     return 1 if failed or problems else 0
@@ -508,13 +510,13 @@ def _letter(args) -> int:
             break
         questions.append(letter.Question(decision, _coerce(text)))
     if message:
-        err.print(f"[red]{escape(message if args.unmask else report.mask_text(message))}[/]", highlight=False)
+        err.print(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]", highlight=False)
         return 2
     if result.errors:
         for e in result.errors:
             err.print(f"[red]错误[/] {escape(e['case'])} {escape(e['path'])}: "
-                      f"{escape(e['message'] if args.unmask else report.mask_text(e['message']))}", highlight=False)
-        err.print(f"[red]案例“{escape(report.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
+                      f"{escape(e['message'] if args.unmask else privacy.mask_text(e['message']))}", highlight=False)
+        err.print(f"[red]案例“{escape(privacy.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
         return 1
     run, time = decisionlog.new_run()
     records = decisionlog.records_for(result, decisionlog.PolicyRef.of(policy), run, time, args.subject)
@@ -632,7 +634,7 @@ def _convert(args) -> int:
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
         lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]
         for line in lines:
-            err.print(f"[red]✗[/] {escape(report.mask_text(line))}", highlight=False)
+            err.print(f"[red]✗[/] {escape(privacy.mask_text(line))}", highlight=False)
         err.print(f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]", highlight=False)
         return 2
     except OSError as e:

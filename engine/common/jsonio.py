@@ -5,7 +5,7 @@ into the text "NaN" and a character written as two escapes ("\\ud842\\udfb7",
 as Python's json writes 𠮷) into two lone surrogates. So JSON is read as
 JSON: `fast` with the standard library, refusing duplicate keys; `positioned`
 with a small reader that keeps every value's line and column (in `.lc`, as
-ruamel does, so `yamlio.locate` works unchanged) and puts a `Flaw` where a
+ruamel does, so `locations.locate` works unchanged) and puts a `Flaw` where a
 value cannot be given — a duplicate key, nesting deeper than MAX_DEPTH, a
 number too long to convert — so that the flaw costs its record, not the file.
 """
@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from .limits import MAX_DEPTH, Flaw, shown_key
-from .yamlio import Location, YamlError
+from .locations import Location, YamlError
 
 
 class _Duplicate(ValueError):

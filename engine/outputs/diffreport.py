@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..tools.diff import Change, Side
-from .report import decision_label, mask_name, outward, printable, shown_id
+from .report import decision_label
+from ..common.privacy import mask_name, outward, printable, shown_id
 from ..explain.wording import shown
 
 KIND_WORDS = {"person": "人", "center": "个中心", "item": "项事项"}

@@ -7,7 +7,6 @@ digits. Nothing upstream prints.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from rich.console import Console
@@ -25,68 +24,7 @@ from ..explain.explainer import Explainer
 from ..pipeline.facts import RECORD_KIND
 from ..policy.model import Policy
 from ..explain.wording import shown
-
-
-def mask_name(name: str | None) -> str:
-    if not name:
-        return ""
-    return "*" if len(name) == 1 else name[0] + "*" * (len(name) - 1)   # 王 alone would be the whole name
-
-
-def mask_id_number(value: str | None) -> str:
-    if not value:
-        return ""
-    return value[:6] + "*" * max(0, len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
-
-
-_ID_NUMBER = re.compile(r"\d{10,}[0-9A-Za-z]*")
-_QUOTED = re.compile(r"“([^”]*)”")
-
-
-def mask_text(text: str) -> str:
-    """Mask anything that may be an ID number inside a message (a schema error quotes the bad value)."""
-    return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
-
-
-def _mask_error(data: dict) -> dict:
-    """An error about a name or an ID number quotes it: mask the quote as well as any long number."""
-    message = data["message"]
-    path = str(data.get("path") or "")
-    if path.endswith(".name"):
-        message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
-    if path.endswith(".id_number"):
-        message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
-    # a case or person id may itself be an ID number, and a path holds the keys as written
-    ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}
-    return dict(data, message=mask_text(message), **ids)
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-# for a terminal: controls (and yamlio's stand-ins for them) and bidirectional overrides, which reorder what is shown
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\U0010ff00-\U0010ffff]")
-
-
-def outward(node: Any, unmask: bool = False) -> Any:
-    """A JSON answer as it may leave: lone surrogates as U+FFFD (so it is UTF-8), ID numbers masked unless `unmask`."""
-    if isinstance(node, str):
-        node = _SURROGATE.sub("\ufffd", node) if not node.isprintable() else node
-        return node if unmask else mask_text(node)
-    if isinstance(node, dict):
-        return {outward(k, unmask): outward(v, unmask) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [outward(v, unmask) for v in node]
-    return node
-
-
-def printable(text: Any) -> str:
-    """Text from a case file as a terminal may show it: controls and bidi overrides escaped, surrogates as U+FFFD."""
-    text = _SURROGATE.sub("\ufffd", str(text))
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def shown_id(value: Any, unmask: bool = False) -> str:
-    """A case or subject id for the terminal: masked when it looks like an ID number, escaped, never markup."""
-    return printable(value if unmask else mask_text(str(value)))
+from ..common.privacy import mask_error, mask_name, mask_text, outward, printable, shown_id
 
 
 def policy_header(policy: Policy) -> dict:
@@ -96,7 +34,7 @@ def policy_header(policy: Policy) -> dict:
 
 def _error_json(e: CaseError | dict, unmask: bool) -> dict:
     data = e.as_json() if isinstance(e, CaseError) else dict(e)
-    return data if unmask else _mask_error(data)
+    return data if unmask else mask_error(data)
 
 
 EXPLAIN_SIZES = ("none", "brief", "full")
@@ -231,7 +169,7 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
             table.add_row(*cells)
         console.print(table)
     for e in result.errors:
-        masked = e if unmask else _mask_error(e)
+        masked = e if unmask else mask_error(e)
         who = f" {masked['subject']}" if masked.get("subject") else ""
         where = f" 第{e['line']}行" if e.get("line") else ""
         console.print(Text(printable(f"错误 {masked['case']}{who}{where} {masked['path']}: {masked['message']}"), style="red"))
@@ -251,7 +189,7 @@ def account_line(books: dict) -> str:
 def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
     for e in errors:
         if isinstance(e, CaseError) and not unmask:
-            masked = _mask_error(e.as_json())
+            masked = mask_error(e.as_json())
             e = dataclasses.replace(e, message=masked["message"])
         text = str(e)
         console.print(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text))), highlight=False)
@@ -261,7 +199,7 @@ def policy_test_failures(outcome, unmask: bool = False) -> list[str]:
     """A policy test's failures as `run.py test` prints them: a malformed case's errors masked as everywhere."""
     if unmask:
         return list(outcome.failures)
-    malformed = [f"案例有误：{mask_text(str(dataclasses.replace(e, **_mask_error(e.as_json()))))}"
+    malformed = [f"案例有误：{mask_text(str(dataclasses.replace(e, **mask_error(e.as_json()))))}"
                  if isinstance(e, CaseError) else mask_text(str(e)) for e in outcome.case_errors]
     return malformed + [mask_text(f) for f in outcome.failures[len(outcome.case_errors):]]
 

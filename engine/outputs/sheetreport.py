@@ -24,7 +24,8 @@ from ..pipeline.evaluate import CaseResult, account
 from ..policy.model import Policy
 from ..pipeline.resolve import Determination
 from ..explain.wording import shown
-from ..common.yamlio import Location
+from ..common.locations import Location
+from ..common import privacy
 
 KIND_SHEETS = (("person", "people", "人员"), ("center", "centers", "中心"), ("item", "items", "事项"))
 REASON = "依据"
@@ -99,7 +100,7 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
                 row: dict[str, Any] = {"案例": result.case.id, "编号": record["id"]}
                 for header, key in extras[kind]:
                     raw = record.get(key)
-                    row[header] = report.mask_name(raw) if key == "name" and kind == "person" and not unmask else raw
+                    row[header] = privacy.mask_name(raw) if key == "name" and kind == "person" and not unmask else raw
                 row["名称"] = row.get(extras[kind][0][0]) if extras[kind] else None   # the first shown column, for one_table
                 reasons = []
                 for name, head in zip(names, labels):
@@ -122,10 +123,10 @@ def errors(case_file: CaseFile, results: list[CaseResult], unmask: bool) -> Bloc
     found = [e.as_json() for e in case_file.errors if e.case not in decided] + [e for r in results for e in r.errors]
     block = Block(["案例", "对象", "位置", "字段", "信息"])
     for e in found:
-        shown_e = e if unmask else report._mask_error(e)
+        shown_e = e if unmask else privacy.mask_error(e)
         where = Location(e.get("file") or "", e.get("line"), e.get("col"), e.get("sheet"), e.get("cell"), e.get("column"))
         subject = e.get("subject")
-        block.rows.append([e.get("case"), subject if unmask or subject is None else report.mask_text(str(subject)),
+        block.rows.append([e.get("case"), subject if unmask or subject is None else privacy.mask_text(str(subject)),
                            str(where), e.get("path"), shown_e["message"]])
     return block
 

@@ -9,88 +9,14 @@ meaning against the rest of the policy; engine/appeal.py searches with it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
 from typing import Any, Callable
 
 from ..formula import expr
 from ..formula.functions import FUNCTIONS
-from .model import Problem
-from ..common.yamlio import Location, locate
-
-
-@dataclass(frozen=True)
-class NamedDate:
-    """A date a date fact may move to, computed on the person (`certificate_due`, `selection_on` …)."""
-    name: str
-    label: str
-    formula: str
-    ast: Any
-
-
-@dataclass(frozen=True)
-class DateOption:
-    date: str           # a name of Appeals.dates
-    cost: int = 0       # added to the move's own cost: a less natural date costs more
-
-
-@dataclass(frozen=True)
-class ValueMove:
-    """One word to another (一般 → 好); `source` None is an absent value."""
-    source: Any
-    target: Any
-    cost: int
-
-
-@dataclass(frozen=True)
-class Raise:
-    """To any later word of an ordered vocabulary list; each step up costs `cost_per_step`."""
-    order: str          # vocabulary path, lowest first; {field} filled from the entry (certificate_level.by_type.{type})
-    cost_per_step: int
-
-
-@dataclass(frozen=True)
-class DateShift:
-    direction: str                  # earlier | later
-    to: tuple[DateOption, ...]
-    cost: int
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    """A new list entry (a certificate obtained): fixed fields, a level to choose, a date it was obtained by."""
-    fields: dict[str, Any]
-    level_field: str
-    level: Raise
-    date_field: str
-    dates: tuple[DateOption, ...]
-    not_after: str | None           # a named date no chosen date may pass (obtained by the judging date)
-    cost: int
-    shown: str                      # how the new entry reads, {field} filled in
-
-
-@dataclass(frozen=True)
-class Contestable:
-    fact: str                       # path pattern into the person's record (a case field such as as_of: the case's)
-    label: str                      # Chinese, {placeholders} filled in
-    feeds: dict[str, tuple[str, ...]]   # fact kind → attributes (facts.yaml) this fact is read as
-    moves: tuple[ValueMove, ...] = ()
-    raise_: Raise | None = None
-    shift: DateShift | None = None
-    add: NewEntry | None = None
-    keys: str | None = None         # vocabulary whose keys a {name} may take even when absent from the file
-    months_of: str | None = None    # "assessment_year": only months of the case's assessment year
-    location: Location = field(default_factory=lambda: Location("?"))
-
-
-@dataclass(frozen=True)
-class Appeals:
-    max_changes: int
-    max_candidates: int
-    alternatives: int
-    dates: dict[str, NamedDate]
-    contestable: tuple[Contestable, ...]
-    not_contestable: dict[str, str]     # attribute → why it cannot change (出生日期不可更改)
-    file: str
+from ..common.problems import Problem
+from ..common.locations import Location, locate
+from .model import Appeals, Contestable, DateOption, DateShift, NamedDate, NewEntry, Raise, ValueMove
 
 
 def _options(items) -> tuple[DateOption, ...]:

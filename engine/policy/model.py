@@ -3,29 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..common.yamlio import Location
-
-if TYPE_CHECKING:  # engine/appealspec.py imports this module; only the annotation needs it
-    from .appeals import Appeals
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file, for people: `file:line:col: path: message`."""
-    location: Location
-    path: str
-    message: str
-    severity: str = "error"  # error | warning
-
-    def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{self.location}: {where}{self.message}"
-
-    def as_json(self) -> dict:
-        return {"file": self.location.file, "line": self.location.line, "col": self.location.col,
-                "path": self.path, "message": self.message, "severity": self.severity}
+from ..common.locations import Location
 
 
 @dataclass(frozen=True)
@@ -239,7 +219,7 @@ class Policy:
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)   # policy.yaml's keys
     skipped: frozenset = frozenset()   # names left out of a partial load (validate): problems about them are not news
     incomplete: bool = False           # a partial load with problems: checked for meaning, never compiled
-    appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/appealspec.py)
+    appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/policy/appeals.py reads it)
     roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
     analysis: str | None = None      # analysis.yaml: input domains for run.py analyze (engine/analyze.py)
     demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
@@ -261,3 +241,78 @@ class Policy:
             if d.scenarios:
                 out.append(d.scenarios.possible)
         return out
+
+
+@dataclass(frozen=True)
+class NamedDate:
+    """A date a date fact may move to, computed on the person (`certificate_due`, `selection_on` …)."""
+    name: str
+    label: str
+    formula: str
+    ast: Any
+
+
+@dataclass(frozen=True)
+class DateOption:
+    date: str           # a name of Appeals.dates
+    cost: int = 0       # added to the move's own cost: a less natural date costs more
+
+
+@dataclass(frozen=True)
+class ValueMove:
+    """One word to another (一般 → 好); `source` None is an absent value."""
+    source: Any
+    target: Any
+    cost: int
+
+
+@dataclass(frozen=True)
+class Raise:
+    """To any later word of an ordered vocabulary list; each step up costs `cost_per_step`."""
+    order: str          # vocabulary path, lowest first; {field} filled from the entry (certificate_level.by_type.{type})
+    cost_per_step: int
+
+
+@dataclass(frozen=True)
+class DateShift:
+    direction: str                  # earlier | later
+    to: tuple[DateOption, ...]
+    cost: int
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """A new list entry (a certificate obtained): fixed fields, a level to choose, a date it was obtained by."""
+    fields: dict[str, Any]
+    level_field: str
+    level: Raise
+    date_field: str
+    dates: tuple[DateOption, ...]
+    not_after: str | None           # a named date no chosen date may pass (obtained by the judging date)
+    cost: int
+    shown: str                      # how the new entry reads, {field} filled in
+
+
+@dataclass(frozen=True)
+class Contestable:
+    fact: str                       # path pattern into the person's record (a case field such as as_of: the case's)
+    label: str                      # Chinese, {placeholders} filled in
+    feeds: dict[str, tuple[str, ...]]   # fact kind → attributes (facts.yaml) this fact is read as
+    moves: tuple[ValueMove, ...] = ()
+    raise_: Raise | None = None
+    shift: DateShift | None = None
+    add: NewEntry | None = None
+    keys: str | None = None         # vocabulary whose keys a {name} may take even when absent from the file
+    months_of: str | None = None    # "assessment_year": only months of the case's assessment year
+    location: Location = field(default_factory=lambda: Location("?"))
+
+
+@dataclass(frozen=True)
+class Appeals:
+    max_changes: int
+    max_candidates: int
+    alternatives: int
+    dates: dict[str, NamedDate]
+    contestable: tuple[Contestable, ...]
+    not_contestable: dict[str, str]     # attribute → why it cannot change (出生日期不可更改)
+    file: str

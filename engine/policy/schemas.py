@@ -21,8 +21,8 @@ from typing import Any, Iterable
 import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .model import Problem
-from ..common.yamlio import locate
+from ..common.problems import Problem
+from ..common.locations import locate
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 

@@ -33,6 +33,7 @@ from typing import Any
 from ..formula import expr
 
 from ..common import yamlio
+from ..common import locations
 from ..pipeline.compiler import Attempt, CompiledPolicy, compile_policy, effective_parts, explicit_overriders
 from ..pipeline.facts import Fact
 from ..policy.model import Decision, Policy, Rule
@@ -488,7 +489,7 @@ def held_rules(decision: Decision, compiled: CompiledPolicy, fact: Fact, reads: 
     return out
 
 
-def hint_problems(policy: Policy) -> list[tuple[yamlio.Location, str, str]]:
+def hint_problems(policy: Policy) -> list[tuple[locations.Location, str, str]]:
     """What is wrong with the policy's `analysis:` file beyond its shape (which loading checks): kinds and
     attributes it names that the policy lacks, `possible` conditions that do not parse."""
     if not policy.analysis:
@@ -496,10 +497,10 @@ def hint_problems(policy: Policy) -> list[tuple[yamlio.Location, str, str]]:
     path = str(Path(policy.root) / policy.analysis)
     try:
         tree = yamlio.load(path)
-    except (yamlio.YamlError, OSError) as e:   # loading has said so already; here only for a direct call
-        return [(getattr(e, "location", yamlio.Location(path)), "", getattr(e, "message", str(e)))]
+    except (locations.YamlError, OSError) as e:   # loading has said so already; here only for a direct call
+        return [(getattr(e, "location", locations.Location(path)), "", getattr(e, "message", str(e)))]
     from .validate import near   # the next stage's wording of "did you mean"
-    hints = yamlio.plain(tree) if isinstance(tree, dict) else {}
+    hints = locations.plain(tree) if isinstance(tree, dict) else {}
     fields = {a for k in policy.kinds.values() for a in k.attributes}
     out = []
     for section in ("vocabulary", "sequences", "missing", "possible"):
@@ -510,17 +511,17 @@ def hint_problems(policy: Policy) -> list[tuple[yamlio.Location, str, str]]:
                 what = f"没有名为“{name}”的事实类型{near(name, policy.kinds)}"
             else:
                 continue
-            out.append((yamlio.locate(tree, [section, name], path, key=True), f"{section}.{name}", what))
+            out.append((locations.locate(tree, [section, name], path, key=True), f"{section}.{name}", what))
     for name, list_name in (hints.get("vocabulary") or {}).items():
         if list_name not in policy.vocabulary:
-            out.append((yamlio.locate(tree, ["vocabulary", name], path), f"vocabulary.{name}",
+            out.append((locations.locate(tree, ["vocabulary", name], path), f"vocabulary.{name}",
                         f"vocabulary.yaml 中没有名为“{list_name}”的词表{near(list_name, policy.vocabulary)}"))
     for kind, texts in (hints.get("possible") or {}).items():
         for n, text in enumerate(texts):
             try:
                 expr.parse(text)
             except expr.ExprError as e:
-                out.append((yamlio.locate(tree, ["possible", kind, n], path), f"possible.{kind}[{n}]",
+                out.append((locations.locate(tree, ["possible", kind, n], path), f"possible.{kind}[{n}]",
                             f"无法解析“{e.text}”：{e.reason}"))
     return out
 
@@ -533,7 +534,7 @@ def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
     found = hint_problems(policy)
     if found:
         raise AnalysisError("\n".join(f"{loc}: {path}: {message}" for loc, path, message in found))
-    hints = yamlio.plain(yamlio.load(Path(policy.root) / policy.analysis))
+    hints = locations.plain(yamlio.load(Path(policy.root) / policy.analysis))
     possible = {kind: [expr.parse(t) for t in texts] for kind, texts in (hints.get("possible") or {}).items()}
     return hints, possible
 

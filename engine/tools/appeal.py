@@ -41,14 +41,17 @@ from ..formula import expr
 from ..policy import schemas
 
 from ..common import yamlio
-from ..policy.appeals import Appeals, Contestable, vocabulary_path
+from ..common import locations
+from ..policy.appeals import vocabulary_path
+from ..policy.model import Appeals, Contestable
+from ..casefiles import formats
 from ..casefiles.cases import Case, check_case
 from ..pipeline.compiler import effective_condition, explicit_overriders
 from ..pipeline.evaluate import CaseResult, Evaluator
 from ..explain.explainer import Explainer
 from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
-from ..outputs.report import mask_name, mask_text
+from ..common.privacy import mask_name, mask_text
 from ..pipeline.resolve import Determination
 
 # Top-level fields of a case (as_of …): a change of one of these is the case's, not the person's.
@@ -657,14 +660,14 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
 def cases_in(path: str, policy: Policy | None = None) -> list[tuple[str, list, dict]]:
     """(case id, where it stands in the file, the case as written) for each case of a case file (a roster
     workbook or CSV too, read by the policy's roster.yaml; its problems come as one YamlError, located)."""
-    if Path(path).suffix.lower() in (".xlsx", ".csv") and policy is not None:
+    if formats.is_spreadsheet(path) and policy is not None:
         from ..casefiles import spreadsheet
         try:
             tree = spreadsheet.read(Path(path), policy)
         except spreadsheet.ReadError as e:
-            raise yamlio.YamlError(e.location, "；".join(m for _, m in e.problems)) from None
+            raise locations.YamlError(e.location, "；".join(m for _, m in e.problems)) from None
     else:
-        tree = yamlio.load_fast(path)
+        tree = formats.parse(yamlio.read_case(path), fast=True)
     if isinstance(tree, dict) and isinstance(tree.get("cases"), list):
         return [(str(c.get("id", f"case-{i + 1}")), ["cases", i], c) for i, c in enumerate(tree["cases"]) if isinstance(c, dict)]
     return [(str(tree.get("id", "case-1")), [], tree)] if isinstance(tree, dict) else []
@@ -750,7 +753,7 @@ def command(policy: Policy, casefile: str, subject: str | None, decision: str | 
         cases = cases_in(casefile, policy)
     except OSError as e:
         return usage(f"[red]{casefile}：无法读取（{e.strerror or e}）[/]")
-    except yamlio.YamlError as e:
+    except locations.YamlError as e:
         err.print(f"[red]✗[/] {e if unmask else mask_text(str(e))}", highlight=False)
         return 1
     if case is not None:

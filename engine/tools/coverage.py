@@ -23,6 +23,7 @@ from ..formula import expr
 from ..policy import schemas
 
 from ..common import yamlio
+from ..common import locations
 from ..casefiles.cases import check_case
 from ..pipeline.evaluate import Evaluator
 from ..policy.model import Policy
@@ -239,10 +240,10 @@ def exercised(policy: Policy, evaluator: Evaluator | None = None, files: list[Pa
         name = str(path)
         try:
             tree = yamlio.load(path)
-        except yamlio.YamlError as e:
+        except locations.YamlError as e:
             problems.append(f"{e.location}: {e.message}")
             continue
-        if not isinstance(tree, dict) or schemas.problems(yamlio.plain(tree), "policy-tests", name, tree):
+        if not isinstance(tree, dict) or schemas.problems(locations.plain(tree), "policy-tests", name, tree):
             problems.append(f"{name}: 测试文件格式有误（run.py test 会逐条指出），未计入")
             continue
         for i, test in enumerate(tree["tests"]):

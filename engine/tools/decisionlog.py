@@ -23,11 +23,12 @@ from rich.text import Text
 
 from ..formula import expr
 
-from ..outputs import report
+from ..explain import wording
 from ..casefiles.cases import Case
 from ..pipeline.evaluate import CaseResult
 from ..policy.model import Policy
 from ..pipeline.resolve import Determination
+from ..common import privacy
 
 LOG_FORMAT = 1
 STATUSES = ("reproduced", "different", "policy_differs", "input_differs")
@@ -142,7 +143,7 @@ def _pseudonym(text: str, secret: bytes, role: str) -> tuple[str, str | None]:
     The key is salted with the case's own input, which the log never holds: a bare sha256 next to
     the masked form (10 of 18 digits shown) is reversed by trying the ~36,500 birth dates between.
     """
-    shown = report.mask_text(text)
+    shown = privacy.mask_text(text)
     if shown == text:
         return text, None
     return shown, "sha256:" + hashlib.sha256(role.encode() + b"\0" + secret + b"\0" + text.encode("utf-8")).hexdigest()
@@ -358,6 +359,6 @@ def replay_table(outcomes: list[Outcome], title: str) -> Table:
         r = o.record
         table.add_row(r.decision_id[:8], r.case, r.subject, r.decision,
                       Text(STATUS_LABELS[o.status], style=_STATUS_STYLES[o.status]),
-                      report.shown(r.value), report.shown(o.now) if o.found else "",
+                      wording.shown(r.value), wording.shown(o.now) if o.found else "",
                       o.detail)
     return table

@@ -16,16 +16,16 @@ import copy
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 from ..formula import expr
-from ..casefiles.cases import SPREADSHEETS, CaseFile, load_cases, read_source
+from ..casefiles import formats
+from ..casefiles.cases import CaseFile, load_cases, read_source
 from ..pipeline.evaluate import CaseResult, Evaluator, account
 from ..explain.explainer import Explainer, same_value
 from ..policy.model import Decision, Policy
 from ..pipeline.parallel import evaluate_cases, render_cases
-from ..common.yamlio import YamlError
+from ..common.locations import YamlError
 
 NO_CENTER = "（未分配中心）"
 
@@ -67,7 +67,7 @@ class Change:
 def parsed(cases_path: str) -> tuple | None:
     """The case file read once for both versions (each checks it against its own vocabulary); None for a
     spreadsheet (read by each policy's roster.yaml) or a file that does not parse (each reports it, located)."""
-    if Path(cases_path).suffix.lower() in SPREADSHEETS:
+    if formats.is_spreadsheet(cases_path):
         return None
     try:
         return read_source(cases_path)

@@ -19,10 +19,12 @@ from typing import Any
 from ..policy import schemas
 
 from ..common import yamlio
+from ..common import locations
 from ..casefiles.cases import CaseError, check_case
 from ..pipeline.evaluate import Evaluator
-from ..policy.model import Policy, Problem
-from ..common.yamlio import Location, locate
+from ..policy.model import Policy
+from ..common.problems import Problem
+from ..common.locations import locate
 
 
 @dataclass
@@ -69,10 +71,10 @@ def run_policy_tests(policy: Policy, files: list[Path] | None = None, evaluator:
         name = str(path)
         try:
             tree = yamlio.load(path)
-        except yamlio.YamlError as e:
+        except locations.YamlError as e:
             problems.append(Problem(e.location, "", e.message))
             continue
-        found = schemas.problems(yamlio.plain(tree), "policy-tests", name, tree, chinese=True) if isinstance(tree, dict) else \
+        found = schemas.problems(locations.plain(tree), "policy-tests", name, tree, chinese=True) if isinstance(tree, dict) else \
             [Problem(locate(tree, [], name), "", "测试文件顶层应为映射，含“topic”与“tests”")]
         if found:
             problems.extend(found)
@@ -122,7 +124,7 @@ def _kind_word(value: Any) -> str:
 
 
 def shown(value: Any) -> str:
-    from ..outputs.report import shown as show
+    from ..explain.wording import shown as show
     return f"“{value}”" if isinstance(value, str) else show(value)
 
 
@@ -157,7 +159,7 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
     clause_ok = []
     for j, expected in enumerate(test["expect"]):
         subject, decision = str(expected["subject"]), expected["decision"]
-        want = yamlio.plain(expected["value"])
+        want = locations.plain(expected["value"])
         where = f"第 {locate(tree, at + ['expect', j], name).line} 行"
         if decision not in decisions:
             outcome.failures.append(f"{where}：未知的决定“{decision}”{_near(decision, decisions)}")

@@ -28,11 +28,11 @@ from ..formula import expr
 from ..pipeline.compiler import CompileError, compile_policy
 from ..pipeline.facts import RECORD_KIND
 from ..formula.functions import FUNCTIONS
-from ..policy.model import RESERVED_KINDS, DatedValue, Policy, Problem
+from ..policy.model import RESERVED_KINDS, DatedValue, Policy
+from ..common.problems import Problem
 from ..policy.params import ParamView
-from ..common.yamlio import Location
-
-# Every check `validate` makes, by id (the loader's shape checks first); README "Validating and testing the policy".
+from ..common.locations import Location
+from ..policy.loader import PolicyLoadError, load_policy
 CHECKS = (
     "yaml-syntax", "yaml-size", "schema-shape", "unknown-key", "finite-number", "formula-syntax", "formula-depth",
     "clause-starts", "unknown-clause", "verbatim-text", "parameter-numbers-in-clause", "unknown-interpretation",
@@ -51,7 +51,6 @@ def near(name: str, options) -> str:
 def problems_of(directory) -> tuple[Policy | None, list[Problem]]:
     """What `run.py validate` reports: every problem of the folder, loading what loads (a partial load) so the
     mistakes of the rest are found in the same run; the policy when it loaded whole."""
-    from ..policy.loader import load_policy   # the stage before this one; imported here to keep stages one-way
     policy, problems = load_policy(directory, partial=True)
     if policy is not None:
         problems = problems + check(policy)
@@ -511,3 +510,14 @@ def _compiles(policy: Policy) -> list[Problem]:
             out.append(Problem(rules[rule_id].where("when"), rule_id, f"本规则在 {day} 起永远不会适用（其条件连同覆盖它的规则，"
                                                                     "总是不成立）", "warning"))
     return out
+
+
+def load_or_raise(directory: str | Path) -> Policy:
+    """The policy of a folder, loaded and checked; PolicyLoadError with every error otherwise."""
+    policy, problems = load_policy(directory)
+    if policy is not None:
+        problems = problems + check(policy)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or policy is None:
+        raise PolicyLoadError(errors or problems)
+    return policy
