@@ -321,13 +321,16 @@ def test_marks_are_checked(tmp_path):
 
 def test_reasons_read_what_the_explanations_show(base):
     """`reading` (the comparison's cheap path) collects the rules, parameters and facts that the full
-    explanation (Explainer.determination, as `evaluate --explain` prints it) shows, for every determination."""
-    from engine.explain.explainer import Explainer
+    explanation (Why.determination, as `evaluate --explain` prints it) shows, for every determination."""
+    from engine.explain.pieces import Pieces
+    from engine.explain.trace import Trace
+    from engine.explain.why import Why
     result = next(r for r in base.results if r.case.as_of.month == 2)
-    explainer = Explainer(base.policy, result)
+    trace = Trace.of(base.policy, result)
+    reader, why = diff.Reader(trace, Pieces(trace)), Why(trace)
     for d in result.determinations[:400]:
-        quick, _ = diff.reading(explainer, d.subject, d.decision)
-        full = diff.read(explainer.determination(d))
+        quick, _ = diff.reading(reader, d.subject, d.decision)
+        full = diff.read(why.determination(d))
         assert set(quick.params) == set(full.params), (d.subject, d.decision)
         assert set(quick.rules) == {r for r in full.rules if not r.endswith(".scenarios")}, (d.subject, d.decision)
         assert set(quick.facts) >= set(full.facts) - {n for n in full.facts if "[" in n}, (d.subject, d.decision)

@@ -7,7 +7,12 @@ import shutil
 import pytest
 
 from engine.casefiles.cases import load_cases
-from engine.explain.explainer import Explainer, reached, same_value
+from types import SimpleNamespace
+
+from engine.common.words import same_value
+from engine.explain.trace import Trace
+from engine.explain.why import Why
+from engine.explain.whynot import WhyNot, reached
 
 from conftest import write_case
 
@@ -33,7 +38,12 @@ def explain(policy, evaluator, people=(), centers=(), items=(), as_of="2025-12-3
         result = evaluator.evaluate(case_file.cases[0])
     finally:
         shutil.rmtree(path.parent, ignore_errors=True)
-    return Explainer(policy, result), result
+    return _views(policy, result), result
+
+
+def _views(policy, result):
+    trace = Trace.of(policy, result)
+    return SimpleNamespace(why=Why(trace).why, why_not=WhyNot(trace).why_not)
 
 
 def _rules(answer) -> list[str]:
@@ -176,7 +186,7 @@ def test_a_rule_whose_parts_hold_but_did_not_fire_is_reported_not_explained_away
     assert len(dropped) < len(result.firings)
     undecided = [d for d in result.determinations if d.decision != "annual_grade"]
     tampered = dataclasses.replace(result, firings=dropped, determinations=undecided)
-    entry, = Explainer(policy, tampered).why_not("P1", "annual_grade", "基本称职")["rules"]
+    entry, = WhyNot.of(policy, tampered).why_not("P1", "annual_grade", "基本称职")["rules"]
     assert entry["status"] == "inconsistent"
 
 

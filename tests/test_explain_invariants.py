@@ -19,7 +19,10 @@ from engine.formula import expr
 from engine.outputs import report
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator
-from engine.explain.explainer import Explainer, reached, same_value
+from engine.common.words import same_value
+from engine.explain.trace import Trace
+from engine.explain.why import Why
+from engine.explain.whynot import WhyNot, reached
 from engine.tools.validate import load_or_raise
 from rich.text import Text
 
@@ -39,9 +42,9 @@ def _evaluate(case: dict, tmp_path):
     return EVALUATOR.evaluate(case_file.cases[0])
 
 
-def _values(explainer: Explainer, result, decision) -> list:
+def _values(why_not: WhyNot, result, decision) -> list:
     """Every value the decision can take; for computed values, those seen in the case and one never given."""
-    domain = explainer.domain(decision.name)
+    domain = why_not.domain(decision.name)
     if domain is None:
         seen = [v for d in result.determinations if d.decision == decision.name
                 for v in (d.value if isinstance(d.value, list) else [d.value])]
@@ -84,7 +87,8 @@ def _people_text(value) -> list[str]:
 
 def check_case(result) -> int:
     """Assert every invariant for every subject × decision × value of one evaluated case; returns answers checked."""
-    explainer = Explainer(POLICY, result)
+    trace = Trace.of(POLICY, result)
+    why, why_not = Why(trace), WhyNot(trace)
     index = {(d.subject, d.decision): d for d in result.determinations}
     subjects = {"person": [p["id"] for p in result.case.people], "center": [c["id"] for c in result.case.centers],
                 "item": [i["id"] for i in result.case.items]}
@@ -92,9 +96,9 @@ def check_case(result) -> int:
     fired_by = _fired(result)
     shown: list[str] = []
     for decision in POLICY.decisions.values():
-        for value in _values(explainer, result, decision):
+        for value in _values(why_not, result, decision):
             for subject in subjects[decision.subject]:
-                answer = explainer.why_not(subject, decision.name, value)
+                answer = why_not.why_not(subject, decision.name, value)
                 d = index.get((subject, decision.name))
                 # reached ⇔ the determination has that value
                 assert answer["reached"] == reached(decision, d, value), (subject, decision.name, value, answer)
@@ -121,7 +125,7 @@ def check_case(result) -> int:
                 shown += _tree_text(report.why_not_tree(answer))
                 checked += 1
     for d in result.determinations:
-        shown += _tree_text(report.explanation_tree(explainer.determination(d)))
+        shown += _tree_text(report.explanation_tree(why.determination(d)))
     bad = [t for t in shown if _CODE.search(t)]
     assert not bad, bad[:3]
     return checked

@@ -18,7 +18,9 @@ from engine.outputs import letter
 from engine.common import yamlio
 from engine.common import locations
 from engine.pipeline.evaluate import evaluate_file
-from engine.explain.explainer import Explainer
+from engine.explain.trace import Trace
+from engine.explain.why import Why
+from engine.explain.whynot import WhyNot
 from engine.outputs.report import decision_label
 from engine.common.privacy import mask_id_number, mask_name
 
@@ -77,12 +79,12 @@ def p11_letters(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def p11_explained(policy):
-    """P11's determinations as the Explainer gives them (independently of the letter)."""
+    """P11's determinations as the explanations give them (independently of the letter)."""
     _, results = evaluate_file(ROSTER, policy)
     result = next(r for r in results if r.case.id == "SC-2025-ANNUAL")
-    ex = Explainer(policy, result)
-    return [(d, ex.determination(d)) for d in result.determinations if d.subject == "P11"], \
-        ex.why_not("P11", "annual_grade", "优秀")
+    trace = Trace.of(policy, result)
+    return [(d, Why(trace).determination(d)) for d in result.determinations if d.subject == "P11"], \
+        WhyNot(trace).why_not("P11", "annual_grade", "优秀")
 
 
 @pytest.mark.parametrize("ext", FORMATS)

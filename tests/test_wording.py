@@ -7,7 +7,8 @@ from fractions import Fraction
 import pytest
 
 from engine.formula import expr
-from engine.explain.wording import Wording, shown
+from engine.explain.wording import Wording
+from engine.common.words import shown
 
 
 @pytest.mark.parametrize("value,unit,text", [

@@ -21,7 +21,10 @@ from ..outputs import letter, progress, report
 from ..pipeline import parallel
 from ..casefiles.cases import load_cases
 from ..pipeline.evaluate import Evaluator, account, evaluate_file
-from ..explain.explainer import Explainer, same_value
+from ..common.words import same_value
+from ..explain.trace import Trace
+from ..explain.why import Why
+from ..explain.whynot import WhyNot
 from ..policy.loader import PolicyLoadError
 from ..tools.validate import load_or_raise
 from ..tools.policytests import find_policy, run_policy_tests
@@ -262,7 +265,7 @@ def _check_value(policy, results, decision: str, value) -> str:
     result = next((r for r in results if r.compiled is not None), None)
     if result is None:
         return ""
-    domain = Explainer(policy, result).domain(decision)
+    domain = WhyNot.of(policy, result).domain(decision)
     if domain is None:
         return ""
     sc = policy.decisions[decision].scenarios
@@ -320,8 +323,8 @@ def _evaluate(args) -> int:
         doc = report.document(policy, case_file, results, explain, args.unmask, args.subject, rendered)
         if args.why_not is not None:
             for case, result in zip(doc["cases"], results):
-                ex = Explainer(policy, result)
-                case["why_not"] = privacy.outward([ex.why_not(s, args.decision, want)
+                why_not = WhyNot.of(policy, result)
+                case["why_not"] = privacy.outward([why_not.why_not(s, args.decision, want)
                                                   for s in _subjects(policy, result, args)], args.unmask)
         jsonio.write(doc, sys.stdout)
         if not doc["account"]["balanced"]:
@@ -332,16 +335,16 @@ def _evaluate(args) -> int:
     report.render_errors(err, [e for e in case_file.errors], args.unmask)
     for result in results:
         report.render_case(out, policy, result, args.unmask, args.subject)
-        ex = Explainer(policy, result)
+        trace = Trace.of(policy, result)
         if _explain_size(args, "none") != "none":
             for d in result.determinations:
                 if args.subject is None or d.subject == args.subject:
                     label = report.decision_label(policy, d.decision)
-                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{escape(privacy.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
+                    out.print(report.explanation_tree(Why(trace).determination(d), f"[bold]{escape(privacy.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
                                                       f"[bold]{escape(report.shown(d.value))}[/]"))
         if args.why_not is not None:
             for s in _subjects(policy, result, args):
-                out.print(report.why_not_tree(privacy.outward(ex.why_not(s, args.decision, want), args.unmask)))
+                out.print(report.why_not_tree(privacy.outward(WhyNot(trace).why_not(s, args.decision, want), args.unmask)))
     total = sum(len(r.determinations) for r in results)
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
     out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")

@@ -1,7 +1,7 @@
 """Brief explanations: each determination names its rule, clause and the facts' values, and refers to a
 table shared by the whole answer for everything that is the same for everyone.
 
-A full explanation (explain.Explainer.determination) repeats per person the
+A full explanation (engine/explain/why.py) repeats per person the
 clause's words, each parameter's label, clause and date, each interpretation's
 reading, and the whole tree of conclusions built on. Over a roster that is
 almost all of the answer (10,000 people: hundreds of MB). Here a determination
@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..formula import expr
-from .explainer import Explainer
+from .pieces import Pieces
+from .trace import Trace
+from .why import own_sentence, scenarios
 from ..pipeline.resolve import Determination
 from ..pipeline.runtime import Firing
 
@@ -52,12 +54,12 @@ def parameter_key(name: str, since: str) -> str:
 class Brief:
     """Brief explanations of one case's determinations, adding what they refer to to `refs`."""
 
-    def __init__(self, explainer: Explainer, refs: References):
-        self.ex, self.refs = explainer, refs
-        self.policy = explainer.policy
+    def __init__(self, trace: Trace, refs: References):
+        self.trace, self.pieces, self.refs = trace, Pieces(trace), refs
+        self.policy = trace.policy
 
     def determination(self, d: Determination) -> dict:
-        decision = self.policy.decisions.get(d.decision) or self.ex._scenario_owner(d.decision)
+        decision = self.trace.decision(d.decision)
         if d.how == "rule" and d.firings and not (decision.scenarios and len(d.facts) > 1):
             out = self.firing(d.firings[0])
             also = sorted({f.rule.id for f in d.firings[1:] if f.rule.id != out["rule"]})
@@ -68,7 +70,7 @@ class Brief:
             sc = decision.scenarios
             self._interpretations(sc.interpretations)
             return {"rule": f"{decision.name}.scenarios", "clause": sc.clause, "value": expr.plain(d.value),
-                    "scenarios": self.ex._scenarios(d), "interpretations": list(sc.interpretations)}
+                    "scenarios": scenarios(d), "interpretations": list(sc.interpretations)}
         if d.how == "collect":
             rule = next(r for r in decision.rules if r.concludes)   # as the full explanation names it
             for r in [rule] + [f.rule for f in d.firings]:
@@ -82,9 +84,9 @@ class Brief:
         self._rule(rule)
         nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
         facts = {n: expr.plain(fact.get(n)) for node in nodes for n in expr.names(node)
-                 if not self.ex._reads_decision(fact, n)}
+                 if not self.trace.reads_decision(fact, n)}
         out: dict[str, Any] = {"rule": rule.id, "clause": rule.clause, "value": expr.plain(firing.value),
-                               "sentence": self.ex.own_sentence(rule, firing.variant.bindings, fact), "facts": facts}
+                               "sentence": own_sentence(self.trace, rule, firing.variant.bindings, fact), "facts": facts}
         params = list(dict.fromkeys(self._parameter(p, fact) for node in nodes for p in expr.walk(node)
                                     if isinstance(p, expr.Param)))
         if params:
@@ -101,8 +103,8 @@ class Brief:
             out["lookup"] = {k: v for k, v in firing.variant.bindings}
         if fact.scenario:
             out["scenario"] = fact.scenario
-        blocked = [b.rule.id for b in self.ex._blocks_on(decision.name, fact)]
-        for b in self.ex._blocks_on(decision.name, fact):
+        blocked = [b.rule.id for b in self.trace.blocks_on(decision.name, fact)]
+        for b in self.trace.blocks_on(decision.name, fact):
             self._rule(b.rule)
         if blocked:
             out["blocked"] = blocked
@@ -112,7 +114,7 @@ class Brief:
         return out
 
     def _because(self, subject: str, decision: str) -> dict:
-        d = self.ex.index.get((subject, decision))
+        d = self.trace.index.get((subject, decision))
         return {"subject": subject, "decision": decision, "value": None if d is None else expr.plain(d.value)}
 
     def _rule(self, rule) -> None:
@@ -123,7 +125,7 @@ class Brief:
             self.refs.rules[rule.id] = entry
 
     def _parameter(self, node: expr.Param, fact) -> str:
-        name, entry = self.ex.parameter(node, fact)
+        name, entry = self.pieces.parameter(node, fact)
         key = parameter_key(name, entry.get("since", ""))
         if key not in self.refs.parameters:
             self.refs.parameters[key] = dict(entry, name=name)
@@ -143,7 +145,7 @@ class Brief:
                 out += self._fact_interpretations(fact, n, depth + 1)
             for p in expr.walk(derivation.ast):
                 if isinstance(p, expr.Param):
-                    out += self.ex.parameter(p, fact)[1].get("interpretations", [])
+                    out += self.pieces.parameter(p, fact)[1].get("interpretations", [])
         return out
 
     def _interpretations(self, names) -> list[str]:

@@ -6,10 +6,9 @@ map key's label from its `fields`, a decision's label from its rule file.
 """
 from __future__ import annotations
 
-import datetime as dt
-from fractions import Fraction
 from typing import Any, Mapping
 
+from ..common.words import shown
 from ..formula import expr
 from ..formula.expr import And, Arith, Compare, IsNotTrue, ListLit, Lit, Name, Not, Or, Param
 from ..policy.model import Policy
@@ -17,27 +16,6 @@ from ..policy.model import Policy
 _OPS = {"<": "＜", "<=": "≤", ">": "＞", ">=": "≥"}
 _ARITH = {"+": "＋", "-": "－", "*": "×"}
 _MISSING = object()
-
-
-def shown(value: Any, unit: str | None = None) -> str:
-    """A value as an officer reads it: 是/否, 未提供, lists joined with 、, numbers without a trailing .0."""
-    if value is None:
-        return "未提供"
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    if isinstance(value, (list, tuple)):
-        return "、".join(shown(v) for v in value) if value else "无"
-    if isinstance(value, dict):
-        return "；".join(f"{k} {shown(v, unit)}" for k, v in value.items()) if value else "无"
-    if isinstance(value, Fraction):
-        value = value.numerator if value.denominator == 1 else float(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    return f"{value}{unit or ''}"
 
 
 def _quoted(value: Any, unit: str | None = None) -> str:

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..tools.diff import Change, Side
 from .report import decision_label
 from ..common.privacy import mask_name, outward, printable, shown_id
-from ..explain.wording import shown
+from ..common.words import shown
 
 KIND_WORDS = {"person": "人", "center": "个中心", "item": "项事项"}
 

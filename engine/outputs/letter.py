@@ -1,6 +1,6 @@
 """The determination letter (决定告知书): one format-neutral model, three small writers (.docx, .html, .md).
 
-`build` reads only what the Explainer says (`determination`, `why_not`), so the letter states exactly what
+`build` reads only what the explanations say (`Why.determination`, `WhyNot.why_not`), so the letter states exactly what
 `evaluate --explain` states, and the three formats state the same thing: the writers only lay the model out.
 Names and ID numbers are masked here unless the caller asks otherwise; the decision ids are those of the
 decision log (`decisionlog.records_for`), so a letter can be found again in the log and replayed.
@@ -17,13 +17,13 @@ from typing import Any, Callable
 from ..formula import expr
 from ..tools.decisionlog import PolicyRef, Record
 from ..pipeline.evaluate import CaseResult
-from ..explain.explainer import Explainer
+from ..explain.trace import Trace
+from ..explain.why import Why
+from ..explain.whynot import WhyNot
 from ..policy.model import Policy
 from .report import decision_label
 from ..common.privacy import mask_id_number, mask_name, mask_text
-from ..explain.wording import shown
-
-# --- the model ----------------------------------------------------------------------------------
+from ..common.words import shown
 
 
 @dataclass(frozen=True)
@@ -147,14 +147,14 @@ def build(policy: Policy, result: CaseResult, subject: str, records: list[Record
         raise KeyError(subject)
     kind, entry = found
     mask = Masker(unmask)
-    explainer = Explainer(policy, result)
+    trace = Trace.of(policy, result)
     # a record names its subject as the log writes it (masked when it looks like an ID number)
     ids = {r.decision: r.decision_id for r in records if r.subject == mask_text(subject)}
     order = {name: i for i, name in enumerate(policy.output_decisions())}
     determinations = sorted((d for d in result.determinations if d.subject == subject),
                             key=lambda d: order.get(d.decision, len(order)))
-    explained = [(d, explainer.determination(d)) for d in determinations]
-    answers = [explainer.why_not(subject, q.decision, q.value) for q in questions]
+    explained = [(d, Why(trace).determination(d)) for d in determinations]
+    answers = [WhyNot(trace).why_not(subject, q.decision, q.value) for q in questions]
 
     sections = [salutation(policy, result, kind, entry, mask),
                 addressee(policy, result, kind, entry, mask),

@@ -20,10 +20,11 @@ from ..formula import expr
 from ..explain.brief import Brief, References
 from ..casefiles.cases import CaseError, CaseFile
 from ..pipeline.evaluate import CaseResult, account
-from ..explain.explainer import Explainer
+from ..explain.trace import Trace
+from ..explain.why import Why
 from ..pipeline.facts import RECORD_KIND
 from ..policy.model import Policy
-from ..explain.wording import shown
+from ..common.words import shown
 from ..common.privacy import mask_error, mask_name, mask_text, outward, printable, shown_id
 
 
@@ -46,8 +47,9 @@ def case_json(result: CaseResult, policy: Policy, explain: str | bool = "full", 
     size = {True: "full", False: "none"}.get(explain, explain)
     if size == "brief" and refs is None:
         raise ValueError("brief explanations refer to a References table: pass one")
-    explainer = Explainer(policy, result) if size != "none" and result.params is not None else None
-    brief = Brief(explainer, refs) if explainer is not None and size == "brief" else None
+    trace = Trace.of(policy, result) if size != "none" and result.params is not None else None
+    brief = Brief(trace, refs) if trace is not None and size == "brief" else None
+    why = Why(trace) if trace is not None and brief is None else None
     order = {name: i for i, name in enumerate(policy.output_decisions())}
     ranks = _subject_ranks(result)
     determinations = []
@@ -57,8 +59,8 @@ def case_json(result: CaseResult, policy: Policy, explain: str | bool = "full", 
         entry: dict[str, Any] = {"subject": d.subject, "decision": d.decision, "value": expr.plain(d.value)}
         if brief is not None:
             entry["explanation"] = brief.determination(d)
-        elif explainer is not None:
-            entry["explanation"] = explainer.determination(d)
+        elif why is not None:
+            entry["explanation"] = why.determination(d)
         determinations.append(entry)
     out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(),
            "assessment_year": result.case.assessment_year,
@@ -211,7 +213,7 @@ def decision_label(policy: Policy, name: str) -> str:
 
 
 def explanation_tree(node: dict, label: str | None = None) -> Tree:
-    """An explanation (from Explainer) as a rich tree in Chinese: rule, clause and words, the condition as a
+    """An explanation (engine/explain/why.py) as a rich tree in Chinese: rule, clause and words, the condition as a
     sentence, facts, parameters, readings, what it set aside, then what it built on."""
     head = label or (f"[bold]{escape(shown(node.get('value')))}[/] ← {escape(node.get('title') or node.get('rule') or '')}"
                      f"（{escape(str(node.get('rule')))}）  [cyan]{escape(node.get('clause') or '')}[/]")

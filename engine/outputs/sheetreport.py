@@ -23,7 +23,7 @@ from ..casefiles.cases import CaseFile
 from ..pipeline.evaluate import CaseResult, account
 from ..policy.model import Policy
 from ..pipeline.resolve import Determination
-from ..explain.wording import shown
+from ..common.words import shown
 from ..common.locations import Location
 from ..common import privacy
 

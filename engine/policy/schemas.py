@@ -22,6 +22,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from ..common.problems import Problem
+from ..common.words import near
 from ..common.locations import locate
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -195,13 +196,6 @@ def _branch_error(error):
     if not same_type:
         return error
     return best_match(same_type)
-
-
-def near(name: Any, options: Iterable, cutoff: float = 0.6) -> str:
-    """"；您是否想输入“when”？" for a name close to one of `options` (difflib ratio ≥ cutoff), else ""."""
-    import difflib
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=cutoff)
-    return f"；您是否想输入“{close[0]}”？" if close else ""
 
 
 def shown_zh(value: Any) -> str:

@@ -48,7 +48,7 @@ from ..casefiles import formats
 from ..casefiles.cases import Case, check_case
 from ..pipeline.compiler import effective_condition, explicit_overriders
 from ..pipeline.evaluate import CaseResult, Evaluator
-from ..explain.explainer import Explainer
+from ..explain.why import Why
 from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
 from ..common.privacy import mask_name, mask_text
@@ -550,7 +550,7 @@ def _confirm(policy: Policy, evaluator: Evaluator, out: Appeal, alternative: Alt
     if errors or d is None or not _same(expr.plain(d.value), out.want):
         out.search.unconfirmed += 1
         return False
-    alternative.explanation = Explainer(policy, result).determination(d)
+    alternative.explanation = Why.of(policy, result).determination(d)
     return True
 
 

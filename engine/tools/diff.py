@@ -22,7 +22,9 @@ from ..formula import expr
 from ..casefiles import formats
 from ..casefiles.cases import CaseFile, load_cases, read_source
 from ..pipeline.evaluate import CaseResult, Evaluator, account
-from ..explain.explainer import Explainer, same_value
+from ..common.words import same_value
+from ..explain.pieces import Pieces
+from ..explain.trace import Trace
 from ..policy.model import Decision, Policy
 from ..pipeline.parallel import evaluate_cases, render_cases
 from ..common.locations import YamlError
@@ -208,7 +210,7 @@ class Read:
 
 
 def read(node: Any, into: Read | None = None) -> Read:
-    """Walk an explanation tree (Explainer.determination) and collect what it rests on."""
+    """Walk an explanation tree (Why.determination) and collect what it rests on."""
     into = into or Read()
     if isinstance(node, list):
         for n in node:
@@ -244,25 +246,34 @@ def _fact(name: str, entry: dict, into: Read) -> None:
         _fact(sub, e, into)
 
 
-def _explainer(side: Side, result: CaseResult | None, cache: dict) -> Explainer | None:
+@dataclass
+class Reader:
+    """One case's trace and its pieces, with the fact entries read so far (shared by a subject's decisions)."""
+    trace: Trace
+    pieces: Pieces
+    entries: dict = field(default_factory=dict)
+
+
+def _reader(side: Side, result: CaseResult | None, cache: dict) -> Reader | None:
     if result is None or result.params is None:
         return None
     key = (id(side), str(result.case.id))
     if key not in cache:
-        cache[key] = Explainer(side.policy, result)
+        trace = Trace.of(side.policy, result)
+        cache[key] = Reader(trace, Pieces(trace))
     return cache[key]
 
 
-def reading(explainer: Explainer | None, subject: str, decision: str) -> tuple[Read, str | None]:
-    """What a determination rests on, read from its firings with the Explainer's own pieces (fact entries,
-    parameter entries) — the parts of `Explainer.determination` a comparison needs, without the sentences
-    and the rules that gave way, which cost most. Returns the reading and the rule behind the value."""
+def reading(reader: Reader | None, subject: str, decision: str) -> tuple[Read, str | None]:
+    """What a determination rests on, read from its firings with the explanations' own pieces (fact entries,
+    parameter entries) — the parts of a full explanation a comparison needs, without the sentences and the
+    rules that gave way, which cost most. Returns the reading and the rule behind the value."""
     into = Read()
-    d = explainer.index.get((subject, decision)) if explainer is not None else None
+    d = reader.trace.index.get((subject, decision)) if reader is not None else None
     if d is None:
         return into, None
     seen: set[int] = set()
-    memo: dict = explainer.__dict__.setdefault("_diff_entries", {})   # fact entries, shared by a subject's decisions
+    memo = reader.entries
 
     def visit(firing, depth: int) -> None:
         if id(firing) in seen or depth > 6:
@@ -272,19 +283,19 @@ def reading(explainer: Explainer | None, subject: str, decision: str) -> tuple[R
         _add(into.rules, rule.id)
         for node in (n for n in (rule.when, rule.compute, owner.applies_when) if n is not None):
             for name in expr.names(node):
-                if not explainer._reads_decision(fact, name):
+                if not reader.trace.reads_decision(fact, name):
                     key = (fact.fid, name)
                     if key not in memo:
-                        memo[key] = explainer.fact_entry(fact, name)
+                        memo[key] = reader.pieces.fact_entry(fact, name)
                     _fact(name, memo[key], into)
             for p in expr.walk(node):
                 if isinstance(p, expr.Param):
-                    name, entry = explainer.parameter(p, fact)
+                    name, entry = reader.pieces.parameter(p, fact)
                     into.params.setdefault(name, entry)
         for name in list(rule.interpretations) + list(owner.interpretations):
             _add(into.interpretations, name)
         for _, joined in firing.variant.joins:
-            basis = explainer.index.get((fact.subject, joined))
+            basis = reader.trace.index.get((fact.subject, joined))
             for f in (basis.firings if basis else ()):
                 visit(f, depth + 1)
 
@@ -318,8 +329,8 @@ def _rule_text(policy: Policy, rule_id: str) -> dict | None:
 
 def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None, change: Change, cache: dict) -> list[dict]:
     """Why the record differs, read from its two explanations; most specific first."""
-    a, fired_old = reading(_explainer(base, ro, cache), change.subject, change.decision)
-    b, fired_new = reading(_explainer(new, rn, cache), change.subject, change.decision)
+    a, fired_old = reading(_reader(base, ro, cache), change.subject, change.decision)
+    b, fired_new = reading(_reader(new, rn, cache), change.subject, change.decision)
     out: list[dict] = []
     for name in dict.fromkeys(list(a.params) + list(b.params)):
         old = _dated(a.params.get(name)) if name in a.params else _dated(_param_at(ro, name))
@@ -363,7 +374,7 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
 
 
 def _shown(value) -> str:
-    from ..explain.wording import shown
+    from ..common.words import shown
     return shown(value)
 
 

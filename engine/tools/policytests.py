@@ -124,7 +124,7 @@ def _kind_word(value: Any) -> str:
 
 
 def shown(value: Any) -> str:
-    from ..explain.wording import shown as show
+    from ..common.words import shown as show
     return f"“{value}”" if isinstance(value, str) else show(value)
 
 
@@ -194,8 +194,8 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
 
 
 def _explained(policy: Policy, result, d) -> dict:
-    from ..explain.explainer import Explainer
+    from ..explain.why import Why
     try:
-        return Explainer(policy, result).determination(d)
+        return Why.of(policy, result).determination(d)
     except Exception as e:   # an explanation that cannot be built must not hide the failure it would explain
         return {"note": f"无法生成解释：{type(e).__name__}: {e}"}

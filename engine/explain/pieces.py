@@ -1,0 +1,97 @@
+"""The pieces every view of an explanation is made of: a fact with its derivation, a parameter value in
+force with its clause and date, an interpretation with its basis, a rule by its id, title and clause.
+
+Read from the trace (the facts the network saw, the parameter values of the case's day); the same piece
+is the same wherever it appears — in a full tree, in a brief answer's references, in a diff's reasons.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..formula import expr
+from ..pipeline.facts import Fact
+from ..policy.model import Rule
+from .trace import Trace
+
+__all__ = ["Pieces"]
+
+
+class Pieces:
+    def __init__(self, trace: Trace):
+        self.trace = trace
+        self.policy = trace.policy
+
+    def interpretation(self, name: str) -> dict:
+        i = self.policy.interpretations[name]
+        return {"id": name, "reading": i.reading, "basis": i.basis}
+
+    def interpretations_of(self, names: list[str], facts: dict, params: dict) -> list[dict]:
+        """The interpretations named, and those the facts and parameter values (and what they derive from) rest on."""
+        names = list(names)
+
+        def collect(entries: dict):
+            for e in entries.values():
+                names.extend(e.get("interpretations", ()))
+                collect(e.get("from", {}))
+                collect(e.get("parameters", {}))
+        collect(facts)
+        collect(params)
+        return [self.interpretation(n) for n in dict.fromkeys(names) if n in self.policy.interpretations]
+
+    def parameter(self, node: expr.Param, fact: Fact) -> tuple[str, dict]:
+        """A parameter read on a fact: its name (with the lookup key) and the value in force, with its source."""
+        name = node.name
+        if node.key is not None:
+            key = expr.evaluate(node.key, fact.get, self.trace.params)
+            name = f"{node.name}.{key}"
+        try:
+            pv = self.trace.params.lookup(name)
+        except KeyError as e:
+            return name, {"value": None, "note": str(e.args[0])}
+        label = pv.parameter.label + (f"（{'·'.join(map(str, pv.keys))}）" if pv.keys else "")
+        entry = {"value": expr.plain(pv.value), "label": label, "unit": pv.parameter.unit,
+                 "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
+                 "interpretations": list(pv.parameter.interpretations)}
+        if pv.dated.reference:   # the value in force was set by a later document: say which
+            entry["reference"] = pv.dated.reference
+        return name, entry
+
+    def fact_entry(self, fact: Fact, name: str, depth: int = 0) -> dict:
+        """A fact's value as read, with its label and unit, where it came from or how it was derived."""
+        kind = self.policy.kinds[fact.kind]
+        head = name.split(".")[0]
+        value = fact.get(name)
+        entry: dict[str, Any] = {"value": expr.plain(value), "label": self.trace.words.label(fact.kind, name)}
+        unit = kind.unit_of(name)
+        if unit:
+            entry["unit"] = unit
+        derivation = next((d for d in kind.derived if d.name == name), None)
+        if derivation is not None:
+            entry["derived"] = derivation.formula
+            if derivation.clause:
+                entry["clause"] = derivation.clause
+            if derivation.interpretations:
+                entry["interpretations"] = list(derivation.interpretations)
+            if depth < 4:
+                entry["from"] = {n: self.fact_entry(fact, n, depth + 1) for n in expr.names(derivation.ast)}
+                params = dict(self.parameter(p, fact) for p in expr.walk(derivation.ast) if isinstance(p, expr.Param))
+                if params:
+                    entry["parameters"] = params
+        else:
+            attribute = kind.attributes.get(head)
+            entry["source"] = f"{fact.origin}.{name}" if fact.origin else name
+            if attribute and attribute.interpretations:
+                entry["interpretations"] = list(attribute.interpretations)
+        if name in fact.detail:
+            entry["detail"] = fact.detail[name]
+        return entry
+
+    def rule_ref(self, rule: Rule) -> dict:
+        """A rule as another explanation names it: id, title, clause, and the value it gives (or what it blocks)."""
+        value = rule.then if rule.has_then else (rule.compute_text if rule.compute_text else None)
+        ref = {"rule": rule.id, "title": rule.title, "clause": rule.clause}
+        if rule.concludes:
+            ref["value"] = expr.plain(value)
+        else:
+            ref["blocks"] = list(rule.blocks)
+        return ref
