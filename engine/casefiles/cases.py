@@ -28,10 +28,12 @@ from ..policy import schemas
 
 from ..common import yamlio
 from . import formats
-from ..common import locations
 from ..common.limits import Hazard, Walk
 from ..policy.model import Policy
-from ..common.locations import Location, locate
+from ..common.locations import Location, YamlError, locate, plain
+
+__all__ = ["KINDS", "CaseError", "Rejected", "Case", "CaseFile", "read_source", "load_cases", "check_case",
+           "refuse", "canonical"]
 
 KINDS = ("people", "centers", "items")
 
@@ -118,7 +120,7 @@ def _error(file: str, case_id, root, path: list, message: str, subject=None, kin
 
 
 def read_source(path: str | Path) -> tuple[yamlio.CaseText, Any]:
-    """The file's text and its tree (fast, without positions when it reads cleanly); raises locations.YamlError.
+    """The file's text and its tree (fast, without positions when it reads cleanly); raises YamlError.
     Read once, it can be checked under several policies (`load_cases(…, parsed=…)`, as `run.py diff` does)."""
     source = yamlio.read_case(path)
     return source, formats.parse(source, fast=True)
@@ -139,7 +141,7 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
         return result
     try:
         source, tree = parsed if parsed is not None else read_source(path)
-    except locations.YamlError as e:
+    except YamlError as e:
         loc = e.location
         return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])
     result = _load_tree(tree, policy, name)
@@ -168,7 +170,7 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
     elif isinstance(tree, dict):
         entries, errors = [([], tree)], []
     else:
-        found = "an empty file" if tree is None else schemas._shown(tree)
+        found = "an empty file" if tree is None else schemas.found_text(tree)
         return CaseFile(name, [], [CaseError(name, None, "", 1, 1, f"expected a case (a mapping) or «cases:» with a list, found {found}")])
 
     out = CaseFile(name, [], errors)
@@ -231,9 +233,9 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     if hazards:
         return None, [_hazard_error(file, case_id, root, h) for h in hazards]
     if not isinstance(raw, dict):
-        return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas._shown(raw)}")]
+        return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas.found_text(raw)}")]
     # the records' lists stand for themselves here: each record is checked on its own below
-    shell = {k: [] if k in KINDS and isinstance(v, list) else locations.plain(v) for k, v in raw.items()}
+    shell = {k: [] if k in KINDS and isinstance(v, list) else plain(v) for k, v in raw.items()}
     problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
     errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
     if errors:
@@ -286,7 +288,7 @@ def _relocate(file: str, path: str) -> Location:
     steps = [int(i) if i else key for key, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", path)]
     try:
         return locate(formats.parse(yamlio.read_case(file)), steps, file)
-    except locations.YamlError:
+    except YamlError:
         return Location(file)
 
 
@@ -335,9 +337,9 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
     if hazards:
         return None, [_hazard_error(file, case_id, root, h, subject, kind) for h in hazards]
     if not isinstance(record, dict):
-        return None, [_error(file, case_id, root, at, f"expected a record (a mapping), found {schemas._shown(record)}",
+        return None, [_error(file, case_id, root, at, f"expected a record (a mapping), found {schemas.found_text(record)}",
                              subject, kind)]
-    data = locations.plain(record)
+    data = plain(record)
     _integer_levels_as_text(data)
     problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at))
     errors = [CaseError.at(p.location, case_id, p.path, p.message, subject, kind) for p in problems]

@@ -25,9 +25,12 @@ from ..policy import schemas
 from . import spreadsheet
 
 from ..common import yamlio
-from ..common import locations
+from ..common.locations import YamlError, plain
 from ..policy.model import Policy
 from .spreadsheet import KINDS, Column, Layout, Repeat, SheetLayout
+
+__all__ = ["FORMATS", "ConvertError", "OutSheet", "sheets_for", "csv_files", "write_csv", "write_xlsx",
+           "sample_tree", "template_notes", "write_template", "read_any", "convert"]
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".csv": "csv"}
 _MONTH_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -91,7 +94,7 @@ def _at(prefix: str, rest: str) -> str:
 
 
 def _case_year(case: dict) -> int | None:
-    return spreadsheet._year({k: case.get(k) for k in ("assessment_year", "as_of")})
+    return spreadsheet.year_of({k: case.get(k) for k in ("assessment_year", "as_of")})
 
 
 def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool, problems: list) -> OutSheet:
@@ -184,7 +187,7 @@ def _check_keys(record: dict, spec: SheetLayout, where: str, problems: list) -> 
 def _walk(value: Any, shape: Any, where: str, problems: list) -> None:
     if isinstance(shape, dict):
         if not isinstance(value, dict):
-            problems.append(f"{where}：应为映射，表格中无法表示{schemas._shown(value)}")
+            problems.append(f"{where}：应为映射，表格中无法表示{schemas.found_text(value)}")
             return
         for k, v in value.items():
             if k not in shape:
@@ -193,13 +196,13 @@ def _walk(value: Any, shape: Any, where: str, problems: list) -> None:
                 _walk(v, shape[k], f"{where}.{k}", problems)
     elif isinstance(shape, list):
         if not isinstance(value, list):
-            problems.append(f"{where}：应为列表，表格中无法表示{schemas._shown(value)}")
+            problems.append(f"{where}：应为列表，表格中无法表示{schemas.found_text(value)}")
             return
         for j, v in enumerate(value):
             _walk(v, shape[0], f"{where}[{j}]", problems)
     elif shape == "months":
         if not isinstance(value, dict):
-            problems.append(f"{where}：应为按月份的映射，表格中无法表示{schemas._shown(value)}")
+            problems.append(f"{where}：应为按月份的映射，表格中无法表示{schemas.found_text(value)}")
             return
         problems += [f"{where}.{k}：不是 YYYY-MM 形式的月份，无法作为表头" for k in value
                      if not (isinstance(k, str) and _MONTH_KEY.match(k))]
@@ -210,7 +213,7 @@ def _slot_cell(slot: tuple, column: Column, record: dict, case, year: int | None
     if slot[0] == "case":
         return _cell(case.get("id"), column, layout, target, year, where, problems)
     if slot[0] == "field":
-        return _cell(spreadsheet._get(record, slot[1]), column, layout, target, year,
+        return _cell(spreadsheet.get_path(record, slot[1]), column, layout, target, year,
                      f"{where}.{'.'.join(slot[1])}", problems)
     if slot[0] == "repeat":
         _, name, index, part = slot
@@ -218,7 +221,7 @@ def _slot_cell(slot: tuple, column: Column, record: dict, case, year: int | None
         entry = entries[index] if index < len(entries) and isinstance(entries[index], dict) else {}
         return _cell(entry.get(part), column, layout, target, year, f"{where}.{name}[{index}].{part}", problems)
     key = slot[1] if isinstance(slot[1], str) else (f"{year}-{slot[1]:02d}" if year else None)
-    months = spreadsheet._get(record, column.path)
+    months = spreadsheet.get_path(record, column.path)
     value = months.get(key) if isinstance(months, dict) and key else None
     return _cell(value, column, layout, target, year, f"{where}.{column.path[0]}.{key}", problems)
 
@@ -229,11 +232,11 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
         return None
     cell = _to_cell(value, column.type, target)
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
-        problems.append(f"{where}：{schemas._shown(value)} 含控制字符，xlsx 中无法保存")
+        problems.append(f"{where}：{schemas.found_text(value)} 含控制字符，xlsx 中无法保存")
         return None
     back = spreadsheet.parse(cell if target == "xlsx" else _csv_text(cell), column.type, layout, year)
     if not _same(back, value, column.type):
-        problems.append(f"{where}：{schemas._shown(value)} 无法在 {target.upper()} 中原样表示（读回为 {schemas._shown(back)}）")
+        problems.append(f"{where}：{schemas.found_text(value)} 无法在 {target.upper()} 中原样表示（读回为 {schemas.found_text(back)}）")
         return None
     return cell
 
@@ -428,12 +431,12 @@ def read_any(path: Path, policy: Policy) -> tuple[Any, list[str]]:
             tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
             raise ConvertError([f"{where}: {message}" for where, message in e.problems]) from None
-        return locations.plain(dict(tree)), tree.warnings
+        return plain(dict(tree)), tree.warnings
     if kind is None:
         raise ConvertError([f"{path}：不认识的格式（可用：{'、'.join(FORMATS)}）"])
     try:
-        return locations.plain(yamlio.load(path)), []
-    except locations.YamlError as e:
+        return plain(yamlio.load(path)), []
+    except YamlError as e:
         raise ConvertError([str(e)]) from None
 
 

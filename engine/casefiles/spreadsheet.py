@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import difflib
 import functools
 import io
 import re
@@ -26,9 +25,13 @@ from typing import Any, Iterable
 from ..policy import schemas
 
 from ..common import yamlio
-from ..common import locations
 from ..policy.model import Policy
-from ..common.locations import Located, Location
+from ..common.words import near
+from ..common.locations import Located, Location, YamlError, locate, plain
+
+__all__ = ["year_of", "get_path", "KINDS", "LAYOUT_FILE", "ReadError", "Column", "Repeat", "Months", "Entry", "SheetLayout", "Layout",
+           "load_layout", "choices", "text", "parse", "month", "month_header", "column_letter", "Sheet",
+           "Book", "open_book", "decode", "csv_siblings", "read"]
 
 KINDS = ("people", "centers", "items")
 LAYOUT_FILE = "roster.yaml"
@@ -140,20 +143,20 @@ def load_layout(policy: Policy) -> Layout:
         raise ReadError(Location(name), f"政策目录中没有 {LAYOUT_FILE}（名册版式），无法读写表格")
     try:
         tree = yamlio.load(path)
-    except locations.YamlError as e:
+    except YamlError as e:
         raise ReadError(e.location, e.message) from None
-    found = schemas.problems(locations.plain(tree), "roster", name, tree) if isinstance(tree, dict) else []
+    found = schemas.problems(plain(tree), "roster", name, tree) if isinstance(tree, dict) else []
     if not isinstance(tree, dict) or found:
         raise ReadError.of([(p.location, f"{p.path}: {p.message}") for p in found] or [(Location(name, 1, 1), "应为映射")])
-    data = locations.plain(tree)
+    data = plain(tree)
     problems: list[tuple[Location, str]] = []
     sheets = {}
     for i, raw in enumerate(data["sheets"]):
-        where = locations.locate(tree, ["sheets", i], name)
+        where = locate(tree, ["sheets", i], name)
         if raw["kind"] in sheets:
             problems.append((where, f"“{raw['kind']}”的表定义了两次"))
         sheets[raw["kind"]] = _sheet_layout(raw, policy, lambda p, m, i=i: problems.append(
-            (locations.locate(tree, ["sheets", i, *p], name), m)))
+            (locate(tree, ["sheets", i, *p], name), m)))
     for kind in ("case", *KINDS):
         if kind not in sheets:
             problems.append((Location(name, 1, 1), f"缺少 kind: {kind} 的表"))
@@ -480,7 +483,7 @@ def _classify(sheets: list[Sheet], layout: Layout, problems: list, file: str) ->
         if sheet.name.strip() in layout.ignored_sheets:
             continue
         if kind is None:
-            problems.append((Location(file, sheet=sheet.name), f"不认识的工作表“{sheet.name}”{_hint(sheet.name, known)}"
+            problems.append((Location(file, sheet=sheet.name), f"不认识的工作表“{sheet.name}”{near(sheet.name, known)}"
                              f"（可用：{'、'.join(s.name for s in layout.sheets.values())}；"
                              f"“{'、'.join(layout.ignored_sheets)}”不读）"))
         elif kind in out:
@@ -488,11 +491,6 @@ def _classify(sheets: list[Sheet], layout: Layout, problems: list, file: str) ->
         else:
             out[kind] = sheet
     return out
-
-
-def _hint(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=2, cutoff=0.5)
-    return f"（是否指“{'”“'.join(close)}”？）" if close else ""
 
 
 def _cell(sheet: Sheet, row: int, index: int, header: str | None) -> Location:
@@ -504,7 +502,7 @@ def _rows(sheet: Sheet) -> list[tuple[int, tuple]]:
     return [(n, cells) for n, cells in enumerate(sheet.rows, 1) if any(text(c) is not None for c in cells)]
 
 
-def _year(data: dict) -> int | None:
+def year_of(data: dict) -> int | None:
     if isinstance(data.get("assessment_year"), int):
         return data["assessment_year"]
     as_of = data.get("as_of")
@@ -523,7 +521,7 @@ def _read_cases(sheet: Sheet, layout: Layout, problems: list) -> tuple[list[_Cas
     table = len(first) > 1 and text(first[1]) in headers
     cases = _case_table(sheet, rows, spec, layout, problems) if table else [_case_pairs(sheet, rows, headers, layout, problems)]
     for case in cases:
-        case.year = _year(case.data)
+        case.year = year_of(case.data)
     return cases, table
 
 
@@ -535,7 +533,7 @@ def _case_pairs(sheet: Sheet, rows, headers: dict, layout: Layout, problems: lis
         column = headers.get(key or "")
         if column is None:
             problems.append((_cell(sheet, n, 0, None), f"案例表第一列应为项目名（{'、'.join(headers)}），"
-                                                      f"不认识“{key or ''}”{_hint(key or '', headers)}"))
+                                                      f"不认识“{key or ''}”{near(key or '', headers)}"))
             continue
         if column.path in seen:
             problems.append((_cell(sheet, n, 0, None), f"项目“{key}”重复（另见第{seen[column.path]}行）"))
@@ -590,7 +588,7 @@ def _bindings(sheet: Sheet, row: int, header: tuple, spec: SheetLayout, layout: 
         b = _bind(h, i, spec, fields, layout, with_case)
         if b is None:
             known = list(fields) + ([layout.case_column.header] if with_case else [])
-            problems.append((where, f"不认识的表头“{h}”{_hint(h, known)}（表头见 {Path(layout.file).name} 的“{spec.name}”表）"))
+            problems.append((where, f"不认识的表头“{h}”{near(h, known)}（表头见 {Path(layout.file).name} 的“{spec.name}”表）"))
         elif b.key in by_key:
             problems.append((where, f"表头“{h}”与“{by_key[b.key]}”是同一字段"))
         else:
@@ -681,7 +679,7 @@ def _case_of(sheet: Sheet, n: int, cells: tuple, case_b: _Binding | None, ids: d
         return None
     if value not in ids:
         problems.append((_cell(sheet, n, case_b.index, case_b.header),
-                         f"案例表中没有案例“{value}”{_hint(value, ids)}（案例：{'、'.join(ids)}）"))
+                         f"案例表中没有案例“{value}”{near(value, ids)}（案例：{'、'.join(ids)}）"))
         return None
     return ids[value]
 
@@ -710,7 +708,7 @@ def _record(sheet: Sheet, n: int, cells: tuple, bindings: list[_Binding], months
             path = (months, key)
         else:
             path = b.path
-        if b.target == "month" and value is not None and _get(record, path) is not None:
+        if b.target == "month" and value is not None and get_path(record, path) is not None:
             problems.append((where, f"“{b.header}”与 {locations[path].cell}（“{locations[path].column}”）是同一月份，两处都有值"))
             continue
         locations[path] = where
@@ -728,7 +726,7 @@ def _record(sheet: Sheet, n: int, cells: tuple, bindings: list[_Binding], months
     return record, locations
 
 
-def _get(record: dict, path: tuple) -> Any:
+def get_path(record: dict, path: tuple) -> Any:
     node: Any = record
     for step in path:
         if not isinstance(node, dict) or step not in node:

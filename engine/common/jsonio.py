@@ -22,6 +22,8 @@ import orjson
 from .limits import MAX_DEPTH, Flaw, shown_key
 from .locations import Location, YamlError
 
+__all__ = ["fast", "JsonMap", "JsonList", "positioned", "write"]
+
 
 class _Duplicate(ValueError):
     pass

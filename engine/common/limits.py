@@ -26,6 +26,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_RECORD_VALUES", "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "Flaw",
+           "Hazard", "SHIELD", "text_problem", "number_problem", "Walk", "scalar_problem", "shown_key"]
+
 MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
 MAX_DEPTH = 32                    # nesting levels from the top of the file
 MAX_RECORD_VALUES = 5_000         # values in one record (a person has ~60), aliases expanded

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 from dataclasses import dataclass
 
+__all__ = ["Location", "Located", "YamlError", "locate", "where", "plain"]
+
 
 @dataclass(frozen=True)
 class Location:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+__all__ = ["mask_name", "mask_id_number", "mask_text", "mask_error", "outward", "printable", "shown_id"]
+
 
 def mask_name(name: str | None) -> str:
     if not name:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from .locations import Location
 
+__all__ = ["Problem"]
+
 
 @dataclass(frozen=True)
 class Problem:

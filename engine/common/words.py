@@ -11,7 +11,7 @@ import difflib
 from fractions import Fraction
 from typing import Any, Iterable
 
-__all__ = ["shown", "same_value", "near"]
+__all__ = ["shown", "same_value", "near", "NEAR"]
 
 
 def shown(value: Any, unit: str | None = None) -> str:
@@ -51,7 +51,10 @@ def same_value(a, b) -> bool:
         and isinstance(pb, (int, float)) and not isinstance(b, bool) and pa == pb)
 
 
-def near(name: Any, options: Iterable, cutoff: float = 0.6) -> str:
-    """"；您是否想输入“when”？" for a name close to one of `options` (difflib ratio ≥ cutoff), else ""."""
-    close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=cutoff)
+NEAR = 0.5   # difflib's ratio from which a known word is offered: `whne` → `when`, `忧秀` → `优秀`, `P111` → `P11`
+
+
+def near(name: Any, options: Iterable) -> str:
+    """"；您是否想输入“when”？" for the known word closest to a misspelt one, else "" (every "did you mean")."""
+    close = difflib.get_close_matches(str(name), list(dict.fromkeys(str(o) for o in options)), n=1, cutoff=NEAR)
     return f"；您是否想输入“{close[0]}”？" if close else ""

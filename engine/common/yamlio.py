@@ -29,6 +29,9 @@ from ruamel.yaml.error import MarkedYAMLError
 from .limits import MAX_BYTES, MAX_DEPTH, SHIELD, Flaw, shown_key
 from .locations import Located, Location, YamlError
 
+__all__ = ["MAX_POLICY_VALUES", "load", "loads", "CaseText", "read_case", "decode", "positioned",
+           "parse_case_yaml", "join_surrogates"]
+
 
 class _Constructor(RoundTripConstructor):
     pass

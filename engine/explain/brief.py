@@ -28,6 +28,8 @@ from .why import own_sentence, scenarios
 from ..pipeline.resolve import Determination
 from ..pipeline.runtime import Firing
 
+__all__ = ["References", "parameter_key", "Brief"]
+
 
 @dataclass
 class References:

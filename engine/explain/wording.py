@@ -13,6 +13,8 @@ from ..formula import expr
 from ..formula.expr import And, Arith, Compare, IsNotTrue, ListLit, Lit, Name, Not, Or, Param
 from ..policy.model import Policy
 
+__all__ = ["Wording"]
+
 _OPS = {"<": "＜", "<=": "≤", ">": "＞", ">=": "≥"}
 _ARITH = {"+": "＋", "-": "－", "*": "×"}
 _MISSING = object()

@@ -29,6 +29,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Mapping
 
+__all__ = ["as_date", "UNKNOWN", "ExprError", "Lit", "ListLit", "Name", "Param", "Call", "Compare", "Arith", "And", "Or",
+           "Not", "IsNotTrue", "NEGATED_OP", "FLIPPED_OP", "OP_TEXT", "MAX_NESTING", "parse", "children",
+           "walk", "names", "params", "calls", "render", "format_number", "Resolver", "plain", "is_null_test",
+           "compare", "arith", "evaluate", "Closure", "closure", "truth"]
+
 UNKNOWN = None  # the third truth value; also what a missing fact evaluates to
 
 
@@ -431,7 +436,7 @@ def _num(value):
     return value
 
 
-def _as_date(value):
+def as_date(value):
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and len(value) == 10 and value[4] == "-":
@@ -457,11 +462,11 @@ def compare(op: str, a, b):
     if op in ("==", "!="):
         if a is None or b is None:
             return UNKNOWN
-        same = _as_date(_num(a)) == _as_date(_num(b))
+        same = as_date(_num(a)) == as_date(_num(b))
         return same if op == "==" else not same
     if a is None or b is None:
         return UNKNOWN
-    a, b = _as_date(_num(a)), _as_date(_num(b))
+    a, b = as_date(_num(a)), as_date(_num(b))
     try:
         return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
     except TypeError:
@@ -471,7 +476,7 @@ def compare(op: str, a, b):
 def arith(op: str, a, b):
     if a is None or b is None:
         return None
-    a, b = _as_date(_num(a)), _as_date(_num(b))
+    a, b = as_date(_num(a)), as_date(_num(b))
     if isinstance(a, dt.date) and isinstance(b, dt.date) and op == "-":
         return (a - b).days
     return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b}[op]()

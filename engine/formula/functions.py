@@ -12,6 +12,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+__all__ = ["Witnessed", "to_date", "LEAP_DAY_CONVENTIONS", "anniversary", "full_years_between",
+           "age_in_full_years", "add_full_years", "first_present", "later_of", "year_start",
+           "holds_certificate", "first_certificate_date", "highest_skill_level", "month_index",
+           "longest_month_run", "FUNCTIONS"]
+
 
 @dataclass(frozen=True)
 class Witnessed:

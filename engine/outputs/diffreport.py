@@ -14,6 +14,8 @@ from .report import decision_label
 from ..common.privacy import mask_name, outward, printable, shown_id
 from ..common.words import shown
 
+__all__ = ["KIND_WORDS", "document", "reason_text", "version_line", "render", "markdown", "workbook"]
+
 KIND_WORDS = {"person": "人", "center": "个中心", "item": "项事项"}
 
 

@@ -25,6 +25,14 @@ from .report import decision_label
 from ..common.privacy import mask_id_number, mask_name, mask_text
 from ..common.words import shown
 
+__all__ = ["Row", "Section", "Letter", "Question", "KIND_ENTRIES", "entry_of", "suggest", "pick_case",
+           "cn_number", "cn_date", "value_text", "Masker", "build", "next_number", "salutation", "addressee",
+           "center_text", "overview", "determination_section", "rule_rows", "fact_line", "facts_row",
+           "parameter_line", "parameters_row", "interpretations_row", "blocked_row", "gave_way_row",
+           "scenarios_row", "decision_of", "items_row", "basis_row", "answer_section", "footer",
+           "write_markdown", "md_escape", "markdown", "write_html", "html_text", "write_docx", "WRITERS",
+           "writer_for"]
+
 
 @dataclass(frozen=True)
 class Row:

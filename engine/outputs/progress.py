@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..casefiles.cases import Case
 from ..pipeline.evaluate import CaseResult
 
+__all__ = ["REFRESH", "bar"]
+
 REFRESH = 0.1   # seconds between redraws: drawing on every case would cost more than a small case
 
 

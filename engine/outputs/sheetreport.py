@@ -27,6 +27,10 @@ from ..common.words import shown
 from ..common.locations import Location
 from ..common import privacy
 
+__all__ = ["KIND_SHEETS", "REASON", "UNDECIDED", "FAILED", "Block", "Table", "Subjects", "cell", "reason",
+           "subjects", "errors", "counts", "numeric_decisions", "center_sums", "books", "tables", "write_xlsx",
+           "one_table", "write_csv_blocks", "csv_text", "write_csv"]
+
 KIND_SHEETS = (("person", "people", "人员"), ("center", "centers", "中心"), ("item", "items", "事项"))
 REASON = "依据"
 UNDECIDED = "记录有误，未判定（见“错误”表）"

@@ -41,6 +41,10 @@ from ..formula.expr import And, Arith, Compare, ListLit, Lit, Name, Not, Or, Par
 from ..policy.model import Decision, Policy, Rule
 from ..policy.params import ParamView
 
+__all__ = ["substitute", "CompileError", "Variant", "Attempt", "Lifted", "CompiledPolicy", "explicit_overriders", "Part",
+           "effective_parts", "effective_condition", "overriders", "inline", "lookup_bindings", "value_reads",
+           "attempts_for", "nnf", "alternatives", "simplify_tree", "simplify", "compile_policy"]
+
 
 class CompileError(Exception):
     pass
@@ -210,25 +214,25 @@ def _lookups(node) -> list[Param]:
     return seen
 
 
-def _substitute(node, mapping: dict):
+def substitute(node, mapping: dict):
     if node in mapping:
         return mapping[node]
     if isinstance(node, And):
-        return And(tuple(_substitute(i, mapping) for i in node.items))
+        return And(tuple(substitute(i, mapping) for i in node.items))
     if isinstance(node, Or):
-        return Or(tuple(_substitute(i, mapping) for i in node.items))
+        return Or(tuple(substitute(i, mapping) for i in node.items))
     if isinstance(node, Not):
-        return Not(_substitute(node.item, mapping))
+        return Not(substitute(node.item, mapping))
     if isinstance(node, expr.IsNotTrue):
-        return expr.IsNotTrue(_substitute(node.item, mapping))
+        return expr.IsNotTrue(substitute(node.item, mapping))
     if isinstance(node, Compare):
-        return Compare(node.op, _substitute(node.left, mapping), _substitute(node.right, mapping))
+        return Compare(node.op, substitute(node.left, mapping), substitute(node.right, mapping))
     if isinstance(node, Arith):
-        return Arith(node.op, _substitute(node.left, mapping), _substitute(node.right, mapping))
+        return Arith(node.op, substitute(node.left, mapping), substitute(node.right, mapping))
     if isinstance(node, ListLit):
-        return ListLit(tuple(_substitute(i, mapping) for i in node.items))
+        return ListLit(tuple(substitute(i, mapping) for i in node.items))
     if isinstance(node, Param) and node.key is not None:
-        return Param(node.name, _substitute(node.key, mapping))
+        return Param(node.name, substitute(node.key, mapping))
     return node
 
 
@@ -259,7 +263,7 @@ def inline(node, params: ParamView):
             if key is not None:
                 value = value.get(key) if isinstance(value, dict) else None
             mapping[n] = _constant(value)
-    return _substitute(node, mapping)
+    return substitute(node, mapping)
 
 
 def lookup_bindings(nodes, params: ParamView) -> list[tuple[tuple, dict, tuple]]:
@@ -300,7 +304,7 @@ def attempts_for(policy: Policy, decision: Decision, rule: Rule, params: ParamVi
     out = []
     for bindings, mapping, guards in lookup_bindings([p.node for p in parts] + [value], params):
         def bind(node):
-            return inline(_substitute(node, mapping), params)
+            return inline(substitute(node, mapping), params)
         bound = [Part(p.role, bind(p.node), p.rules, p.value, tuple(bind(i) for i in p.items)) for p in parts]
         bound += [Part("lookup", g) for g in guards]
         out.append(Attempt(rule, decision, bindings, tuple(bound), bind(value)))
@@ -561,7 +565,7 @@ class _Builder:
                 groups.setdefault((decision.of, decision.applies_when), []).append(decision.name)
         for i, ((kind, condition), names) in enumerate(groups.items()):
             for bindings, mapping, guards in lookup_bindings([condition], self.params):
-                bound = inline(And((_substitute(condition, mapping),) + guards) if guards else condition, self.params)
+                bound = inline(And((substitute(condition, mapping),) + guards) if guards else condition, self.params)
                 self._emit_condition(kind, f"scope{i}", 0, bound, Lit(None), rule=None, decision=None,
                                      bindings=bindings, role="scope", scope_of=tuple(names))
 

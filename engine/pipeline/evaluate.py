@@ -12,6 +12,8 @@ from ..policy.params import ParamView, first_day
 from .resolve import Determination, resolve
 from .runtime import MAX_MESSAGES, MAX_SECONDS, Bounds, Firing, RunError, handle_for, run
 
+__all__ = ["CaseResult", "Evaluator", "evaluate_file", "account"]
+
 
 @dataclass
 class CaseResult:

@@ -21,6 +21,9 @@ from ..formula.functions import FUNCTIONS, Witnessed, month_index
 from ..policy.model import Attribute, Policy
 from ..policy.params import ParamView
 
+__all__ = ["Fact", "RecordError", "RECORD_KIND", "ARITHMETIC_ERRORS", "derive", "build_facts", "Ratings",
+           "rating_scenarios"]
+
 @dataclass
 class Fact:
     kind: str

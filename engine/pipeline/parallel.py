@@ -39,6 +39,9 @@ from .evaluate import CaseResult, Evaluator
 from .resolve import Determination
 from .runtime import Firing
 
+__all__ = ["CRASHED", "STALLED", "OnResult", "WorkerError", "default_jobs", "evaluate_cases", "render_cases",
+           "Packed", "pack", "unpack", "AHEAD"]
+
 CRASHED = "规则引擎崩溃，该案例未能判定"
 STALLED = "规则引擎超过{seconds:g}秒无响应，该案例未能判定"
 

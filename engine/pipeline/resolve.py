@@ -23,6 +23,8 @@ from .facts import Fact
 from ..policy.model import Decision, Policy
 from .runtime import Firing
 
+__all__ = ["Determination", "Issue", "Firings", "resolve"]
+
 
 @dataclass
 class Determination:

@@ -34,6 +34,9 @@ from ..formula import expr
 from .compiler import CompiledPolicy, Variant
 from .facts import ARITHMETIC_ERRORS, Fact, RecordError
 
+__all__ = ["MAX_SECONDS", "MAX_MESSAGES", "SAFE_INTEGER", "OBSERVED", "RunError", "Firing", "Bounds", "ANCHOR",
+           "handle_for", "Unrepresentable", "TINY", "engine_json", "fnv1a32", "Session", "project", "run"]
+
 _ruleset_lock = threading.Lock()
 _handles: dict[str, int] = {}   # one rete network per compiled ruleset name, for the life of the process
 _sids = itertools.count(1)

@@ -18,6 +18,8 @@ from ..common.problems import Problem
 from ..common.locations import Location, locate
 from .model import Appeals, Contestable, DateOption, DateShift, NamedDate, NewEntry, Raise, ValueMove
 
+__all__ = ["from_tree", "vocabulary_path", "problems"]
+
 
 def _options(items) -> tuple[DateOption, ...]:
     return tuple(DateOption(i) if isinstance(i, str) else DateOption(i["date"], int(i.get("cost", 0))) for i in items)

@@ -18,10 +18,11 @@ from ..formula import expr
 from . import schemas
 
 from ..common import yamlio
-from ..common import locations
 from .model import Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
 from ..common.problems import Problem
-from ..common.locations import Location, locate
+from ..common.locations import Location, YamlError, locate, plain, where
+
+__all__ = ["PolicyLoadError", "FORMAT", "load_policy"]
 
 
 class PolicyLoadError(Exception):
@@ -51,9 +52,9 @@ class _Files:
         try:
             self.raw[relative] = path.read_bytes()
             tree = yamlio.load(path)
-        except (locations.YamlError, OSError) as e:
-            loc = e.location if isinstance(e, locations.YamlError) else Location(name)
-            self.problems.append(Problem(loc, "", e.message if isinstance(e, locations.YamlError) else str(e)))
+        except (YamlError, OSError) as e:
+            loc = e.location if isinstance(e, YamlError) else Location(name)
+            self.problems.append(Problem(loc, "", e.message if isinstance(e, YamlError) else str(e)))
             self.unusable = True
             return None, name
         if not isinstance(tree, dict):
@@ -61,7 +62,7 @@ class _Files:
             self.problems.append(Problem(Location(name, 1, 1), "", f"文件顶层应为映射（键: 值），实为{found}"))
             self.unusable = True
             return None, name
-        found = schemas.located(locations.plain(tree), schema_name, name, tree, chinese=True)
+        found = schemas.located(plain(tree), schema_name, name, tree, chinese=True)
         self.problems.extend(p for _, p in found)
         self.bad = [path for path, _ in found]
         if partial and all(len(path) >= partial for path in self.bad):
@@ -85,7 +86,7 @@ def _format(manifest: dict, name: str) -> Problem | None:
     if written == FORMAT:
         return None
     said = "未写明文件格式（format）" if written is None else f"文件格式为 {written}"
-    return Problem(locations.locate(manifest, ["format"] if written is not None else [], name, key=True), "format",
+    return Problem(locate(manifest, ["format"] if written is not None else [], name, key=True), "format",
                    f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请按 README"
                    f"“Comparing two versions”重述后再比较（或写明 format: {FORMAT}）")
 
@@ -134,10 +135,10 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         id=manifest["id"], title=manifest["title"], document_number=manifest["document_number"],
         issuer=manifest["issuer"], issued_on=dt.date.fromisoformat(manifest["issued_on"]),
         version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
-        vocabulary=locations.plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
+        vocabulary=plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
-        keys_at=locations.where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
+        keys_at=where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
         incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"))
     return policy, files.problems
 
@@ -210,16 +211,16 @@ def _parameters(files: _Files, rel: str, out: dict[str, Parameter], partial: boo
         values = []
         for since, dated in entry["values"].items():
             base = [pname, "values", since]
-            values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else locations.plain(dated["value"]),
+            values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else plain(dated["value"]),
                                      None if dated is None else dated["clause"], locate(tree, base, name, key=True),
-                                     None if dated is None else dated.get("reference"), locations.where(tree, base, name)))
+                                     None if dated is None else dated.get("reference"), where(tree, base, name)))
             for path, value in ([] if dated is None else _non_numbers(dated["value"])):
                 if entry.get("unit") or isinstance(value, float):
                     at = base + ["value", *path]
                     files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at), _not_a_number(value, entry.get("unit"))))
         out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
                                tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name, key=True),
-                               locations.where(tree, [pname], name))
+                               where(tree, [pname], name))
 
 
 def _non_numbers(value, path=()):
@@ -274,9 +275,9 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
             at = ["kinds", kname, "derived", dname]
             derived.append(Derivation(dname, spec["label"], spec["formula"], ast, spec.get("clause"),
                                       tuple(spec.get("interpretations") or ()), locate(tree, at, name, key=True),
-                                      spec.get("unit"), locations.where(tree, at, name)))
+                                      spec.get("unit"), where(tree, at, name)))
         out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name, key=True),
-                              dict(entry.get("shown") or {}), locations.where(tree, ["kinds", kname], name))
+                              dict(entry.get("shown") or {}), where(tree, ["kinds", kname], name))
     return out
 
 
@@ -308,11 +309,11 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision], partial: bool 
             rules.append(Rule(
                 id=spec["id"], title=spec["title"], decision=dname, clause=spec["clause"], text=spec["text"],
                 when=when, when_text=str(when_text).strip() if not isinstance(when_text, bool) else str(when_text).lower(),
-                then=locations.plain(spec.get("then")), has_then="then" in spec,
+                then=plain(spec.get("then")), has_then="then" in spec,
                 compute=compute, compute_text=spec.get("compute"), otherwise=bool(spec.get("otherwise")),
                 overrides=tuple(spec.get("overrides") or ()), blocks=tuple(spec.get("blocks") or ()),
                 interpretations=tuple(spec.get("interpretations") or ()), location=locate(tree, at, name),
-                keys_at=locations.where(tree, at, name)))
+                keys_at=where(tree, at, name)))
         applies = _parse(files, tree, base + ["applies_when"], name, entry["applies_when"]) if "applies_when" in entry else None
         sc = entry.get("scenarios")
         scenarios = None if sc is None else Scenarios(
@@ -320,9 +321,9 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision], partial: bool 
             sc["clause"], sc["text"], tuple(sc.get("interpretations") or ()))
         out[dname] = Decision(
             name=dname, label=entry["label"], of=entry["of"], subject=entry.get("subject", entry["of"]),
-            hit=entry["hit"], values=tuple(locations.plain(entry["values"])) if "values" in entry else None,
+            hit=entry["hit"], values=tuple(plain(entry["values"])) if "values" in entry else None,
             applies_when=applies, rules=tuple(rules), scenarios=scenarios,
             interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
-            location=locate(tree, base, name, key=True), keys_at=locations.where(tree, base, name),
+            location=locate(tree, base, name, key=True), keys_at=where(tree, base, name),
             money=Money(**entry["money"]) if "money" in entry else None,
-            favourable=tuple(locations.plain(entry["favourable"])) if "favourable" in entry else None)
+            favourable=tuple(plain(entry["favourable"])) if "favourable" in entry else None)

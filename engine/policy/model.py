@@ -7,6 +7,10 @@ from typing import Any
 
 from ..common.locations import Location
 
+__all__ = ["Clause", "Interpretation", "Where", "DatedValue", "Parameter", "Attribute", "Derivation",
+           "FactKind", "Rule", "Scenarios", "Money", "Decision", "RESERVED_KINDS", "Policy", "NamedDate",
+           "DateOption", "ValueMove", "Raise", "DateShift", "NewEntry", "Contestable", "Appeals"]
+
 
 @dataclass(frozen=True)
 class Clause:

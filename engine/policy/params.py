@@ -7,6 +7,8 @@ from typing import Any
 
 from .model import DatedValue, Parameter, Policy
 
+__all__ = ["ParamValue", "ParamView", "first_day"]
+
 
 @dataclass(frozen=True)
 class ParamValue:

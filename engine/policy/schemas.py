@@ -25,6 +25,9 @@ from ..common.problems import Problem
 from ..common.words import near
 from ..common.locations import locate
 
+__all__ = ["found_text", "SCHEMA_DIR", "schema", "validator_for", "passes_fast", "path_text", "problems", "located",
+           "shown_zh", "with_attributes", "with_vocabulary"]
+
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
@@ -75,7 +78,7 @@ def path_text(path: Iterable) -> str:
     return out
 
 
-def _shown(value: Any) -> str:
+def found_text(value: Any) -> str:
     if isinstance(value, str):
         return f"“{value}”"
     if isinstance(value, bool):
@@ -105,13 +108,13 @@ def _message(error) -> tuple[list, str]:
     v, s, inst = error.validator, error.schema, error.instance
     desc = s.get("description") if isinstance(s, dict) else None
     if v == "type":
-        return path, f"expected {desc or _expected_type(error.validator_value)}, found {_shown(inst)}"
+        return path, f"expected {desc or _expected_type(error.validator_value)}, found {found_text(inst)}"
     if v == "enum":
         words = s.get("x-canonical") if isinstance(s, dict) else None
         shown = "|".join(str(x) for x in (words or error.validator_value))
-        return path, f"expected one of {shown}" + (" (or a listed alias)" if words else "") + f", found {_shown(inst)}"
+        return path, f"expected one of {shown}" + (" (or a listed alias)" if words else "") + f", found {found_text(inst)}"
     if v == "const":
-        return path, f"expected {_shown(error.validator_value)}, found {_shown(inst)}"
+        return path, f"expected {found_text(error.validator_value)}, found {found_text(inst)}"
     if v == "required":
         missing = [k for k in error.validator_value if k not in inst]
         return path, "missing required field " + ", ".join(f"«{k}»" for k in missing)
@@ -121,14 +124,14 @@ def _message(error) -> tuple[list, str]:
         hint = f" (expected one of: {', '.join(known)})" if known else ""
         return path + extra[:1], f"unknown field «{extra[0] if extra else '?'}»{hint}"
     if v == "format":
-        return path, f"expected a real date YYYY-MM-DD, found {_shown(inst)}"
+        return path, f"expected a real date YYYY-MM-DD, found {found_text(inst)}"
     if v == "pattern":
-        return path, f"expected {desc or 'text matching ' + error.validator_value}, found {_shown(inst)}"
+        return path, f"expected {desc or 'text matching ' + error.validator_value}, found {found_text(inst)}"
     if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
         sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[v]
-        return path, f"expected a number {sign} {error.validator_value}, found {_shown(inst)}"
+        return path, f"expected a number {sign} {error.validator_value}, found {found_text(inst)}"
     if v == "propertyNames":
-        return path, f"key {_shown(inst)} is not allowed: {error.message}"
+        return path, f"key {found_text(inst)} is not allowed: {error.message}"
     if v in ("minItems", "minProperties"):
         return path, f"expected at least {error.validator_value} entries, found {len(inst)}"
     if v == "uniqueItems":

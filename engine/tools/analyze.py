@@ -33,13 +33,18 @@ from typing import Any
 from ..formula import expr
 
 from ..common import yamlio
-from ..common import locations
+from ..common.locations import Location, YamlError, locate, plain
+from ..common.words import near
 from ..pipeline.compiler import Attempt, CompiledPolicy, compile_policy, effective_parts, explicit_overriders
 from ..pipeline.facts import Fact
 from ..policy.model import Decision, Policy, Rule
 from ..policy.params import ParamView, first_day
 from ..pipeline.resolve import Firings, resolve
 from ..pipeline.runtime import Bounds, run
+
+__all__ = ["MAX_INPUTS", "CHUNK", "OTHER", "SHOWN_EXAMPLES", "AnalysisError", "Relation", "Domain", "closure",
+           "domain_of", "sequence_signatures", "assignments", "run_all", "Finding", "DecisionAnalysis",
+           "Analysis", "held_rules", "hint_problems", "load_hints", "analyze", "analyze_decision", "render"]
 
 MAX_INPUTS = 30_000        # combinations per decision: ~20 s of durable_rules on this machine (1,500 facts/s)
 CHUNK = 1_500              # facts per session: well inside runtime's message bound
@@ -130,7 +135,7 @@ def _around(value) -> list:
 
 
 def _date(value):
-    return expr._as_date(value)
+    return expr.as_date(value)
 
 
 def domain_of(policy: Policy, decision: Decision, compiled: CompiledPolicy, params: ParamView, hints: dict) -> Domain:
@@ -199,12 +204,12 @@ def _canon(node):
 
 
 def _rule_forms(decisions: list[Decision], mapping: dict) -> set:
-    from ..pipeline.compiler import _substitute
+    from ..pipeline.compiler import substitute
     forms = set()
     for d in decisions:
         for r in d.rules:
-            when = _canon(_substitute(r.when, mapping))
-            compute = None if r.compute is None else _canon(_substitute(r.compute, mapping))
+            when = _canon(substitute(r.when, mapping))
+            compute = None if r.compute is None else _canon(substitute(r.compute, mapping))
             forms.add((d.name, when, repr(r.then), compute, r.otherwise))
     return forms
 
@@ -489,7 +494,7 @@ def held_rules(decision: Decision, compiled: CompiledPolicy, fact: Fact, reads: 
     return out
 
 
-def hint_problems(policy: Policy) -> list[tuple[locations.Location, str, str]]:
+def hint_problems(policy: Policy) -> list[tuple[Location, str, str]]:
     """What is wrong with the policy's `analysis:` file beyond its shape (which loading checks): kinds and
     attributes it names that the policy lacks, `possible` conditions that do not parse."""
     if not policy.analysis:
@@ -497,10 +502,9 @@ def hint_problems(policy: Policy) -> list[tuple[locations.Location, str, str]]:
     path = str(Path(policy.root) / policy.analysis)
     try:
         tree = yamlio.load(path)
-    except (locations.YamlError, OSError) as e:   # loading has said so already; here only for a direct call
-        return [(getattr(e, "location", locations.Location(path)), "", getattr(e, "message", str(e)))]
-    from .validate import near   # the next stage's wording of "did you mean"
-    hints = locations.plain(tree) if isinstance(tree, dict) else {}
+    except (YamlError, OSError) as e:   # loading has said so already; here only for a direct call
+        return [(getattr(e, "location", Location(path)), "", getattr(e, "message", str(e)))]
+    hints = plain(tree) if isinstance(tree, dict) else {}
     fields = {a for k in policy.kinds.values() for a in k.attributes}
     out = []
     for section in ("vocabulary", "sequences", "missing", "possible"):
@@ -511,17 +515,17 @@ def hint_problems(policy: Policy) -> list[tuple[locations.Location, str, str]]:
                 what = f"没有名为“{name}”的事实类型{near(name, policy.kinds)}"
             else:
                 continue
-            out.append((locations.locate(tree, [section, name], path, key=True), f"{section}.{name}", what))
+            out.append((locate(tree, [section, name], path, key=True), f"{section}.{name}", what))
     for name, list_name in (hints.get("vocabulary") or {}).items():
         if list_name not in policy.vocabulary:
-            out.append((locations.locate(tree, ["vocabulary", name], path), f"vocabulary.{name}",
+            out.append((locate(tree, ["vocabulary", name], path), f"vocabulary.{name}",
                         f"vocabulary.yaml 中没有名为“{list_name}”的词表{near(list_name, policy.vocabulary)}"))
     for kind, texts in (hints.get("possible") or {}).items():
         for n, text in enumerate(texts):
             try:
                 expr.parse(text)
             except expr.ExprError as e:
-                out.append((locations.locate(tree, ["possible", kind, n], path), f"possible.{kind}[{n}]",
+                out.append((locate(tree, ["possible", kind, n], path), f"possible.{kind}[{n}]",
                             f"无法解析“{e.text}”：{e.reason}"))
     return out
 
@@ -534,7 +538,7 @@ def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
     found = hint_problems(policy)
     if found:
         raise AnalysisError("\n".join(f"{loc}: {path}: {message}" for loc, path, message in found))
-    hints = locations.plain(yamlio.load(Path(policy.root) / policy.analysis))
+    hints = plain(yamlio.load(Path(policy.root) / policy.analysis))
     possible = {kind: [expr.parse(t) for t in texts] for kind, texts in (hints.get("possible") or {}).items()}
     return hints, possible
 

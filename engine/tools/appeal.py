@@ -41,7 +41,7 @@ from ..formula import expr
 from ..policy import schemas
 
 from ..common import yamlio
-from ..common import locations
+from ..common.locations import YamlError
 from ..policy.appeals import vocabulary_path
 from ..policy.model import Appeals, Contestable
 from ..casefiles import formats
@@ -53,6 +53,11 @@ from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
 from ..common.privacy import mask_name, mask_text
 from ..pipeline.resolve import Determination
+
+__all__ = ["CASE_FIELDS", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
+           "rule_inputs", "Move", "shown", "Option", "moves_for", "named_dates", "Alternative", "Search",
+           "Appeal", "appeal", "parse_want", "possible_values", "did_you_mean", "cases_in", "to_json",
+           "render", "command"]
 
 # Top-level fields of a case (as_of …): a change of one of these is the case's, not the person's.
 # `id` is left out because a person has one too; people/centers/items are the subjects themselves.
@@ -665,7 +670,7 @@ def cases_in(path: str, policy: Policy | None = None) -> list[tuple[str, list, d
         try:
             tree = spreadsheet.read(Path(path), policy)
         except spreadsheet.ReadError as e:
-            raise locations.YamlError(e.location, "；".join(m for _, m in e.problems)) from None
+            raise YamlError(e.location, "；".join(m for _, m in e.problems)) from None
     else:
         tree = formats.parse(yamlio.read_case(path), fast=True)
     if isinstance(tree, dict) and isinstance(tree.get("cases"), list):
@@ -753,7 +758,7 @@ def command(policy: Policy, casefile: str, subject: str | None, decision: str | 
         cases = cases_in(casefile, policy)
     except OSError as e:
         return usage(f"[red]{casefile}：无法读取（{e.strerror or e}）[/]")
-    except locations.YamlError as e:
+    except YamlError as e:
         err.print(f"[red]✗[/] {e if unmask else mask_text(str(e))}", highlight=False)
         return 1
     if case is not None:

@@ -23,13 +23,16 @@ from ..formula import expr
 from ..policy import schemas
 
 from ..common import yamlio
-from ..common import locations
+from ..common.locations import YamlError, plain
 from ..casefiles.cases import check_case
 from ..pipeline.evaluate import Evaluator
 from ..policy.model import Policy
 from ..policy.params import ParamView
 from .policytests import test_files
 from ..pipeline.runtime import Firing
+
+__all__ = ["STATUS_LABEL", "ClauseCoverage", "ParamUnit", "Coverage", "clause_coverage", "entrywise", "units",
+           "param_reads", "exercised", "coverage", "render"]
 
 ENCODED, DESCRIPTIVE, OPEN = "encoded", "descriptive", "open"
 STATUS_LABEL = {ENCODED: "已编码", DESCRIPTIVE: "说明性", OPEN: "未编码"}
@@ -240,10 +243,10 @@ def exercised(policy: Policy, evaluator: Evaluator | None = None, files: list[Pa
         name = str(path)
         try:
             tree = yamlio.load(path)
-        except locations.YamlError as e:
+        except YamlError as e:
             problems.append(f"{e.location}: {e.message}")
             continue
-        if not isinstance(tree, dict) or schemas.problems(locations.plain(tree), "policy-tests", name, tree):
+        if not isinstance(tree, dict) or schemas.problems(plain(tree), "policy-tests", name, tree):
             problems.append(f"{name}: 测试文件格式有误（run.py test 会逐条指出），未计入")
             continue
         for i, test in enumerate(tree["tests"]):

@@ -23,12 +23,17 @@ from rich.text import Text
 
 from ..formula import expr
 
-from ..explain import wording
+from ..common.words import shown
 from ..casefiles.cases import Case
 from ..pipeline.evaluate import CaseResult
 from ..policy.model import Policy
 from ..pipeline.resolve import Determination
 from ..common import privacy
+
+__all__ = ["LOG_FORMAT", "STATUSES", "STATUS_LABELS", "LogError", "PolicyRef", "CaseStamp", "Record",
+           "canonical_input", "case_digest", "stamp", "json_value", "new_run", "record_for", "records_for",
+           "append", "read", "parse_line", "Current", "Outcome", "current", "same", "replay_record", "replay",
+           "summary", "replay_json", "summary_line", "replay_table"]
 
 LOG_FORMAT = 1
 STATUSES = ("reproduced", "different", "policy_differs", "input_differs")
@@ -359,6 +364,6 @@ def replay_table(outcomes: list[Outcome], title: str) -> Table:
         r = o.record
         table.add_row(r.decision_id[:8], r.case, r.subject, r.decision,
                       Text(STATUS_LABELS[o.status], style=_STATUS_STYLES[o.status]),
-                      wording.shown(r.value), wording.shown(o.now) if o.found else "",
+                      shown(r.value), shown(o.now) if o.found else "",
                       o.detail)
     return table

@@ -29,6 +29,10 @@ from ..policy.model import Decision, Policy
 from ..pipeline.parallel import evaluate_cases, render_cases
 from ..common.locations import YamlError
 
+__all__ = ["NO_CENTER", "Side", "Change", "parsed", "case_files", "decide", "case_ids", "changes",
+           "fill_reasons", "compare", "Read", "read", "Reader", "reading", "reasons", "distributions",
+           "allowance", "transitions", "summary"]
+
 NO_CENTER = "（未分配中心）"
 
 

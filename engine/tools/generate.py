@@ -26,6 +26,9 @@ from ..pipeline.facts import Ratings
 from ..policy.model import Policy
 from ..policy.params import ParamView, first_day
 
+__all__ = ["PER_CASE", "SURNAMES", "GIVEN", "LEAP_DAYS", "Vocabulary", "vocabulary", "case_days", "generate",
+           "write"]
+
 PER_CASE = 125                      # people per case: a district's roster split as offices send them
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫宇浩凯健俊帆帅旭宁琳晨辰欣悦雪梅婷倩颖佳怡瑶萱"

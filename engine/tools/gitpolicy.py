@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
+__all__ = ["PREFIX", "GitPolicyError", "GitSpec", "parse", "commit_of", "files_at", "materialised"]
+
 PREFIX = "git:"
 
 

@@ -10,7 +10,6 @@ as an officer reads them: 0, 0.0 and "0" are the same amount.
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -19,12 +18,14 @@ from typing import Any
 from ..policy import schemas
 
 from ..common import yamlio
-from ..common import locations
 from ..casefiles.cases import CaseError, check_case
 from ..pipeline.evaluate import Evaluator
 from ..policy.model import Policy
 from ..common.problems import Problem
-from ..common.locations import locate
+from ..common.locations import YamlError, locate, plain
+from ..common.words import near
+
+__all__ = ["TestOutcome", "find_policy", "test_files", "run_policy_tests", "same_reading", "shown"]
 
 
 @dataclass
@@ -71,10 +72,10 @@ def run_policy_tests(policy: Policy, files: list[Path] | None = None, evaluator:
         name = str(path)
         try:
             tree = yamlio.load(path)
-        except locations.YamlError as e:
+        except YamlError as e:
             problems.append(Problem(e.location, "", e.message))
             continue
-        found = schemas.problems(locations.plain(tree), "policy-tests", name, tree, chinese=True) if isinstance(tree, dict) else \
+        found = schemas.problems(plain(tree), "policy-tests", name, tree, chinese=True) if isinstance(tree, dict) else \
             [Problem(locate(tree, [], name), "", "测试文件顶层应为映射，含“topic”与“tests”")]
         if found:
             problems.extend(found)
@@ -128,11 +129,6 @@ def shown(value: Any) -> str:
     return f"“{value}”" if isinstance(value, str) else show(value)
 
 
-def _near(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.5)
-    return f"；您是否想输入“{close[0]}”？" if close else ""
-
-
 def _subjects(case) -> dict[str, str]:
     return {str(e["id"]): kind for kind, entries in (("person", case.people), ("center", case.centers),
                                                      ("item", case.items)) for e in entries}
@@ -159,13 +155,13 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
     clause_ok = []
     for j, expected in enumerate(test["expect"]):
         subject, decision = str(expected["subject"]), expected["decision"]
-        want = locations.plain(expected["value"])
+        want = plain(expected["value"])
         where = f"第 {locate(tree, at + ['expect', j], name).line} 行"
         if decision not in decisions:
-            outcome.failures.append(f"{where}：未知的决定“{decision}”{_near(decision, decisions)}")
+            outcome.failures.append(f"{where}：未知的决定“{decision}”{near(decision, decisions)}")
             continue
         if subject not in subjects:
-            outcome.failures.append(f"{where}：测试的案例中没有编号为“{subject}”的对象{_near(subject, subjects)}"
+            outcome.failures.append(f"{where}：测试的案例中没有编号为“{subject}”的对象{near(subject, subjects)}"
                                     f"（案例中有：{'、'.join(subjects) or '无'}）")
             continue
         d = found.get((subject, decision))

@@ -22,7 +22,7 @@ import unicodedata
 from fractions import Fraction
 from pathlib import Path
 
-from ..policy import appeals as appealspec, schemas
+from ..policy import appeals
 
 from ..formula import expr
 from ..pipeline.compiler import CompileError, compile_policy
@@ -32,7 +32,11 @@ from ..policy.model import RESERVED_KINDS, DatedValue, Policy
 from ..common.problems import Problem
 from ..policy.params import ParamView
 from ..common.locations import Location
+from ..common.words import near
 from ..policy.loader import PolicyLoadError, load_policy
+
+__all__ = ["CHECKS", "problems_of", "check", "clause_contains", "inside", "departure", "in_words",
+           "load_or_raise"]
 CHECKS = (
     "yaml-syntax", "yaml-size", "schema-shape", "unknown-key", "finite-number", "formula-syntax", "formula-depth",
     "clause-starts", "unknown-clause", "verbatim-text", "parameter-numbers-in-clause", "unknown-interpretation",
@@ -41,11 +45,6 @@ CHECKS = (
     "no-functions-in-rules", "decision-subject", "decision-cycle", "compiles", "tests-folder",
     "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks",
 )
-
-
-def near(name: str, options) -> str:
-    """schemas.near, a little looser: a name in a rule or test is often a longer identifier than a schema key."""
-    return schemas.near(name, options, cutoff=0.5)
 
 
 def problems_of(directory) -> tuple[Policy | None, list[Problem]]:
@@ -66,7 +65,7 @@ def check(policy: Policy) -> list[Problem]:
     out += _interpretations(policy)
     out += _derivations(policy)
     out += _decisions(policy)
-    out += appealspec.problems(policy)
+    out += appeals.problems(policy)
     out += _roster(policy)
     out += _analysis(policy)
     out += _marks(policy)
