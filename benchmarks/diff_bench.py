@@ -3,7 +3,7 @@
 
     python benchmarks/diff_bench.py [--people 10000] [--seed 26] [--jobs N] [--new DIR]
 
-Generates the roster (`run.py generate`'s engine/generate.py), then times: reading the roster under
+Generates the roster (`run.py generate`'s engine/tools/generate.py), then times: reading the roster under
 each version, deciding it under each (`--jobs` workers, as `run.py diff`), and finding the changes with
 their reasons (explanations built only for changed records) and the summary. Reports people per second
 for one version's evaluation and for the whole diff. NEW defaults to the hypothetical amendment
@@ -122,7 +122,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tree, t_gen = timed(lambda: generate.generate(old_policy, args.people, args.seed))
         paths = []
-        for n in range(0, len(tree["cases"]), SHARD):   # a case file holds at most 5 MB (engine/limits.py)
+        for n in range(0, len(tree["cases"]), SHARD):   # a case file holds at most 5 MB (engine/common/limits.py)
             paths.append(Path(tmp) / f"roster-{n}.{args.format}")
             generate.write({"cases": tree["cases"][n:n + SHARD]}, paths[-1], "bench")
         files, t_load = timed(lambda: merged([diff.case_files(str(p), old_policy, new_policy) for p in paths]))

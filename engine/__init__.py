@@ -1,1 +1,9 @@
-"""Policy-as-code for 宿区政办发〔2024〕26号: load → validate → compile → run → explain → report."""
+"""A rules engine for policy documents kept as YAML: packages by stage, importing one way.
+
+    common → formula → policy → casefiles → pipeline → explain → tools → outputs → cli
+
+See docs/architecture.md. engine/ knows no word, record kind or field of any one policy: those live in
+the policy's folder (policies/<id>/).
+"""
+
+__all__ = ["common", "formula", "policy", "casefiles", "pipeline", "explain", "tools", "outputs", "cli"]

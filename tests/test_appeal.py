@@ -1,4 +1,4 @@
-"""engine/appeal.py (`run.py appeal`) and engine/appealspec.py (appeals.yaml): the cheapest changes of a
+"""engine/tools/appeal.py (`run.py appeal`) and engine/policy/appeals.py (appeals.yaml): the cheapest changes of a
 person's own facts that give a wanted value.
 
 Every claim is checked the way a reader would: apply the returned `changes` to the case dict

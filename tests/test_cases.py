@@ -1,4 +1,4 @@
-"""engine/cases.py `load_cases`: bad input gets a clear error (file, case, field path, line, what
+"""engine/casefiles/cases.py `load_cases`: bad input gets a clear error (file, case, field path, line, what
 was expected, what was found); the good cases of the same file still come through; aliases
 normalise to the document's own terms.
 

@@ -1,4 +1,4 @@
-"""engine/compiler.py: NNF and simplification keep the three-valued meaning; the compiled ruleset agrees
+"""engine/pipeline/compiler.py: NNF and simplification keep the three-valued meaning; the compiled ruleset agrees
 with the Python evaluator (expr.evaluate of each rule's effective condition) on the real policy."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""engine/diff.py, engine/gitpolicy.py and `run.py diff`: who changes between two policy versions, and why.
+"""engine/tools/diff.py, engine/tools/gitpolicy.py and `run.py diff`: who changes between two policy versions, and why.
 
 Each expected set of changed people is computed here from the base version's own facts (or from the
 roster with the standard library), never listed by hand.

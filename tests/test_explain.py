@@ -1,4 +1,4 @@
-"""engine/explain.py: why reads the firings; why-not reads the compiled parts and names what fired instead."""
+"""engine/explain/ (why.py, whynot.py, verdicts.py): why reads the firings; why-not reads the compiled parts and names what fired instead."""
 from __future__ import annotations
 
 import dataclasses

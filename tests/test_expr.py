@@ -1,4 +1,4 @@
-"""engine/expr.py: the grammar, its errors, three-valued evaluation, exact numbers, dates, rendering."""
+"""engine/formula/expr.py: the grammar, its errors, three-valued evaluation, exact numbers, dates, rendering."""
 from __future__ import annotations
 
 import datetime as dt

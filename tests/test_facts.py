@@ -1,4 +1,4 @@
-"""engine/facts.py `rating_scenarios`: the dynamic programme against brute force over every 暂停 resolution."""
+"""engine/pipeline/facts.py `rating_scenarios`: the dynamic programme against brute force over every 暂停 resolution."""
 from __future__ import annotations
 
 import itertools

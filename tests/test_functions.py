@@ -1,4 +1,4 @@
-"""engine/functions.py: 周岁, 满N年, certificate levels, adjacent months."""
+"""engine/formula/functions.py: 周岁, 满N年, certificate levels, adjacent months."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""engine/generate.py and `run.py generate`: deterministic, realistic rosters of this policy's words."""
+"""engine/tools/generate.py and `run.py generate`: deterministic, realistic rosters of this policy's words."""
 from __future__ import annotations
 
 from collections import Counter

@@ -1,4 +1,4 @@
-"""engine/letter.py and `run.py letter`: the 决定告知书 in .docx, .html and .md says, for one subject, every
+"""engine/outputs/letter.py and `run.py letter`: the 决定告知书 in .docx, .html and .md says, for one subject, every
 determination with its clause, words, facts, parameters and readings, the answers asked for, the policy's version
 and digest and the decision ids of the log; it never shows a name or an ID number unless --unmask."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""engine/loader.py: the real policy loads; the digest follows every file; bad files are reported
+"""engine/policy/loader.py: the real policy loads; the digest follows every file; bad files are reported
 with their file, line and field path — all of them at once.
 
 Broken policies are made by plain text edits of a private copy (`tmp_policy`), the way an

@@ -1,4 +1,4 @@
-"""engine/parallel.py: worker processes decide the same as one process, in input order; a crash costs one case."""
+"""engine/pipeline/parallel.py: worker processes decide the same as one process, in input order; a crash costs one case."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""`run.py test`: a file or a folder, -k, and failures an officer can act on (engine/policytests.py)."""
+"""`run.py test`: a file or a folder, -k, and failures an officer can act on (engine/tools/policytests.py)."""
 from __future__ import annotations
 
 import json

@@ -1,4 +1,4 @@
-"""engine/resolve.py: firings combined by hit policy; scope, gaps and overlaps read from the network only."""
+"""engine/pipeline/resolve.py: firings combined by hit policy; scope, gaps and overlaps read from the network only."""
 from __future__ import annotations
 
 import dataclasses

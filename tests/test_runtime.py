@@ -1,4 +1,4 @@
-"""engine/runtime.py: a looping ruleset is stopped, sessions are freed, two policy versions live side by side;
+"""engine/pipeline/runtime.py: a looping ruleset is stopped, sessions are freed, two policy versions live side by side;
 the core's sharp edges (docs/durable_rules.md §9) are kept away: empty batches, exponents, hash collisions, bounds."""
 from __future__ import annotations
 

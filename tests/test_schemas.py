@@ -1,4 +1,4 @@
-"""engine/schemas.py: the fast first check (fastjsonschema) never passes a value jsonschema refuses — it only
+"""engine/policy/schemas.py: the fast first check (fastjsonschema) never passes a value jsonschema refuses — it only
 saves jsonschema's time on valid records — and the errors are still jsonschema's, worded for people."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""engine/validate.py `check`: meaning-level problems of a policy that loads, each at the key it is about.
+"""engine/tools/validate.py `check`: meaning-level problems of a policy that loads, each at the key it is about.
 
 Every test breaks a private copy of the real policy with one plain text edit, loads it (the
 loader must accept it: the shapes are fine), and asserts that `check` names the problem in

@@ -1,4 +1,4 @@
-"""engine/wording.py: conditions as Chinese sentences from the policy's labels; values as officers read them."""
+"""engine/explain/wording.py: conditions as Chinese sentences from the policy's labels; values as officers read them."""
 from __future__ import annotations
 
 import datetime as dt

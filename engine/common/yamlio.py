@@ -11,7 +11,7 @@ at most MAX_BYTES, decoded as UTF-8 (then GB18030, or UTF-16/32 with a byte
 order mark, saying so) — JSON goes to engine/common/jsonio.py — and whatever a
 reader cannot give — a duplicate key, nesting too deep to parse, a number too
 long, a raw control character — left in the tree as a `Flaw` or a marked
-character, so that it costs the record it is in (engine/limits.py), not the
+character, so that it costs the record it is in (engine/common/limits.py), not the
 file. Policy files keep `load`: UTF-8, and any duplicate key is an error.
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ grammar is deliberately small and whitelisted:
 Evaluation is three-valued (Kleene): a comparison with a missing value is
 unknown, `not unknown` is unknown, and a rule fires only on a true
 condition. `x == null` / `x != null` test presence. The durable_rules
-compilation (engine/compiler.py) has exactly these semantics, which is what
+compilation (engine/pipeline/compiler.py) has exactly these semantics, which is what
 lets the Python evaluator serve as explainer and test oracle.
 """
 from __future__ import annotations

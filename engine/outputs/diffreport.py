@@ -1,5 +1,5 @@
 """`run.py diff` out: the terminal summary, the JSON, and a memo attachment (.md, .xlsx). All in Chinese;
-names and ID numbers masked unless asked otherwise (engine/report.py's helpers)."""
+names and ID numbers masked unless asked otherwise (engine/outputs/report.py's helpers)."""
 from __future__ import annotations
 
 from pathlib import Path

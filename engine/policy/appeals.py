@@ -2,9 +2,9 @@
 
 The file is policy, not code: the words a rating may move between, the dates a
 certificate may have been obtained by, what each change costs and why a fact
-cannot change at all are the officer's to edit. engine/loader.py reads the file
+cannot change at all are the officer's to edit. engine/policy/loader.py reads the file
 (schema-checked, formulas parsed) into `Policy.appeals`; `problems()` checks its
-meaning against the rest of the policy; engine/appeal.py searches with it.
+meaning against the rest of the policy; engine/tools/appeal.py searches with it.
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 `load_policy(dir)` never stops at the first error: each file is parsed and
 schema-checked, each formula parsed, and all problems come back together
 with file:line:col. Meaning-level checks (unknown names, clause texts, cycles)
-are the next stage, engine/validate.py.
+are the next stage, engine/tools/validate.py.
 """
 from __future__ import annotations
 

@@ -224,8 +224,8 @@ class Policy:
     skipped: frozenset = frozenset()   # names left out of a partial load (validate): problems about them are not news
     incomplete: bool = False           # a partial load with problems: checked for meaning, never compiled
     appeals: Appeals | None = None   # appeals.yaml: the facts an appeal may change (engine/policy/appeals.py reads it)
-    roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/spreadsheet.py)
-    analysis: str | None = None      # analysis.yaml: input domains for run.py analyze (engine/analyze.py)
+    roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/casefiles/spreadsheet.py)
+    analysis: str | None = None      # analysis.yaml: input domains for run.py analyze (engine/tools/analyze.py)
     demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
 
     @property

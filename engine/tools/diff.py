@@ -3,7 +3,7 @@
 Both versions are compiled side by side (their rulesets carry id, version and
 digest, so they coexist) and every case is decided by both. A record changes
 when its value differs, or when it errors in one version only. Reasons are read
-from the two explanations (engine/explain.py), built only for changed records:
+from the two explanations (engine/explain/: the trace and its pieces), built only for changed records:
 the parameters read (value, clause, date) that differ between the versions, the
 rules that fired in one version and are absent from or written differently in the
 other, the interpretations relied on whose reading changed, and the facts whose
