@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import amend, cli, edit, write_case
+from engine.common.words import same_value
 from engine.tools import decisionlog
 from engine.common import yamlio
 from engine.common import locations
@@ -179,7 +180,7 @@ def test_policy_edit_gives_policy_differs_and_shows_which_values_change(logged, 
     _, results = evaluate_file(ROSTER, edited, Evaluator(edited))
     after = {(r.case.id, d.subject, d.decision): decisionlog.json_value(d.value) for r in results for d in r.determinations}
     before = values(doc)
-    changing = {k for k in before if not decisionlog.same(before[k], after.get(k))}
+    changing = {k for k in before if not same_value(before[k], after.get(k))}
     assert ("SC-2025-ANNUAL", "P02", "skill_allowance") in changing
     assert ("SC-2025-ANNUAL", "P02", "monthly_allowance_total") in changing
 
@@ -243,9 +244,10 @@ def test_a_changed_logged_value_is_different(log_copy):
 
 @pytest.mark.parametrize("a, b, equal", [
     (400, 400, True), ([1, 2], [1, 2], True), (None, None, True), ({"a": 1, "b": 2}, {"b": 2, "a": 1}, True),
-    (True, 1, False), ([1, 2], [2, 1], False), (None, [], False), ("400", 400, False)])
+    (True, 1, False), ([1, 2], [2, 1], False), (None, [], False), ("400", 400, False), (400, 400.0, True)])
 def test_values_compare_as_json(a, b, equal):
-    assert decisionlog.same(a, b) is equal
+    """replay compares a logged value with today's as every other stage does (400 and 400.0 are one amount)."""
+    assert same_value(a, b) is equal
 
 
 # --- replay: bad usage ---------------------------------------------------------------------------

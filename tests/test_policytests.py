@@ -42,10 +42,12 @@ def mine(tmp_policy) -> Path:
 
 @pytest.mark.parametrize("want, got, same", [
     (0, 0, True), (0, 0.0, True), ("0", 0, True), (0, Fraction(0), True), ("150", 150, True), (150, 150.0, True),
-    (0, "0.5", False), (True, 1, False), ("是", True, False), ("优秀", "优秀", True), ("优秀", "称职", False),
+    (0, "0.5", False), (True, 1, False), ("是", True, True), ("否", False, True), ("无", None, True),
+    ("优秀", "优秀", True), ("优秀", "称职", False),
     ([1, "a"], [1.0, "a"], True), ([1], [1, 2], False), (None, 0, False),
 ])
 def test_values_compare_as_an_officer_reads_them(want, got, same):
+    """An expected value is read as one typed on the command line (是 is yes, 150 and \"150\" the amount)."""
     assert same_reading(want, got) is same
 
 

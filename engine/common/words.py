@@ -11,7 +11,7 @@ import difflib
 from fractions import Fraction
 from typing import Any, Iterable
 
-__all__ = ["shown", "same_value", "near", "NEAR"]
+__all__ = ["shown", "parse_value", "same_value", "near", "NEAR", "NULL_WORDS", "TRUE_WORDS", "FALSE_WORDS"]
 
 
 def shown(value: Any, unit: str | None = None) -> str:
@@ -35,20 +35,54 @@ def shown(value: Any, unit: str | None = None) -> str:
     return f"{value}{unit or ''}"
 
 
+NULL_WORDS = ("null", "空", "无")   # what a user types for "no value"
+TRUE_WORDS = ("true", "是")
+FALSE_WORDS = ("false", "否")
+
+
+def parse_value(text: str) -> Any:
+    """A value typed by a user (`--why-not`, `--want`, `--why-not DECISION=VALUE`, a policy test's expected
+    value): 是/否 and true/false are yes/no, null/空/无 is no value, numbers are numbers, the rest is text."""
+    stripped = text.strip()
+    lowered = stripped.lower()
+    if lowered in TRUE_WORDS:
+        return True
+    if lowered in FALSE_WORDS:
+        return False
+    if lowered in NULL_WORDS:
+        return None
+    for kind in (int, float):
+        try:
+            number = kind(stripped)
+        except ValueError:
+            continue
+        if number == number and abs(number) != float("inf"):   # `nan` and `inf` are words here, not numbers
+            return number
+    return stripped
+
+
 def _plain(value):
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else float(value)
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return list(value)
     return value
 
 
 def same_value(a, b) -> bool:
-    """Values compare as the JSON shows them: 100 == 100.0, lists element-wise; a yes/no is never a number."""
-    pa, pb = _plain(a), _plain(b)
-    return repr(pa) == repr(pb) or (
-        isinstance(pa, (int, float)) and not isinstance(a, bool)
-        and isinstance(pb, (int, float)) and not isinstance(b, bool) and pa == pb)
+    """Values compare as the JSON shows them: 100 == 100.0, lists item by item, mappings key by key (in any
+    order); a yes/no is never a number and no value equals only no value. Everywhere: why-not, appeals,
+    replay, diff, policy tests."""
+    a, b = _plain(a), _plain(b)
+    if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
 
 
 NEAR = 0.5   # difflib's ratio from which a known word is offered: `whne` → `when`, `忧秀` → `优秀`, `P111` → `P11`

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from ..formula import expr
 
-from ..common.words import shown
+from ..common.words import same_value, shown
 from ..casefiles.cases import Case
 from ..pipeline.evaluate import CaseResult
 from ..policy.model import Policy
@@ -32,7 +32,7 @@ from ..common import privacy
 
 __all__ = ["LOG_FORMAT", "STATUSES", "STATUS_LABELS", "LogError", "PolicyRef", "CaseStamp", "Record",
            "canonical_input", "case_digest", "stamp", "json_value", "new_run", "record_for", "records_for",
-           "append", "read", "parse_line", "Current", "Outcome", "current", "same", "replay_record", "replay",
+           "append", "read", "parse_line", "Current", "Outcome", "current", "replay_record", "replay",
            "summary", "replay_json", "summary_line", "replay_table"]
 
 LOG_FORMAT = 1
@@ -305,13 +305,6 @@ def current(results: list[CaseResult]) -> dict[str, Current]:
     return out
 
 
-def same(a, b) -> bool:
-    """Equal as JSON: canonical text, so true ≠ 1 and [1, 2] ≠ [2, 1], but key order does not matter."""
-    def text(v):
-        return json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return text(a) == text(b)
-
-
 def replay_record(record: Record, now: dict[str, Current], policy: PolicyRef) -> Outcome:
     """Input first: on other input nothing can reproduce; then the policy; then the value."""
     case = now.get(record.case_ident)
@@ -319,7 +312,7 @@ def replay_record(record: Record, now: dict[str, Current], policy: PolicyRef) ->
         return Outcome(record, "input_differs", None, None, "案例文件中没有该案例（或其输入已更改）", False)
     value = case.values.get((record.subject_ident, record.decision), _ABSENT)
     found = value is not _ABSENT
-    changed = (not same(record.value, value)) if found else None
+    changed = (not same_value(record.value, value)) if found else None
     shown_now = value if found else None
     policy_note = "" if record.policy.digest == policy.digest else \
         f"；记录时政策 {record.policy.id} 版本 {record.policy.version} · {record.policy.digest[:19]}"

@@ -23,7 +23,7 @@ from ..pipeline.evaluate import Evaluator
 from ..policy.model import Policy
 from ..common.problems import Problem
 from ..common.locations import YamlError, locate, plain
-from ..common.words import near
+from ..common.words import near, parse_value, same_value
 
 __all__ = ["TestOutcome", "find_policy", "test_files", "run_policy_tests", "same_reading", "shown"]
 
@@ -87,29 +87,17 @@ def run_policy_tests(policy: Policy, files: list[Path] | None = None, evaluator:
 
 
 def same_reading(want: Any, got: Any) -> bool:
-    """Equal as an officer reads them: numbers by amount (0 == 0.0 == "0"), lists item by item, else exactly."""
-    if isinstance(want, list) and isinstance(got, list):
-        return len(want) == len(got) and all(same_reading(a, b) for a, b in zip(want, got))
-    a, b = _amount(want), _amount(got)
-    if a is not None and b is not None:
-        return a == b
-    return type(want) is type(got) and want == got
+    """An expected value as written in a test file, read as a value typed on the command line is (150, "150",
+    是 …: `words.parse_value`), compared as every other stage compares values (`words.same_value`)."""
+    return same_value(_read(want), got)
 
 
-def _amount(value: Any) -> Fraction | None:
-    """The amount a value states, if it states one: 150, 150.0, Fraction(150), "150"; never true/false."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, Fraction)):
-        return Fraction(value)
-    if isinstance(value, float):
-        return Fraction(str(value)) if value == value and abs(value) != float("inf") else None
-    if isinstance(value, str):
-        try:
-            return Fraction(value.strip().replace("，", "").replace(",", ""))
-        except (ValueError, ZeroDivisionError):
-            return None
-    return None
+def _read(want: Any) -> Any:
+    if isinstance(want, str):
+        return parse_value(want)
+    if isinstance(want, list):
+        return [_read(w) for w in want]
+    return want
 
 
 def _kind_word(value: Any) -> str:
