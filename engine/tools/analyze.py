@@ -34,6 +34,7 @@ from ..formula import expr
 
 from ..common import yamlio
 from ..common.locations import Location, YamlError, locate, plain
+from ..common.problems import Problem
 from ..common.words import near
 from ..pipeline.compiler import Attempt, CompiledPolicy, compile_policy, effective_parts, explicit_overriders
 from ..pipeline.facts import Fact
@@ -494,7 +495,7 @@ def held_rules(decision: Decision, compiled: CompiledPolicy, fact: Fact, reads: 
     return out
 
 
-def hint_problems(policy: Policy) -> list[tuple[Location, str, str]]:
+def hint_problems(policy: Policy) -> list[Problem]:
     """What is wrong with the policy's `analysis:` file beyond its shape (which loading checks): kinds and
     attributes it names that the policy lacks, `possible` conditions that do not parse."""
     if not policy.analysis:
@@ -503,7 +504,7 @@ def hint_problems(policy: Policy) -> list[tuple[Location, str, str]]:
     try:
         tree = yamlio.load(path)
     except (YamlError, OSError) as e:   # loading has said so already; here only for a direct call
-        return [(getattr(e, "location", Location(path)), "", getattr(e, "message", str(e)))]
+        return [Problem(getattr(e, "location", Location(path)), "", getattr(e, "message", str(e)))]
     hints = plain(tree) if isinstance(tree, dict) else {}
     fields = {a for k in policy.kinds.values() for a in k.attributes}
     out = []
@@ -515,17 +516,17 @@ def hint_problems(policy: Policy) -> list[tuple[Location, str, str]]:
                 what = f"没有名为“{name}”的事实类型{near(name, policy.kinds)}"
             else:
                 continue
-            out.append((locate(tree, [section, name], path, key=True), f"{section}.{name}", what))
+            out.append(Problem(locate(tree, [section, name], path, key=True), f"{section}.{name}", what))
     for name, list_name in (hints.get("vocabulary") or {}).items():
         if list_name not in policy.vocabulary:
-            out.append((locate(tree, ["vocabulary", name], path), f"vocabulary.{name}",
+            out.append(Problem(locate(tree, ["vocabulary", name], path), f"vocabulary.{name}",
                         f"vocabulary.yaml 中没有名为“{list_name}”的词表{near(list_name, policy.vocabulary)}"))
     for kind, texts in (hints.get("possible") or {}).items():
         for n, text in enumerate(texts):
             try:
                 expr.parse(text)
             except expr.ExprError as e:
-                out.append((locate(tree, ["possible", kind, n], path), f"possible.{kind}[{n}]",
+                out.append(Problem(locate(tree, ["possible", kind, n], path), f"possible.{kind}[{n}]",
                             f"无法解析“{e.text}”：{e.reason}"))
     return out
 
@@ -537,7 +538,7 @@ def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
         return {}, {}
     found = hint_problems(policy)
     if found:
-        raise AnalysisError("\n".join(f"{loc}: {path}: {message}" for loc, path, message in found))
+        raise AnalysisError("\n".join(map(str, found)))
     hints = plain(yamlio.load(Path(policy.root) / policy.analysis))
     possible = {kind: [expr.parse(t) for t in texts] for kind, texts in (hints.get("possible") or {}).items()}
     return hints, possible

@@ -91,7 +91,7 @@ def _roster(policy: Policy) -> list[Problem]:
 def _analysis(policy: Policy) -> list[Problem]:
     """analysis.yaml against the rest of the policy: what run.py analyze would refuse."""
     from . import analyze
-    return [Problem(loc, path, message) for loc, path, message in analyze.hint_problems(policy)]
+    return analyze.hint_problems(policy)
 
 
 def _marks(policy: Policy) -> list[Problem]:
