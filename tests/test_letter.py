@@ -19,7 +19,7 @@ from engine.common import yamlio
 from engine.common import locations
 from engine.pipeline.evaluate import evaluate_file
 from engine.explain.explainer import Explainer
-from engine.outputs.report import decision_label
+from engine.outputs.answer import decision_label
 from engine.common.privacy import mask_id_number, mask_name
 
 ROOT = Path(__file__).resolve().parent.parent

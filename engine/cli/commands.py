@@ -16,12 +16,13 @@ from ..tools import decisionlog
 
 from ..common import jsonio
 
-from ..outputs import letter, progress, report
+from ..outputs import answer, letter, progress, terminal
 
 from ..pipeline import parallel
 from ..casefiles.cases import load_cases
 from ..pipeline.evaluate import Evaluator, account, evaluate_file
 from ..explain.explainer import Explainer, same_value
+from ..explain.wording import shown
 from ..policy.loader import PolicyLoadError
 from ..tools.validate import load_or_raise
 from ..tools.policytests import find_policy, run_policy_tests
@@ -91,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="table for people (default), json for pipelines, xlsx/csv one row per subject (--out)")
     ev.add_argument("--out", metavar="FILE", help="with --format xlsx (required) or csv (default: stdout): the file to write")
     ev.add_argument("--subject", metavar="ID", help="only this person, center or item")
-    ev.add_argument("--explain", nargs="?", const="full", choices=report.EXPLAIN_SIZES, metavar="none|brief|full",
+    ev.add_argument("--explain", nargs="?", const="full", choices=answer.EXPLAIN_SIZES, metavar="none|brief|full",
                     help="explanations: json default brief (rule, clause, the facts' values; clause texts, parameters and "
                          "interpretations once, in the top-level `references`), full (each self-contained, with the rules "
                          "that gave way and every derivation), none; in the table, --explain prints each explanation tree")
@@ -205,7 +206,7 @@ def _load(path: str, console: Console):
         return load_or_raise(path)
     except PolicyLoadError as e:
         console.print(f"[red]政策 {escape(str(path))} 无法加载：[/]", highlight=False, soft_wrap=True)
-        report.render_errors(console, e.problems)
+        terminal.render_errors(console, e.problems)
         return None
 
 
@@ -270,8 +271,8 @@ def _check_value(policy, results, decision: str, value) -> str:
     if any(same_value(value, v) for v in domain):
         return ""
     label = policy.decisions[decision].label
-    return (f"“{report.shown(value)}”不是“{label}”可能的取值{_suggest(value, [report.shown(v) for v in domain])}\n"
-            f"可能的取值：{'、'.join(report.shown(v) for v in domain)}")
+    return (f"“{shown(value)}”不是“{label}”可能的取值{_suggest(value, [shown(v) for v in domain])}\n"
+            f"可能的取值：{'、'.join(shown(v) for v in domain)}")
 
 
 def _evaluate(args) -> int:
@@ -315,9 +316,9 @@ def _evaluate(args) -> int:
         explain = _explain_size(args, "brief")
         with progress.bar(err, case_file.cases, "说明") as advance:   # explaining costs more than deciding: in workers too
             rendered = parallel.render_cases(
-                lambda r: report.rendered_case(r, policy, explain, args.unmask, args.subject),
+                lambda r: answer.rendered_case(r, policy, explain, args.unmask, args.subject),
                 results, args.jobs if explain != "none" else 1, advance)
-        doc = report.document(policy, case_file, results, explain, args.unmask, args.subject, rendered)
+        doc = answer.document(policy, case_file, results, explain, args.unmask, args.subject, rendered)
         if args.why_not is not None:
             for case, result in zip(doc["cases"], results):
                 ex = Explainer(policy, result)
@@ -325,28 +326,28 @@ def _evaluate(args) -> int:
                                                   for s in _subjects(policy, result, args)], args.unmask)
         jsonio.write(doc, sys.stdout)
         if not doc["account"]["balanced"]:
-            err.print(f"[red]{escape(report.account_line(doc['account']))}[/]")
+            err.print(f"[red]{escape(terminal.account_line(doc['account']))}[/]")
             return 3
         return 1 if failed else 0
     out.print(f"[bold]{policy.document_number}[/] {policy.title} · 版本 {policy.version} · {policy.digest[:19]}")
-    report.render_errors(err, [e for e in case_file.errors], args.unmask)
+    terminal.render_errors(err, [e for e in case_file.errors], args.unmask)
     for result in results:
-        report.render_case(out, policy, result, args.unmask, args.subject)
+        terminal.render_case(out, policy, result, args.unmask, args.subject)
         ex = Explainer(policy, result)
         if _explain_size(args, "none") != "none":
             for d in result.determinations:
                 if args.subject is None or d.subject == args.subject:
-                    label = report.decision_label(policy, d.decision)
-                    out.print(report.explanation_tree(ex.determination(d), f"[bold]{escape(privacy.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
-                                                      f"[bold]{escape(report.shown(d.value))}[/]"))
+                    label = answer.decision_label(policy, d.decision)
+                    out.print(terminal.explanation_tree(ex.determination(d), f"[bold]{escape(privacy.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
+                                                      f"[bold]{escape(shown(d.value))}[/]"))
         if args.why_not is not None:
             for s in _subjects(policy, result, args):
-                out.print(report.why_not_tree(privacy.outward(ex.why_not(s, args.decision, want), args.unmask)))
+                out.print(terminal.why_not_tree(privacy.outward(ex.why_not(s, args.decision, want), args.unmask)))
     total = sum(len(r.determinations) for r in results)
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
     out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")
     books = account(case_file, results)
-    out.print(report.account_line(books))
+    out.print(terminal.account_line(books))
     return 3 if not books["balanced"] else 1 if failed else 0
 
 
@@ -423,21 +424,21 @@ def _test(args) -> int:
         json.dump(privacy.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
                                   "problems": [p.as_json() for p in problems],
                                   "failures": [{"file": o.file, "line": o.line, "name": o.name, "clause": o.clause,
-                                                "failures": report.policy_test_failures(o, args.unmask),
+                                                "failures": terminal.policy_test_failures(o, args.unmask),
                                                 "got": [{"value": head, "explanation": tree} for head, tree in o.got]}
                                                for o in failed]},
                                  args.unmask),
                   sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        report.render_errors(console, problems, args.unmask)
+        terminal.render_errors(console, problems, args.unmask)
         for o in failed:
             console.print(f"[red]失败[/] {escape(privacy.printable(o.file))}:{o.line} {escape(privacy.printable(o.name))}",
                           highlight=False)
-            for f in report.policy_test_failures(o, args.unmask):
+            for f in terminal.policy_test_failures(o, args.unmask):
                 console.print(Text("     " + privacy.printable(f)), highlight=False)
             for head, tree in o.got:   # what was got, and why: the explanation an officer reads to fix the test or the rule
-                console.print(report.explanation_tree(privacy.outward(tree, args.unmask),
+                console.print(terminal.explanation_tree(privacy.outward(tree, args.unmask),
                                                       f"     实得 {escape(privacy.printable(privacy.outward(head, args.unmask)))}"))
         console.print(f"{len(outcomes) - len(failed)} 个通过，{len(failed)} 个失败"
                       + (f"，测试文件中有 {len(problems)} 处错误" if problems else ""), highlight=False)
@@ -472,7 +473,7 @@ def _replay(args) -> int:
     if policy is None:
         return 2
     case_file, results = evaluate_file(args.cases, policy)
-    report.render_errors(err, case_file.errors)   # such cases are absent now: their records read input_differs
+    terminal.render_errors(err, case_file.errors)   # such cases are absent now: their records read input_differs
     ref = decisionlog.PolicyRef.of(policy)
     outcomes = decisionlog.replay(records, decisionlog.current(results), ref)
     if args.format == "json":
@@ -589,7 +590,7 @@ def _evaluate_sheets(args, policy, case_file, results, failed: bool, err: Consol
             written = [str(p) for p in sheetreport.write_csv(policy, case_file, results, Path(args.out), args.unmask)]
         else:
             sys.stdout.write(sheetreport.csv_text([sheetreport.one_table(policy, results, args.unmask)]))
-            report.render_errors(err, case_file.errors, args.unmask)
+            terminal.render_errors(err, case_file.errors, args.unmask)
             written = []
     except OSError as e:
         err.print(f"[red]{escape(str(args.out))}：无法写入（{e.strerror}）[/]", highlight=False)
@@ -597,7 +598,7 @@ def _evaluate_sheets(args, policy, case_file, results, failed: bool, err: Consol
     books = account(case_file, results)
     if written:
         err.print(f"已写出 {escape('、'.join(written))}", highlight=False)
-    err.print(report.account_line(books), highlight=False)
+    err.print(terminal.account_line(books), highlight=False)
     return 3 if not books["balanced"] else 1 if failed else 0
 
 

@@ -19,7 +19,7 @@ from ..tools.decisionlog import PolicyRef, Record
 from ..pipeline.evaluate import CaseResult
 from ..explain.explainer import Explainer
 from ..policy.model import Policy
-from .report import decision_label
+from .answer import decision_label
 from ..common.privacy import mask_id_number, mask_name, mask_text
 from ..explain.wording import shown
 
