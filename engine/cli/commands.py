@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import difflib
 import json
 import sys
 from pathlib import Path
@@ -21,12 +20,13 @@ from ..outputs import answer, letter, progress, terminal
 from ..pipeline import parallel
 from ..casefiles.cases import load_cases
 from ..pipeline.evaluate import Evaluator, account, evaluate_file
-from ..explain.explainer import Explainer, same_value
+from ..explain.explainer import Explainer
 from ..explain.wording import shown
 from ..policy.loader import PolicyLoadError
 from ..tools.validate import load_or_raise
 from ..tools.policytests import find_policy, run_policy_tests
 from ..tools.validate import problems_of
+from ..tools.questions import check_subject, check_value, coerce, find_decision, subjects_of
 from ..common import privacy
 
 DEFAULT_POLICY = str(Path(__file__).resolve().parents[2] / "policies" / "suchen_2024")
@@ -210,71 +210,6 @@ def _load(path: str, console: Console):
         return None
 
 
-def _coerce(text: str):
-    """`--why-not 600` means the number, `true`/`是` the boolean, `null` nothing; anything else is the text."""
-    lowered = text.strip().lower()
-    if lowered in ("true", "是"):
-        return True
-    if lowered in ("false", "否"):
-        return False
-    if lowered in ("null", "空"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return text.strip()
-
-
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=3, cutoff=0.4)
-    return f"；您是否想输入：{'、'.join(close)}？" if close else ""
-
-
-def find_decision(policy, text: str) -> tuple[str | None, str]:
-    """A decision by its id or its Chinese label; else None and a message with a "did you mean"."""
-    if text in policy.decisions:
-        return text, ""
-    by_label = {d.label: d.name for d in policy.decisions.values()}
-    if text in by_label:
-        return by_label[text], ""
-    known = "、".join(f"{d.name}（{d.label}）" for d in policy.decisions.values())
-    return None, f"没有名为“{text}”的决定{_suggest(text, list(policy.decisions) + list(by_label))}\n可用的决定：{known}"
-
-
-def _check_subject(policy, results, subject: str | None, decision: str | None) -> str:
-    """An empty string when --subject (and --decision) make sense for the cases read; else the message."""
-    kinds = {}
-    for r in results:
-        for kind, entries in (("person", r.case.people), ("center", r.case.centers), ("item", r.case.items)):
-            for e in entries:
-                kinds.setdefault(str(e["id"]), kind)
-    if subject is not None and subject not in kinds:
-        return f"案件中没有编号为“{subject}”的对象{_suggest(subject, kinds)}"
-    if subject is not None and decision is not None:
-        wanted = policy.decisions[decision].subject
-        if kinds[subject] != wanted:
-            return (f"“{subject}”是{policy.kinds[kinds[subject]].label}，而“{policy.decisions[decision].label}”"
-                    f"判定的是{policy.kinds[wanted].label}")
-    return ""
-
-
-def _check_value(policy, results, decision: str, value) -> str:
-    """An empty string when the value can be given by the decision (or its values are computed); else the message."""
-    result = next((r for r in results if r.compiled is not None), None)
-    if result is None:
-        return ""
-    domain = Explainer(policy, result).domain(decision)
-    if domain is None:
-        return ""
-    sc = policy.decisions[decision].scenarios
-    domain = domain + ([sc.undecided] if sc else [])
-    if any(same_value(value, v) for v in domain):
-        return ""
-    label = policy.decisions[decision].label
-    return (f"“{shown(value)}”不是“{label}”可能的取值{_suggest(value, [shown(v) for v in domain])}\n"
-            f"可能的取值：{'、'.join(shown(v) for v in domain)}")
-
-
 def _evaluate(args) -> int:
     out = _console()
     err = _console(stderr=True)
@@ -299,9 +234,9 @@ def _evaluate(args) -> int:
     case_file = load_cases(args.casefile, policy)
     with progress.bar(err, case_file.cases) as advance:
         results = parallel.evaluate_cases(Evaluator(policy), case_file.cases, args.jobs, advance)
-    want = _coerce(args.why_not) if args.why_not is not None else None
-    message = _check_subject(policy, results, args.subject, args.decision) or (
-        _check_value(policy, results, args.decision, want) if args.why_not is not None else "")
+    want = coerce(args.why_not) if args.why_not is not None else None
+    message = check_subject(policy, results, args.subject, args.decision) or (
+        check_value(policy, results, args.decision, want) if args.why_not is not None else "")
     if message:   # a "did you mean" lists ids, which may be ID numbers
         err.print(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]")
         return 2
@@ -323,7 +258,7 @@ def _evaluate(args) -> int:
             for case, result in zip(doc["cases"], results):
                 ex = Explainer(policy, result)
                 case["why_not"] = privacy.outward([ex.why_not(s, args.decision, want)
-                                                  for s in _subjects(policy, result, args)], args.unmask)
+                                                  for s in subjects_of(policy, result, args.decision, args.subject)], args.unmask)
         jsonio.write(doc, sys.stdout)
         if not doc["account"]["balanced"]:
             err.print(f"[red]{escape(terminal.account_line(doc['account']))}[/]")
@@ -341,7 +276,7 @@ def _evaluate(args) -> int:
                     out.print(terminal.explanation_tree(ex.determination(d), f"[bold]{escape(privacy.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
                                                       f"[bold]{escape(shown(d.value))}[/]"))
         if args.why_not is not None:
-            for s in _subjects(policy, result, args):
+            for s in subjects_of(policy, result, args.decision, args.subject):
                 out.print(terminal.why_not_tree(privacy.outward(ex.why_not(s, args.decision, want), args.unmask)))
     total = sum(len(r.determinations) for r in results)
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
@@ -356,14 +291,6 @@ def _explain_size(args, default: str) -> str:
     if args.no_explanations:
         return "none"
     return args.explain or default
-
-
-def _subjects(policy, result, args) -> list[str]:
-    """Every subject of the decision's kind in the case (those without a determination are explained too)."""
-    kind = policy.decisions[args.decision].subject
-    entries = {"person": result.case.people, "center": result.case.centers, "item": result.case.items}.get(kind, [])
-    subjects = [str(e["id"]) for e in entries]
-    return [s for s in subjects if args.subject is None or s == args.subject]
 
 
 def _appeal(args) -> int:
@@ -505,11 +432,11 @@ def _letter(args) -> int:
     for asked in args.why_not if result is not None else ():
         name, sep, text = asked.partition("=")
         decision, message = find_decision(policy, name.strip()) if sep else (None, f"“{asked}”应写作 决定=取值，如 annual_grade=优秀")
-        message = message or _check_subject(policy, [result], args.subject, decision) or \
-            _check_value(policy, [result], decision, _coerce(text))
+        message = message or check_subject(policy, [result], args.subject, decision) or \
+            check_value(policy, [result], decision, coerce(text))
         if message:
             break
-        questions.append(letter.Question(decision, _coerce(text)))
+        questions.append(letter.Question(decision, coerce(text)))
     if message:
         err.print(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]", highlight=False)
         return 2
