@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from rich.markup import escape
 from rich.text import Text
 
 from ..tools import decisionlog
-
-from ..common import jsonio
 
 from ..outputs import answer, letter, progress, terminal
 
@@ -259,7 +256,7 @@ def _evaluate(args) -> int:
                 ex = Explainer(policy, result)
                 case["why_not"] = privacy.outward([ex.why_not(s, args.decision, want)
                                                   for s in subjects_of(policy, result, args.decision, args.subject)], args.unmask)
-        jsonio.write(doc, sys.stdout)
+        answer.write_json(doc)
         if not doc["account"]["balanced"]:
             err.print(f"[red]{escape(terminal.account_line(doc['account']))}[/]")
             return 3
@@ -311,9 +308,8 @@ def _validate(args) -> int:
     policy, problems = problems_of(args.policy)
     errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
-        json.dump({"policy": args.policy, "valid": not errors, "problems": [p.as_json() for p in problems]},
-                  sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        answer.write_json({"policy": args.policy, "valid": not errors, "problems": [p.as_json() for p in problems]},
+                          indent=1)
         return 1 if errors else 0
     for p in problems:
         colour, word = ("red", "错误") if p.severity == "error" else ("yellow", "警告")
@@ -348,15 +344,14 @@ def _test(args) -> int:
         return 2
     failed = [o for o in outcomes if not o.passed]
     if args.format == "json":
-        json.dump(privacy.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
+        answer.write_json(privacy.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
                                   "problems": [p.as_json() for p in problems],
                                   "failures": [{"file": o.file, "line": o.line, "name": o.name, "clause": o.clause,
                                                 "failures": terminal.policy_test_failures(o, args.unmask),
                                                 "got": [{"value": head, "explanation": tree} for head, tree in o.got]}
                                                for o in failed]},
                                  args.unmask),
-                  sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+                          indent=1)
     else:
         terminal.render_errors(console, problems, args.unmask)
         for o in failed:
@@ -404,7 +399,7 @@ def _replay(args) -> int:
     ref = decisionlog.PolicyRef.of(policy)
     outcomes = decisionlog.replay(records, decisionlog.current(results), ref)
     if args.format == "json":
-        jsonio.write(decisionlog.replay_json(outcomes, ref), sys.stdout)
+        answer.write_json(decisionlog.replay_json(outcomes, ref))
     else:
         out = _console()
         out.print(f"[bold]{policy.document_number}[/] 重放 {args.log} · 现行政策 {policy.id} 版本 {policy.version} · "
@@ -670,7 +665,7 @@ def _diff(args) -> int:
     found = diff.changes(base, new, wanted, args.jobs)
     summary = diff.summary(base, new, found, wanted, args.only_changed)
     if args.format == "json":
-        jsonio.write(diffreport.document(base, new, found, summary, args.unmask), sys.stdout)
+        answer.write_json(diffreport.document(base, new, found, summary, args.unmask))
     else:
         diffreport.render(out, base, new, found, summary, args.unmask)
     if args.report:
@@ -719,8 +714,7 @@ def _coverage(args) -> int:
         return 2
     cov = coverage.coverage(policy)
     if args.format == "json":
-        json.dump(cov.as_json(), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        answer.write_json(cov.as_json(), indent=1)
     else:
         coverage.render(_console(), policy, cov)
     if args.fail_under is not None and cov.percent < args.fail_under:
@@ -747,8 +741,7 @@ def _analyze(args) -> int:
         err.print(f"[red]{escape(str(e))}[/]", highlight=False, soft_wrap=True)
         return 2
     if args.format == "json":
-        json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
+        answer.write_json(result.as_json(), indent=1)
     else:
         analyze.render(_console(), policy, result)
     return 1 if result.has_problems else 0

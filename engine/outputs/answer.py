@@ -6,8 +6,11 @@ Nothing here prints.
 """
 from __future__ import annotations
 
-from typing import Any
+import json
+import sys
+from typing import Any, TextIO
 
+from ..common import jsonio
 from ..formula import expr
 from ..explain.brief import Brief, References
 from ..casefiles.cases import CaseError, CaseFile
@@ -112,3 +115,15 @@ def decision_label(policy: Policy, name: str) -> str:
     if name in policy.decisions:
         return policy.decisions[name].label
     return next((d.scenarios.possible_label for d in policy.decisions.values() if d.scenarios and d.scenarios.possible == name), name)
+
+
+def write_json(doc: Any, indent: int = 2, stream: TextIO | None = None) -> None:
+    """The one place a command's JSON goes out (on stdout unless `stream`). Two-space indents: orjson
+    (`jsonio.write`), as evaluate, replay and diff print; `indent=1`: the standard library's one-space indents,
+    non-ASCII as is, as validate, test, coverage, analyze and appeal print — each command's bytes as always."""
+    stream = sys.stdout if stream is None else stream
+    if indent == 2:
+        jsonio.write(doc, stream)
+        return
+    json.dump(doc, stream, ensure_ascii=False, indent=indent)
+    stream.write("\n")
