@@ -90,13 +90,21 @@ def account_line(books: dict) -> str:
     return f"{head}：" + "；".join(parts)
 
 
-def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
+def error_lines(errors: list, unmask: bool = False) -> list[Text]:
+    """Each error (a case's, a policy's problem) as the line printed for it: «✗ …», masked unless `unmask`."""
+    lines = []
     for e in errors:
         if isinstance(e, CaseError) and not unmask:
             masked = mask_error(e.as_json())
             e = dataclasses.replace(e, message=masked["message"])
         text = str(e)
-        console.print(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text))), highlight=False)
+        lines.append(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text))))
+    return lines
+
+
+def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
+    for line in error_lines(errors, unmask):
+        console.print(line, highlight=False)
 
 
 def policy_test_failures(outcome, unmask: bool = False) -> list[str]:
