@@ -40,5 +40,4 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command].run(args)
     except UsageError as e:
-        e.print(console(stderr=True))
-        return 2
+        return e.report(console(stderr=True))

@@ -28,6 +28,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..tools import analyze
+    from ..outputs import analysis
     policy = options.load_policy(args.policy)
     for name in args.decision:
         if find_decision(policy, name)[0] is None:
@@ -40,5 +41,5 @@ def run(args) -> int:
     if args.format == "json":
         answer.write_json(result.as_json(), indent=1)
     else:
-        analyze.render(options.console(), policy, result)
+        analysis.render(options.console(), policy, result)
     return 1 if result.has_problems else 0

@@ -3,8 +3,15 @@ from __future__ import annotations
 
 import argparse
 
+from rich.console import Console
+
+from ..common import locations
+from ..outputs import answer
+from ..outputs import appeal as outputs
+from ..pipeline.evaluate import Evaluator
 from ..tools.questions import find_decision
 from . import options
+from .options import UsageError
 
 EPILOG = """\
 示例：
@@ -36,11 +43,35 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from ..tools.appeal import command  # the counterfactual search; only this command loads it
-    err = options.console(stderr=True)
     policy = options.load_policy(args.policy)
     if args.decision:
         # by id or Chinese label, as everywhere; an unknown name falls through to the search's own message
         args.decision = find_decision(policy, args.decision)[0] or args.decision
     return command(policy, args.casefile, args.subject, args.decision, args.want, args.case, args.format,
-                   args.unmask, options.console(), err)
+                   args.unmask, options.console(), options.console(stderr=True))
+
+
+def command(policy, casefile: str, subject: str | None, decision: str | None, want_text: str | None,
+            case: str | None, fmt: str, unmask: bool, out: Console, err: Console) -> int:
+    """`run` once the policy is loaded, on the consoles given (as the tests call it, in process): 0 answered
+    (alternatives, already so, or not reachable with the reason), 1 the case does not load, 2 bad usage (the
+    UsageError reported on `err`, as `main` reports it)."""
+    from ..tools import appeal  # the counterfactual search; only this command loads it
+    try:
+        question = appeal.asked(policy, casefile, subject, decision, want_text, case)
+    except appeal.Unaskable as e:
+        return UsageError(f"[red]{e.message}[/]{e.detail}").report(err)
+    except locations.YamlError as e:
+        outputs.render_problems(err, [str(e)], unmask)
+        return 1
+    try:
+        result = appeal.appeal(policy, Evaluator(policy), question.case, question.subject, question.decision,
+                               question.want, casefile, question.prefix)
+    except appeal.AppealError as e:
+        outputs.render_problems(err, e.messages, unmask)
+        return 1
+    if fmt == "json":
+        answer.write_json(appeal.to_json(result, policy, unmask), indent=1)
+    else:
+        outputs.render(out, result, policy, unmask)
+    return 0

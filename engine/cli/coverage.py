@@ -25,12 +25,13 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..tools import coverage
+    from ..outputs import coverage as outputs
     policy = options.load_policy(args.policy)
     cov = coverage.coverage(policy)
     if args.format == "json":
         answer.write_json(cov.as_json(), indent=1)
     else:
-        coverage.render(options.console(), policy, cov)
+        outputs.render(options.console(), policy, cov)
     if args.fail_under is not None and cov.percent < args.fail_under:
         options.console(stderr=True).print(f"[red]可判定条款的编码率 {cov.percent:.1f}% 低于 --fail-under {args.fail_under:g}%[/]",
                                            highlight=False)

@@ -36,8 +36,8 @@ SHEETS_EPILOG = """\
 
 
 class UsageError(Exception):
-    """Bad usage, or a file, policy or name a command cannot use: `main` prints the lines on stderr and exits
-    with status 2. Each line is rich markup as printed (or a Text), with Console.print's `highlight` and
+    """Bad usage, or a file, policy or name a command cannot use: `main` reports it (prints the lines on stderr)
+    and exits with status 2. Each line is rich markup as printed (or a Text), with Console.print's `highlight` and
     `soft_wrap`; `a + b` prints a's lines, then b's."""
 
     def __init__(self, *lines: str | Text, highlight: bool = False, soft_wrap: bool | None = None):
@@ -49,9 +49,11 @@ class UsageError(Exception):
         joined.lines = self.lines + other.lines
         return joined
 
-    def print(self, console: Console) -> None:
+    def report(self, console: Console) -> int:
+        """Print the lines on `console` (stderr); the exit status of bad usage, 2."""
         for line, highlight, soft_wrap in self.lines:
             console.print(line, highlight=highlight, soft_wrap=soft_wrap)
+        return 2
 
 
 def console(stderr: bool = False) -> Console:

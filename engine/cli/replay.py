@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..outputs import answer, terminal
+from ..outputs import answer, replay, terminal
 from ..pipeline.evaluate import evaluate_file
 from ..tools import decisionlog
 from . import options
@@ -49,9 +49,5 @@ def run(args) -> int:
     if args.format == "json":
         answer.write_json(decisionlog.replay_json(outcomes, ref))
     else:
-        out = options.console()
-        out.print(f"[bold]{policy.document_number}[/] 重放 {args.log} · 现行政策 {policy.id} 版本 {policy.version} · "
-                  f"{policy.digest[:19]}", highlight=False)
-        out.print(decisionlog.replay_table(outcomes, f"判定记录（{len(outcomes)}）"))
-        out.print(decisionlog.summary_line(outcomes), highlight=False)
+        replay.render(options.console(), policy, args.log, outcomes)
     return 0 if all(o.status == "reproduced" for o in outcomes) else 1
