@@ -3,7 +3,7 @@
 import os
 import sys
 
-from engine.cli.commands import main
+from engine.cli import main
 
 if __name__ == "__main__":
     try:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diff_bench import plain_reading  # noqa: E402  (beside this file)
 from engine.pipeline import parallel  # noqa: E402
-from engine.outputs import report
+from engine.outputs import answer
 from engine.casefiles.cases import load_cases  # noqa: E402
 from engine.pipeline.evaluate import Evaluator  # noqa: E402
 from engine.tools.validate import load_or_raise
@@ -55,7 +55,7 @@ def main() -> None:
     ap.add_argument("--people", type=int, default=2000)
     ap.add_argument("--per-case", type=int, default=20)
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores; 1: in process)")
-    ap.add_argument("--explain", choices=report.EXPLAIN_SIZES, default="brief", help="none: decide only")
+    ap.add_argument("--explain", choices=answer.EXPLAIN_SIZES, default="brief", help="none: decide only")
     args = ap.parse_args()
     jobs = args.jobs or parallel.default_jobs()
     rng = random.Random(26)
@@ -77,7 +77,7 @@ def main() -> None:
     results = parallel.evaluate_cases(evaluator, case_file.cases, jobs)
     t3 = time.perf_counter()
     if args.explain != "none":
-        parallel.render_cases(lambda r: report.rendered_case(r, policy, args.explain), results, jobs)
+        parallel.render_cases(lambda r: answer.rendered_case(r, policy, args.explain), results, jobs)
     t4 = time.perf_counter()
     firings = sum(len(r.firings) for r in results)
     determinations = sum(len(r.determinations) for r in results)

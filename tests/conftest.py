@@ -99,7 +99,7 @@ def line_of(path: Path, needle: str) -> int:
 
 def cli(*args) -> tuple[int, str, str]:
     """run.py's main in this process, stdout/stderr captured (usable in module-scoped fixtures, unlike capsys)."""
-    from engine.cli.commands import main
+    from engine.cli import main
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:

@@ -22,6 +22,7 @@ import pytest
 from rich.console import Console
 
 from engine.tools import appeal as appeals
+from engine.cli import appeal as appeal_cli
 from engine.policy import appeals as appealspec
 from engine.common import yamlio
 from engine.common import locations
@@ -411,7 +412,7 @@ def test_the_engine_code_holds_no_policy_words(policy):
     words |= set(vocabulary["certificate_type"]["values"])
     words |= {w for levels in vocabulary["certificate_level"]["by_type"].values() for w in levels}
     words |= {v for d in policy.decisions.values() for v in (d.values or ()) if isinstance(v, str)}
-    for module in ("tools/appeal.py", "policy/appeals.py"):
+    for module in ("tools/appeal.py", "policy/appeals.py", "outputs/appeal.py"):
         tree = ast.parse((ROOT / "engine" / module).read_text(encoding="utf-8"))
         docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                       if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
@@ -486,10 +487,10 @@ def test_cli_unreachable_names_the_clause():
     (["--subject", "P02", "--decision", "window", "--want", "综合窗口"], "不是针对办事员的"),
 ])
 def test_cli_bad_usage_exits_2_with_a_chinese_message(policy, args, says):
-    # in process: `command` is what the `appeal` subcommand calls once the policy is loaded
+    # in process: `command` is what the `appeal` subcommand calls once the policy is loaded (engine/cli/appeal.py)
     options = dict(zip(args[::2], args[1::2]))
     out, err = Console(file=io.StringIO(), width=400), Console(file=io.StringIO(), width=400)
-    status = appeals.command(policy, str(ROSTER), options.get("--subject"), options.get("--decision"),
+    status = appeal_cli.command(policy, str(ROSTER), options.get("--subject"), options.get("--decision"),
                              options.get("--want"), None, "table", False, out, err)
     assert status == 2
     assert says in err.file.getvalue()

@@ -1,4 +1,4 @@
-"""Brief explanations (report.rendered_case, engine/explain/brief.py): each determination its own facts, everything
+"""Brief explanations (answer.rendered_case, engine/explain/brief.py): each determination its own facts, everything
 shared once in `references` — and the same reading as the full explanation, which is built from the same firings."""
 from __future__ import annotations
 

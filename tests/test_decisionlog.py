@@ -1,4 +1,4 @@
-"""engine/tools/decisionlog.py and `evaluate --log` / `replay`, driven through engine.cli.commands.main:
+"""engine/tools/decisionlog.py and `evaluate --log` / `replay`, driven through engine.cli.main:
 one record per determination, nothing personal in clear, and replay's four statuses with their exit codes."""
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from hypothesis import given
 
 from engine.formula import expr
 
-from engine.outputs import report
+from engine.outputs import terminal
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator
 from engine.common.words import same_value
@@ -122,10 +122,10 @@ def check_case(result) -> int:
                 assert answer["summary"], answer
                 for text in _people_text(answer):
                     assert not _CODE.search(text), text
-                shown += _tree_text(report.why_not_tree(answer))
+                shown += _tree_text(terminal.why_not_tree(answer))
                 checked += 1
     for d in result.determinations:
-        shown += _tree_text(report.explanation_tree(why.determination(d)))
+        shown += _tree_text(terminal.explanation_tree(why.determination(d)))
     bad = [t for t in shown if _CODE.search(t)]
     assert not bad, bad[:3]
     return checked

@@ -21,7 +21,7 @@ from engine.pipeline.evaluate import evaluate_file
 from engine.explain.trace import Trace
 from engine.explain.why import Why
 from engine.explain.whynot import WhyNot
-from engine.outputs.report import decision_label
+from engine.outputs.answer import decision_label
 from engine.common.privacy import mask_id_number, mask_name
 
 ROOT = Path(__file__).resolve().parent.parent

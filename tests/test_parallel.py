@@ -18,7 +18,7 @@ from rich.console import Console
 
 from conftest import write_case
 from engine.pipeline import parallel
-from engine.outputs import progress, report
+from engine.outputs import answer, progress
 from engine.common import yamlio
 from engine.common import locations
 from engine.casefiles.cases import load_cases
@@ -202,7 +202,7 @@ def test_rendering_in_workers_gives_the_same_json(policy, casefile):
     results = [Evaluator(policy).evaluate(c) for c in cases]
 
     def render(result):
-        return report.case_json(result, policy, explain=True)
+        return answer.case_json(result, policy, explain=True)
     assert parallel.render_cases(render, results, jobs=2) == [render(r) for r in results]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import amend, decide
-from engine.outputs import report
+from engine.outputs import answer
 from engine.common import yamlio
 from engine.common import locations
 from engine.pipeline.evaluate import Evaluator, evaluate_file
@@ -66,7 +66,7 @@ def roster(policy):
     assert case_file.errors == [], [str(e) for e in case_file.errors]
     assert all(r.errors == [] for r in results), [r.errors for r in results]
     # through JSON, so the values are exactly those `run.py evaluate --format json` prints
-    return json.loads(json.dumps(report.document(policy, case_file, results), ensure_ascii=False))
+    return json.loads(json.dumps(answer.document(policy, case_file, results), ensure_ascii=False))
 
 
 def determinations(doc):

@@ -1,5 +1,5 @@
 """`run.py diff` out: the terminal summary, the JSON, and a memo attachment (.md, .xlsx). All in Chinese;
-names and ID numbers masked unless asked otherwise (engine/outputs/report.py's helpers)."""
+names and ID numbers masked unless asked otherwise (engine/common/privacy.py's helpers)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..tools.diff import Change, Side
-from .report import decision_label
+from .answer import decision_label
 from ..common.privacy import mask_name, outward, printable, shown_id
 from ..common.words import shown
 

@@ -21,7 +21,7 @@ from ..explain.trace import Trace
 from ..explain.why import Why
 from ..explain.whynot import WhyNot
 from ..policy.model import Policy
-from .report import decision_label
+from .answer import decision_label
 from ..common.privacy import mask_id_number, mask_name, mask_text
 from ..common.words import shown
 

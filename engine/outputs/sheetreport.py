@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from ..formula import expr
 
-from . import report
+from . import answer
 from ..casefiles.cases import CaseFile
 from ..pipeline.evaluate import CaseResult, account
 from ..policy.model import Policy
@@ -96,7 +96,7 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
               for k, _, _ in KIND_SHEETS}
     for kind, plural, label in KIND_SHEETS:
         names = [n for n in policy.output_decisions() if _kind_of(policy, n) == kind]
-        labels = [report.decision_label(policy, n) for n in names]
+        labels = [answer.decision_label(policy, n) for n in names]
         table = Subjects(kind, label, ["案例", "编号", *(h for h, _ in extras[kind]), *labels, REASON], names)
         for result in results:
             values = {(d.subject, d.decision): d for d in result.determinations}
@@ -150,7 +150,7 @@ def counts(policy: Policy, results: list[CaseResult]) -> Block:
         order = [str(cell(v)) for v in (decision.values or ())] if decision else []
         found = tally.get(name, {})
         for value in sorted(found, key=lambda v: (order.index(v) if v in order else len(order), _number_first(v))):
-            block.rows.append([report.decision_label(policy, name), value, found[value]])
+            block.rows.append([answer.decision_label(policy, name), value, found[value]])
     return block
 
 
@@ -176,7 +176,7 @@ def numeric_decisions(policy: Policy, results: list[CaseResult]) -> list[str]:
 
 def center_sums(policy: Policy, results: list[CaseResult]) -> Block:
     names = numeric_decisions(policy, results)
-    block = Block(["案例", "中心", "人数", *(report.decision_label(policy, n) for n in names)], title="数值决定按中心合计")
+    block = Block(["案例", "中心", "人数", *(answer.decision_label(policy, n) for n in names)], title="数值决定按中心合计")
     total = [0] * len(names)
     people = 0
     for r in results:
@@ -250,7 +250,7 @@ def write_xlsx(tables_: list[Table], path: Path) -> None:
 def one_table(policy: Policy, results: list[CaseResult], unmask: bool) -> Block:
     """Every subject in one table (for CSV): 案例, 类别, 编号, 名称, every decision's column, 依据."""
     groups = subjects(policy, results, unmask)
-    labels = [report.decision_label(policy, n) for n in policy.output_decisions()]
+    labels = [answer.decision_label(policy, n) for n in policy.output_decisions()]
     header = ["案例", "类别", "编号", "名称", *labels, REASON]
     block = Block(header)
     for s in groups:

@@ -25,16 +25,11 @@ import copy
 import datetime as dt
 import difflib
 import itertools
-import json
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
-
-from rich.console import Console
-from rich.table import Table
 
 from ..formula import expr
 
@@ -51,13 +46,14 @@ from ..pipeline.evaluate import CaseResult, Evaluator
 from ..explain.why import Why
 from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
-from ..common.privacy import mask_name, mask_text
+from ..common.privacy import mask_name
 from ..pipeline.resolve import Determination
 
 __all__ = ["CASE_FIELDS", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
            "rule_inputs", "Move", "shown", "Option", "moves_for", "named_dates", "Alternative", "Search",
            "Appeal", "appeal", "parse_want", "possible_values", "did_you_mean", "cases_in", "to_json",
-           "render", "command"]
+           "Unaskable", "Asked", "asked"]
+
 
 # Top-level fields of a case (as_of …): a change of one of these is the case's, not the person's.
 # `id` is left out because a person has one too; people/centers/items are the subjects themselves.
@@ -699,44 +695,29 @@ def to_json(a: Appeal, policy: Policy, unmask: bool = False) -> dict:
     }
 
 
-def render(console: Console, a: Appeal, policy: Policy, unmask: bool = False) -> None:
-    head = Table.grid(padding=(0, 2))
-    head.add_column(style="bold")
-    head.add_column()
-    name = (a.name if unmask else mask_name(a.name)) or ""
-    head.add_row("申诉人", f"{a.subject} {name}".strip() + f"（案例 {a.case_id}）")
-    head.add_row("决定", f"{policy.decisions[a.decision].label}（{a.decision}）")
-    head.add_row("实际", shown(a.actual) if a.applicable else "不适用")
-    head.add_row("期望", shown(a.want))
-    console.print(head)
-    s = a.search
-    if a.reached:
-        console.print("[green]实际已是期望值，无需改变[/]")
-    elif a.alternatives:
-        table = Table(title=f"可选方案（{len(a.alternatives)} 个，代价均为 {a.alternatives[0].cost}，改动少的在前）",
-                      title_justify="left", header_style="bold", show_lines=True)
-        table.add_column("#", no_wrap=True)
-        table.add_column("改动", overflow="fold")
-        table.add_column("代价", no_wrap=True)
-        table.add_column("重新判定")
-        for i, alt in enumerate(a.alternatives, 1):
-            e = alt.explanation
-            table.add_row(str(i), "\n".join(m.text for m in alt.moves), str(alt.cost),
-                          f"{shown(alt.value)} ← {e.get('rule', '')} {e.get('clause', '')}".strip())
-        console.print(table)
-    else:
-        console.print(f"[bold]可选方案[/]：[red]{a.unreachable}[/]", highlight=False)
-    console.print(f"[dim]可改变的事实 {s.facts} 项、单项改动 {s.moves} 种；重新判定 {s.candidates} 个方案，"
-                  f"用时 {s.seconds:.2f} 秒{'' if s.isolated else '（按整个案例判定）'}[/]", highlight=False)
+class Unaskable(Exception):
+    """The appeal cannot be put as asked (bad usage): `message` says why, `detail` what there is to choose from."""
+
+    def __init__(self, message: str, detail: str = ""):
+        super().__init__(message + detail)
+        self.message, self.detail = message, detail
 
 
-def command(policy: Policy, casefile: str, subject: str | None, decision: str | None, want_text: str | None,
-            case: str | None, fmt: str, unmask: bool, out: Console, err: Console) -> int:
-    """`run.py appeal`: 0 answered (alternatives, already so, or not reachable with the reason),
-    1 the case does not load, 2 bad usage."""
-    def usage(message: str) -> int:
-        err.print(message, highlight=False)
-        return 2
+@dataclass(frozen=True)
+class Asked:
+    """An appeal as asked, checked against the policy and the case file: whose, about which decision, for which
+    value, and the one case of the file that holds the person (as written; `prefix`: where it stands there)."""
+    subject: str
+    decision: str
+    want: Any
+    case: dict
+    prefix: list
+
+
+def asked(policy: Policy, casefile: str, subject: str | None, decision: str | None, want_text: str | None,
+          case: str | None) -> Asked:
+    """`run.py appeal`'s question, checked: Unaskable when it cannot be put so (a "did you mean" where it
+    helps); locations.YamlError when the case file cannot be read as one."""
     person_decisions = [n for n, d in policy.decisions.items() if d.subject == "person"]
     who = policy.kinds["person"].label if "person" in policy.kinds else "本人"   # facts.yaml's word for a person
     known = f"；{who}的决定有：{'、'.join(person_decisions)}"
@@ -744,43 +725,29 @@ def command(policy: Policy, casefile: str, subject: str | None, decision: str | 
         example = next(((n, possible_values(policy.decisions[n])) for n in person_decisions
                         if possible_values(policy.decisions[n])), None)
         hint = f"（例如 --decision {example[0]} --want {shown(example[1][-1])}）" if example else ""
-        return usage("[red]请同时指定 --subject ID、--decision NAME 与 --want VALUE[/]" + hint + known)
+        raise Unaskable("请同时指定 --subject ID、--decision NAME 与 --want VALUE", hint + known)
     if decision not in policy.decisions:
-        return usage(f"[red]未知的决定「{decision}」{did_you_mean(decision, policy.decisions)}[/]" + known)
+        raise Unaskable(f"未知的决定「{decision}」{did_you_mean(decision, policy.decisions)}", known)
     if decision not in person_decisions:
-        return usage(f"[red]申诉只涉及本人事实：决定「{decision}」（{policy.decisions[decision].label}）不是针对{who}的[/]" + known)
+        raise Unaskable(f"申诉只涉及本人事实：决定「{decision}」（{policy.decisions[decision].label}）不是针对{who}的", known)
     want = parse_want(want_text)
     values = possible_values(policy.decisions[decision])
     if values is not None and not any(_same(want, v) for v in values):
-        return usage(f"[red]「{want_text}」不是决定「{decision}」的可能取值{did_you_mean(want_text, map(shown, values))}[/]；"
-                     f"可能取值：{'、'.join(shown(v) for v in values)}")
+        raise Unaskable(f"「{want_text}」不是决定「{decision}」的可能取值{did_you_mean(want_text, map(shown, values))}",
+                        f"；可能取值：{'、'.join(shown(v) for v in values)}")
     try:
         cases = cases_in(casefile, policy)
     except OSError as e:
-        return usage(f"[red]{casefile}：无法读取（{e.strerror or e}）[/]")
-    except YamlError as e:
-        err.print(f"[red]✗[/] {e if unmask else mask_text(str(e))}", highlight=False)
-        return 1
+        raise Unaskable(f"{casefile}：无法读取（{e.strerror or e}）") from None
     if case is not None:
         ids = [c[0] for c in cases]
         if case not in ids:
-            return usage(f"[red]未找到案例「{case}」{did_you_mean(case, ids)}[/]；案例有：{'、'.join(ids)}")
+            raise Unaskable(f"未找到案例「{case}」{did_you_mean(case, ids)}", f"；案例有：{'、'.join(ids)}")
         cases = [c for c in cases if c[0] == case]
     holding = [c for c in cases if subject in _people(c[2])]
     if not holding:
-        return usage(f"[red]未找到{who}「{subject}」{did_you_mean(subject, [p for c in cases for p in _people(c[2])])}[/]")
+        raise Unaskable(f"未找到{who}「{subject}」{did_you_mean(subject, [p for c in cases for p in _people(c[2])])}")
     if len(holding) > 1:
-        return usage(f"[red]{who}「{subject}」出现在多个案例中，请用 --case 指定[/]：{'、'.join(c[0] for c in holding)}")
+        raise Unaskable(f"{who}「{subject}」出现在多个案例中，请用 --case 指定", f"：{'、'.join(c[0] for c in holding)}")
     _, prefix, raw = holding[0]
-    try:
-        result = appeal(policy, Evaluator(policy), raw, subject, decision, want, casefile, prefix)
-    except AppealError as e:
-        for message in e.messages:
-            err.print(f"[red]✗[/] {message if unmask else mask_text(message)}", highlight=False)
-        return 1
-    if fmt == "json":
-        json.dump(to_json(result, policy, unmask), sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        render(out, result, policy, unmask)
-    return 0
+    return Asked(subject, decision, want, raw, prefix)

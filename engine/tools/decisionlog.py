@@ -18,12 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
-
 from ..formula import expr
 
-from ..common.words import same_value, shown
+from ..common.words import same_value
 from ..casefiles.cases import Case
 from ..pipeline.evaluate import CaseResult
 from ..policy.model import Policy
@@ -33,13 +30,13 @@ from ..common import privacy
 __all__ = ["LOG_FORMAT", "STATUSES", "STATUS_LABELS", "LogError", "PolicyRef", "CaseStamp", "Record",
            "canonical_input", "case_digest", "stamp", "json_value", "new_run", "record_for", "records_for",
            "append", "read", "parse_line", "Current", "Outcome", "current", "replay_record", "replay",
-           "summary", "replay_json", "summary_line", "replay_table"]
+           "summary", "replay_json"]
+
 
 LOG_FORMAT = 1
 STATUSES = ("reproduced", "different", "policy_differs", "input_differs")
 STATUS_LABELS = {"reproduced": "已复现", "different": "结果不同", "policy_differs": "政策版本不同",
                  "input_differs": "输入不同"}
-_STATUS_STYLES = {"reproduced": "green", "different": "red", "policy_differs": "yellow", "input_differs": "magenta"}
 
 
 class LogError(Exception):
@@ -340,23 +337,3 @@ def summary(outcomes: list[Outcome]) -> dict[str, int]:
 
 def replay_json(outcomes: list[Outcome], policy: PolicyRef) -> dict:
     return {"summary": summary(outcomes), "records": [o.as_json(policy) for o in outcomes]}
-
-
-def summary_line(outcomes: list[Outcome]) -> str:
-    counts = summary(outcomes)
-    return f"共 {len(outcomes)} 条记录：" + "，".join(f"{STATUS_LABELS[s]} {counts[s]}" for s in STATUSES)
-
-
-def replay_table(outcomes: list[Outcome], title: str) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for column in ("记录", "案例", "对象", "判定", "状态"):
-        table.add_column(column, no_wrap=True)
-    for column in ("记录值", "现值", "说明"):
-        table.add_column(column, overflow="fold")
-    for o in outcomes:
-        r = o.record
-        table.add_row(r.decision_id[:8], r.case, r.subject, r.decision,
-                      Text(STATUS_LABELS[o.status], style=_STATUS_STYLES[o.status]),
-                      shown(r.value), shown(o.now) if o.found else "",
-                      o.detail)
-    return table

@@ -1,13 +1,13 @@
-"""Report: the contract's JSON, and terminal tables and trees for officers (rich).
+"""The terminal: rich tables of each case's determinations, explanation and why-not trees, the books' line,
+errors, for officers.
 
 Personal data is masked here, at the edge, unless the caller asks otherwise:
 names keep their first character (张*), ID numbers their first 6 and last 4
-digits. Nothing upstream prints.
+digits (engine/common/privacy.py). Nothing upstream prints.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -16,111 +16,16 @@ from rich.tree import Tree
 
 from rich.markup import escape
 
-from ..formula import expr
-from ..explain.brief import Brief, References
-from ..casefiles.cases import CaseError, CaseFile
-from ..pipeline.evaluate import CaseResult, account
-from ..explain.trace import Trace
-from ..explain.why import Why
+from ..casefiles.cases import CaseError
+from ..pipeline.evaluate import CaseResult
 from ..pipeline.facts import RECORD_KIND
 from ..policy.model import Policy
 from ..common.words import shown
-from ..common.privacy import mask_error, mask_name, mask_text, outward, printable, shown_id
+from ..common.privacy import mask_error, mask_name, mask_text, printable, shown_id
 
+__all__ = ["render_case", "account_line", "error_lines", "render_errors", "policy_test_failures",
+           "explanation_tree", "why_not_tree"]
 
-def policy_header(policy: Policy) -> dict:
-    return {"id": policy.id, "version": policy.version, "digest": policy.digest,
-            "document_number": policy.document_number, "title": policy.title}
-
-
-def _error_json(e: CaseError | dict, unmask: bool) -> dict:
-    data = e.as_json() if isinstance(e, CaseError) else dict(e)
-    return data if unmask else mask_error(data)
-
-
-EXPLAIN_SIZES = ("none", "brief", "full")
-
-
-def case_json(result: CaseResult, policy: Policy, explain: str | bool = "full", unmask: bool = False,
-              subject: str | None = None, refs: References | None = None) -> dict:
-    """One case's answer; `explain`: none, brief (referring to `refs`, which it fills) or full (self-contained)."""
-    size = {True: "full", False: "none"}.get(explain, explain)
-    if size == "brief" and refs is None:
-        raise ValueError("brief explanations refer to a References table: pass one")
-    trace = Trace.of(policy, result) if size != "none" and result.params is not None else None
-    brief = Brief(trace, refs) if trace is not None and size == "brief" else None
-    why = Why(trace) if trace is not None and brief is None else None
-    order = {name: i for i, name in enumerate(policy.output_decisions())}
-    ranks = _subject_ranks(result)
-    determinations = []
-    for d in sorted(result.determinations, key=lambda d: (ranks.get(d.subject, (9, 0)), order.get(d.decision, 99))):
-        if subject is not None and d.subject != subject:
-            continue
-        entry: dict[str, Any] = {"subject": d.subject, "decision": d.decision, "value": expr.plain(d.value)}
-        if brief is not None:
-            entry["explanation"] = brief.determination(d)
-        elif why is not None:
-            entry["explanation"] = why.determination(d)
-        determinations.append(entry)
-    out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(),
-           "assessment_year": result.case.assessment_year,
-           "determinations": determinations,
-           "errors": [_error_json(e, unmask) for e in result.errors]}
-    if result.warnings:
-        out["warnings"] = result.warnings
-    if unmask:
-        out["people"] = {p["id"]: {"name": p.get("name"), "id_number": p.get("id_number")} for p in result.case.people}
-    return out
-
-
-def rendered_case(result: CaseResult, policy: Policy, explain: str = "brief", unmask: bool = False,
-                  subject: str | None = None) -> tuple[dict, References]:
-    """A case's answer and what its brief explanations refer to (plain data: made in a worker, sent back)."""
-    refs = References()
-    return case_json(result, policy, explain, unmask, subject, refs), refs
-
-
-def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
-    """Subjects in the order the case lists them: people, then centers, then items."""
-    ranks: dict[str, tuple] = {}
-    for kind_rank, entries in enumerate((result.case.people, result.case.centers, result.case.items)):
-        for i, entry in enumerate(entries):
-            ranks.setdefault(entry["id"], (kind_rank, i))
-    return ranks
-
-
-def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], explain: str | bool = "full",
-             unmask: bool = False, subject: str | None = None,
-             rendered: list[tuple[dict, References]] | None = None) -> dict:
-    """The whole answer for one case file, in the contract's shape (fact-model.md); `rendered`: each result's
-    `rendered_case`, when already made (in worker processes). Brief explanations' table is `references`."""
-    size = {True: "full", False: "none"}.get(explain, explain)
-    if rendered is None:
-        rendered = [rendered_case(r, policy, size, unmask, subject) for r in results]
-    cases = [case for case, _ in rendered]
-    refs = References()
-    for _, part in rendered:
-        refs.merge(part)
-    decided = {r.case.id for r in results}
-    failed: dict[str, list[CaseError]] = {}
-    file_errors = []
-    for e in case_file.errors:
-        if e.case in decided:
-            continue   # a rejected record of a case that stands: listed with that case (CaseResult.errors)
-        (failed.setdefault(e.case, []) if e.case is not None else file_errors).append(e)
-    for case_id, errors in failed.items():
-        cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
-    out = {"policy": policy_header(policy), "cases": outward(cases, unmask), "account": account(case_file, results)}
-    if size == "brief":
-        out["references"] = refs.as_json()
-    if file_errors:
-        out["errors"] = outward([_error_json(e, unmask) for e in file_errors], unmask)
-    if case_file.warnings:   # about the file: the encoding it was read in, the sample rows a spreadsheet reader skipped
-        out["warnings"] = outward(case_file.warnings, unmask)
-    return out
-
-
-# --- terminal ----------------------------------------------------------------
 
 def _cell(decision, subject: str, values: dict) -> Text:
     """A determination in a table cell; an undecided scenario value shows the values still possible."""
@@ -188,13 +93,21 @@ def account_line(books: dict) -> str:
     return f"{head}：" + "；".join(parts)
 
 
-def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
+def error_lines(errors: list, unmask: bool = False) -> list[Text]:
+    """Each error (a case's, a policy's problem) as the line printed for it: «✗ …», masked unless `unmask`."""
+    lines = []
     for e in errors:
         if isinstance(e, CaseError) and not unmask:
             masked = mask_error(e.as_json())
             e = dataclasses.replace(e, message=masked["message"])
         text = str(e)
-        console.print(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text))), highlight=False)
+        lines.append(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text))))
+    return lines
+
+
+def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
+    for line in error_lines(errors, unmask):
+        console.print(line, highlight=False)
 
 
 def policy_test_failures(outcome, unmask: bool = False) -> list[str]:
@@ -204,12 +117,6 @@ def policy_test_failures(outcome, unmask: bool = False) -> list[str]:
     malformed = [f"案例有误：{mask_text(str(dataclasses.replace(e, **mask_error(e.as_json()))))}"
                  if isinstance(e, CaseError) else mask_text(str(e)) for e in outcome.case_errors]
     return malformed + [mask_text(f) for f in outcome.failures[len(outcome.case_errors):]]
-
-
-def decision_label(policy: Policy, name: str) -> str:
-    if name in policy.decisions:
-        return policy.decisions[name].label
-    return next((d.scenarios.possible_label for d in policy.decisions.values() if d.scenarios and d.scenarios.possible == name), name)
 
 
 def explanation_tree(node: dict, label: str | None = None) -> Tree:

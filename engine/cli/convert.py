@@ -1,0 +1,43 @@
+"""`run.py convert`: a case file from one of YAML, JSON, XLSX, CSV into another, losing nothing."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.markup import escape
+
+from ..common import privacy
+from . import options
+from .options import UsageError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers) -> None:
+    cv = subparsers.add_parser("convert", help="在 YAML、JSON、XLSX、CSV 之间转换案例文件（不丢失内容）",
+                               description="把案例文件转换为另一种格式（按扩展名）：.yaml .json .xlsx .csv。目标格式无法原样表示的内容"
+                                           "逐项报错（字段路径及原因），不写文件，绝不悄悄丢弃。",
+                               epilog=options.SHEETS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cv.add_argument("source", metavar="IN", help="输入：.yaml .json .xlsx .csv")
+    cv.add_argument("target", metavar="OUT", help="输出：.yaml .json .xlsx .csv（CSV 另写 OUT.案例.csv 等）")
+    options.add_policy(cv, options.POLICY_HELP_ZH)
+
+
+def run(args) -> int:
+    from ..casefiles import sheetwrite, spreadsheet
+    err = options.console(stderr=True)
+    if not Path(args.source).is_file():
+        raise UsageError(f"[red]{escape(args.source)}：文件不存在[/]")
+    policy = options.load_policy(args.policy)
+    try:
+        written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
+    except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
+        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]
+        raise UsageError(*(f"[red]✗[/] {escape(privacy.mask_text(line))}" for line in lines),
+                         f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]") from None
+    except OSError as e:
+        raise UsageError(f"[red]{escape(args.target)}：无法写入（{e.strerror}）[/]") from None
+    for warning in warnings:
+        err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
+    options.console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
+    return 0

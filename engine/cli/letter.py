@@ -1,0 +1,80 @@
+"""`run.py letter`: the determination letter (决定告知书) of one person, center or item."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from rich.markup import escape
+
+from ..common import privacy
+from ..outputs import letter
+from ..pipeline.evaluate import evaluate_file
+from ..tools.questions import check_subject, check_value, coerce, find_decision
+from . import options
+from .options import UsageError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers) -> None:
+    le = subparsers.add_parser("letter", help="write the determination letter (决定告知书) of one person, center or item",
+                               description="Write a 决定告知书 for one subject of CASEFILE: every determination with its rule, "
+                                           "clause and words, condition, facts, parameters and interpretations; the answers to "
+                                           "--why-not; the policy's version and digest and each decision id (as in the log).",
+                               epilog="examples:\n"
+                                      "  python run.py letter fixtures/roster_2025.yaml --subject P11 --out P11.docx\n"
+                                      "  python run.py letter fixtures/roster_2025.yaml --subject P11 --why-not annual_grade=优秀 --out P11.html\n"
+                                      "  python run.py letter fixtures/roster_2025.yaml --subject CTR-QU --out CTR-QU.md --log decisions.jsonl\n\n"
+                                      "Names and ID numbers are masked unless --unmask is given.\n"
+                                      "Exit status: 0 written, 1 the subject's case had errors, 2 bad usage, unknown subject or "
+                                      "decision, or policy.", formatter_class=argparse.RawDescriptionHelpFormatter)
+    options.add_casefile(le, "a YAML or JSON case file (fact-model v1)")
+    options.add_subject(le, "the person, center or item the letter is about", required=True)
+    le.add_argument("--out", required=True, metavar="FILE", help="FILE.docx, FILE.html (A4, printable) or FILE.md")
+    options.add_case(le, "the case, when the subject's id occurs in several")
+    le.add_argument("--why-not", metavar="DECISION=VALUE", dest="why_not", action="append", default=[],
+                    help="also answer why VALUE was not reached (decision by id or Chinese label; repeatable)")
+    options.add_unmask(le, "show the name and ID number (masked by default)")
+    options.add_log(le, "append the letter's determinations to this decision log")
+    options.add_policy(le)
+
+
+def run(args) -> int:
+    """One subject's 决定告知书; the determinations are logged (with --log) before the letter is written."""
+    err = options.console(stderr=True)
+    write, message = letter.writer_for(args.out)
+    if write is None or not Path(args.casefile).is_file():
+        raise UsageError(f"[red]{escape(message or f'{args.casefile}：文件不存在')}[/]")
+    policy = options.load_policy(args.policy)
+    case_file, results = evaluate_file(args.casefile, policy)
+    result, message = letter.pick_case(results, args.subject, args.case)
+    if result is None and case_file.errors:
+        message += f"（另有 {len({e.case for e in case_file.errors})} 个案例未能读取）"
+    questions = []
+    for asked in args.why_not if result is not None else ():
+        name, sep, text = asked.partition("=")
+        decision, message = find_decision(policy, name.strip()) if sep else (None, f"“{asked}”应写作 决定=取值，如 annual_grade=优秀")
+        message = message or check_subject(policy, [result], args.subject, decision) or \
+            check_value(policy, [result], decision, coerce(text))
+        if message:
+            break
+        questions.append(letter.Question(decision, coerce(text)))
+    if message:
+        raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]")
+    if result.errors:
+        for e in result.errors:
+            err.print(f"[red]错误[/] {escape(e['case'])} {escape(e['path'])}: "
+                      f"{escape(e['message'] if args.unmask else privacy.mask_text(e['message']))}", highlight=False)
+        err.print(f"[red]案例“{escape(privacy.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
+        return 1
+    records = options.log_first(args.log, policy, [result], args.subject,
+                                lambda reason: f"[red]{escape(args.log)}：无法写入判定记录（{reason}）[/]")
+    doc = letter.build(policy, result, args.subject, records, dt.date.today(), tuple(questions), args.unmask,
+                       logged=bool(args.log))
+    try:
+        write(doc, Path(args.out))
+    except OSError as e:
+        raise UsageError(f"[red]{escape(args.out)}：无法写入（{e.strerror}）[/]") from None
+    options.console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
+    return 0

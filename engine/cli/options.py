@@ -1,0 +1,147 @@
+"""What the commands share: their common options (each defined once here), the consoles, loading the policy,
+the usage error, and logging determinations before they are given out."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Callable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from ..policy.loader import PolicyLoadError
+from ..policy.model import Policy
+from ..tools import decisionlog
+from ..tools.validate import load_or_raise
+from ..outputs import terminal
+
+__all__ = ["DEFAULT_POLICY", "POLICY_HELP", "POLICY_HELP_ZH", "FORMAT_HELP", "FORMAT_HELP_ZH", "SHEETS_EPILOG",
+           "UsageError", "console", "load_policy", "log_first", "positive", "add_casefile", "add_cases",
+           "add_policy", "add_policy_dir", "add_format", "add_subject", "add_decision", "add_case",
+           "add_unmask", "add_log", "add_jobs"]
+
+DEFAULT_POLICY = str(Path(__file__).resolve().parents[2] / "policies" / "suchen_2024")
+
+POLICY_HELP = "policy folder (default: policies/suchen_2024)"
+POLICY_HELP_ZH = "政策目录（默认 policies/suchen_2024）"
+FORMAT_HELP = "table for people (default), json for pipelines"
+FORMAT_HELP_ZH = "table 供人阅读（默认），json 供程序处理"
+
+SHEETS_EPILOG = """\
+示例：
+  python run.py template 名册.xlsx
+  python run.py convert fixtures/roster_2025.yaml 名册.xlsx
+  python run.py convert 名册.xlsx 名册.yaml
+  python run.py evaluate 名册.xlsx --format xlsx --out 判定结果.xlsx
+
+表头、工作表与字段的对应见 policies/…/roster.yaml；CSV：FILE.csv 为人员，FILE.案例.csv、FILE.中心.csv、FILE.事项.csv 在旁。
+退出码：0 已写出，2 用法错误、文件读不了，或有内容在目标格式中无法原样表示（逐项列出，不写文件）。
+"""   # template's and convert's
+
+
+class UsageError(Exception):
+    """Bad usage, or a file, policy or name a command cannot use: `main` reports it (prints the lines on stderr)
+    and exits with status 2. Each line is rich markup as printed (or a Text), with Console.print's `highlight` and
+    `soft_wrap`; `a + b` prints a's lines, then b's."""
+
+    def __init__(self, *lines: str | Text, highlight: bool = False, soft_wrap: bool | None = None):
+        super().__init__("\n".join(map(str, lines)))
+        self.lines = [(line, highlight, soft_wrap) for line in lines]
+
+    def __add__(self, other: UsageError) -> UsageError:
+        joined = UsageError(*(line for line, _, _ in self.lines + other.lines))
+        joined.lines = self.lines + other.lines
+        return joined
+
+    def report(self, console: Console) -> int:
+        """Print the lines on `console` (stderr); the exit status of bad usage, 2."""
+        for line, highlight, soft_wrap in self.lines:
+            console.print(line, highlight=highlight, soft_wrap=soft_wrap)
+        return 2
+
+
+def console(stderr: bool = False) -> Console:
+    """Rich output. Messages on stderr into a pipe or file stay whole lines (a `file:line:col` is not broken at
+    80 columns, so grep finds it); stdout's tables and trees keep rich's layout, which soft wrap would crop."""
+    out = Console(stderr=stderr)
+    out.soft_wrap = stderr and not out.is_terminal
+    return out
+
+
+def load_policy(path: str) -> Policy:
+    """The policy folder loaded and validated; else a UsageError with every problem."""
+    try:
+        return load_or_raise(path)
+    except PolicyLoadError as e:
+        raise UsageError(f"[red]政策 {escape(str(path))} 无法加载：[/]", soft_wrap=True) + \
+            UsageError(*terminal.error_lines(e.problems)) from None
+
+
+def log_first(path: str | None, policy: Policy, results: list, subject: str | None,
+              unwritable: Callable[[str], str]) -> list[decisionlog.Record]:
+    """The determinations' records, appended to the log at `path` (when given) before anything is printed or
+    written: a determination that cannot be logged is not given out (UsageError `unwritable(reason)`)."""
+    run, time = decisionlog.new_run()
+    ref = decisionlog.PolicyRef.of(policy)
+    records = [rec for r in results for rec in decisionlog.records_for(r, ref, run, time, subject)]
+    if path:
+        try:
+            decisionlog.append(path, records)
+        except OSError as e:
+            raise UsageError(unwritable(e.strerror)) from None
+    return records
+
+
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, found “{text}”")
+    return int(text)
+
+
+# --- the options several commands take ---------------------------------------------------------------
+
+def add_casefile(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("casefile", metavar="CASEFILE", help=help)
+
+
+def add_cases(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--cases", required=True, metavar="CASEFILE", help=help)
+
+
+def add_policy(parser: argparse.ArgumentParser, help: str = POLICY_HELP) -> None:
+    parser.add_argument("--policy", default=DEFAULT_POLICY, metavar="DIR", help=help)
+
+
+def add_policy_dir(parser: argparse.ArgumentParser, help: str | None = None) -> None:
+    """The policy folder as the command's argument (validate, test, coverage, analyze)."""
+    parser.add_argument("policy", metavar="POLICY_DIR", nargs="?", default=DEFAULT_POLICY, help=help)
+
+
+def add_format(parser: argparse.ArgumentParser, choices: list[str], help: str | None = None) -> None:
+    """--format, the first choice by default."""
+    parser.add_argument("--format", choices=choices, default=choices[0], help=help)
+
+
+def add_subject(parser: argparse.ArgumentParser, help: str, required: bool = False) -> None:
+    parser.add_argument("--subject", required=required, metavar="ID", help=help)
+
+
+def add_decision(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--decision", metavar="NAME", help=help)
+
+
+def add_case(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--case", metavar="CASE_ID", help=help)
+
+
+def add_unmask(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--unmask", action="store_true", help=help)
+
+
+def add_log(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--log", metavar="FILE.jsonl", help=help)
+
+
+def add_jobs(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--jobs", type=positive, default=None, metavar="N", help=help)

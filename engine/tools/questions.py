@@ -1,0 +1,86 @@
+"""What a command is asked about, checked against the policy and the cases decided: a decision by its id or
+Chinese label, a subject of the cases, a value the decision can take (`evaluate` and `letter --why-not`,
+`diff --decision`, `analyze --decision`). A check gives the message to show (with a "did you mean"), or "";
+nothing here prints."""
+from __future__ import annotations
+
+import difflib
+
+from ..common.words import same_value, shown
+from ..explain.whynot import WhyNot
+
+__all__ = ["coerce", "find_decision", "check_subject", "check_value", "subjects_of"]
+
+
+def coerce(text: str):
+    """`--why-not 600` means the number, `true`/`是` the boolean, `null` nothing; anything else is the text."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "是"):
+        return True
+    if lowered in ("false", "否"):
+        return False
+    if lowered in ("null", "空"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return text.strip()
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=3, cutoff=0.4)
+    return f"；您是否想输入：{'、'.join(close)}？" if close else ""
+
+
+def find_decision(policy, text: str) -> tuple[str | None, str]:
+    """A decision by its id or its Chinese label; else None and a message with a "did you mean"."""
+    if text in policy.decisions:
+        return text, ""
+    by_label = {d.label: d.name for d in policy.decisions.values()}
+    if text in by_label:
+        return by_label[text], ""
+    known = "、".join(f"{d.name}（{d.label}）" for d in policy.decisions.values())
+    return None, f"没有名为“{text}”的决定{_suggest(text, list(policy.decisions) + list(by_label))}\n可用的决定：{known}"
+
+
+def check_subject(policy, results, subject: str | None, decision: str | None) -> str:
+    """An empty string when --subject (and --decision) make sense for the cases read; else the message."""
+    kinds = {}
+    for r in results:
+        for kind, entries in (("person", r.case.people), ("center", r.case.centers), ("item", r.case.items)):
+            for e in entries:
+                kinds.setdefault(str(e["id"]), kind)
+    if subject is not None and subject not in kinds:
+        return f"案件中没有编号为“{subject}”的对象{_suggest(subject, kinds)}"
+    if subject is not None and decision is not None:
+        wanted = policy.decisions[decision].subject
+        if kinds[subject] != wanted:
+            return (f"“{subject}”是{policy.kinds[kinds[subject]].label}，而“{policy.decisions[decision].label}”"
+                    f"判定的是{policy.kinds[wanted].label}")
+    return ""
+
+
+def check_value(policy, results, decision: str, value) -> str:
+    """An empty string when the value can be given by the decision (or its values are computed); else the message."""
+    result = next((r for r in results if r.compiled is not None), None)
+    if result is None:
+        return ""
+    domain = WhyNot.of(policy, result).domain(decision)
+    if domain is None:
+        return ""
+    sc = policy.decisions[decision].scenarios
+    domain = domain + ([sc.undecided] if sc else [])
+    if any(same_value(value, v) for v in domain):
+        return ""
+    label = policy.decisions[decision].label
+    return (f"“{shown(value)}”不是“{label}”可能的取值{_suggest(value, [shown(v) for v in domain])}\n"
+            f"可能的取值：{'、'.join(shown(v) for v in domain)}")
+
+
+def subjects_of(policy, result, decision: str, subject: str | None = None) -> list[str]:
+    """Every subject of the decision's kind in the case (those without a determination are explained too);
+    only `subject` when given."""
+    kind = policy.decisions[decision].subject
+    entries = {"person": result.case.people, "center": result.case.centers, "item": result.case.items}.get(kind, [])
+    subjects = [str(e["id"]) for e in entries]
+    return [s for s in subjects if subject is None or s == subject]
