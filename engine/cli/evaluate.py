@@ -9,7 +9,6 @@ from rich.markup import escape
 
 from ..casefiles.cases import load_cases
 from ..common import privacy
-from ..common.words import shown
 from ..explain.trace import Trace
 from ..explain.why import Why
 from ..explain.whynot import WhyNot
@@ -108,26 +107,26 @@ def run(args) -> int:
             err.print(f"[red]{escape(terminal.account_line(doc['account']))}[/]")
             return 3
         return 1 if failed else 0
-    out.print(f"[bold]{policy.document_number}[/] {policy.title} · 版本 {policy.version} · {policy.digest[:19]}")
-    terminal.render_errors(err, [e for e in case_file.errors], args.unmask)
-    for result in results:
-        terminal.render_case(out, policy, result, args.unmask, args.subject)
-        trace = Trace.of(policy, result)
-        if _explain_size(args, "none") != "none":
-            for d in result.determinations:
-                if args.subject is None or d.subject == args.subject:
-                    label = answer.decision_label(policy, d.decision)
-                    out.print(terminal.explanation_tree(Why(trace).determination(d), f"[bold]{escape(privacy.shown_id(d.subject, args.unmask))}[/] · {escape(label)} = "
-                                                        f"[bold]{escape(shown(d.value))}[/]"))
-        if args.why_not is not None:
-            for s in subjects_of(policy, result, args.decision, args.subject):
-                out.print(terminal.why_not_tree(privacy.outward(WhyNot(trace).why_not(s, args.decision, want), args.unmask)))
-    total = sum(len(r.determinations) for r in results)
-    errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
-    out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")
     books = account(case_file, results)
-    out.print(terminal.account_line(books))
+    terminal.render_evaluation(out, err, policy, case_file, results, _explainer(policy, args, want), books,
+                               args.unmask, args.subject)
     return 3 if not books["balanced"] else 1 if failed else 0
+
+
+def _explainer(policy, args, want):
+    """For the table, per case as it is printed: each determination shown with its explanation (with --explain),
+    and the answer to --why-not for each subject of the decision's kind."""
+    explain = _explain_size(args, "none") != "none"
+
+    def explained(result):
+        trace = Trace.of(policy, result)
+        why, why_not = Why(trace), WhyNot(trace)
+        explanations = ((d, why.determination(d)) for d in result.determinations
+                        if explain and (args.subject is None or d.subject == args.subject))
+        answers = (privacy.outward(why_not.why_not(s, args.decision, want), args.unmask)
+                   for s in (subjects_of(policy, result, args.decision, args.subject) if args.why_not is not None else ()))
+        return explanations, answers
+    return explained
 
 
 def _explain_size(args, default: str) -> str:

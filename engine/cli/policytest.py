@@ -6,10 +6,8 @@ import argparse
 from pathlib import Path
 
 from rich.markup import escape
-from rich.text import Text
 
-from ..common import privacy
-from ..outputs import answer, terminal
+from ..outputs import answer, policytests
 from ..tools.policytests import find_policy, run_policy_tests
 from . import options
 from .options import UsageError
@@ -35,7 +33,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    console = options.console()
     root, found = find_policy(args.policy)
     if root is None:
         raise UsageError(f"[red]{escape(args.policy)}：找不到政策（此处及其上级目录都没有 policy.yaml）[/]", soft_wrap=True)
@@ -48,26 +45,8 @@ def run(args) -> int:
         what = f"名称含“{args.only}”的测试" if args.only else "测试"
         raise UsageError(f"[red]没有找到{escape(what)}：{escape(' '.join(map(str, files or [policy.tests_dir])))}[/]",
                          soft_wrap=True)
-    failed = [o for o in outcomes if not o.passed]
     if args.format == "json":
-        answer.write_json(privacy.outward({"passed": len(outcomes) - len(failed), "failed": len(failed),
-                                           "problems": [p.as_json() for p in problems],
-                                           "failures": [{"file": o.file, "line": o.line, "name": o.name, "clause": o.clause,
-                                                         "failures": terminal.policy_test_failures(o, args.unmask),
-                                                         "got": [{"value": head, "explanation": tree} for head, tree in o.got]}
-                                                        for o in failed]},
-                                          args.unmask),
-                          indent=1)
+        answer.write_json(policytests.as_json(outcomes, problems, args.unmask), indent=1)
     else:
-        terminal.render_errors(console, problems, args.unmask)
-        for o in failed:
-            console.print(f"[red]失败[/] {escape(privacy.printable(o.file))}:{o.line} {escape(privacy.printable(o.name))}",
-                          highlight=False)
-            for f in terminal.policy_test_failures(o, args.unmask):
-                console.print(Text("     " + privacy.printable(f)), highlight=False)
-            for head, tree in o.got:   # what was got, and why: the explanation an officer reads to fix the test or the rule
-                console.print(terminal.explanation_tree(privacy.outward(tree, args.unmask),
-                                                        f"     实得 {escape(privacy.printable(privacy.outward(head, args.unmask)))}"))
-        console.print(f"{len(outcomes) - len(failed)} 个通过，{len(failed)} 个失败"
-                      + (f"，测试文件中有 {len(problems)} 处错误" if problems else ""), highlight=False)
-    return 1 if failed or problems else 0
+        policytests.render(options.console(), outcomes, problems, args.unmask)
+    return 1 if problems or any(not o.passed for o in outcomes) else 0

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from rich.markup import escape
-
-from ..outputs import answer
+from ..outputs import answer, validation
 from ..tools.validate import problems_of
 from . import options
 
@@ -25,21 +23,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    console = options.console()
     policy, problems = problems_of(args.policy)
-    errors = [p for p in problems if p.severity == "error"]
     if args.format == "json":
-        answer.write_json({"policy": args.policy, "valid": not errors, "problems": [p.as_json() for p in problems]},
-                          indent=1)
-        return 1 if errors else 0
-    for p in problems:
-        colour, word = ("red", "错误") if p.severity == "error" else ("yellow", "警告")
-        console.print(f"[{colour}]{word}[/] {escape(str(p))}", highlight=False, soft_wrap=True)
-    if errors:
-        console.print(f"[red]{len(errors)} 处错误[/]：{escape(args.policy)}", highlight=False)
-        return 1
-    n_rules = len(policy.rules)
-    console.print(f"[green]通过[/] {policy.document_number} v{policy.version}：{len(policy.decisions)} 项决定、"
-                  f"{n_rules} 条规则、{len(policy.parameters)} 个参数、{len(policy.interpretations)} 条解释、"
-                  f"{len(policy.clauses)} 个条款" + (f"；{len(problems)} 个警告" if problems else ""), highlight=False)
-    return 0
+        answer.write_json(validation.as_json(args.policy, problems), indent=1)
+    else:
+        validation.render(options.console(), args.policy, policy, problems)
+    return 1 if any(p.severity == "error" for p in problems) else 0

@@ -8,6 +8,7 @@ digits (engine/common/privacy.py). Nothing upstream prints.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable, Iterable
 
 from rich.console import Console
 from rich.table import Table
@@ -16,15 +17,18 @@ from rich.tree import Tree
 
 from rich.markup import escape
 
-from ..casefiles.cases import CaseError
+from ..casefiles.cases import CaseError, CaseFile
 from ..pipeline.evaluate import CaseResult
 from ..pipeline.facts import RECORD_KIND
+from ..pipeline.resolve import Determination
 from ..policy.model import Policy
 from ..common.words import shown
+from .answer import decision_label
 from ..common.privacy import mask_error, mask_name, mask_text, printable, shown_id
 
-__all__ = ["render_case", "account_line", "error_lines", "render_errors", "policy_test_failures",
+__all__ = ["render_case", "render_evaluation", "account_line", "error_lines", "render_errors",
            "explanation_tree", "why_not_tree"]
+
 
 
 def _cell(decision, subject: str, values: dict) -> Text:
@@ -82,6 +86,28 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         console.print(Text(printable(f"错误 {masked['case']}{who}{where} {masked['path']}: {masked['message']}"), style="red"))
 
 
+def render_evaluation(out: Console, err: Console, policy: Policy, case_file: CaseFile, results: list[CaseResult],
+                      explained: Callable[[CaseResult], tuple[Iterable[tuple[Determination, dict]], Iterable[dict]]],
+                      books: dict, unmask: bool = False, subject: str | None = None) -> None:
+    """`evaluate`'s table: the policy's line, the file's errors (on `err`), each case's tables followed by what
+    `explained(result)` gives (each determination with its explanation, each why-not answer), the totals, the books."""
+    out.print(f"[bold]{policy.document_number}[/] {policy.title} · 版本 {policy.version} · {policy.digest[:19]}")
+    render_errors(err, [e for e in case_file.errors], unmask)
+    for result in results:
+        render_case(out, policy, result, unmask, subject)
+        explanations, answers = explained(result)
+        for d, node in explanations:
+            label = decision_label(policy, d.decision)
+            out.print(explanation_tree(node, f"[bold]{escape(shown_id(d.subject, unmask))}[/] · {escape(label)} = "
+                                             f"[bold]{escape(shown(d.value))}[/]"))
+        for answer in answers:
+            out.print(why_not_tree(answer))
+    total = sum(len(r.determinations) for r in results)
+    errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
+    out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")
+    out.print(account_line(books))
+
+
 _KIND_LABELS = {"people": "人员", "centers": "中心", "items": "事项"}
 
 
@@ -108,15 +134,6 @@ def error_lines(errors: list, unmask: bool = False) -> list[Text]:
 def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
     for line in error_lines(errors, unmask):
         console.print(line, highlight=False)
-
-
-def policy_test_failures(outcome, unmask: bool = False) -> list[str]:
-    """A policy test's failures as `run.py test` prints them: a malformed case's errors masked as everywhere."""
-    if unmask:
-        return list(outcome.failures)
-    malformed = [f"案例有误：{mask_text(str(dataclasses.replace(e, **mask_error(e.as_json()))))}"
-                 if isinstance(e, CaseError) else mask_text(str(e)) for e in outcome.case_errors]
-    return malformed + [mask_text(f) for f in outcome.failures[len(outcome.case_errors):]]
 
 
 def explanation_tree(node: dict, label: str | None = None) -> Tree:
