@@ -29,7 +29,7 @@ from engine.common import locations
 from engine.tools.appeal import apply_changes, parse_path
 from engine.policy.loader import load_policy
 
-from conftest import decide, edit, write_case
+from conftest import cli, decide, edit, write_case
 
 ROOT = Path(__file__).resolve().parent.parent
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
@@ -480,10 +480,10 @@ def test_cli_unreachable_names_the_clause():
 
 
 @pytest.mark.parametrize("args, says", [
-    (["--subject", "P022", "--decision", "annual_grade", "--want", "优秀"], "「P02」？"),
-    (["--subject", "P02", "--decision", "anual_grade", "--want", "优秀"], "是否指「annual_grade」"),
+    (["--subject", "P022", "--decision", "annual_grade", "--want", "优秀"], "“P02”或“P22”？"),
+    (["--subject", "P02", "--decision", "anual_grade", "--want", "优秀"], "您是否想输入“annual_grade”"),
     (["--subject", "P02", "--decision", "annual_grade"], "请同时指定"),
-    (["--subject", "P02", "--decision", "annual_grade", "--want", "优"], "是否指「优秀」"),
+    (["--subject", "P02", "--decision", "annual_grade", "--want", "优"], "您是否想输入“优秀”"),
     (["--subject", "P02", "--decision", "window", "--want", "综合窗口"], "不是针对办事员的"),
 ])
 def test_cli_bad_usage_exits_2_with_a_chinese_message(policy, args, says):
@@ -504,10 +504,18 @@ def test_cli_help_says_decision_and_want_are_required():
     assert "--decision 与 --want 必须给出" in done.stdout and "run.py appeal fixtures/roster_2025.yaml" in done.stdout
 
 
-def test_want_accepts_yes_no_and_numbers():
-    assert appeals.parse_want("是") is True and appeals.parse_want("false") is False
-    assert appeals.parse_want("400") == 400 and isinstance(appeals.parse_want("400"), int)
-    assert appeals.parse_want("null") is None and appeals.parse_want("优秀") == "优秀"
+def test_want_and_why_not_read_a_value_the_same_way(policy):
+    """`appeal --want 1.5` and `evaluate --why-not 1.5` both mean the number (one reader: words.parse_value)."""
+    from engine.common.words import parse_value
+    assert parse_value("是") is True and parse_value("false") is False
+    assert parse_value("400") == 400 and isinstance(parse_value("400"), int)
+    assert parse_value("null") is None and parse_value("无") is None and parse_value("空") is None
+    assert parse_value("1.5") == 1.5 and parse_value("优秀") == "优秀"
+    code, _, err = cli("evaluate", ROSTER, "--subject", "P01", "--why-not", "1.5", "--decision", "skill_allowance")
+    assert code == 2 and "“1.5”不是" in err      # the number 1.5, refused as a value the decision cannot take
+    code, out, _ = cli("appeal", ROSTER, "--subject", "P01", "--decision", "skill_allowance", "--want", "1.5",
+                       "--format", "json")
+    assert code == 0 and json.loads(out)["want"] == 1.5
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])

@@ -285,7 +285,7 @@ def test_bad_case_among_good_in_the_table(tmp_path):
 def test_unknown_decision_exits_2():
     done = run("evaluate", ROSTER, "--why-not", "优秀", "--decision", "annual_grades")
     assert done.returncode == 2
-    assert "没有名为“annual_grades”的决定" in done.stderr and "您是否想输入：annual_grade？" in done.stderr
+    assert "没有名为“annual_grades”的决定" in done.stderr and "您是否想输入“annual_grade”？" in done.stderr
     assert done.stdout == ""
 
 

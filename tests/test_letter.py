@@ -240,13 +240,13 @@ def test_center_letter(tmp_path, policy):
 
 def test_unknown_subject_exits_2_with_did_you_mean(tmp_path):
     code, _, err = cli("letter", ROSTER, "--subject", "P111", "--out", tmp_path / "x.md")
-    assert code == 2 and "没有编号为“P111”的对象" in err and "您是否想输入：P11" in err
+    assert code == 2 and "没有编号为“P111”的对象" in err and "您是否想输入“P11”" in err
     assert not (tmp_path / "x.md").exists()
 
 
 @pytest.mark.parametrize("asked, message", [
-    ("annual_grades=优秀", "您是否想输入：annual_grade"),
-    ("年度考核等次=优", "您是否想输入：优秀"),
+    ("annual_grades=优秀", "您是否想输入“annual_grade”"),
+    ("年度考核等次=优", "您是否想输入“优秀”"),
     ("annual_grade", "应写作 决定=取值"),
     ("window_quota_compliant=是", "判定的是政务（便民）服务中心"),
 ])

@@ -50,3 +50,4 @@ def test_did_you_mean_offers_the_closest_known_word_or_nothing():
     assert near("P111", ["P11", "P01"]) == "；您是否想输入“P11”？"
     assert near("完全不同", ["when", "then"]) == ""
     assert near("x", []) == ""
+    assert near("P022", ["P01", "P02", "P22"]) == "；您是否想输入“P02”或“P22”？"   # as close: both, as listed

@@ -15,7 +15,8 @@ from ..explain.whynot import WhyNot
 from ..outputs import answer, progress, terminal
 from ..pipeline import parallel
 from ..pipeline.evaluate import Evaluator, account
-from ..tools.questions import check_subject, check_value, coerce, find_decision, subjects_of
+from ..common.words import parse_value
+from ..tools.questions import check_subject, check_value, find_decision, subjects_of
 from . import options
 from .options import UsageError
 
@@ -77,7 +78,7 @@ def run(args) -> int:
     case_file = load_cases(args.casefile, policy)
     with progress.bar(err, case_file.cases) as advance:
         results = parallel.evaluate_cases(Evaluator(policy), case_file.cases, args.jobs, advance)
-    want = coerce(args.why_not) if args.why_not is not None else None
+    want = parse_value(args.why_not) if args.why_not is not None else None
     message = check_subject(policy, results, args.subject, args.decision) or (
         check_value(policy, results, args.decision, want) if args.why_not is not None else "")
     if message:   # a "did you mean" lists ids, which may be ID numbers

@@ -10,7 +10,8 @@ from rich.markup import escape
 from ..common import privacy
 from ..outputs import letter
 from ..pipeline.evaluate import evaluate_file
-from ..tools.questions import check_subject, check_value, coerce, find_decision
+from ..common.words import parse_value
+from ..tools.questions import check_subject, check_value, find_decision
 from . import options
 from .options import UsageError
 
@@ -56,10 +57,10 @@ def run(args) -> int:
         name, sep, text = asked.partition("=")
         decision, message = find_decision(policy, name.strip()) if sep else (None, f"“{asked}”应写作 决定=取值，如 annual_grade=优秀")
         message = message or check_subject(policy, [result], args.subject, decision) or \
-            check_value(policy, [result], decision, coerce(text))
+            check_value(policy, [result], decision, parse_value(text))
         if message:
             break
-        questions.append(letter.Question(decision, coerce(text)))
+        questions.append(letter.Question(decision, parse_value(text)))
     if message:
         raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]")
     if result.errors:

@@ -89,6 +89,17 @@ NEAR = 0.5   # difflib's ratio from which a known word is offered: `whne` → `w
 
 
 def near(name: Any, options: Iterable) -> str:
-    """"；您是否想输入“when”？" for the known word closest to a misspelt one, else "" (every "did you mean")."""
-    close = difflib.get_close_matches(str(name), list(dict.fromkeys(str(o) for o in options)), n=1, cutoff=NEAR)
-    return f"；您是否想输入“{close[0]}”？" if close else ""
+    """"；您是否想输入“when”？" for the known word closest to a misspelt one (“P02”或“P22” when two are as
+    close), else "": every "did you mean" of the program."""
+    known = list(dict.fromkeys(str(o) for o in options))
+    word = str(name)
+    scored = []
+    for option in known:
+        matcher = difflib.SequenceMatcher(None, word, option)
+        if matcher.real_quick_ratio() >= NEAR and matcher.quick_ratio() >= NEAR and matcher.ratio() >= NEAR:
+            scored.append((matcher.ratio(), option))
+    if not scored:
+        return ""
+    best = max(score for score, _ in scored)
+    closest = [option for score, option in scored if score == best][:3]   # in the order the options are known
+    return "；您是否想输入" + "或".join(f"“{c}”" for c in closest) + "？"

@@ -8,7 +8,6 @@ decision log (`decisionlog.records_for`), so a letter can be found again in the 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import html
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,9 @@ from ..explain.whynot import WhyNot
 from ..policy.model import Policy
 from .answer import decision_label
 from ..common.privacy import mask_id_number, mask_name, mask_text
-from ..common.words import shown
+from ..common.words import near, shown
 
-__all__ = ["Row", "Section", "Letter", "Question", "KIND_ENTRIES", "entry_of", "suggest", "pick_case",
+__all__ = ["Row", "Section", "Letter", "Question", "KIND_ENTRIES", "entry_of", "pick_case",
            "cn_number", "cn_date", "value_text", "Masker", "build", "next_number", "salutation", "addressee",
            "center_text", "overview", "determination_section", "rule_rows", "fact_line", "facts_row",
            "parameter_line", "parameters_row", "interpretations_row", "blocked_row", "gave_way_row",
@@ -87,23 +86,18 @@ def entry_of(result: CaseResult, subject: str) -> tuple[str, dict] | None:
     return None
 
 
-def suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), sorted({str(c) for c in choices}), n=3, cutoff=0.4)
-    return f"；您是否想输入：{'、'.join(close)}？" if close else ""
-
-
 def pick_case(results: list[CaseResult], subject: str, case_id: str | None) -> tuple[CaseResult | None, str]:
     """The one case the letter is about; else None and why, in Chinese (with a "did you mean")."""
     if case_id is not None:
         results_by_id = {r.case.id: r for r in results}
         if case_id not in results_by_id:
-            return None, f"案例文件中没有编号为“{case_id}”的案例{suggest(case_id, results_by_id)}"
+            return None, f"案例文件中没有编号为“{case_id}”的案例{near(case_id, results_by_id)}"
         results = [results_by_id[case_id]]
     holding = [r for r in results if entry_of(r, subject) is not None]
     if not holding:
         known = [e["id"] for r in results for _, attr in KIND_ENTRIES for e in getattr(r.case, attr)]
         where = f"案例“{case_id}”" if case_id is not None else "案例文件"
-        return None, f"{where}中没有编号为“{subject}”的对象{suggest(subject, known)}"
+        return None, f"{where}中没有编号为“{subject}”的对象{near(subject, known)}"
     if len(holding) > 1:
         return None, f"“{subject}”出现在多个案例中（{'、'.join(r.case.id for r in holding)}），请用 --case 指明"
     return holding[0], ""
@@ -508,5 +502,5 @@ def writer_for(path: str) -> tuple[Callable[[Letter, Path], None] | None, str]:
     ext = Path(path).suffix.lower()
     if ext in WRITERS:
         return WRITERS[ext], ""
-    return None, (f"不支持的输出格式“{ext or Path(path).name}”{suggest(ext, WRITERS)}\n"
+    return None, (f"不支持的输出格式“{ext or Path(path).name}”{near(ext, WRITERS)}\n"
                   f"可用的格式：{'、'.join(WRITERS)}")

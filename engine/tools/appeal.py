@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import itertools
 import re
 import time
@@ -47,11 +46,12 @@ from ..explain.why import Why
 from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
 from ..common.privacy import mask_name
+from ..common.words import near, parse_value, same_value
 from ..pipeline.resolve import Determination
 
 __all__ = ["CASE_FIELDS", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
            "rule_inputs", "Move", "shown", "Option", "moves_for", "named_dates", "Alternative", "Search",
-           "Appeal", "appeal", "parse_want", "possible_values", "did_you_mean", "cases_in", "to_json",
+           "Appeal", "appeal", "possible_values", "cases_in", "to_json",
            "Unaskable", "Asked", "asked"]
 
 
@@ -218,13 +218,6 @@ def shown(value) -> str:
     return str(expr.plain(value))
 
 
-def _same(a, b) -> bool:
-    """Equal and of the same kind: `true` is not `1`, an absent value only matches null."""
-    if a is None or b is None or isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return a == b
-
-
 @dataclass(frozen=True)
 class _Slot:
     """A concrete place a contestable fact names in this person's file."""
@@ -280,7 +273,7 @@ Option = tuple[Any, int, str | None, str | None]   # (value written, cost, how i
 
 
 def _word_options(contestable: Contestable, slot: _Slot) -> list[Option]:
-    return [(m.target, m.cost, None, None) for m in contestable.moves if _same(slot.canonical, m.source)]
+    return [(m.target, m.cost, None, None) for m in contestable.moves if same_value(slot.canonical, m.source)]
 
 
 def _raise_options(contestable: Contestable, slot: _Slot, vocabulary: dict) -> list[Option]:
@@ -405,7 +398,7 @@ class Appeal:
 
     @property
     def reached(self) -> bool:
-        return self.applicable and _same(expr.plain(self.actual), self.want)
+        return self.applicable and same_value(expr.plain(self.actual), self.want)
 
 
 def _decide(policy: Policy, evaluator: Evaluator, case_dict: dict, file: str,
@@ -533,7 +526,7 @@ def _search(policy: Policy, evaluator: Evaluator, out: Appeal, base: dict, moves
             out.search.invalid += 1
             continue
         d = _determination(result, out.subject, out.decision)
-        if errors or d is None or not _same(expr.plain(d.value), out.want):
+        if errors or d is None or not same_value(expr.plain(d.value), out.want):
             continue
         found.append((set(combo), Alternative(chosen, cost, expr.plain(d.value), {})))
         level = cost
@@ -548,7 +541,7 @@ def _confirm(policy: Policy, evaluator: Evaluator, out: Appeal, alternative: Alt
     and its explanation (the file's own paths) is the one `evaluate` would give."""
     _, result, errors = _decide(policy, evaluator, apply_changes(case_dict, alternative.changes, out.subject), file, prefix)
     d = None if result is None else _determination(result, out.subject, out.decision)
-    if errors or d is None or not _same(expr.plain(d.value), out.want):
+    if errors or d is None or not same_value(expr.plain(d.value), out.want):
         out.search.unconfirmed += 1
         return False
     alternative.explanation = Why.of(policy, result).determination(d)
@@ -567,7 +560,7 @@ def _blockers(policy: Policy, decision: Decision, actual: Determination | None, 
         return [(None, _expand(policy, [(decision.of, n) for n in names]))]
     if decision.hit == "collect":
         return []
-    rules = {f.rule.id: f.rule for f in actual.firings if not _same(expr.plain(f.value), want)}
+    rules = {f.rule.id: f.rule for f in actual.firings if not same_value(expr.plain(f.value), want)}
     return [(rule, rule_inputs(policy, decision, rule)) for rule in rules.values()]
 
 
@@ -583,7 +576,7 @@ def _cited(policy: Policy, decision: Decision, actual: Determination | None, wan
     facts = [f for f in result.facts if f.kind == decision.of and f.subject == subject]
     holding: list[Rule] = []
     for rule in decision.rules:
-        if rule.has_then and _same(rule.then, want):
+        if rule.has_then and same_value(rule.then, want):
             holding += [e for e in explicit_overriders(decision, rule)
                         if e not in holding and any(_holds(e, f, result) for f in facts)]
     rules = holding or [rule for rule, _ in blockers if rule is not None]
@@ -626,24 +619,6 @@ def _reason(spec: Appeals, out: Appeal, cited: list[tuple[dict, set[Input]]], un
 
 # --- the command line's part ------------------------------------------------------------------------
 
-def parse_want(text: str):
-    """`--want`: 是/否 and true/false are booleans, null/无 is no value, numbers are numbers, the rest text."""
-    stripped = text.strip()
-    lowered = stripped.lower()
-    if lowered in ("true", "是"):
-        return True
-    if lowered in ("false", "否"):
-        return False
-    if lowered in ("null", "无"):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(stripped)
-        except ValueError:
-            pass
-    return stripped
-
-
 def possible_values(decision: Decision) -> list | None:
     """The values a decision can take, when the policy lists them all (None when one is computed)."""
     if decision.values is not None:
@@ -651,11 +626,6 @@ def possible_values(decision: Decision) -> list | None:
     if all(r.has_then or not r.concludes for r in decision.rules):
         return list(dict.fromkeys(expr.plain(r.then) for r in decision.rules if r.has_then))
     return None
-
-
-def did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=3)
-    return "（是否指" + "、".join(f"「{c}」" for c in close) + "？）" if close else ""
 
 
 def cases_in(path: str, policy: Policy | None = None) -> list[tuple[str, list, dict]]:
@@ -727,13 +697,13 @@ def asked(policy: Policy, casefile: str, subject: str | None, decision: str | No
         hint = f"（例如 --decision {example[0]} --want {shown(example[1][-1])}）" if example else ""
         raise Unaskable("请同时指定 --subject ID、--decision NAME 与 --want VALUE", hint + known)
     if decision not in policy.decisions:
-        raise Unaskable(f"未知的决定「{decision}」{did_you_mean(decision, policy.decisions)}", known)
+        raise Unaskable(f"未知的决定「{decision}」{near(decision, policy.decisions)}", known)
     if decision not in person_decisions:
         raise Unaskable(f"申诉只涉及本人事实：决定「{decision}」（{policy.decisions[decision].label}）不是针对{who}的", known)
-    want = parse_want(want_text)
+    want = parse_value(want_text)
     values = possible_values(policy.decisions[decision])
-    if values is not None and not any(_same(want, v) for v in values):
-        raise Unaskable(f"「{want_text}」不是决定「{decision}」的可能取值{did_you_mean(want_text, map(shown, values))}",
+    if values is not None and not any(same_value(want, v) for v in values):
+        raise Unaskable(f"「{want_text}」不是决定「{decision}」的可能取值{near(want_text, map(shown, values))}",
                         f"；可能取值：{'、'.join(shown(v) for v in values)}")
     try:
         cases = cases_in(casefile, policy)
@@ -742,11 +712,11 @@ def asked(policy: Policy, casefile: str, subject: str | None, decision: str | No
     if case is not None:
         ids = [c[0] for c in cases]
         if case not in ids:
-            raise Unaskable(f"未找到案例「{case}」{did_you_mean(case, ids)}", f"；案例有：{'、'.join(ids)}")
+            raise Unaskable(f"未找到案例「{case}」{near(case, ids)}", f"；案例有：{'、'.join(ids)}")
         cases = [c for c in cases if c[0] == case]
     holding = [c for c in cases if subject in _people(c[2])]
     if not holding:
-        raise Unaskable(f"未找到{who}「{subject}」{did_you_mean(subject, [p for c in cases for p in _people(c[2])])}")
+        raise Unaskable(f"未找到{who}「{subject}」{near(subject, [p for c in cases for p in _people(c[2])])}")
     if len(holding) > 1:
         raise Unaskable(f"{who}「{subject}」出现在多个案例中，请用 --case 指定", f"：{'、'.join(c[0] for c in holding)}")
     _, prefix, raw = holding[0]

@@ -4,32 +4,10 @@ Chinese label, a subject of the cases, a value the decision can take (`evaluate`
 nothing here prints."""
 from __future__ import annotations
 
-import difflib
-
-from ..common.words import same_value, shown
+from ..common.words import near, same_value, shown
 from ..explain.whynot import WhyNot
 
-__all__ = ["coerce", "find_decision", "check_subject", "check_value", "subjects_of"]
-
-
-def coerce(text: str):
-    """`--why-not 600` means the number, `true`/`是` the boolean, `null` nothing; anything else is the text."""
-    lowered = text.strip().lower()
-    if lowered in ("true", "是"):
-        return True
-    if lowered in ("false", "否"):
-        return False
-    if lowered in ("null", "空"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        return text.strip()
-
-
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=3, cutoff=0.4)
-    return f"；您是否想输入：{'、'.join(close)}？" if close else ""
+__all__ = ["find_decision", "check_subject", "check_value", "subjects_of"]
 
 
 def find_decision(policy, text: str) -> tuple[str | None, str]:
@@ -40,7 +18,7 @@ def find_decision(policy, text: str) -> tuple[str | None, str]:
     if text in by_label:
         return by_label[text], ""
     known = "、".join(f"{d.name}（{d.label}）" for d in policy.decisions.values())
-    return None, f"没有名为“{text}”的决定{_suggest(text, list(policy.decisions) + list(by_label))}\n可用的决定：{known}"
+    return None, f"没有名为“{text}”的决定{near(text, list(policy.decisions) + list(by_label))}\n可用的决定：{known}"
 
 
 def check_subject(policy, results, subject: str | None, decision: str | None) -> str:
@@ -51,7 +29,7 @@ def check_subject(policy, results, subject: str | None, decision: str | None) ->
             for e in entries:
                 kinds.setdefault(str(e["id"]), kind)
     if subject is not None and subject not in kinds:
-        return f"案件中没有编号为“{subject}”的对象{_suggest(subject, kinds)}"
+        return f"案件中没有编号为“{subject}”的对象{near(subject, kinds)}"
     if subject is not None and decision is not None:
         wanted = policy.decisions[decision].subject
         if kinds[subject] != wanted:
@@ -73,7 +51,7 @@ def check_value(policy, results, decision: str, value) -> str:
     if any(same_value(value, v) for v in domain):
         return ""
     label = policy.decisions[decision].label
-    return (f"“{shown(value)}”不是“{label}”可能的取值{_suggest(value, [shown(v) for v in domain])}\n"
+    return (f"“{shown(value)}”不是“{label}”可能的取值{near(value, [shown(v) for v in domain])}\n"
             f"可能的取值：{'、'.join(shown(v) for v in domain)}")
 
 
