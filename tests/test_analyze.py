@@ -204,7 +204,7 @@ def test_coverage_and_analyze_hold_no_word_or_name_of_the_policy(policy):
     for kind in policy.kinds.values():
         names |= set(kind.attributes) | {d.name for d in kind.derived}
     engine = Path(__file__).resolve().parent.parent / "engine"
-    for module in ("coverage.py", "analyze.py"):
+    for module in ("tools/coverage.py", "tools/analyze.py"):
         tree = ast.parse((engine / module).read_text(encoding="utf-8"))
         strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
         identifiers = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
