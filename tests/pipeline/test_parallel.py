@@ -1,0 +1,223 @@
+"""engine/pipeline/parallel.py: worker processes decide the same as one process, in input order; a crash costs one case."""
+from __future__ import annotations
+
+import datetime as dt
+import faulthandler
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conftest import ROOT, write_case
+from engine.pipeline import parallel
+from engine.outputs import progress, report
+from engine.common import yamlio
+from engine.casefiles.cases import load_cases
+from engine.pipeline.evaluate import Evaluator
+
+ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
+RATINGS = ["好", "一般", "一般", "差", "暂停"]
+LEVELS = ["五级/初级工", "四级/中级工", "三级/高级工", "二级/技师", "一级/高级技师"]
+
+
+def _person(rng: random.Random, n: int) -> dict:
+    hired = dt.date(2016, 1, 1) + dt.timedelta(days=rng.randrange(0, 3500))
+    p = {"id": f"G{n:04d}", "birth_date": str(dt.date(1985, 1, 1) + dt.timedelta(days=rng.randrange(0, 5000))),
+         "education": rng.choice(["中专", "大专", "本科"]), "hired_on": str(hired), "center": "C1",
+         "ratings": {f"2025-{m:02d}": rng.choice(RATINGS) for m in range(1, 13)}}
+    if rng.random() < 0.8:
+        p["certificates"] = [{"type": "政务服务办事员", "level": rng.choice(LEVELS),
+                              "obtained_on": str(hired + dt.timedelta(days=rng.randrange(0, 500)))}]
+    return p
+
+
+def _generated(count: int, seed: int = 26) -> list[dict]:
+    """Cases of very different sizes (the first the largest), so that workers finish out of order."""
+    rng = random.Random(seed)
+    cases = []
+    for c in range(count):
+        people = [_person(rng, 100 * c + i) for i in range(max(1, 12 - 3 * c))]
+        cases.append({"id": f"GEN-{c}", "as_of": "2025-12-31", "people": people,
+                      "centers": [{"id": "C1", "level": "镇", "windows": 4}]})
+    return cases
+
+
+@pytest.fixture(scope="module")
+def casefile(tmp_path_factory) -> Path:
+    """The shipped roster's cases, then generated ones, in one file."""
+    roster = yamlio.plain(yamlio.load(ROSTER))["cases"]
+    path = tmp_path_factory.mktemp("parallel") / "cases.json"
+    path.write_text(json.dumps({"cases": roster + _generated(5)}, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+def _cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "run.py", *map(str, args)], cwd=ROOT, capture_output=True, text=True,
+                          encoding="utf-8", env=dict(os.environ, PYTHONIOENCODING="utf-8"), timeout=600)
+
+
+def _values(results) -> list[tuple]:
+    return [(r.case.id, sorted((d.subject, d.decision, json.dumps(d.value, ensure_ascii=False, default=str))
+                               for d in r.determinations), r.errors) for r in results]
+
+
+def test_cli_gives_the_same_answer_with_one_and_two_jobs(casefile):
+    """Determinations, explanations and errors, byte for byte: the results rebuilt from workers read the same."""
+    one, two = _cli("evaluate", casefile, "--format", "json", "--jobs", "1"), _cli("evaluate", casefile, "--format", "json", "--jobs", "2")
+    assert one.returncode == two.returncode == 0, (one.stderr, two.stderr)
+    assert one.stdout == two.stdout
+    doc = json.loads(two.stdout)
+    ids = [c["id"] for c in doc["cases"]]
+    assert ids == ["SC-2025-ANNUAL", "SC-2025-H1-XL"] + [f"GEN-{c}" for c in range(5)]
+    assert all(c["determinations"] and "explanation" in c["determinations"][0] for c in doc["cases"])
+    assert one.stderr == two.stderr == ""   # not a terminal: no progress bar
+
+
+def test_cli_rejects_a_bad_job_count(casefile):
+    done = _cli("evaluate", casefile, "--jobs", "0")
+    assert done.returncode == 2 and "--jobs" in done.stderr
+
+
+def test_results_keep_the_input_order(policy, casefile):
+    cases = load_cases(casefile, policy).cases
+    finished = []
+    results = parallel.evaluate_cases(Evaluator(policy), cases, jobs=2, on_result=lambda r: finished.append(r.case.id))
+    assert [r.case.id for r in results] == [c.id for c in cases]
+    assert sorted(finished) == sorted(c.id for c in cases)
+    assert _values(results) == _values(Evaluator(policy).evaluate(c) for c in cases)
+
+
+def test_rebuilt_results_use_the_parent_policy_objects(policy, casefile):
+    evaluator = Evaluator(policy)
+    cases = load_cases(casefile, policy).cases[:3]
+    results = parallel.evaluate_cases(evaluator, cases, jobs=2)
+    for result in results:
+        variants = evaluator.compiled_for(result.case.as_of).variants
+        assert result.firings and all(f.variant is variants[f.variant.name] for f in result.firings)
+        by_id = {id(f) for f in result.firings}
+        assert all(id(f) in by_id for d in result.determinations for f in d.firings + d.blocks)
+        assert all(f in result.facts for d in result.determinations for f in d.facts)
+
+
+def test_jobs_1_decides_in_this_process(policy, casefile, monkeypatch):
+    pids = set()
+    real = parallel._decide
+
+    def record(evaluator, case):
+        pids.add(os.getpid())
+        return real(evaluator, case)
+    monkeypatch.setattr(parallel, "_decide", record)
+    parallel.evaluate_cases(Evaluator(policy), load_cases(casefile, policy).cases[:3], jobs=1)
+    assert pids == {os.getpid()}
+
+
+def _crash_on(monkeypatch, log: Path, crash) -> None:
+    """Workers write `case pid` to `log` for every attempt; `crash(case_id, attempt)` says when to die."""
+    real = parallel._decide
+
+    def decide(evaluator, case):
+        lines = log.read_text().splitlines() if log.exists() else []
+        attempt = sum(1 for line in lines if line.split()[0] == case.id)
+        with log.open("a") as f:
+            f.write(f"{case.id} {os.getpid()}\n")
+        if crash(case.id, attempt):
+            faulthandler.disable()   # pytest's handler would print the worker's stack: only noise here
+            os.kill(os.getpid(), signal.SIGSEGV)   # as the C core does
+        return real(evaluator, case)
+    monkeypatch.setattr(parallel, "_decide", decide)
+
+
+def test_a_crashing_case_costs_only_itself(policy, casefile, monkeypatch, tmp_path):
+    cases = load_cases(casefile, policy).cases
+    doomed = cases[3].id
+    log = tmp_path / "attempts.txt"
+    _crash_on(monkeypatch, log, lambda case_id, attempt: case_id == doomed)
+    results = parallel.evaluate_cases(Evaluator(policy), cases, jobs=2)
+    assert [r.case.id for r in results] == [c.id for c in cases]
+    crashed = results[3]
+    assert crashed.determinations == [] and [e["message"] for e in crashed.errors] == [parallel.CRASHED]
+    assert crashed.errors[0]["case"] == doomed
+    others = [r for r in results if r is not crashed]
+    assert _values(others) == _values(Evaluator(policy).evaluate(c) for c in cases if c.id != doomed)
+    # tried twice; the second time alone, in a fresh worker that decided nothing else
+    attempts = [line.split() for line in log.read_text().splitlines()]
+    pids = [pid for case_id, pid in attempts if case_id == doomed]
+    assert len(pids) == 2 and pids[0] != pids[1]
+    assert [case_id for case_id, pid in attempts if pid == pids[1]] == [doomed]
+
+
+def test_a_case_whose_worker_died_once_is_decided_on_retry(policy, casefile, monkeypatch, tmp_path):
+    cases = load_cases(casefile, policy).cases
+    _crash_on(monkeypatch, tmp_path / "attempts.txt", lambda case_id, attempt: case_id == cases[0].id and attempt == 0)
+    results = parallel.evaluate_cases(Evaluator(policy), cases, jobs=2)
+    assert _values(results) == _values(Evaluator(policy).evaluate(c) for c in cases)
+    assert not any(r.errors for r in results)
+
+
+def test_a_stalled_worker_costs_only_its_case(policy, casefile, monkeypatch):
+    cases = load_cases(casefile, policy).cases[2:5]
+    real = parallel._decide
+
+    def decide(evaluator, case):
+        if case.id == cases[1].id:
+            time.sleep(600)
+        return real(evaluator, case)
+    monkeypatch.setattr(parallel, "_decide", decide)
+    started = time.monotonic()
+    results = parallel.evaluate_cases(Evaluator(policy), cases, jobs=2, stall_seconds=1)
+    assert time.monotonic() - started < 60
+    assert [e["message"] for e in results[1].errors] == [parallel.STALLED.format(seconds=1)]
+    assert results[0].determinations and results[2].determinations and not results[0].errors
+
+
+def test_an_exception_in_a_worker_is_raised_here(policy, casefile, monkeypatch):
+    """A bug is not a crash: it is raised, as it would be in process, not reported as the case's error."""
+    def decide(evaluator, case):
+        raise ZeroDivisionError("a bug")
+    monkeypatch.setattr(parallel, "_decide", decide)
+    with pytest.raises(parallel.WorkerError, match="ZeroDivisionError: a bug"):
+        parallel.evaluate_cases(Evaluator(policy), load_cases(casefile, policy).cases[:3], jobs=2)
+
+
+def test_bounds_hold_in_workers(policy, casefile):
+    cases = load_cases(casefile, policy).cases
+    results = parallel.evaluate_cases(Evaluator(policy, max_messages=200), cases, jobs=2)
+    bounded = [r for r in results if r.errors]
+    assert bounded and all("事实与结论超过200条" in r.errors[0]["message"] for r in bounded)
+    assert len(bounded) < len(results)
+
+
+def test_rendering_in_workers_gives_the_same_json(policy, casefile):
+    cases = load_cases(casefile, policy).cases[:4]
+    results = [Evaluator(policy).evaluate(c) for c in cases]
+
+    def render(result):
+        return report.case_json(result, policy, explain=True)
+    assert parallel.render_cases(render, results, jobs=2) == [render(r) for r in results]
+
+
+def test_empty_cases_in_workers(policy, tmp_path):
+    path = write_case({"cases": [{"id": f"E{n}", "as_of": "2025-12-31", "people": []} for n in range(3)]}, tmp_path)
+    results = parallel.evaluate_cases(Evaluator(policy), load_cases(path, policy).cases, jobs=2)
+    assert [(r.case.id, r.determinations, r.errors) for r in results] == [(f"E{n}", [], []) for n in range(3)]
+
+
+def test_progress_bar_only_on_a_terminal(policy, casefile):
+    cases = load_cases(casefile, policy).cases[:2]
+    results = [Evaluator(policy).evaluate(c) for c in cases]
+    for terminal in (False, True):
+        out = io.StringIO()
+        console = Console(file=out, force_terminal=terminal, width=120)
+        with progress.bar(console, cases) as advance:
+            for r in results:
+                advance(r)
+        text = out.getvalue()
+        assert ("人/秒" in text and "2/2" in text) if terminal else text == ""
