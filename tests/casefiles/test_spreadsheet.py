@@ -323,6 +323,7 @@ def test_a_template_filled_by_hand_evaluates(tmp_path, policy):
 
 # --- evaluate --format xlsx | csv -------------------------------------------------------------------------
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_evaluate_writes_a_workbook_with_every_determination_masked(tmp_path, policy, yaml_values):
     out = tmp_path / "判定.xlsx"
     done = run("evaluate", ROSTER, "--format", "xlsx", "--out", out)
@@ -353,6 +354,7 @@ def test_evaluate_writes_a_workbook_with_every_determination_masked(tmp_path, po
     assert qu[2] == 23 and qu[sums.index("补贴合计（元/月）")] == expected
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_evaluate_errors_sheet_and_csv(tmp_path, policy):
     path = basic(tmp_path, [person(1), person(2, education="很好")])
     tables = sheetreport.tables(policy, *_evaluated(path, policy), unmask=True)
@@ -383,6 +385,7 @@ def test_numeric_decisions_are_found_by_their_values(policy):
         "skill_allowance", "seniority_allowance", "education_allowance", "monthly_allowance_total"]
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_template_convert_and_usage(tmp_path):
     done = run("template", tmp_path / "t.xlsx")
     assert done.returncode == 0 and (tmp_path / "t.xlsx").is_file(), done.stderr

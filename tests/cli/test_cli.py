@@ -14,6 +14,8 @@ from engine.common import yamlio
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow   # every test here runs run.py in a subprocess
+
 ROSTER = "fixtures/roster_2025.yaml"
 SOURCE = (ROOT / "policies" / "suchen_2024" / "source.txt").read_text(encoding="utf-8")
 # wide, so that rich never folds a name or a file:line:col across lines

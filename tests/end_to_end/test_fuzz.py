@@ -29,6 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -36,6 +37,8 @@ from ruamel.yaml import YAML
 from engine.common import yamlio
 
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow   # fuzzing: hundreds of mutated rosters through the command line
 
 ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))

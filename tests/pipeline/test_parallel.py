@@ -69,6 +69,7 @@ def _values(results) -> list[tuple]:
                                for d in r.determinations), r.errors) for r in results]
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_gives_the_same_answer_with_one_and_two_jobs(casefile):
     """Determinations, explanations and errors, byte for byte: the results rebuilt from workers read the same."""
     one, two = _cli("evaluate", casefile, "--format", "json", "--jobs", "1"), _cli("evaluate", casefile, "--format", "json", "--jobs", "2")
@@ -81,6 +82,7 @@ def test_cli_gives_the_same_answer_with_one_and_two_jobs(casefile):
     assert one.stderr == two.stderr == ""   # not a terminal: no progress bar
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_rejects_a_bad_job_count(casefile):
     done = _cli("evaluate", casefile, "--jobs", "0")
     assert done.returncode == 2 and "--jobs" in done.stderr

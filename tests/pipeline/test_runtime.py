@@ -255,6 +255,7 @@ def _cli(*args) -> subprocess.CompletedProcess:
                           encoding="utf-8", env=dict(os.environ, PYTHONIOENCODING="utf-8"), timeout=300)
 
 
+@pytest.mark.slow   # run.py in a subprocess
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_an_empty_case_gives_no_determinations_and_no_crash(tmp_path, jobs):
     path = write_case({"cases": [{"id": "K", "as_of": "2025-12-31", "people": []},
@@ -279,6 +280,7 @@ HUGE_CASES = {"cases": [
 ]}
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_exponent_and_huge_numbers_cost_their_record_not_a_crash(tmp_path):
     path = tmp_path / "huge.json"
     path.write_text(json.dumps(HUGE_CASES), encoding="utf-8")
@@ -390,6 +392,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow   # a Python subprocess: a crash of the core must not take the tests down
 def test_a_session_no_rule_reads_is_deleted_without_a_crash():
     done = subprocess.run([sys.executable, "-c", UNHANDLED_SESSIONS.format(root=str(ROOT))], capture_output=True,
                           text=True, timeout=60)

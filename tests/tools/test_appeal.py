@@ -441,6 +441,7 @@ def test_time_per_appeal_on_fixture_people(policy, evaluator, capsys):
 
 # --- the command line --------------------------------------------------------------------------------
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_json_changes_applied_to_the_file_give_the_value(policy, evaluator):
     done = run_cli(ROSTER, "--subject", "P02", "--decision", "annual_grade", "--want", "优秀", "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -459,6 +460,7 @@ def test_cli_json_changes_applied_to_the_file_give_the_value(policy, evaluator):
         assert values[("P02", "annual_grade")] == alt["value"] == "优秀"
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_table_is_chinese_and_masks_names():
     done = run_cli(ROSTER, "--subject", "P02", "--decision", "annual_grade", "--want", "优秀")
     assert done.returncode == 0, done.stderr
@@ -469,6 +471,7 @@ def test_cli_table_is_chinese_and_masks_names():
     assert "李明" in shown.stdout
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_unreachable_names_the_clause():
     done = run_cli(ROSTER, "--subject", "P37", "--decision", "eligibility", "--want", "合格")
     assert done.returncode == 0, done.stderr
@@ -494,6 +497,7 @@ def test_cli_bad_usage_exits_2_with_a_chinese_message(policy, args, says):
     assert out.file.getvalue() == ""
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_help_says_decision_and_want_are_required():
     done = subprocess.run([sys.executable, "run.py", "appeal", "--help"], cwd=ROOT, env=ENV, capture_output=True,
                           text=True, encoding="utf-8", timeout=60)
@@ -507,6 +511,7 @@ def test_want_accepts_yes_no_and_numbers():
     assert appeals.parse_want("null") is None and appeals.parse_want("优秀") == "优秀"
 
 
+@pytest.mark.slow   # run.py in a subprocess
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_an_appeal_reads_a_roster_spreadsheet_as_its_yaml(tmp_path, suffix):
     """The roster converted to a workbook or CSV gives the same answer, changes named by the same paths."""
