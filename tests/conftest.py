@@ -109,6 +109,21 @@ def cli(*args) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+CERT = {"type": "政务服务办事员", "level": "四级/中级工", "obtained_on": "2012-06-01"}
+ALL_TRUE = {k: True for k in ("political", "law_abiding", "service_minded", "follows_rules", "fulfils_duties",
+                              "communication_and_computer", "healthy", "obeys_assignment")}
+
+
+def person(pid: str = "P1", **over) -> dict:
+    """A person record with every field filled (a certificate, every attestation, twelve ratings of 2025);
+    `over` replaces fields, a None drops one."""
+    p = {"id": pid, "birth_date": "1990-05-01", "education": "本科", "attestations": dict(ALL_TRUE),
+         "certificates": [dict(CERT)], "hired_on": "2013-01-01", "probation": False,
+         "ratings": {f"2025-{m:02d}": "一般" for m in range(1, 13)}}
+    p.update(over)
+    return {k: v for k, v in p.items() if v is not None}
+
+
 AMENDING = "某政办发〔2025〕1号"   # a made-up amending document: a changed parameter value must name one
 
 
