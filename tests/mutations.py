@@ -36,8 +36,8 @@ def _base() -> dict:
 
 BASE = _base()
 PEOPLE = [p for case in BASE["cases"] for p in case.get("people", [])]
-SECRETS = sorted({p["name"] for p in PEOPLE if len(p.get("name") or "") > 1} |
-                 {p["id_number"] for p in PEOPLE if p.get("id_number")})
+NAMES = sorted({p["name"] for p in PEOPLE if len(p.get("name") or "") > 1})
+SECRETS = sorted(set(NAMES) | {p["id_number"] for p in PEOPLE if p.get("id_number")})
 
 WRONG = [5, -1, 0, "", "文本", True, None, [], {}, [1, 2], {"a": 1}, 1.5]
 NUMBERS = [10**30, -10**30, 10**400, -1, -5, 2**63, 100001, 99999999, 1e308, -0.0]
@@ -168,10 +168,12 @@ def cell_value(data):
     return value
 
 
-def mutate_xlsx(data, source: Path, target: Path) -> None:
+def mutate_xlsx(data, source: Path, target: Path) -> list:
+    """1–4 cells of the workbook changed; returns the values written into a header row (row 1)."""
     from openpyxl import load_workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     book = load_workbook(source)
+    headers = []
     for _ in range(data.draw(st.integers(1, 4), label="cells")):
         sheet = book[data.draw(st.sampled_from(book.sheetnames), label="sheet")]
         row = data.draw(st.integers(1, max(1, sheet.max_row) + 1), label="row")
@@ -182,7 +184,10 @@ def mutate_xlsx(data, source: Path, target: Path) -> None:
         if isinstance(value, str):
             value = ILLEGAL_CHARACTERS_RE.sub("", value.encode("utf-8", "replace").decode("utf-8"))
         sheet.cell(row, col).value = value
+        if row == 1:
+            headers.append(value)
     book.save(target)
+    return headers
 
 
 def mutate_csv(data, directory: Path, target_dir: Path) -> Path:
