@@ -10,6 +10,7 @@ import io
 import itertools
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -35,6 +36,43 @@ from engine.policy.loader import load_or_raise  # noqa: E402
 POLICY_DIR = ROOT / "policies" / "suchen_2024"
 
 _counter = itertools.count()
+
+
+_PARSED: dict[str, bytes] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def policy_files_parsed_once():
+    """Each distinct text of a policy file is parsed once per test process (`yamlio.load`, ruamel's pure-Python
+    round trip): parsing the same files again for every copy of the policy was over half of the fast tests' time.
+
+    The memo is keyed by the file's text, which is all the parse reads (the path only names the file in an
+    error, and a file that fails to parse is never kept). Every caller gets its own copy, made by a pickle round
+    trip: it keeps ruamel's positions, formats and comments exactly (copy.deepcopy loses the positions of empty
+    collections). Case files, spreadsheets and every subprocess run are read as always.
+    TESTS_PARSE_EVERY_TIME=1 turns the memo off."""
+    if os.environ.get("TESTS_PARSE_EVERY_TIME") == "1":
+        yield
+        return
+    from engine.common import yamlio
+    real = yamlio.load
+
+    def load(path):
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return real(path)                       # the real reader says what is wrong
+        if text in _PARSED:
+            return pickle.loads(_PARSED[text])
+        tree = real(path)                           # a YamlError leaves nothing behind
+        _PARSED[text] = pickle.dumps(tree, pickle.HIGHEST_PROTOCOL)
+        return tree
+
+    yamlio.load = load
+    try:
+        yield
+    finally:
+        yamlio.load = real
 
 
 @pytest.fixture(scope="session")
