@@ -16,12 +16,13 @@ character, a boolean, a blank, or another row's id, and the same checks hold.
 
 Each property runs twice, with the same mutations and the same assertions (`_answered_balanced_and_masked`):
 - in this process, FUZZ_EXAMPLES examples (100 by default; half as many spreadsheets): the command line's
-  `main(["evaluate", FILE, "--format", "json"])`, the shipped policy loaded once, stdout and stderr bytes
-  through UTF-8 streams that `main` sets to the same error handler as in run.py, bounded to 60 s; an
-  exception out of `main` is what the interpreter would print, a traceback with exit status 1;
+  `main(["evaluate", FILE, "--format", "json", "--jobs", "1"])`, the shipped policy loaded once, stdout and
+  stderr bytes through UTF-8 streams that `main` sets to the same error handler as in run.py, bounded to 60 s;
+  an exception out of `main` is what the interpreter would print, a traceback with exit status 1;
 - in a subprocess, FUZZ_PROCESS_EXAMPLES examples (10 by default; half as many spreadsheets): `run.py
-  evaluate` itself, bounded to 60 s (120 s for a spreadsheet) and 1 GiB of address space, for what only a real
-  process shows: its exit status, a crash or a hang contained, memory bounded.
+  evaluate` itself, with its default worker processes, bounded to 60 s (120 s for a spreadsheet) and 1 GiB of
+  address space, for what only a real process shows: its exit status, a crash or a hang contained, memory
+  bounded.
 """
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ def _deadline(seconds: int):
 
 
 def in_process(path: Path, policy, timeout: int = 60) -> Answer:
-    """The same command through `engine.cli.commands.main` in this process, with the policy already loaded.
+    """The same command through `engine.cli.commands.main` in this process, with the policy already loaded, and
+    the cases decided here too (--jobs 1: forking the test process for each example costs more than deciding).
 
     stdout and stderr are UTF-8 text streams over bytes, as run.py's are under PYTHONIOENCODING=utf-8 (main
     sets their error handler, as it does in run.py); COLUMNS=400 as in ENV. An exception out of main becomes
@@ -115,7 +117,7 @@ def in_process(path: Path, policy, timeout: int = 60) -> Answer:
             contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             with _deadline(timeout):
-                code = commands.main(["evaluate", str(path), "--format", "json"])
+                code = commands.main(["evaluate", str(path), "--format", "json", "--jobs", "1"])
         except SystemExit as e:                           # as the interpreter exits on it
             code = 0 if e.code is None else e.code if isinstance(e.code, int) else 1
             if not isinstance(e.code, (int, type(None))):
