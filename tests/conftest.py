@@ -10,6 +10,7 @@ import io
 import itertools
 import json
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -35,6 +36,43 @@ from engine.tools.validate import load_or_raise
 POLICY_DIR = ROOT / "policies" / "suchen_2024"
 
 _counter = itertools.count()
+
+
+_PARSED: dict[str, bytes] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def policy_files_parsed_once():
+    """Each distinct text of a policy file is parsed once per test process (`yamlio.load`, ruamel's pure-Python
+    round trip): parsing the same files again for every copy of the policy was over half of the fast tests' time.
+
+    The memo is keyed by the file's text, which is all the parse reads (the path only names the file in an
+    error, and a file that fails to parse is never kept). Every caller gets its own copy, made by a pickle round
+    trip: it keeps ruamel's positions, formats and comments exactly (copy.deepcopy loses the positions of empty
+    collections). Case files, spreadsheets and every subprocess run are read as always.
+    TESTS_PARSE_EVERY_TIME=1 turns the memo off."""
+    if os.environ.get("TESTS_PARSE_EVERY_TIME") == "1":
+        yield
+        return
+    from engine.common import yamlio
+    real = yamlio.load
+
+    def load(path):
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return real(path)                       # the real reader says what is wrong
+        if text in _PARSED:
+            return pickle.loads(_PARSED[text])
+        tree = real(path)                           # a YamlError leaves nothing behind
+        _PARSED[text] = pickle.dumps(tree, pickle.HIGHEST_PROTOCOL)
+        return tree
+
+    yamlio.load = load
+    try:
+        yield
+    finally:
+        yamlio.load = real
 
 
 @pytest.fixture(scope="session")
@@ -107,6 +145,21 @@ def cli(*args) -> tuple[int, str, str]:
         except SystemExit as e:   # argparse: --help, bad usage
             code = e.code
     return code, out.getvalue(), err.getvalue()
+
+
+CERT = {"type": "政务服务办事员", "level": "四级/中级工", "obtained_on": "2012-06-01"}
+ALL_TRUE = {k: True for k in ("political", "law_abiding", "service_minded", "follows_rules", "fulfils_duties",
+                              "communication_and_computer", "healthy", "obeys_assignment")}
+
+
+def person(pid: str = "P1", **over) -> dict:
+    """A person record with every field filled (a certificate, every attestation, twelve ratings of 2025);
+    `over` replaces fields, a None drops one."""
+    p = {"id": pid, "birth_date": "1990-05-01", "education": "本科", "attestations": dict(ALL_TRUE),
+         "certificates": [dict(CERT)], "hired_on": "2013-01-01", "probation": False,
+         "ratings": {f"2025-{m:02d}": "一般" for m in range(1, 13)}}
+    p.update(over)
+    return {k: v for k, v in p.items() if v is not None}
 
 
 AMENDING = "某政办发〔2025〕1号"   # a made-up amending document: a changed parameter value must name one

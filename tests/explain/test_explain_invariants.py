@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from hypothesis import given
 
 from engine.formula import expr
@@ -131,6 +132,7 @@ def check_case(result) -> int:
     return checked
 
 
+@pytest.mark.slow   # a long property: 300 random cases × every decision × every value
 @given(case=cases(POLICY))      # 300 examples: the profile in conftest.py
 def test_why_and_why_not_never_contradict_the_engine(case, tmp_path):
     assert check_case(_evaluate(case, tmp_path)) > 0

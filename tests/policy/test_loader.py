@@ -16,9 +16,8 @@ from engine.policy.loader import PolicyLoadError, load_policy
 from engine.tools.validate import load_or_raise
 from engine.tools.validate import check
 
-from conftest import edit, line_of
+from conftest import ROOT, edit, line_of
 
-ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policies" / "suchen_2024"
 
 

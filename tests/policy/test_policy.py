@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import amend, decide
+from conftest import ROOT, amend, decide
 from engine.outputs import answer
 from engine.common import yamlio
 from engine.common import locations
@@ -18,7 +18,6 @@ from engine.tools.validate import load_or_raise
 from engine.tools.policytests import run_policy_tests
 from engine.tools.validate import clause_contains
 
-ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "policies" / "suchen_2024"
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
 

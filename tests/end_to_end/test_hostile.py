@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow   # every test here runs run.py in a bounded subprocess
+
 ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")
 TIMEOUT = 60
 ADDRESS_SPACE = 1 << 30

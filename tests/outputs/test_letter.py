@@ -13,7 +13,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import cli, write_case
+from conftest import ROOT, cli, write_case
 from engine.outputs import letter
 from engine.common import yamlio
 from engine.common import locations
@@ -24,7 +24,6 @@ from engine.explain.whynot import WhyNot
 from engine.outputs.answer import decision_label
 from engine.common.privacy import mask_id_number, mask_name
 
-ROOT = Path(__file__).resolve().parent.parent
 ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")
 FORMATS = (".docx", ".html", ".md")
 PEOPLE = [p for case in locations.plain(yamlio.load(ROSTER))["cases"] for p in case.get("people", [])]

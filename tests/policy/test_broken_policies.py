@@ -1,7 +1,7 @@
 """Deliberately broken copies of the policy: each gives its message, in Chinese, at the line and column
 of the offending key or value, all mistakes of a file in one run, never a traceback or a hang.
 
-Each tests/broken_policies/*.yaml lists `edits` (a file of the policy, the text to replace, its
+Each tests/policy/broken_policies/*.yaml lists `edits` (a file of the policy, the text to replace, its
 replacement; `<<text×N>>` repeats text N times, for hostile inputs) and `expect`: every error
 `validate` must report — file, line, column and the message (a part of it). Nothing else may be
 reported as an error: a message at the wrong place, or a second message for the same mistake, fails.

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import amend, decide, write_case
+from conftest import ROOT, amend, decide, write_case
 from engine.formula import expr
 from engine.casefiles.cases import load_cases
 from engine.pipeline.compiler import CompiledPolicy, Variant
@@ -248,7 +248,6 @@ def test_project_carries_only_what_the_rules_test(policy, evaluator, tmp_path):
 
 # --- (4) the core's sharp edges (docs/durable_rules.md §9) ---------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _cli(*args) -> subprocess.CompletedProcess:
@@ -257,6 +256,7 @@ def _cli(*args) -> subprocess.CompletedProcess:
                           encoding="utf-8", env=dict(os.environ, PYTHONIOENCODING="utf-8"), timeout=300)
 
 
+@pytest.mark.slow   # run.py in a subprocess
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_an_empty_case_gives_no_determinations_and_no_crash(tmp_path, jobs):
     path = write_case({"cases": [{"id": "K", "as_of": "2025-12-31", "people": []},
@@ -281,6 +281,7 @@ HUGE_CASES = {"cases": [
 ]}
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_exponent_and_huge_numbers_cost_their_record_not_a_crash(tmp_path):
     path = tmp_path / "huge.json"
     path.write_text(json.dumps(HUGE_CASES), encoding="utf-8")
@@ -392,6 +393,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow   # a Python subprocess: a crash of the core must not take the tests down
 def test_a_session_no_rule_reads_is_deleted_without_a_crash():
     done = subprocess.run([sys.executable, "-c", UNHANDLED_SESSIONS.format(root=str(ROOT))], capture_output=True,
                           text=True, timeout=60)

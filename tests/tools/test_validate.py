@@ -3,7 +3,7 @@
 Every test breaks a private copy of the real policy with one plain text edit, loads it (the
 loader must accept it: the shapes are fine), and asserts that `check` names the problem in
 Chinese, the file, and the line and column of the offending key or value (found by searching
-the file for the edited text). tests/test_broken_policies.py holds the catalogue of broken copies.
+the file for the edited text). tests/policy/test_broken_policies.py holds the catalogue of broken copies.
 """
 from __future__ import annotations
 

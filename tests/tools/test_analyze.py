@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import POLICY_DIR, cli, edit
+from conftest import POLICY_DIR, ROOT, cli, edit
 
 from engine.tools import analyze
 from engine.policy.loader import PolicyLoadError
@@ -183,7 +183,6 @@ def test_a_broken_hints_file_is_a_located_error_not_a_traceback(tmp_policy):
 
 def test_coverage_and_analyze_hold_no_word_or_name_of_the_policy(policy):
     import ast
-    from pathlib import Path
 
     words: set[str] = set()
 
@@ -204,7 +203,7 @@ def test_coverage_and_analyze_hold_no_word_or_name_of_the_policy(policy):
     names = set(policy.decisions) | set(policy.parameters) | set(policy.rules)
     for kind in policy.kinds.values():
         names |= set(kind.attributes) | {d.name for d in kind.derived}
-    engine = Path(__file__).resolve().parent.parent / "engine"
+    engine = ROOT / "engine"
     for module in ("tools/coverage.py", "tools/analyze.py", "outputs/coverage.py", "outputs/analysis.py"):
         tree = ast.parse((engine / module).read_text(encoding="utf-8"))
         strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from conftest import write_case
+from conftest import ROOT, write_case
 from engine.pipeline import parallel
 from engine.outputs import answer, progress
 from engine.common import yamlio
@@ -24,7 +24,6 @@ from engine.common import locations
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator
 
-ROOT = Path(__file__).resolve().parent.parent
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
 RATINGS = ["好", "一般", "一般", "差", "暂停"]
 LEVELS = ["五级/初级工", "四级/中级工", "三级/高级工", "二级/技师", "一级/高级技师"]
@@ -71,6 +70,7 @@ def _values(results) -> list[tuple]:
                                for d in r.determinations), r.errors) for r in results]
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_gives_the_same_answer_with_one_and_two_jobs(casefile):
     """Determinations, explanations and errors, byte for byte: the results rebuilt from workers read the same."""
     one, two = _cli("evaluate", casefile, "--format", "json", "--jobs", "1"), _cli("evaluate", casefile, "--format", "json", "--jobs", "2")
@@ -83,6 +83,7 @@ def test_cli_gives_the_same_answer_with_one_and_two_jobs(casefile):
     assert one.stderr == two.stderr == ""   # not a terminal: no progress bar
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_rejects_a_bad_job_count(casefile):
     done = _cli("evaluate", casefile, "--jobs", "0")
     assert done.returncode == 2 and "--jobs" in done.stderr

@@ -9,8 +9,7 @@ from engine.pipeline.evaluate import Evaluator
 from engine.tools.validate import load_or_raise
 from engine.pipeline.resolve import Firings, resolve
 
-from conftest import edit, write_case
-from test_explain import person
+from conftest import edit, person, write_case
 
 
 def _run(policy, evaluator, people=(), centers=(), as_of="2025-12-31"):

@@ -14,20 +14,7 @@ from engine.explain.trace import Trace
 from engine.explain.why import Why
 from engine.explain.whynot import WhyNot, reached
 
-from conftest import write_case
-
-CERT = {"type": "政务服务办事员", "level": "四级/中级工", "obtained_on": "2012-06-01"}
-ALL_TRUE = {k: True for k in ("political", "law_abiding", "service_minded", "follows_rules", "fulfils_duties",
-                              "communication_and_computer", "healthy", "obeys_assignment")}
-
-
-def person(pid: str = "P1", **over) -> dict:
-    p = {"id": pid, "birth_date": "1990-05-01", "education": "本科", "attestations": dict(ALL_TRUE),
-         "certificates": [dict(CERT)], "hired_on": "2013-01-01", "probation": False,
-         "ratings": {f"2025-{m:02d}": "一般" for m in range(1, 13)}}
-    p.update(over)
-    return {k: v for k, v in p.items() if v is not None}
-
+from conftest import person, write_case
 
 def explain(policy, evaluator, people=(), centers=(), items=(), as_of="2025-12-31"):
     path = write_case({"id": "T", "as_of": as_of, "people": list(people), "centers": list(centers),

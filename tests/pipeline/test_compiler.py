@@ -25,7 +25,7 @@ from engine.policy.params import ParamView
 from engine.common import yamlio
 from engine.pipeline.runtime import run
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
 
 # --- random conditions over a, b ∈ {None, 0, 1, 2} and a boolean c -------------------------
 
@@ -388,6 +388,7 @@ def test_compiled_rules_agree_with_python_on_policy_tests(policy):
     assert checked > 1000
 
 
+@pytest.mark.slow   # a long property: 150 random cases
 def test_compiled_rules_agree_with_python_on_random_cases(policy, tmp_path):
     rng = random.Random(31337)
     path = tmp_path / "random.yaml"

@@ -7,14 +7,16 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from engine.common import yamlio
 from engine.common import locations
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
+pytestmark = pytest.mark.slow   # every test here runs run.py in a subprocess
+
 ROSTER = "fixtures/roster_2025.yaml"
 SOURCE = (ROOT / "policies" / "suchen_2024" / "source.txt").read_text(encoding="utf-8")
 # wide, so that rich never folds a name or a file:line:col across lines

@@ -29,9 +29,8 @@ from engine.common import locations
 from engine.tools.appeal import apply_changes, parse_path
 from engine.policy.loader import load_policy
 
-from conftest import cli, decide, edit, write_case
+from conftest import ROOT, cli, decide, edit, write_case
 
-ROOT = Path(__file__).resolve().parent.parent
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
 ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")
 TRUE_ATTESTATIONS = {k: True for k in ["political", "law_abiding", "service_minded", "follows_rules", "fulfils_duties",
@@ -444,6 +443,7 @@ def test_time_per_appeal_on_fixture_people(policy, evaluator, capsys):
 
 # --- the command line --------------------------------------------------------------------------------
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_json_changes_applied_to_the_file_give_the_value(policy, evaluator):
     done = run_cli(ROSTER, "--subject", "P02", "--decision", "annual_grade", "--want", "优秀", "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -462,6 +462,7 @@ def test_cli_json_changes_applied_to_the_file_give_the_value(policy, evaluator):
         assert values[("P02", "annual_grade")] == alt["value"] == "优秀"
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_table_is_chinese_and_masks_names():
     done = run_cli(ROSTER, "--subject", "P02", "--decision", "annual_grade", "--want", "优秀")
     assert done.returncode == 0, done.stderr
@@ -472,6 +473,7 @@ def test_cli_table_is_chinese_and_masks_names():
     assert "李明" in shown.stdout
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_unreachable_names_the_clause():
     done = run_cli(ROSTER, "--subject", "P37", "--decision", "eligibility", "--want", "合格")
     assert done.returncode == 0, done.stderr
@@ -497,6 +499,7 @@ def test_cli_bad_usage_exits_2_with_a_chinese_message(policy, args, says):
     assert out.file.getvalue() == ""
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_help_says_decision_and_want_are_required():
     done = subprocess.run([sys.executable, "run.py", "appeal", "--help"], cwd=ROOT, env=ENV, capture_output=True,
                           text=True, encoding="utf-8", timeout=60)
@@ -518,6 +521,7 @@ def test_want_and_why_not_read_a_value_the_same_way(policy):
     assert code == 0 and json.loads(out)["want"] == 1.5
 
 
+@pytest.mark.slow   # run.py in a subprocess
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_an_appeal_reads_a_roster_spreadsheet_as_its_yaml(tmp_path, suffix):
     """The roster converted to a workbook or CSV gives the same answer, changes named by the same paths."""

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from engine.policy import schemas
 from engine.casefiles.cases import _schema
 
-from test_fuzz import BASE, mutate
+from mutations import BASE, mutate
 
 RECORDS = [(kind, r) for case in BASE["cases"] for kind in ("people", "centers", "items") for r in case.get(kind, [])]
 TRICKY = [True, False, 1.0, 0, -1, 10 ** 20, float("nan"), "2025-02-30", "2025-02-29", "2024-02-29", "2025-1-1",

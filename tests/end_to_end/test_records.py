@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator, account
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
 ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")
 
@@ -73,6 +76,7 @@ def test_an_unknown_center_is_an_error_on_that_person(tmp_path, policy):
     assert not [e for r in results for e in r.errors if e.get("kind") is None]
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_the_cli_reports_the_person_and_balances_the_account(tmp_path):
     path = _roster_with(tmp_path, "      - id: P05\n        name: 陈静\n        id_number: \"321322199406082481\"\n"
                                   "        birth_date: 1994-06-08",

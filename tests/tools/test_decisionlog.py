@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import amend, cli, edit, write_case
+from conftest import ROOT, amend, cli, edit, write_case
 from engine.common.words import same_value
 from engine.tools import decisionlog
 from engine.common import yamlio
@@ -21,7 +21,6 @@ from engine.pipeline.evaluate import Evaluator, evaluate_file
 from engine.tools.validate import load_or_raise
 from engine.pipeline.resolve import Determination
 
-ROOT = Path(__file__).resolve().parent.parent
 ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")
 SKILL_400 = "二级/技师: 400"          # parameters/allowances.yaml, skill_allowance
 

@@ -2,15 +2,16 @@
 the shipped policy appears in a string of engine code (comments and docstrings may cite the document to say
 why). Every such word comes from policies/suchen_2024 at run time.
 
-One file is exempt: cli.py, whose --help texts show worked examples on the shipped policy (`--why-not 优秀
+One package is exempt: cli/, whose --help texts show worked examples on the shipped policy (`--why-not 优秀
 --decision annual_grade`); they teach, they decide nothing."""
 from __future__ import annotations
 
 import io
 import tokenize
-from pathlib import Path
 
-ENGINE = Path(__file__).resolve().parent.parent / "engine"
+from conftest import ROOT
+
+ENGINE = ROOT / "engine"
 EXEMPT = {"cli"}   # the command line's help gives examples in the policy's words
 
 
@@ -49,7 +50,7 @@ def test_engine_code_holds_no_word_of_the_policy(policy):
     assert {"好", "暂停", "优秀", "年度考核等次", "办事员", "本科"} <= words   # the scan looks for the right things
     modules = [path for path in sorted(ENGINE.rglob("*.py")) if path.parent.name not in EXEMPT]
     assert len(modules) > 30   # every package is scanned
-    found = [(str(path.relative_to(ENGINE)), line, w) for path in modules
+    found = [(path.relative_to(ENGINE).as_posix(), line, w) for path in modules
              for line, text in code_strings(path.read_text(encoding="utf-8")) for w in words if w in text]
     assert not found, found
 

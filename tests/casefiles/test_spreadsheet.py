@@ -22,7 +22,8 @@ from engine.common import locations
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator, account
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
 ENV = dict(os.environ, COLUMNS="400", PYTHONIOENCODING="utf-8")
 
@@ -323,6 +324,7 @@ def test_a_template_filled_by_hand_evaluates(tmp_path, policy):
 
 # --- evaluate --format xlsx | csv -------------------------------------------------------------------------
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_evaluate_writes_a_workbook_with_every_determination_masked(tmp_path, policy, yaml_values):
     out = tmp_path / "判定.xlsx"
     done = run("evaluate", ROSTER, "--format", "xlsx", "--out", out)
@@ -353,6 +355,7 @@ def test_evaluate_writes_a_workbook_with_every_determination_masked(tmp_path, po
     assert qu[2] == 23 and qu[sums.index("补贴合计（元/月）")] == expected
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_evaluate_errors_sheet_and_csv(tmp_path, policy):
     path = basic(tmp_path, [person(1), person(2, education="很好")])
     tables = sheetreport.tables(policy, *_evaluated(path, policy), unmask=True)
@@ -383,6 +386,7 @@ def test_numeric_decisions_are_found_by_their_values(policy):
         "skill_allowance", "seniority_allowance", "education_allowance", "monthly_allowance_total"]
 
 
+@pytest.mark.slow   # run.py in a subprocess
 def test_cli_template_convert_and_usage(tmp_path):
     done = run("template", tmp_path / "t.xlsx")
     assert done.returncode == 0 and (tmp_path / "t.xlsx").is_file(), done.stderr
@@ -433,6 +437,38 @@ def test_a_lost_header_does_not_leak_the_column_it_headed(tmp_path):
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     people.write_text(out.getvalue(), encoding="utf-8-sig")
+    code, stdout, stderr = cli("evaluate", people, "--format", "json")
+    assert code == 1 and json.loads(stdout)["errors"]
+    assert not [n for n in names if n in stdout or n in stderr]
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug found by the fuzzer: an unknown header is quoted in clear, "
+                                       "so a name typed or pasted into the header row is shown unmasked")
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_name_in_the_header_row_is_not_quoted_in_clear(tmp_path, suffix):
+    """Found by the fuzzer (a cell copied from another row, here 王婷 from the row below, into 姓名's header):
+    the error "不认识的表头“王婷”" shows the name in clear. Kept out of the fuzz (tests/end_to_end/test_fuzz.py)
+    while it fails; when it passes, drop the xfail and the fuzz's `assume`."""
+    import json
+
+    from conftest import cli
+    roster = yamlio.plain(yamlio.load(ROSTER))
+    names = [p["name"] for c in roster["cases"] for p in c.get("people", []) if len(p.get("name") or "") > 1]
+    people = tmp_path / f"r{suffix}"
+    assert cli("convert", ROSTER, people)[0] == 0
+    if suffix == ".xlsx":
+        book = load_workbook(people)
+        sheet = book["人员"]
+        column = next(c for c in sheet[1] if c.value == "姓名").column
+        sheet.cell(1, column).value = sheet.cell(2, column).value
+        book.save(people)
+    else:
+        rows = list(csv.reader(io.StringIO(people.read_text(encoding="utf-8-sig"))))
+        column = rows[0].index("姓名")
+        rows[0][column] = rows[1][column]
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        people.write_text(out.getvalue(), encoding="utf-8-sig")
     code, stdout, stderr = cli("evaluate", people, "--format", "json")
     assert code == 1 and json.loads(stdout)["errors"]
     assert not [n for n in names if n in stdout or n in stderr]
