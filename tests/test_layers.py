@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-ENGINE = Path(__file__).resolve().parent.parent / "engine"
+from conftest import ROOT
+
+ENGINE = ROOT / "engine"
 LAYERS = ["common", "formula", "policy", "casefiles", "pipeline", "explain", "tools", "outputs", "cli"]
 RENDERING = {"outputs", "cli"}   # the only packages that may import rich
 
