@@ -1,8 +1,9 @@
 """One answer to each small question about values, for every stage: how a value reads to an officer,
 whether two values are the same, which known word a misspelt one was probably meant to be.
 
-Before this module each stage had its own: a null read six ways, two notions of equal values, six
-"did you mean" helpers with different cutoffs. Here there is one of each.
+Before this module each stage had its own: two notions of equal values, two readings of a typed value, six
+"did you mean" helpers with different cutoffs; here there is one of each. (How a null is shown still differs
+between appeals, schema messages and letters: those are to move here too.)
 """
 from __future__ import annotations
 
