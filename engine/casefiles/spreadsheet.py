@@ -275,7 +275,8 @@ def parse(value: Any, kind: str, layout: Layout, year: int | None = None) -> Any
     if kind == "int":
         if _is_number(value):
             return _as_int(value) if _as_int(value) is not None else value
-        return int(float(shown)) if _INT.match(shown) else shown
+        # a whole number as text; more digits than a count can have stays text, refused at its cell by the schema
+        return int(float(shown)) if _INT.match(shown) and len(shown) <= 18 else shown
     if kind == "bool":
         return value if isinstance(value, bool) else layout.booleans.get(shown.lower(), shown)
     if kind == "months":

@@ -65,8 +65,8 @@ def run(args) -> int:
         raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]")
     if result.errors:
         for e in result.errors:
-            err.print(f"[red]错误[/] {escape(e['case'])} {escape(e['path'])}: "
-                      f"{escape(e['message'] if args.unmask else privacy.mask_text(e['message']))}", highlight=False)
+            err.print(f"[red]错误[/] {escape(e.case)} {escape(e.path)}: "
+                      f"{escape(e.message if args.unmask else privacy.mask_text(e.message))}", highlight=False)
         err.print(f"[red]案例“{escape(privacy.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
         return 1
     records = options.log_first(args.log, policy, [result], args.subject,

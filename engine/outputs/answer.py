@@ -29,8 +29,8 @@ def policy_header(policy: Policy) -> dict:
             "document_number": policy.document_number, "title": policy.title}
 
 
-def _error_json(e: CaseError | dict, unmask: bool) -> dict:
-    data = e.as_json() if isinstance(e, CaseError) else dict(e)
+def _error_json(e: CaseError, unmask: bool) -> dict:
+    data = e.as_json()
     return data if unmask else mask_error(data)
 
 

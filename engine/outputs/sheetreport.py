@@ -124,7 +124,7 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
 
 def errors(case_file: CaseFile, results: list[CaseResult], unmask: bool) -> Block:
     decided = {r.case.id for r in results}
-    found = [e.as_json() for e in case_file.errors if e.case not in decided] + [e for r in results for e in r.errors]
+    found = [e.as_json() for e in case_file.errors if e.case not in decided] + [e.as_json() for r in results for e in r.errors]
     block = Block(["案例", "对象", "位置", "字段", "信息"])
     for e in found:
         shown_e = e if unmask else privacy.mask_error(e)

@@ -79,7 +79,8 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
                 cells.append(_cell(decisions[n], e["id"], values))
             table.add_row(*cells)
         console.print(table)
-    for e in result.errors:
+    for error in result.errors:
+        e = error.as_json()
         masked = e if unmask else mask_error(e)
         who = f" {masked['subject']}" if masked.get("subject") else ""
         where = f" 第{e['line']}行" if e.get("line") else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ..casefiles.cases import Case, CaseFile, load_cases, refuse
+from ..casefiles.cases import Case, CaseError, CaseFile, load_cases, refuse
 from .compiler import CompiledPolicy, compile_policy
 from .facts import RECORD_KIND, Fact, RecordError, build_facts
 from ..policy.model import Policy
@@ -19,7 +19,7 @@ __all__ = ["CaseResult", "Evaluator", "evaluate_file", "account"]
 class CaseResult:
     case: Case
     determinations: list[Determination] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)
+    errors: list[CaseError] = field(default_factory=list)   # the records and the case it could not decide
     warnings: list[str] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     firings: list[Firing] = field(default_factory=list)
@@ -66,7 +66,7 @@ class Evaluator:
     def start(self, case: Case) -> CaseResult:
         """A result with the case's parameters, ruleset and warnings, nothing decided yet."""
         result = CaseResult(case)
-        result.errors.extend(e.as_json() for e in case.errors)   # its rejected records, each naming its subject
+        result.errors.extend(case.errors)   # its rejected records, each naming its subject
         result.warnings.extend(case.warnings)
         if case.as_of < self._first:
             # Judging a date before the document took effect: apply its first values, and say so.
@@ -99,7 +99,8 @@ class Evaluator:
             return result
         determinations, issues = resolve(self.policy, result.facts, result.firings)
         result.determinations = determinations
-        result.errors.extend(i.as_json(case.id, case.file) for i in issues)
+        result.errors.extend(CaseError(case.file, case.id, f"{i.decision}[{i.subject}]", None, None, i.message)
+                             for i in issues)
         return result
 
     def _run(self, case: Case, params: ParamView, result: CaseResult) -> tuple[list[Fact], list[Firing]]:
@@ -112,12 +113,11 @@ class Evaluator:
                 error = refuse(case, RECORD_KIND.get(e.kind, ""), e.subject, f"could not evaluate: {e}")
                 if error is None:
                     raise
-                result.errors.append(error.as_json())
+                result.errors.append(error)
                 result.refused = True
 
-    def _error(self, case: Case, path: str, message: str) -> dict:
-        return {"file": case.file, "case": case.id, "path": path, "line": case.location.line,
-                "col": case.location.col, "message": message}
+    def _error(self, case: Case, path: str, message: str) -> CaseError:
+        return CaseError(case.file, case.id, path, case.location.line, case.location.col, message)
 
 
 def evaluate_file(path: str, policy: Policy, evaluator: Evaluator | None = None) -> tuple[CaseFile, list[CaseResult]]:

@@ -43,10 +43,6 @@ class Issue:
     decision: str
     message: str
 
-    def as_json(self, case_id: str, file: str) -> dict:
-        return {"file": file, "case": case_id, "path": f"{self.decision}[{self.subject}]", "line": None, "col": None,
-                "message": self.message}
-
 
 @dataclass
 class Firings:

@@ -407,7 +407,7 @@ def _decide(policy: Policy, evaluator: Evaluator, case_dict: dict, file: str,
     if case is None or errors:
         return None, None, [str(e) for e in errors]
     result = evaluator.evaluate(case)
-    return case, result, [e["message"] for e in result.errors]
+    return case, result, [e.message for e in result.errors]
 
 
 def _determination(result: CaseResult, subject: str, decision: str) -> Determination | None:

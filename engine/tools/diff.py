@@ -112,11 +112,10 @@ def _subject_errors(result: CaseResult | None, case_errors: list) -> dict[str | 
             out[None].append(e.message)
         return out
     for e in result.errors:
-        subject = e.get("subject")
-        if subject is None and result.failed:
-            out[None].append(e["message"])
-        elif subject is not None:
-            out[str(subject)].append(e["message"])
+        if e.subject is None and result.failed:
+            out[None].append(e.message)
+        elif e.subject is not None:
+            out[str(e.subject)].append(e.message)
     return out
 
 

@@ -154,8 +154,8 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
             continue
         d = found.get((subject, decision))
         if d is None:
-            errs = "；".join(e["message"] for e in result.errors if str(e.get("path", "")).endswith(f"[{subject}]")) or \
-                "；".join(e["message"] for e in result.errors)
+            errs = "；".join(e.message for e in result.errors if e.path.endswith(f"[{subject}]")) or \
+                "；".join(e.message for e in result.errors)
             outcome.failures.append(f"{where}：{subject} 的 {decision}：期望 {shown(want)}，没有得出结论"
                                     + (f"（{errs}）" if errs else "（没有规则适用）"))
             continue

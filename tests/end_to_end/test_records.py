@@ -57,9 +57,9 @@ def test_one_bad_rating_costs_one_person_and_the_counts_of_their_center(tmp_path
     assert ("SC-2025-ANNUAL", "CTR-QU", "clerk_ratio_compliant") not in new
     assert ("SC-2025-ANNUAL", "CTR-QU", "window_quota_compliant") in new       # counts no people
     assert changed == set()
-    reasons = [e for r in after for e in r.errors if e["path"].endswith("[CTR-QU]")]
-    assert {e["path"] for e in reasons} == {"good_rating_violations[CTR-QU]", "clerk_ratio_compliant[CTR-QU]"}
-    assert all("P05" in e["message"] and "无法计入本中心" in e["message"] for e in reasons)
+    reasons = [e for r in after for e in r.errors if e.path.endswith("[CTR-QU]")]
+    assert {e.path for e in reasons} == {"good_rating_violations[CTR-QU]", "clerk_ratio_compliant[CTR-QU]"}
+    assert all("P05" in e.message and "无法计入本中心" in e.message for e in reasons)
     books = account(case_file, after)
     assert books["people"] == {"read": 48, "decided": 47, "errored": 1} and books["balanced"]
 
@@ -73,7 +73,7 @@ def test_an_unknown_center_is_an_error_on_that_person(tmp_path, policy):
     assert "NO-SUCH-CENTER" in error.message
     assert "P05" not in {d.subject for r in results for d in r.determinations}
     # a person at a center the case does not hold is not counted anywhere: no center is left undecided
-    assert not [e for r in results for e in r.errors if e.get("kind") is None]
+    assert not [e for r in results for e in r.errors if e.kind is None]
 
 
 @pytest.mark.slow   # run.py in a subprocess

@@ -146,8 +146,8 @@ def test_a_crashing_case_costs_only_itself(policy, casefile, monkeypatch, tmp_pa
     results = parallel.evaluate_cases(Evaluator(policy), cases, jobs=2)
     assert [r.case.id for r in results] == [c.id for c in cases]
     crashed = results[3]
-    assert crashed.determinations == [] and [e["message"] for e in crashed.errors] == [parallel.CRASHED]
-    assert crashed.errors[0]["case"] == doomed
+    assert crashed.determinations == [] and [e.message for e in crashed.errors] == [parallel.CRASHED]
+    assert crashed.errors[0].case == doomed
     others = [r for r in results if r is not crashed]
     assert _values(others) == _values(Evaluator(policy).evaluate(c) for c in cases if c.id != doomed)
     # tried twice; the second time alone, in a fresh worker that decided nothing else
@@ -177,7 +177,7 @@ def test_a_stalled_worker_costs_only_its_case(policy, casefile, monkeypatch):
     started = time.monotonic()
     results = parallel.evaluate_cases(Evaluator(policy), cases, jobs=2, stall_seconds=1)
     assert time.monotonic() - started < 60
-    assert [e["message"] for e in results[1].errors] == [parallel.STALLED.format(seconds=1)]
+    assert [e.message for e in results[1].errors] == [parallel.STALLED.format(seconds=1)]
     assert results[0].determinations and results[2].determinations and not results[0].errors
 
 
@@ -194,7 +194,7 @@ def test_bounds_hold_in_workers(policy, casefile):
     cases = load_cases(casefile, policy).cases
     results = parallel.evaluate_cases(Evaluator(policy, max_messages=200), cases, jobs=2)
     bounded = [r for r in results if r.errors]
-    assert bounded and all("事实与结论超过200条" in r.errors[0]["message"] for r in bounded)
+    assert bounded and all("事实与结论超过200条" in r.errors[0].message for r in bounded)
     assert len(bounded) < len(results)
 
 

@@ -62,8 +62,8 @@ def test_overlapping_unique_rules_in_the_policy_are_reported(tmp_policy):
     policy = load_or_raise(str(tmp_policy))
     result = _run(policy, Evaluator(policy), [person("P1")])
     assert ("P1", "education_allowance") not in _values(result.determinations)
-    error, = [e for e in result.errors if e["path"] == "education_allowance[P1]"]
-    assert error == {"file": result.case.file, "case": "T", "path": "education_allowance[P1]", "line": None,
+    error, = [e for e in result.errors if e.path == "education_allowance[P1]"]
+    assert error.as_json() == {"file": result.case.file, "case": "T", "path": "education_allowance[P1]", "line": None,
                      "col": None, "message": "“学历补贴（元/月）”的规则结论不一致，未作判定：education.by_degree → 100；"
                                              "education.none → 0"}
 

@@ -163,7 +163,7 @@ def test_self_reading_policy_is_rejected_by_validate_and_stopped_at_run(tmp_poli
     assert "error" not in outcome, outcome.get("error")
     result = outcome["value"]
     assert result.determinations == []
-    assert len(result.errors) == 1 and "50" in result.errors[0]["message"]
+    assert len(result.errors) == 1 and "50" in result.errors[0].message
 
 
 # --- (2) sessions are deleted after every run ------------------------------------------------------
@@ -419,7 +419,7 @@ def test_a_refused_conclusion_is_never_dropped_silently(policy, tmp_path, monkey
     assert refused
     failed = [r for r in results if r.errors]
     assert len(failed) == 1 and failed[0].determinations == []
-    assert "散列冲突" in failed[0].errors[0]["message"] and read in failed[0].errors[0]["message"]
+    assert "散列冲突" in failed[0].errors[0].message and read in failed[0].errors[0].message
     assert all(not r.errors and r.determinations for r in results if r is not failed[0])
 
 
@@ -482,7 +482,7 @@ def test_bounds_cost_only_the_case_that_exceeds_them(policy, tmp_path):
     roster = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy).cases[0]
     evaluator = Evaluator(policy, max_messages=30)
     big, ok = evaluator.evaluate(roster), evaluator.evaluate(loaded.cases[0])
-    assert big.determinations == [] and "事实与结论超过30条" in big.errors[0]["message"]
+    assert big.determinations == [] and "事实与结论超过30条" in big.errors[0].message
     assert ok.errors == [] and ok.determinations
     slow = Evaluator(policy, max_seconds=0.001).evaluate(roster)
-    assert slow.determinations == [] and slow.errors[0]["message"] == "规则运行超过0.001秒，已停止该案例"
+    assert slow.determinations == [] and slow.errors[0].message == "规则运行超过0.001秒，已停止该案例"
