@@ -61,7 +61,7 @@ def from_tree(tree: dict, name: str, parse: Callable[[list, str], Any]) -> Appea
 # --- meaning ------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
-# a group line's placeholders: {from}, {to}, {param.NAME}, {param.NAME:%} (as a percentage)
+# a group line's placeholders: {any} (任一, 任两个 …), {from}, {to}, {param.NAME}, {param.NAME:%} (as a percentage)
 GROUP_PLACEHOLDER = re.compile(r"\{([\w.]+(?::[^}]*)?)\}")
 
 
@@ -128,8 +128,8 @@ def problems(policy) -> list[Problem]:
                     elif fmt not in ("", "%"):
                         at(base + ["group", which], f"“{{{placeholder}}}”：参数只可写作 {{{head}}} 或 {{{head}:%}}",
                            where=c.location)
-                elif placeholder not in ("from", "to"):
-                    at(base + ["group", which], f"未知的占位符“{{{placeholder}}}”（可用：{{from}}、{{to}}、{{param.参数名}}、"
+                elif placeholder not in ("from", "to", "any"):
+                    at(base + ["group", which], f"未知的占位符“{{{placeholder}}}”（可用：{{any}}、{{from}}、{{to}}、{{param.参数名}}、"
                                                 f"{{param.参数名:%}}）", where=c.location)
     for attribute in spec.not_contestable:
         if person is None or attribute not in person.attributes:
