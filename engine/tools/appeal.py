@@ -388,10 +388,16 @@ class Group:
     varying: tuple[Move, ...]
     cost: int
     text: str
+    head: str = ""                 # `text` without the places listed ("" when it lists none)
     breaks: tuple[str, ...] = ()   # excluded alternatives: what they would change, merged
+    spaced: tuple[str, ...] = ()   # the same, list items apart by spaces (a terminal wraps only there)
+
+    @property
+    def keys(self) -> list[str]:
+        return [m.key for m in self.varying]
 
     def as_json(self) -> dict:
-        out = {"text": self.text, "cost": self.cost, "keys": [m.key for m in self.varying],
+        out = {"text": self.text, "cost": self.cost, "keys": self.keys,
                "fixed": [m.text for m in self.fixed], "alternatives": [a.changes for a in self.members]}
         if self.breaks:
             out["breaks"] = list(self.breaks)
@@ -729,11 +735,11 @@ def _favourable(decision: Decision, value) -> bool | None:
     return any(same_value(value, f) for f in decision.favourable)
 
 
-def _value_text(value) -> str:
+def _value_text(value, sep: str = "、") -> str:
     if value is _ABSENT:
         return "不适用"
     if isinstance(value, list):
-        return "、".join(shown(v) for v in value) or "无"
+        return sep.join(shown(v) for v in value) or "无"
     return shown(value)
 
 
@@ -747,8 +753,9 @@ def _decision_of(policy: Policy, name: str) -> tuple[Decision | None, str]:
     return None, name
 
 
-def _list_change(where: str, label: str, added: list, removed: list) -> str:
-    parts = ([f"新增 {_value_text(added)}"] if added else []) + ([f"不再列出 {_value_text(removed)}"] if removed else [])
+def _list_change(where: str, label: str, added: list, removed: list, sep: str = "、") -> str:
+    parts = ([f"新增 {_value_text(added, sep)}"] if added else []) + \
+            ([f"不再列出 {_value_text(removed, sep)}"] if removed else [])
     return f"{where}「{label}」{'，'.join(parts)}"
 
 
@@ -819,8 +826,9 @@ def _group_line(template: str, move: Move, params, k: int = 1) -> str:
     return _GROUP_FIELD.sub(one, template)
 
 
-def _merged(breaks: Iterable[dict]) -> tuple[str, ...]:
-    """Several alternatives' effects as few lines: the additions to (removals from) one determination's list joined."""
+def _merged(breaks: Iterable[dict], sep: str = "、") -> tuple[str, ...]:
+    """Several alternatives' effects as few lines: the additions to (removals from) one determination's list joined
+    (by `sep`: a space lets a terminal wrap between the items, never inside one)."""
     lines: dict[Any, Any] = {}   # (subject, decision) → [where, label, added, removed]; else text → text
     for b in breaks:
         if "added" not in b:
@@ -829,7 +837,7 @@ def _merged(breaks: Iterable[dict]) -> tuple[str, ...]:
         entry = lines.setdefault((b["subject"], b["decision"]), [b["where"], b["label"], [], []])
         for items, new in ((entry[2], b["added"]), (entry[3], b["removed"])):
             items += [v for v in new if not any(same_value(v, w) for w in items)]
-    return tuple(v if isinstance(v, str) else _list_change(*v) for v in lines.values())
+    return tuple(v if isinstance(v, str) else _list_change(*v, sep=sep) for v in lines.values())
 
 
 def groups(alternatives: Sequence[Alternative], spec: Appeals, params, others: Sequence[Alternative] = (),
@@ -845,14 +853,14 @@ def groups(alternatives: Sequence[Alternative], spec: Appeals, params, others: S
     templates = {c.fact: c.group for c in spec.contestable if c.group is not None}
     elsewhere = {(m.kind, m.before, m.after) for a in others for m in a.moves}
 
-    def line(varying: Sequence[Move], k: int, lone: bool) -> str:
+    def line(varying: Sequence[Move], k: int, lone: bool) -> tuple[str, str]:
         first = varying[0]
         template = templates.get(first.kind)
         if template is not None and (not lone or not offered or (first.kind, first.before, first.after) in elsewhere):
-            return (f"{_group_line(template.offered if offered else template.excluded, first, params, k)}："
-                    f"{'、'.join(m.key for m in varying)}")
+            head = _group_line(template.offered if offered else template.excluded, first, params, k)
+            return f"{head}：{'、'.join(m.key for m in varying)}", head
         texts = [m.text for m in varying]
-        return "或".join(texts) if k == 1 else f"{_any(k)}：{'、'.join(texts)}"
+        return ("或".join(texts) if k == 1 else f"{_any(k)}：{'、'.join(texts)}"), ""
 
     rows: dict[Any, list[int]] = {}   # a line's key → the alternatives it holds, in order of the first
     # every k of some places
@@ -888,9 +896,9 @@ def groups(alternatives: Sequence[Alternative], spec: Appeals, params, others: S
             varying = tuple(next((m for m in a.moves if (m.fact, repr(m.target)) not in shared), a.moves[0]) for a in alts)
             fixed = tuple(m for m in alts[0].moves if (m.fact, repr(m.target)) in shared)
             k = 1
-        text = line(varying, k, lone=len(alts) == 1) if varying else ""
-        out.append(Group(tuple(alts), fixed, varying, alts[0].cost, text,
-                         () if offered else _merged(b for a in alts for b in a.breaks)))
+        text, head = line(varying, k, lone=len(alts) == 1) if varying else ("", "")
+        breaks = [b for a in alts for b in a.breaks]
+        out.append(Group(tuple(alts), fixed, varying, alts[0].cost, text, head, _merged(breaks), _merged(breaks, " ")))
     return out
 
 
