@@ -15,9 +15,13 @@ durable_rules: nothing here predicts a decision. Two structural prunings keep it
   inputs no allowed change reaches makes the wanted value unreachable without deciding anything.
 
 The candidate case holds only the person (their decisions read only their own facts); the baseline
-is decided both ways and the whole case is used instead if the two ever differ. Each alternative
-reported is then decided once more on the whole case, as the file would be with the changes written in:
-that is the claim made, and its explanation is the one `evaluate` would give.
+is decided both ways and the whole case is used instead if the two ever differ. A candidate giving the
+value is then judged where its change can reach — the person's center and its people (`_Judge`) — and
+one that changes another's determination (the center's months over its quota of 好; which ones count is
+appeals.yaml `keep:`) is excluded: shown with what it would change, never offered, and the search goes on.
+Each alternative reported is decided once more on the whole case, as the file would be with the changes
+written in: that is the claim made, and its explanation is the one `evaluate` would give. Alternatives
+differing only in place (another month) read as one line (`groups`, appeals.yaml `group:`).
 """
 from __future__ import annotations
 
