@@ -26,21 +26,52 @@ def render(console: Console, a: Appeal, policy: Policy, unmask: bool = False) ->
     if a.reached:
         console.print("[green]实际已是期望值，无需改变[/]")
     elif a.alternatives:
-        table = Table(title=f"可选方案（{len(a.alternatives)} 个，代价均为 {a.alternatives[0].cost}，改动少的在前）",
-                      title_justify="left", header_style="bold", show_lines=True)
-        table.add_column("#", no_wrap=True)
-        table.add_column("改动", overflow="fold")
-        table.add_column("代价", no_wrap=True)
-        table.add_column("重新判定")
-        for i, alt in enumerate(a.alternatives, 1):
-            e = alt.explanation
-            table.add_row(str(i), "\n".join(m.text for m in alt.moves), str(alt.cost),
-                          f"{shown(alt.value)} ← {e.get('rule', '')} {e.get('clause', '')}".strip())
-        console.print(table)
+        _alternatives(console, a)
     else:
         console.print(f"[bold]可选方案[/]：[red]{a.unreachable}[/]", highlight=False)
+    _excluded(console, a)
     console.print(f"[dim]可改变的事实 {s.facts} 项、单项改动 {s.moves} 种；重新判定 {s.candidates} 个方案，"
                   f"用时 {s.seconds:.2f} 秒{'' if s.isolated else '（按整个案例判定）'}[/]", highlight=False)
+
+
+def _alternatives(console: Console, a: Appeal) -> None:
+    """One row per group of alternatives (another month of the same change is the same row); what a cost is, once."""
+    rows = a.groups or []
+    table = Table(title=f"可选方案（{len(rows)} 种，代价均为 {a.alternatives[0].cost}，改动少的在前）",
+                  title_justify="left", header_style="bold", show_lines=True, expand=True)
+    table.add_column("#", no_wrap=True)
+    table.add_column("改动", overflow="fold", ratio=2)
+    table.add_column("代价", no_wrap=True)
+    table.add_column("重新判定", ratio=1)
+    for i, group in enumerate(rows, 1):
+        first = group.members[0]
+        e = first.explanation or next((m.explanation for m in a.alternatives if m.explanation), {})
+        lines = [m.text for m in group.fixed] + _line(group)
+        lines += [f"注意：{n['text']}" for n in dict((n["text"], n) for m in group.members for n in m.notes).values()]
+        table.add_row(str(i), "\n".join(lines), str(group.cost),
+                      f"{shown(first.value)} ← {e.get('rule', '')} {e.get('clause', '')}".strip())
+    console.print(table)
+    if a.cost_means:
+        console.print(a.cost_means, highlight=False)
+
+
+def _excluded(console: Console, a: Appeal) -> None:
+    """The changes that would give the value but change another's determination: not offered, and why."""
+    if not a.excluded_groups:
+        return
+    console.print("[bold]未采用的改变[/]（能得到期望值，但会改变他人或所在中心的判定；要保持这些判定，需他人的事实一并改变，"
+                  "不属本人申诉）：", highlight=False)
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for group in a.excluded_groups:
+        grid.add_row(" ✗", "\n".join([m.text for m in group.fixed] + _line(group) + [f"会使{b}" for b in group.spaced]))
+    console.print(grid)
+
+
+def _line(group) -> list[str]:
+    """A group's line; the places listed on their own line, apart by spaces, so that none is split."""
+    return [group.head, " ".join(group.keys)] if group.head else [group.text]
 
 
 def render_problems(console: Console, messages: list[str], unmask: bool = False) -> None:

@@ -16,9 +16,9 @@ from ..formula import expr
 from ..formula.functions import FUNCTIONS
 from ..common.problems import Problem
 from ..common.locations import Location, locate
-from .model import Appeals, Contestable, DateOption, DateShift, NamedDate, NewEntry, Raise, ValueMove
+from .model import Appeals, Contestable, DateOption, DateShift, Grouping, NamedDate, NewEntry, Raise, ValueMove
 
-__all__ = ["from_tree", "vocabulary_path", "problems"]
+__all__ = ["from_tree", "vocabulary_path", "problems", "GROUP_PLACEHOLDER"]
 
 
 def _options(items) -> tuple[DateOption, ...]:
@@ -48,15 +48,21 @@ def from_tree(tree: dict, name: str, parse: Callable[[list, str], Any]) -> Appea
             fact=c["fact"], label=c["label"], feeds={k: tuple(v) for k, v in c["feeds"].items()},
             moves=tuple(ValueMove(m["from"], m["to"], int(m["cost"])) for m in c.get("moves") or ()),
             raise_=_raise(c["raise"]) if "raise" in c else None, shift=shift, add=add,
-            keys=c.get("keys"), months_of=c.get("months_of"), location=locate(tree, ["contestable", i], name)))
-    search = tree["search"]
+            keys=c.get("keys"), months_of=c.get("months_of"), location=locate(tree, ["contestable", i], name),
+            group=Grouping(c["group"]["offered"], c["group"]["excluded"]) if "group" in c else None))
+    search, keep, discretionary = tree["search"], tree.get("keep") or {}, tree.get("discretionary") or {}
     return Appeals(int(search["max_changes"]), int(search["max_candidates"]), int(search["alternatives"]),
-                   dates, tuple(out), dict(tree["not_contestable"]), name)
+                   dates, tuple(out), dict(tree["not_contestable"]), name,
+                   keep_others=keep.get("others", "changed"), keep_own=keep.get("own", "ignored"),
+                   cost_means=tree.get("cost_means"), discretionary_words=tuple(discretionary.get("words") or ()),
+                   discretionary_note=discretionary.get("note"))
 
 
 # --- meaning ------------------------------------------------------------------
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# a group line's placeholders: {any} (任一, 任两个 …), {from}, {to}, {param.NAME}, {param.NAME:%} (as a percentage)
+GROUP_PLACEHOLDER = re.compile(r"\{([\w.]+(?::[^}]*)?)\}")
 
 
 def vocabulary_path(vocabulary: dict, path: str):
@@ -113,6 +119,18 @@ def problems(policy) -> list[Problem]:
                 at(base, f"“{r.order}”不是 vocabulary.yaml 中的列表", where=c.location)
         if c.keys is not None and c.keys not in policy.vocabulary:
             at(base + ["keys"], f"vocabulary.yaml 中没有“{c.keys}”", where=c.location)
+        for which, template in ((w, getattr(c.group, w)) for w in ("offered", "excluded") if c.group is not None):
+            for placeholder in GROUP_PLACEHOLDER.findall(template):
+                head, _, fmt = placeholder.partition(":")
+                if head.startswith("param."):
+                    if head[len("param."):].split(".")[0] not in policy.parameters:
+                        at(base + ["group", which], f"没有参数“{head[len('param.'):]}”", where=c.location)
+                    elif fmt not in ("", "%"):
+                        at(base + ["group", which], f"“{{{placeholder}}}”：参数只可写作 {{{head}}} 或 {{{head}:%}}",
+                           where=c.location)
+                elif placeholder not in ("from", "to", "any"):
+                    at(base + ["group", which], f"未知的占位符“{{{placeholder}}}”（可用：{{any}}、{{from}}、{{to}}、{{param.参数名}}、"
+                                                f"{{param.参数名:%}}）", where=c.location)
     for attribute in spec.not_contestable:
         if person is None or attribute not in person.attributes:
             at(["not_contestable", attribute], f"“{attribute}”不是人员的输入属性")

@@ -9,7 +9,7 @@ from ..common.locations import Location
 
 __all__ = ["Clause", "Interpretation", "Where", "DatedValue", "Parameter", "Attribute", "Derivation",
            "FactKind", "Rule", "Scenarios", "Money", "Decision", "RESERVED_KINDS", "Policy", "NamedDate",
-           "DateOption", "ValueMove", "Raise", "DateShift", "NewEntry", "Contestable", "Appeals"]
+           "DateOption", "ValueMove", "Raise", "DateShift", "NewEntry", "Grouping", "Contestable", "Appeals"]
 
 
 @dataclass(frozen=True)
@@ -298,6 +298,13 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
+class Grouping:
+    """appeals.yaml `group:`: one line for changes of one fact kind, same from → to, differing in place only."""
+    offered: str                    # alternatives offered: {from} {to} {param.NAME} {param.NAME:%}
+    excluded: str                   # changes not offered (they change another determination)
+
+
+@dataclass(frozen=True)
 class Contestable:
     fact: str                       # path pattern into the person's record (a case field such as as_of: the case's)
     label: str                      # Chinese, {placeholders} filled in
@@ -309,6 +316,7 @@ class Contestable:
     keys: str | None = None         # vocabulary whose keys a {name} may take even when absent from the file
     months_of: str | None = None    # "assessment_year": only months of the case's assessment year
     location: Location = field(default_factory=lambda: Location("?"))
+    group: Grouping | None = None  # how alternatives differing only in this fact's place read as one line
 
 
 @dataclass(frozen=True)
@@ -320,3 +328,8 @@ class Appeals:
     contestable: tuple[Contestable, ...]
     not_contestable: dict[str, str]     # attribute → why it cannot change (出生日期不可更改)
     file: str
+    keep_others: str = "changed"        # changed | unfavourable | ignored: what of others' determinations breaks
+    keep_own: str = "ignored"           # unfavourable | ignored: the person's own other determinations, noted
+    cost_means: str | None = None       # what a cost is, said once
+    discretionary_words: tuple[str, ...] = ()   # words of a rule's text that make it discretionary
+    discretionary_note: str | None = None

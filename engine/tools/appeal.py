@@ -15,15 +15,20 @@ durable_rules: nothing here predicts a decision. Two structural prunings keep it
   inputs no allowed change reaches makes the wanted value unreachable without deciding anything.
 
 The candidate case holds only the person (their decisions read only their own facts); the baseline
-is decided both ways and the whole case is used instead if the two ever differ. Each alternative
-reported is then decided once more on the whole case, as the file would be with the changes written in:
-that is the claim made, and its explanation is the one `evaluate` would give.
+is decided both ways and the whole case is used instead if the two ever differ. A candidate giving the
+value is then judged where its change can reach — the person's center and its people (`_Judge`) — and
+one that changes another's determination (the center's months over its quota of 好; which ones count is
+appeals.yaml `keep:`) is excluded: shown with what it would change, never offered, and the search goes on.
+Each alternative reported is decided once more on the whole case, as the file would be with the changes
+written in: that is the claim made, and its explanation is the one `evaluate` would give. Alternatives
+differing only in place (another month) read as one line (`groups`, appeals.yaml `group:`).
 """
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import itertools
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -52,7 +57,7 @@ from ..pipeline.resolve import Determination
 __all__ = ["CASE_FIELDS", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
            "rule_inputs", "Move", "shown", "Option", "moves_for", "named_dates", "Alternative", "Search",
            "Appeal", "appeal", "possible_values", "cases_in", "to_json",
-           "Unaskable", "Asked", "asked"]
+           "Unaskable", "Asked", "asked", "Group", "groups", "effects", "COST_MEANS"]
 
 
 # Top-level fields of a case (as_of …): a change of one of these is the case's, not the person's.
@@ -192,6 +197,10 @@ class Move:
     text: str               # 「2025-03 月度考核：一般 → 好」
     feeds: frozenset[Input]
     note: str | None = None  # the named date a date moved to
+    kind: str = ""           # the contestable fact's pattern (`ratings.{month}`): changes of one kind group together
+    key: str = ""            # where, within the kind (`2025-12`): what a group lists
+    before: str = ""         # the value replaced and the value written, as read ({from} and {to} of a group line)
+    after: str = ""
 
     def change(self) -> dict:
         out = {"fact": self.fact, "from": self.source, "to": self.target, "label": self.label, "text": self.text}
@@ -320,12 +329,20 @@ def moves_for(spec: Appeals, contestable: Contestable, raw: dict, normal: dict, 
             options += _add_options(contestable, dates, spec, policy.vocabulary)
         label = _fill(contestable.label, slot.values)
         feeds = frozenset((kind, _fill(a, slot.values)) for kind, attrs in contestable.feeds.items() for a in attrs)
+        key = _key(contestable, slot) or label
         for target, cost, to_text, note in options:
             # a new entry has no "before": it reads as what was obtained
             change = to_text if slot.path.endswith("[+]") else f"{shown(slot.raw)} → {to_text or shown(target)}"
             text = f"「{label}：{change}" + (f"（{note}）" if note else "") + "」"
-            out.append(Move(slot.path, label, slot.raw, target, cost, text, feeds, note))
+            out.append(Move(slot.path, label, slot.raw, target, cost, text, feeds, note, contestable.fact, key,
+                            shown(slot.raw), to_text or shown(target)))
     return out
+
+
+def _key(contestable: Contestable, slot: _Slot) -> str:
+    """The placeholders of the fact's pattern as filled here (`2025-12`; an entry by its number)."""
+    names = ["n" if isinstance(slot.values.get(n), int) else n for n in _FIELD.findall(contestable.fact)]
+    return "、".join(str(slot.values[n]) for n in names if n in slot.values)
 
 
 def named_dates(spec: Appeals, person_fact, params) -> dict[str, str | None]:
@@ -356,10 +373,39 @@ class Alternative:
     cost: int
     value: Any
     explanation: dict
+    breaks: list[dict] = field(default_factory=list)   # others' determinations it changes (appeals.yaml keep.others)
+    notes: list[dict] = field(default_factory=list)    # the person's own determinations it makes unfavourable (keep.own)
 
     @property
     def changes(self) -> list[dict]:
         return [m.change() for m in self.moves]
+
+
+@dataclass(frozen=True)
+class Group:
+    """Alternatives of one kind of change differing in place only (another month): one line.
+
+    `members` are the alternatives; `fixed` the changes they share; `text` reads the varying ones
+    (appeals.yaml `group:` wording with the places listed, or the single change as it is)."""
+    members: tuple[Alternative, ...]
+    fixed: tuple[Move, ...]
+    varying: tuple[Move, ...]
+    cost: int
+    text: str
+    head: str = ""                 # `text` without the places listed ("" when it lists none)
+    breaks: tuple[str, ...] = ()   # excluded alternatives: what they would change, merged
+    spaced: tuple[str, ...] = ()   # the same, list items apart by spaces (a terminal wraps only there)
+
+    @property
+    def keys(self) -> list[str]:
+        return [m.key for m in self.varying]
+
+    def as_json(self) -> dict:
+        out = {"text": self.text, "cost": self.cost, "keys": self.keys,
+               "fixed": [m.text for m in self.fixed], "alternatives": [a.changes for a in self.members]}
+        if self.breaks:
+            out["breaks"] = list(self.breaks)
+        return out
 
 
 @dataclass
@@ -367,6 +413,7 @@ class Search:
     candidates: int = 0          # decided again
     invalid: int = 0             # candidates the case checks rejected (a word the vocabulary lacks)
     unconfirmed: int = 0         # found on the person alone but not on the whole case (dropped; never expected)
+    judged: int = 0              # candidates decided on the whole case (those giving the value on the person alone)
     moves: int = 0               # single changes the decision can read
     facts: int = 0               # distinct facts among them
     tried: tuple[str, ...] = ()  # those facts' paths
@@ -395,6 +442,11 @@ class Appeal:
     unreachable: str | None = None
     blocking: list[dict] = field(default_factory=list)
     search: Search = field(default_factory=Search)
+    more: list[Alternative] = field(default_factory=list)       # beyond `alternatives`: the rest of their groups
+    excluded: list[Alternative] = field(default_factory=list)   # would give the value but change another determination
+    groups: list[Group] = field(default_factory=list)           # the alternatives, one line per kind
+    excluded_groups: list[Group] = field(default_factory=list)
+    cost_means: str = ""                                        # what a cost is (appeals.yaml), said once
 
     @property
     def reached(self) -> bool:
@@ -445,6 +497,7 @@ def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, 
     out = Appeal(subject, person_raw.get("name"), case.id, decision, want,
                  None if actual is None else expr.plain(actual.value), applicable=actual is not None)
     out.search = Search(max_changes=spec.max_changes, budget=spec.max_candidates)
+    out.cost_means = spec.cost_means or COST_MEANS
     if out.reached:
         out.search.seconds = time.perf_counter() - started
         return out
@@ -462,8 +515,10 @@ def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, 
     blockers = _blockers(policy, policy.decisions[decision], actual, want)
     requirements = [{i for i, m in enumerate(moves) if _feeds_touch(m.feeds, inputs)} for _, inputs in blockers]
     if all(requirements):
-        _search(policy, evaluator, out, base, moves, requirements, spec, file)
-        out.alternatives = [a for a in out.alternatives if _confirm(policy, evaluator, out, a, case_dict, file, prefix)]
+        judge = _Judge(policy, evaluator, out, spec, case_dict, file, prefix, result)
+        _search(policy, evaluator, out, base, moves, requirements, spec, file, judge)
+        out.groups = groups(out.alternatives + out.more, spec, result.params, out.excluded)
+        out.excluded_groups = groups(judge.blamed(out.excluded), spec, result.params, offered=False)
     if not out.alternatives:
         cited = _cited(policy, policy.decisions[decision], actual, want, result, subject, blockers)
         out.blocking = [b for b, _ in cited]
@@ -506,15 +561,26 @@ def _candidates(moves: list[Move], max_changes: int, requirements: list[set[int]
 
 
 def _search(policy: Policy, evaluator: Evaluator, out: Appeal, base: dict, moves: list[Move],
-            requirements: list[set[int]], spec: Appeals, file: str) -> None:
+            requirements: list[set[int]], spec: Appeals, file: str, judge: "_Judge") -> None:
+    """Candidates cheapest first, each decided on `base`; one giving the value is judged on the whole case.
+
+    An alternative that changes another's determination is excluded (kept to be shown, not offered) and sets
+    no cost level: the search goes on to what keeps them. A change that does so alone (a month over the
+    center's quota) is not combined further: the person's other changes only add to what others' determinations
+    count, they do not undo it. Once enough are found, only changes differing from one found in place alone
+    (another month) are still decided, so that a group lists every place."""
     found: list[tuple[set[int], Alternative]] = []
+    excluded: list[tuple[set[int], Alternative]] = []
+    culprits: set[int] = set()
     level = None
     for combo in _candidates(moves, spec.max_changes, requirements):
         cost = sum(moves[i].cost for i in combo)
         if level is not None and cost > level:
             break                                       # the first cost that works is the answer
-        if any(solution <= set(combo) for solution, _ in found):
-            continue                                    # a superset of an answer is not minimal
+        if culprits.intersection(combo) or any(solution <= set(combo) for solution, _ in found + excluded):
+            continue    # a superset of an answer is not minimal; of an excluded one, its value needs none of the rest
+        if len(found) >= spec.alternatives and not any(_sibling(moves, combo, solution) for solution, _ in found):
+            continue
         if out.search.candidates >= spec.max_candidates:
             out.search.cut = True
             break
@@ -528,24 +594,320 @@ def _search(policy: Policy, evaluator: Evaluator, out: Appeal, base: dict, moves
         d = _determination(result, out.subject, out.decision)
         if errors or d is None or not same_value(expr.plain(d.value), out.want):
             continue
-        found.append((set(combo), Alternative(chosen, cost, expr.plain(d.value), {})))
+        alternative = judge(chosen, cost)
+        if alternative is None:
+            continue
+        if alternative.breaks:
+            excluded.append((set(combo), alternative))
+            culprits.update(i for i in combo if judge.alone(moves[i]))
+            continue
+        found.append((set(combo), alternative))
         level = cost
-        if len(found) >= spec.alternatives:
-            break
-    out.alternatives = [a for _, a in found]
+    offered, more = [], []   # the alternatives reported; the rest of their groups (decided, not confirmed again)
+    for _, alternative in found:
+        if len(offered) >= spec.alternatives:
+            more.append(alternative)
+        elif judge.confirm(alternative):
+            (excluded.append((set(), alternative)) if alternative.breaks else offered.append(alternative))
+    out.alternatives, out.more = offered, more
+    # what was left out for changing another determination, up to the cost offered (or the cheapest such)
+    top = min((a.cost for a in offered), default=None)
+    top = top if top is not None else min((a.cost for _, a in excluded), default=0)
+    out.excluded = [a for _, a in excluded if a.cost <= top]
 
 
-def _confirm(policy: Policy, evaluator: Evaluator, out: Appeal, alternative: Alternative, case_dict: dict,
-             file: str, prefix: Sequence) -> bool:
-    """Decide the whole case with the changes applied, as the file would be: the claim made is this one,
-    and its explanation (the file's own paths) is the one `evaluate` would give."""
-    _, result, errors = _decide(policy, evaluator, apply_changes(case_dict, alternative.changes, out.subject), file, prefix)
-    d = None if result is None else _determination(result, out.subject, out.decision)
-    if errors or d is None or not same_value(expr.plain(d.value), out.want):
-        out.search.unconfirmed += 1
+def _sibling(moves: list[Move], combo: Sequence[int], solution: set[int]) -> bool:
+    """`combo` is `solution` with one change put elsewhere: same kind, same from → to, same cost."""
+    extra, missing = set(combo) - solution, solution - set(combo)
+    if len(extra) != 1 or len(missing) != 1:
         return False
-    alternative.explanation = Why.of(policy, result).determination(d)
-    return True
+    a, b = moves[extra.pop()], moves[missing.pop()]
+    return (a.kind, a.before, a.after, a.cost) == (b.kind, b.before, b.after, b.cost)
+
+
+class _Judge:
+    """Whether a candidate keeps every other determination (appeals.yaml `keep`), compared with the file's own
+    (a moved judging date: with the file judged on that date, so that only the person's facts differ).
+
+    Candidates are judged on the person's neighbourhood — their center and its people, the subjects their
+    facts can reach — when it decides those subjects exactly as the whole case does (else on the whole
+    case); an alternative reported is then decided on the whole case, as the file would be with the changes
+    written in: that is the claim made, and its explanation (the file's own paths) is the one `evaluate` gives.
+    The rest of a group (another month, beyond `alternatives`) stands on the neighbourhood's decision."""
+
+    def __init__(self, policy: Policy, evaluator: Evaluator, out: Appeal, spec: Appeals, case_dict: dict,
+                 file: str, prefix: Sequence, result: CaseResult):
+        self.policy, self.evaluator, self.out, self.spec = policy, evaluator, out, spec
+        self.case_dict, self.file, self.prefix = case_dict, file, prefix
+        self.whole: dict[str, CaseResult | None] = {"[]": result}
+        self.near, self.near_baselines = case_dict, self.whole
+        near = _neighbourhood(case_dict, _person_entry(case_dict, out.subject))
+        _, near_result, errors = _decide(policy, evaluator, near, file)
+        if near_result is not None and not errors:
+            mine = _all_values(near_result)
+            if mine == {k: v for k, v in _all_values(result).items() if k in mine}:
+                self.near, self.near_baselines = near, {"[]": near_result}
+        self.singles: dict[str, list[dict]] = {}
+
+    def _decide(self, base: dict, changes: list[dict], prefix: Sequence = ()) -> CaseResult | None:
+        _, result, errors = _decide(self.policy, self.evaluator, apply_changes(base, changes, self.out.subject),
+                                    self.file, prefix)
+        return None if errors else result
+
+    def _effects(self, base: dict, baselines: dict, result: CaseResult, changes: list[dict],
+                 prefix: Sequence = ()) -> tuple[list[dict], list[dict]]:
+        of_case = [c for c in changes if parse_path(c["fact"])[0] in CASE_FIELDS]
+        key = repr([(c["fact"], c["to"]) for c in of_case])
+        if key not in baselines:
+            baselines[key] = self._decide(base, of_case, prefix)
+        if baselines[key] is None:
+            return [], []
+        return effects(self.policy, self.spec, baselines[key], result, self.out.subject, self.out.decision)
+
+    def __call__(self, chosen: tuple[Move, ...], cost: int) -> Alternative | None:
+        """The candidate (it gives the value on the person alone) judged: None when it does not give it here."""
+        out = self.out
+        out.search.judged += 1
+        changes = [m.change() for m in chosen]
+        result = self._decide(self.near, changes)
+        d = None if result is None else _determination(result, out.subject, out.decision)
+        if d is None or not same_value(expr.plain(d.value), out.want):
+            out.search.unconfirmed += 1
+            return None
+        alternative = Alternative(chosen, cost, expr.plain(d.value), {})
+        alternative.breaks, alternative.notes = self._effects(self.near, self.near_baselines, result, changes)
+        return alternative
+
+    def confirm(self, alternative: Alternative) -> bool:
+        """Decided on the whole case as the file would be: the value, the explanation, the effects again."""
+        out = self.out
+        changes = alternative.changes
+        result = self._decide(self.case_dict, changes, self.prefix)
+        d = None if result is None else _determination(result, out.subject, out.decision)
+        if d is None or not same_value(expr.plain(d.value), out.want):
+            out.search.unconfirmed += 1
+            return False
+        alternative.explanation = Why.of(self.policy, result).determination(d)
+        if self.near is not self.case_dict:
+            alternative.breaks, alternative.notes = self._effects(self.case_dict, self.whole, result, changes, self.prefix)
+        return True
+
+    def alone(self, move: Move) -> list[dict]:
+        """What this one change, made alone, changes of others' determinations (which part of an excluded
+        alternative is to blame)."""
+        key = repr((move.fact, move.target))
+        if key not in self.singles:
+            result = self._decide(self.near, [move.change()])
+            self.singles[key] = [] if result is None else \
+                self._effects(self.near, self.near_baselines, result, [move.change()])[0]
+        return self.singles[key]
+
+    def blamed(self, excluded: Sequence[Alternative]) -> list[Alternative]:
+        """The excluded as the single changes to blame (each changing another's determination alone), or as
+        themselves where only the combination does."""
+        out: dict[str, Alternative] = {}
+        for alternative in excluded:
+            culprits = [m for m in alternative.moves if self.alone(m)]
+            for m in culprits:
+                out.setdefault(repr((m.fact, m.target)), Alternative((m,), m.cost, None, {}, self.alone(m)))
+            if not culprits:
+                out.setdefault(repr([(m.fact, m.target) for m in alternative.moves]), alternative)
+        return list(out.values())
+
+
+def _neighbourhood(case_dict: dict, person: dict) -> dict:
+    """The case with only the person's center and the people of that center (no other subjects)."""
+    center = str(person.get("center")) if isinstance(person, dict) else None
+    people = [p for p in case_dict.get("people") or [] if isinstance(p, dict) and str(p.get("center")) == center]
+    if person not in people:
+        people = [person]
+    centers = [c for c in case_dict.get("centers") or [] if isinstance(c, dict) and str(c.get("id")) == center]
+    return dict({k: v for k, v in case_dict.items() if k not in ("people", "centers", "items")}, people=people,
+                centers=centers)
+
+
+def _all_values(result: CaseResult) -> dict:
+    return {(d.subject, d.decision): repr(expr.plain(d.value)) for d in result.determinations}
+
+
+_ABSENT = object()
+
+
+def _favourable(decision: Decision, value) -> bool | None:
+    if not decision.favourable or value is _ABSENT:
+        return None
+    return any(same_value(value, f) for f in decision.favourable)
+
+
+def _value_text(value, sep: str = "、") -> str:
+    if value is _ABSENT:
+        return "不适用"
+    if isinstance(value, list):
+        return sep.join(shown(v) for v in value) or "无"
+    return shown(value)
+
+
+def _decision_of(policy: Policy, name: str) -> tuple[Decision | None, str]:
+    """A determination's decision and label: a decision's own, or the values a pending one may still take."""
+    if name in policy.decisions:
+        return policy.decisions[name], policy.decisions[name].label
+    for d in policy.decisions.values():
+        if d.scenarios is not None and d.scenarios.possible == name:
+            return d, d.scenarios.possible_label
+    return None, name
+
+
+def _list_change(where: str, label: str, added: list, removed: list, sep: str = "、") -> str:
+    parts = ([f"新增 {_value_text(added, sep)}"] if added else []) + \
+            ([f"不再列出 {_value_text(removed, sep)}"] if removed else [])
+    return f"{where}「{label}」{'，'.join(parts)}"
+
+
+def effects(policy: Policy, spec: Appeals, before: CaseResult, after: CaseResult, subject: str,
+            decision: str) -> tuple[list[dict], list[dict]]:
+    """(others' determinations changed as appeals.yaml `keep.others` counts them, the person's own other
+    determinations turned unfavourable as `keep.own` asks): each {subject, decision, label, from, to, text},
+    a list's items added and removed too."""
+    old = {(d.subject, d.decision): expr.plain(d.value) for d in before.determinations}
+    new = {(d.subject, d.decision): expr.plain(d.value) for d in after.determinations}
+    breaks, notes = [], []
+    for who, name in dict.fromkeys([*old, *new]):
+        was, now = old.get((who, name), _ABSENT), new.get((who, name), _ABSENT)
+        if was is not _ABSENT and now is not _ABSENT and same_value(was, now):
+            continue
+        d, label = _decision_of(policy, name)
+        if d is None:
+            continue
+        own = d.subject == "person" and who == subject
+        if own and d.name == decision:
+            continue
+        mode = spec.keep_own if own else spec.keep_others
+        worse = name == d.name and _favourable(d, was) is True and _favourable(d, now) is False
+        if mode == "ignored" or (mode == "unfavourable" and not worse):
+            continue
+        kind = policy.kinds[d.subject].label if d.subject in policy.kinds else d.subject
+        effect = {"subject": who, "subject_kind": d.subject, "decision": name, "label": label,
+                  "from": None if was is _ABSENT else was, "to": None if now is _ABSENT else now}
+        effect["where"] = "本人" if own else f"{kind} {who}"
+        if isinstance(was, list) and isinstance(now, list):
+            effect["added"] = [v for v in now if not any(same_value(v, w) for w in was)]
+            effect["removed"] = [v for v in was if not any(same_value(v, n) for n in now)]
+            effect["text"] = _list_change(effect["where"], label, effect["added"], effect["removed"])
+        else:
+            effect["text"] = f"{effect['where']}「{label}」：{_value_text(was)} → {_value_text(now)}"
+        (notes if own else breaks).append(effect)
+    return breaks, notes
+
+
+# --- alternatives of one kind, one line ----------------------------------------------------------------
+
+_GROUP_FIELD = re.compile(r"\{([\w.]+)(?::([^}]*))?\}")
+
+
+_ANY = {1: "任一", 2: "任两个", 3: "任三个"}
+
+
+def _any(k: int) -> str:
+    return _ANY.get(k, f"任{k}个")
+
+
+def _group_line(template: str, move: Move, params, k: int = 1) -> str:
+    """appeals.yaml's group wording: {any} (任一, 任两个 … of the places listed), {from}, {to}, {param.NAME}
+    and {param.NAME:%} (a share as a percentage)."""
+    def one(m: re.Match) -> str:
+        name, fmt = m.group(1), m.group(2)
+        if name in ("from", "to"):
+            return move.before if name == "from" else move.after
+        if name == "any":
+            return _any(k)
+        if name.startswith("param."):
+            try:
+                value = expr.plain(params(name[len("param."):]))
+            except KeyError:
+                return m.group(0)
+            return f"{value * 100:g}%" if fmt == "%" and isinstance(value, (int, float)) else shown(value)
+        return m.group(0)
+    return _GROUP_FIELD.sub(one, template)
+
+
+def _merged(breaks: Iterable[dict], sep: str = "、") -> tuple[str, ...]:
+    """Several alternatives' effects as few lines: the additions to (removals from) one determination's list joined
+    (by `sep`: a space lets a terminal wrap between the items, never inside one)."""
+    lines: dict[Any, Any] = {}   # (subject, decision) → [where, label, added, removed]; else text → text
+    for b in breaks:
+        if "added" not in b:
+            lines.setdefault(b["text"], b["text"])
+            continue
+        entry = lines.setdefault((b["subject"], b["decision"]), [b["where"], b["label"], [], []])
+        for items, new in ((entry[2], b["added"]), (entry[3], b["removed"])):
+            items += [v for v in new if not any(same_value(v, w) for w in items)]
+    return tuple(v if isinstance(v, str) else _list_change(*v, sep=sep) for v in lines.values())
+
+
+def groups(alternatives: Sequence[Alternative], spec: Appeals, params, others: Sequence[Alternative] = (),
+           offered: bool = True) -> list[Group]:
+    """The alternatives as lines (appeals.yaml `group:` wording, the places listed):
+
+    - every k of some places, one kind of change and one from → to (任两个…的月份…：2025-02、2025-04、2025-07);
+    - else those differing in one change only, of one kind and the same from → to (任一…：2025-11、2025-12),
+      the changes they share said first.
+
+    A lone alternative reads so too when `others` (the excluded) hold the same kind of change elsewhere:
+    the line then says why only these places are offered."""
+    templates = {c.fact: c.group for c in spec.contestable if c.group is not None}
+    elsewhere = {(m.kind, m.before, m.after) for a in others for m in a.moves}
+
+    def line(varying: Sequence[Move], k: int, lone: bool) -> tuple[str, str]:
+        first = varying[0]
+        template = templates.get(first.kind)
+        if template is not None and (not lone or not offered or (first.kind, first.before, first.after) in elsewhere):
+            head = _group_line(template.offered if offered else template.excluded, first, params, k)
+            return f"{head}：{'、'.join(m.key for m in varying)}", head
+        texts = [m.text for m in varying]
+        return ("或".join(texts) if k == 1 else f"{_any(k)}：{'、'.join(texts)}"), ""
+
+    rows: dict[Any, list[int]] = {}   # a line's key → the alternatives it holds, in order of the first
+    # every k of some places
+    buckets: dict[tuple, list[int]] = {}
+    for i, alt in enumerate(alternatives):
+        kinds = {(m.kind, m.before, m.after, m.cost) for m in alt.moves}
+        if len(alt.moves) > 1 and len(kinds) == 1:
+            buckets.setdefault((kinds.pop(), len(alt.moves)), []).append(i)
+    family: dict[int, tuple] = {}
+    for key, members in buckets.items():
+        places = {m.fact for i in members for m in alternatives[i].moves}
+        if len(members) > 1 and len(members) == math.comb(len(places), key[1]):
+            family.update((i, ("all", key)) for i in members)
+    # differing in one change only
+    def keys(alt: Alternative) -> list[tuple]:
+        return [("one", frozenset((x.fact, repr(x.target)) for x in alt.moves if x is not m), m.kind, m.before,
+                 m.after, m.cost) for m in alt.moves]
+    count: dict[tuple, int] = {}
+    for i, alt in enumerate(alternatives):
+        for k in keys(alt) if i not in family else ():
+            count[k] = count.get(k, 0) + 1
+    for i, alt in enumerate(alternatives):
+        options = keys(alt)
+        rows.setdefault(family.get(i) or (max(options, key=lambda k: count[k]) if options else ("none", i)), []).append(i)
+    out = []
+    for key, members in rows.items():
+        alts = [alternatives[i] for i in members]
+        if key[0] == "all":
+            varying = tuple(sorted({m.fact: m for a in alts for m in a.moves}.values(), key=lambda m: m.key))
+            fixed, k = (), key[1][1]
+        else:
+            shared = key[1] if key[0] == "one" else frozenset()
+            varying = tuple(next((m for m in a.moves if (m.fact, repr(m.target)) not in shared), a.moves[0]) for a in alts)
+            fixed = tuple(m for m in alts[0].moves if (m.fact, repr(m.target)) in shared)
+            k = 1
+        text, head = line(varying, k, lone=len(alts) == 1) if varying else ("", "")
+        breaks = [b for a in alts for b in a.breaks]
+        out.append(Group(tuple(alts), fixed, varying, alts[0].cost, text, head, _merged(breaks), _merged(breaks, " ")))
+    return out
+
+
+# What a cost is, when appeals.yaml does not say (`cost_means`).
+COST_MEANS = "代价：各处改变按申诉文件（appeals.yaml）规定的权重相加"
 
 
 # --- when nothing works --------------------------------------------------------------------------------
@@ -581,13 +943,20 @@ def _cited(policy: Policy, decision: Decision, actual: Determination | None, wan
                         if e not in holding and any(_holds(e, f, result) for f in facts)]
     rules = holding or [rule for rule, _ in blockers if rule is not None]
     if rules:
-        return [({"rule": r.id, "title": r.title, "clause": r.clause, "text": r.text}, _own_inputs(policy, decision, r))
-                for r in rules]
+        return [(_citation(policy.appeals, r), _own_inputs(policy, decision, r)) for r in rules]
     if actual is None and decision.applies_when is not None:
         names = expr.names(decision.applies_when)
         return [({"rule": f"{decision.name}.applies_when", "title": decision.label, "clause": decision.section,
                   "text": expr.render(decision.applies_when)}, _expand(policy, [(decision.of, n) for n in names]))]
     return []
+
+
+def _citation(spec: Appeals | None, rule: Rule) -> dict:
+    """A rule cited as the reason; `discretionary` (appeals.yaml's note) when its words leave room (原则上)."""
+    out = {"rule": rule.id, "title": rule.title, "clause": rule.clause, "text": rule.text}
+    if spec is not None and spec.discretionary_note and any(w in (rule.text or "") for w in spec.discretionary_words):
+        out["discretionary"] = spec.discretionary_note
+    return out
 
 
 def _holds(rule: Rule, fact, result: CaseResult) -> bool:
@@ -602,10 +971,14 @@ def _reason(spec: Appeals, out: Appeal, cited: list[tuple[dict, set[Input]]], un
     change (appeals.yaml `not_contestable`), and how far the search went."""
     want = f"“{shown(out.want)}”"
     read = {name.split(".")[0] for _, inputs in cited for _, name in inputs}
-    because = "；".join([f"{b['rule']}「{b['title']}」（{b['clause']}：{b['text']}）" for b, _ in cited]
+    because = "；".join([f"{b['rule']}「{b['title']}」（{b['clause']}：{b['text']}"
+                        + (f"。{b['discretionary']}" if b.get("discretionary") else "") + "）" for b, _ in cited]
                        + [why for attribute, why in spec.not_contestable.items() if attribute in read])
     because = f"：{because}" if because else ""
     s = out.search
+    if out.excluded:
+        return (f"无法仅通过改变本人事实达到{want}而不改变其他判定：能达到{want}的改变（代价{out.excluded[0].cost}）"
+                f"都会改变他人或所在中心的判定，见“未采用的改变”{because and '；实际结果依据' + because}")
     if untouched:
         return f"无法仅通过改变本人事实达到{want}{because}。本人可改变的事实均不影响得出实际结果的规则"
     if s.complete:
@@ -653,15 +1026,22 @@ def to_json(a: Appeal, policy: Policy, unmask: bool = False) -> dict:
         "subject": a.subject, "name": a.name if unmask else mask_name(a.name), "case": a.case_id,
         "decision": a.decision, "decision_label": policy.decisions[a.decision].label,
         "want": a.want, "actual": a.actual, "applicable": a.applicable,
-        "alternatives": [{"changes": alt.changes, "cost": alt.cost, "value": alt.value, "explanation": alt.explanation}
+        "alternatives": [{"changes": alt.changes, "cost": alt.cost, "value": alt.value, "explanation": alt.explanation,
+                          "side_effects": alt.notes}
                          for alt in a.alternatives],
         "unreachable": a.unreachable,
         "blocking": a.blocking,
         "search": {"candidates": a.search.candidates, "moves": a.search.moves, "facts": a.search.facts,
                    "max_changes": a.search.max_changes, "max_candidates": a.search.budget, "cut": a.search.cut,
                    "complete": a.search.complete, "isolated": a.search.isolated, "invalid": a.search.invalid,
-                   "unconfirmed": a.search.unconfirmed,
+                   "unconfirmed": a.search.unconfirmed, "judged": a.search.judged,
                    "seconds": round(a.search.seconds, 3)},
+        "cost_means": a.cost_means,
+        "groups": [g.as_json() for g in a.groups],
+        # would give the value, but change another's determination (appeals.yaml keep): not offered
+        "excluded": [{"changes": alt.changes, "cost": alt.cost, "value": alt.value, "breaks": alt.breaks}
+                     for alt in a.excluded],
+        "excluded_groups": [g.as_json() for g in a.excluded_groups],
     }
 
 
