@@ -116,14 +116,20 @@ def check_folder(path: str | Path) -> None:
 def write_files(writers: dict[str | Path, Callable[[Path], None]]) -> list[Path]:
     """Each `writer(temporary)` writes its file under a temporary name in the target's folder; when all have
     written, each is renamed into place (os.replace), so a failure midway leaves neither a half-written file
-    nor a temporary one. A symlinked target is written through (the link keeps pointing at the new file).
+    nor a temporary one. A symlinked target is written through (the link keeps pointing at the new file); a
+    target that is no regular file (/dev/null, a pipe) is written into directly, never replaced.
     Raises OutputError for a missing folder, or what the writer raised (OSError…)."""
     targets = [(Path(os.path.realpath(p)) if Path(p).is_symlink() else Path(p), w) for p, w in writers.items()]
     for target, _ in targets:
         check_folder(target)
+        if target.is_dir():
+            raise OutputError([f"无法写出 {target}：这是一个文件夹"])
     made: list[tuple[Path, Path]] = []
     try:
         for target, writer in targets:
+            if target.exists() and not target.is_file():   # /dev/null, a pipe: written into, never replaced
+                writer(target)
+                continue
             fd, name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=f".tmp{target.suffix}", dir=target.parent)
             os.close(fd)
             made.append((Path(name), target))

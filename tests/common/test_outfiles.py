@@ -159,3 +159,24 @@ def test_a_symlinked_output_is_written_through(tmp_path):
     link.symlink_to(real)
     outfiles.write_text(link, "new")
     assert link.is_symlink() and real.read_text() == "new"
+
+
+def test_a_folder_is_no_output(tmp_path):
+    (tmp_path / "报告.xlsx").mkdir()
+    with pytest.raises(outfiles.OutputError, match="文件夹"):
+        outfiles.write_text(tmp_path / "报告.xlsx", "x")
+    assert sorted(os.listdir(tmp_path)) == ["报告.xlsx"]
+
+
+def test_a_pipe_is_written_into_not_replaced(tmp_path):
+    """As /dev/null is: an output that exists and is no regular file is never renamed over."""
+    import threading
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    outfiles.write_text(fifo, "a,b\n")
+    reader.join(10)
+    assert got == ["a,b\n"] and stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["pipe.csv"]
