@@ -24,12 +24,12 @@ from ..policy import schemas
 
 from . import spreadsheet
 
-from ..common import yamlio
+from ..common import outfiles, yamlio
 from ..common.locations import YamlError, plain
 from ..policy.model import Policy
 from .spreadsheet import KINDS, Column, Layout, Repeat, SheetLayout
 
-__all__ = ["FORMATS", "ConvertError", "OutSheet", "sheets_for", "csv_files", "write_csv", "write_xlsx",
+__all__ = ["FORMATS", "ConvertError", "OutSheet", "sheets_for", "files_of", "csv_files", "write_csv", "write_xlsx",
            "sample_tree", "template_notes", "write_template", "read_any", "convert"]
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".csv": "csv"}
@@ -234,6 +234,13 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
         problems.append(f"{where}：{schemas.found_text(value)} 含控制字符，xlsx 中无法保存")
         return None
+    if target == "csv" and outfiles.formula_like(cell):
+        # A CSV cell cannot say "text": unescaped, Excel and WPS would run it as a formula; escaped with a
+        # leading ' it would read back with the ' (the reader takes cells as written). So it is refused here,
+        # as any value CSV cannot hold; an .xlsx keeps it as a text cell.
+        problems.append(f"{where}：{schemas.found_text(value)} 以“{_shown_start(cell)}”开头，在 CSV 中会被 Excel、WPS "
+                        f"当作公式，无法原样保存（可转换为 .xlsx，其中按文本保存）")
+        return None
     back = spreadsheet.parse(cell if target == "xlsx" else _csv_text(cell), column.type, layout, year)
     if not _same(back, value, column.type):
         problems.append(f"{where}：{schemas.found_text(value)} 无法在 {target.upper()} 中原样表示（读回为 {schemas.found_text(back)}）")
@@ -242,6 +249,10 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
 
 
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+def _shown_start(text: str) -> str:
+    return {"\t": "制表符", "\r": "回车符"}.get(text[0], text[0])
 
 
 def _to_cell(value: Any, kind: str, target: str) -> Any:
@@ -271,24 +282,33 @@ def _same(back: Any, value: Any, kind: str) -> bool:
 
 # --- writers ----------------------------------------------------------------------
 
+def files_of(path: str | Path, policy: Policy) -> list[Path]:
+    """The files a case file is (read from or written to): a CSV roster and its siblings FILE.案例.csv … (raises
+    ReadError when the policy has no roster layout); else the file itself."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return list(dict.fromkeys(spreadsheet.csv_siblings(path, spreadsheet.load_layout(policy)).values()))
+    return [path]
+
+
 def csv_files(path: Path, layout: Layout, sheets: list[OutSheet]) -> dict[str, Path]:
     names = spreadsheet.csv_siblings(path, layout)
     return {s.kind: names[s.kind] for s in sheets}
 
 
 def write_csv(sheets: list[OutSheet], path: Path, layout: Layout) -> list[Path]:
-    """One file per sheet, UTF-8 with a BOM (so that Excel opens it as UTF-8): FILE.csv the people, FILE.案例.csv …"""
-    written = []
-    for sheet in sheets:
-        target = csv_files(path, layout, [sheet])[sheet.kind]
-        with target.open("w", encoding="utf-8-sig", newline="") as f:
-            w = csv.writer(f)
-            if not sheet.pairs:
-                w.writerow(sheet.header)
-            for row in sheet.rows:
-                w.writerow([_csv_text(c) for c in row])
-        written.append(target)
-    return written
+    """One file per sheet, UTF-8 with a BOM (so that Excel opens it as UTF-8): FILE.csv the people, FILE.案例.csv …;
+    all written, or none."""
+    def writer(sheet: OutSheet):
+        def write(temporary: Path) -> None:
+            with temporary.open("w", encoding="utf-8-sig", newline="") as f:
+                w = csv.writer(f)
+                if not sheet.pairs:
+                    w.writerow([outfiles.csv_cell(h) for h in sheet.header])
+                for row in sheet.rows:
+                    w.writerow([_csv_text(outfiles.csv_cell(c)) for c in row])   # a number stays a number
+        return write
+    return outfiles.write_files({csv_files(path, layout, [s])[s.kind]: writer(s) for s in sheets})
 
 
 def write_xlsx(sheets: list[OutSheet], path: Path, layout: Layout, policy: Policy, notes: list[str] | None = None) -> None:
@@ -305,9 +325,9 @@ def write_xlsx(sheets: list[OutSheet], path: Path, layout: Layout, policy: Polic
     if notes and layout.ignored_sheets:
         ws = wb.create_sheet(layout.ignored_sheets[0])
         for line in notes:
-            ws.append([line])
+            outfiles.append_row(ws, [line])
         ws.column_dimensions["A"].width = 110
-    wb.save(path)
+    outfiles.write_files({path: wb.save})
 
 
 _HEADER_FILL = "DDEBF7"
@@ -316,9 +336,7 @@ _FORMATS = {"date": "yyyy-mm-dd", "id": "@", "digits": "@", "text": "@"}
 
 
 def _put(ws, row: int, col: int, value: Any, kind: str):
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"          # text that looks like a formula stays text
+    cell = outfiles.xlsx_cell(ws.cell(row=row, column=col, value=value))   # text that looks like a formula stays text
     if kind in _FORMATS:
         cell.number_format = _FORMATS[kind]
     return cell
@@ -328,7 +346,7 @@ def _pairs_sheet(ws, sheet: OutSheet) -> None:
     from openpyxl.styles import Font
     kinds = {c.header: c.type for c in sheet.columns}
     for r, (key, value) in enumerate(sheet.rows, 1):
-        ws.cell(row=r, column=1, value=key).font = Font(bold=True)
+        outfiles.xlsx_cell(ws.cell(row=r, column=1, value=key)).font = Font(bold=True)
         _put(ws, r, 2, value, kinds.get(key, "text"))
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 20
@@ -339,7 +357,7 @@ def _table_sheet(ws, sheet: OutSheet, layout: Layout, policy: Policy) -> None:
     from openpyxl.utils import get_column_letter
     bold, fill = Font(bold=True), PatternFill("solid", fgColor=_HEADER_FILL)
     for c, h in enumerate(sheet.header, 1):
-        cell = ws.cell(row=1, column=c, value=h)
+        cell = outfiles.xlsx_cell(ws.cell(row=1, column=c, value=h))
         cell.font, cell.fill = bold, fill
         ws.column_dimensions[get_column_letter(c)].width = max(8, min(40, 2 * len(h) + 2))
     grey = Font(italic=True, color=_SAMPLE_FONT)
@@ -445,11 +463,13 @@ def convert(source: Path, target: Path, policy: Policy) -> tuple[list[Path], lis
     out = FORMATS.get(target.suffix.lower())
     if out is None:
         raise ConvertError([f"{target}：不认识的格式（可用：{'、'.join(FORMATS)}）"])
-    if source.resolve() == target.resolve():
-        raise ConvertError([f"{target}：与输入是同一个文件"])
+    try:
+        outfiles.check_not_input(files_of(target, policy), files_of(source, policy))
+    except outfiles.OutputError as e:
+        raise ConvertError(e.problems) from None
     tree, warnings = read_any(source, policy)
     if out == "json":
-        target.write_text(json.dumps(tree, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        outfiles.write_text(target, json.dumps(tree, ensure_ascii=False, indent=1) + "\n")
         return [target], warnings
     if out == "yaml":
         _write_yaml(tree, target)
@@ -468,5 +488,8 @@ def _write_yaml(tree: Any, target: Path) -> None:
     y.default_flow_style = False
     y.allow_unicode = True
     y.sort_base_mapping_type_on_output = False
-    with target.open("w", encoding="utf-8") as f:
-        y.dump(tree, f)
+
+    def write(temporary: Path) -> None:
+        with temporary.open("w", encoding="utf-8") as f:
+            y.dump(tree, f)
+    outfiles.write_files({target: write})

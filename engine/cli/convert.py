@@ -29,14 +29,15 @@ def run(args) -> int:
     if not Path(args.source).is_file():
         raise UsageError(f"[red]{escape(args.source)}：文件不存在[/]")
     policy = options.load_policy(args.policy)
+    options.check_outputs(options.case_files(args.target, policy),
+                          options.case_files(args.source, policy) + options.policy_files(policy))
     try:
-        written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
+        with options.writing(args.target):
+            written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
         lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]
         raise UsageError(*(f"[red]✗[/] {escape(privacy.mask_text(line))}" for line in lines),
                          f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]") from None
-    except OSError as e:
-        raise UsageError(f"[red]{escape(args.target)}：无法写入（{e.strerror}）[/]") from None
     for warning in warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
     options.console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)

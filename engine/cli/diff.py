@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
+from ..common import outfiles
 from ..outputs import answer
 from ..tools.questions import find_decision
 from . import options
@@ -60,6 +61,8 @@ def run(args) -> int:
     if unusable is not None:
         raise unusable
     (old_policy, old_commit), (new_policy, new_commit) = versions
+    options.check_outputs([args.report], [f for p in (old_policy, new_policy)
+                                          for f in options.case_files(args.cases, p) + options.policy_files(p)])
     wanted = None
     if args.decision:
         names = {find_decision(p, args.decision)[0] for p in (old_policy, new_policy)} - {None}
@@ -76,10 +79,11 @@ def run(args) -> int:
     else:
         diffreport.render(out, base, new, found, summary, args.unmask)
     if args.report:
-        if args.report.lower().endswith(".md"):
-            Path(args.report).write_text(diffreport.markdown(base, new, found, summary, args.unmask), encoding="utf-8")
-        else:
-            diffreport.workbook(args.report, base, new, found, summary, args.unmask)
+        with options.writing(args.report):
+            if args.report.lower().endswith(".md"):
+                outfiles.write_text(args.report, diffreport.markdown(base, new, found, summary, args.unmask))
+            else:
+                diffreport.workbook(args.report, base, new, found, summary, args.unmask)
         err.print(f"已写出报告 {escape(args.report)}", highlight=False)
     return 1 if args.fail_on_change and found else 0
 

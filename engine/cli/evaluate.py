@@ -75,6 +75,7 @@ def run(args) -> int:
             raise UsageError(f"[red]{escape(message)}[/]", highlight=True)
     if not Path(args.casefile).is_file():
         raise UsageError(f"[red]{escape(args.casefile)}: no such file[/]", highlight=True)
+    options.check_outputs(_outputs(args) + [args.log], options.case_files(args.casefile, policy) + options.policy_files(policy))
     case_file = load_cases(args.casefile, policy)
     with progress.bar(err, case_file.cases) as advance:
         results = parallel.evaluate_cases(Evaluator(policy), case_file.cases, args.jobs, advance)
@@ -86,7 +87,7 @@ def run(args) -> int:
     failed = bool(case_file.errors) or any(r.errors for r in results)
     if args.log:
         options.log_first(args.log, policy, results, args.subject,
-                          lambda reason: f"[red]{args.log}: cannot append to the log ({reason})[/]")
+                          lambda reason: f"[red]{escape(args.log)}：无法追加判定记录（{escape(str(reason))}）[/]")
     for warning in case_file.warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
     if args.format in ("xlsx", "csv"):
@@ -148,10 +149,18 @@ def _sheet_usage(args) -> str:
     return ""
 
 
+def _outputs(args) -> list:
+    """The files --out writes: the workbook, or FILE.csv and the tables beside it."""
+    from ..outputs import sheetreport
+    if not args.out:
+        return []
+    return sheetreport.csv_paths(Path(args.out)) if args.format == "csv" else [args.out]
+
+
 def _sheets(args, policy, case_file, results, failed: bool, err) -> int:
     """--format xlsx|csv: one row per subject, in a workbook, CSV files or on stdout."""
     from ..outputs import sheetreport
-    try:
+    with options.writing(args.out):
         if args.format == "xlsx":
             sheetreport.write_xlsx(sheetreport.tables(policy, case_file, results, args.unmask), Path(args.out))
             written = [args.out]
@@ -161,8 +170,6 @@ def _sheets(args, policy, case_file, results, failed: bool, err) -> int:
             sys.stdout.write(sheetreport.csv_text([sheetreport.one_table(policy, results, args.unmask)]))
             terminal.render_errors(err, case_file.errors, args.unmask)
             written = []
-    except OSError as e:
-        raise UsageError(f"[red]{escape(str(args.out))}：无法写入（{e.strerror}）[/]") from None
     books = account(case_file, results)
     if written:
         err.print(f"已写出 {escape('、'.join(written))}", highlight=False)

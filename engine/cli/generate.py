@@ -21,9 +21,11 @@ def run(args) -> int:
     from ..tools import generate
     err = options.console(stderr=True)
     policy = options.load_policy(args.policy)
+    options.check_outputs([args.out], options.policy_files(policy))
     tree = generate.generate(policy, args.people, args.seed, args.year)
     command = f"python run.py generate --people {args.people} --seed {args.seed} --out {args.out}" + (
         f" --year {args.year}" if args.year != 2025 else "")
-    generate.write(tree, args.out, command)
+    with options.writing(args.out):
+        generate.write(tree, args.out, command)
     err.print(f"已写出 {args.out}：{args.people} 人，{len(tree['cases'])} 个案例", highlight=False)
     return 0

@@ -48,6 +48,7 @@ def run(args) -> int:
     if write is None or not Path(args.casefile).is_file():
         raise UsageError(f"[red]{escape(message or f'{args.casefile}：文件不存在')}[/]")
     policy = options.load_policy(args.policy)
+    options.check_outputs([args.out, args.log], options.case_files(args.casefile, policy) + options.policy_files(policy))
     case_file, results = evaluate_file(args.casefile, policy)
     result, message = letter.pick_case(results, args.subject, args.case)
     if result is None and case_file.errors:
@@ -73,9 +74,7 @@ def run(args) -> int:
                                 lambda reason: f"[red]{escape(args.log)}：无法写入判定记录（{reason}）[/]")
     doc = letter.build(policy, result, args.subject, records, dt.date.today(), tuple(questions), args.unmask,
                        logged=bool(args.log))
-    try:
+    with options.writing(args.out):
         write(doc, Path(args.out))
-    except OSError as e:
-        raise UsageError(f"[red]{escape(args.out)}：无法写入（{e.strerror}）[/]") from None
     options.console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
     return 0

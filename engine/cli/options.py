@@ -1,15 +1,18 @@
 """What the commands share: their common options (each defined once here), the consoles, loading the policy,
-the usage error, and logging determinations before they are given out."""
+the usage error, the files a command may write, and logging determinations before they are given out."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from ..casefiles import sheetwrite, spreadsheet
+from ..common import outfiles
 from ..policy.loader import PolicyLoadError
 from ..policy.model import Policy
 from ..tools import decisionlog
@@ -17,7 +20,7 @@ from ..tools.validate import load_or_raise
 from ..outputs import terminal
 
 __all__ = ["DEFAULT_POLICY", "POLICY_HELP", "POLICY_HELP_ZH", "FORMAT_HELP", "FORMAT_HELP_ZH", "SHEETS_EPILOG",
-           "UsageError", "console", "load_policy", "log_first", "positive", "add_casefile", "add_cases",
+           "UsageError", "console", "load_policy", "case_files", "policy_files", "check_outputs", "writing", "log_first", "positive", "add_casefile", "add_cases",
            "add_policy", "add_policy_dir", "add_format", "add_subject", "add_decision", "add_case",
            "add_unmask", "add_log", "add_jobs"]
 
@@ -76,6 +79,42 @@ def load_policy(path: str) -> Policy:
     except PolicyLoadError as e:
         raise UsageError(f"[red]政策 {escape(str(path))} 无法加载：[/]", soft_wrap=True) + \
             UsageError(*terminal.error_lines(e.problems)) from None
+
+
+def case_files(path: str | Path, policy: Policy) -> list[Path]:
+    """The files a case file is: a CSV roster and its siblings (FILE.案例.csv, FILE.中心.csv, FILE.事项.csv); else itself."""
+    try:
+        return sheetwrite.files_of(Path(path), policy)
+    except spreadsheet.ReadError:   # no roster layout: reading or writing it says so
+        return [Path(path)]
+
+
+def policy_files(policy: Policy) -> list[Path]:
+    """Every file of the policy folder (each may have been read)."""
+    return outfiles.files_under(policy.root)
+
+
+def check_outputs(outputs: Iterable[str | Path | None], inputs: Iterable[str | Path]) -> None:
+    """Before anything is computed: a UsageError when an output is one of the inputs (the same file by any name),
+    two outputs are one file, or an output's folder does not exist. None among the outputs is no file."""
+    wanted = [o for o in outputs if o]
+    try:
+        outfiles.check_not_input(wanted, inputs)
+        for o in wanted:
+            outfiles.check_folder(o)
+    except outfiles.OutputError as e:
+        raise UsageError(*(f"[red]{escape(p)}[/]" for p in e.problems)) from None
+
+
+@contextlib.contextmanager
+def writing(path: str | Path) -> Iterator[None]:
+    """What goes wrong writing `path` (written whole or not at all, by outfiles) as a UsageError."""
+    try:
+        yield
+    except outfiles.OutputError as e:
+        raise UsageError(*(f"[red]{escape(p)}[/]" for p in e.problems)) from None
+    except OSError as e:
+        raise UsageError(f"[red]{escape(str(path))}：无法写入（{escape(e.strerror or type(e).__name__)}）[/]") from None
 
 
 def log_first(path: str | None, policy: Policy, results: list, subject: str | None,

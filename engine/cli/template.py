@@ -25,12 +25,12 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from ..casefiles import sheetwrite, spreadsheet
     policy = options.load_policy(args.policy)
+    options.check_outputs(options.case_files(args.out, policy), options.policy_files(policy))
     try:
-        written = sheetwrite.write_template(Path(args.out), policy, dt.date.today())
+        with options.writing(args.out):
+            written = sheetwrite.write_template(Path(args.out), policy, dt.date.today())
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
         lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]
         raise UsageError(*(f"[red]✗[/] {escape(line)}" for line in lines)) from None
-    except OSError as e:
-        raise UsageError(f"[red]{escape(args.out)}：无法写入（{e.strerror}）[/]") from None
     options.console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False)
     return 0

@@ -10,19 +10,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .outfiles import formula_like
+
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_error", "outward", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
     if not name:
         return ""
-    return "*" if len(name) == 1 else name[0] + "*" * (len(name) - 1)   # 王 alone would be the whole name
+    return _no_formula("*" if len(name) == 1 else name[0] + "*" * (len(name) - 1))   # 王 alone would be the whole name
 
 
 def mask_id_number(value: str | None) -> str:
     if not value:
         return ""
-    return value[:6] + "*" * max(0, len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value)
+    return _no_formula(value[:6] + "*" * max(0, len(value) - 10) + value[-4:] if len(value) > 10 else "*" * len(value))
+
+
+def _no_formula(masked: str) -> str:
+    """A masked value never begins as a formula does (a name "=cmd…" kept its "="): that character is masked too."""
+    return "*" + masked[1:] if formula_like(masked) else masked
 
 
 _ID_NUMBER = re.compile(r"\d{10,}[0-9A-Za-z]*")

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..tools.diff import Change, Side
 from .answer import decision_label
+from ..common import outfiles
 from ..common.privacy import mask_name, outward, printable, shown_id
 from ..common.words import shown
 
@@ -177,39 +178,39 @@ def workbook(path: str | Path, base: Side, new: Side, found: list[Change], summa
     wb = Workbook()
     ws = wb.active
     ws.title = "汇总"
-    ws.append(["项目", "内容"])
+    outfiles.append_row(ws, ["项目", "内容"])
     for row in (("原版本", version_line("原版本", base)), ("新版本", version_line("新版本", new)),
                 ("有变化的判定", summary["changed_records"]), ("涉及对象", summary["subjects_changed"]),
                 ("仅一个版本出错的记录", summary["errors_changed"])):
-        ws.append(list(row))
+        outfiles.append_row(ws, list(row))
     money = summary.get("allowance")
     if money:
-        ws.append(["补贴增加人数", money["better"]])
-        ws.append(["补贴减少人数", money["worse"]])
-        ws.append(["补贴不变人数", money["unchanged"]])
-    ws.append([])
-    ws.append(["判定", "取值", "原", "新", "增减"])
+        outfiles.append_row(ws, ["补贴增加人数", money["better"]])
+        outfiles.append_row(ws, ["补贴减少人数", money["worse"]])
+        outfiles.append_row(ws, ["补贴不变人数", money["unchanged"]])
+    outfiles.append_row(ws, [])
+    outfiles.append_row(ws, ["判定", "取值", "原", "新", "增减"])
     for name, d in summary["distribution"].items():
         for value in dict.fromkeys(list(d["before"]) + list(d["after"])):
             b, a = d["before"].get(value, 0), d["after"].get(value, 0)
-            ws.append([_label(base, new, name), _value_word(value), b, a, a - b])
+            outfiles.append_row(ws, [_label(base, new, name), _value_word(value), b, a, a - b])
     for name, m in summary["favourable"].items():
         if m["newly"] or m["no_longer"]:
-            ws.append([_label(base, new, name), "新增符合 / 不再符合", m["newly"], m["no_longer"]])
+            outfiles.append_row(ws, [_label(base, new, name), "新增符合 / 不再符合", m["newly"], m["no_longer"]])
     if money:
         bs = wb.create_sheet("预算")
-        bs.append(["中心", "人数", "月度·原", "月度·新", "月度·增减", "年度·原", "年度·新", "年度·增减"])
+        outfiles.append_row(bs, ["中心", "人数", "月度·原", "月度·新", "月度·增减", "年度·原", "年度·新", "年度·增减"])
         for center, r in money["by_center"].items():
-            bs.append([center, r["people_after"], r["before"], r["after"], r["delta"], r["annual_before"], r["annual_after"], r["annual_delta"]])
+            outfiles.append_row(bs, [center, r["people_after"], r["before"], r["after"], r["delta"], r["annual_before"], r["annual_after"], r["annual_delta"]])
         t = money["total"]
-        bs.append(["合计", None, t["before"], t["after"], t["delta"], t["annual_before"], t["annual_after"], t["annual_delta"]])
+        outfiles.append_row(bs, ["合计", None, t["before"], t["after"], t["delta"], t["annual_before"], t["annual_after"], t["annual_delta"]])
     cs = wb.create_sheet("变化明细")
-    cs.append(["案例", "对象", "姓名", "判定", "原", "新", "原因"])
+    outfiles.append_row(cs, ["案例", "对象", "姓名", "判定", "原", "新", "原因"])
     for c in found:
-        cs.append([shown_id(c.case, unmask), shown_id(c.subject if c.subject is not None else "", unmask),
-                   (c.name if unmask else mask_name(c.name)) if c.name else "", _label(base, new, c.decision),
-                   shown(c.old), shown(c.new), reason_text(c)])
+        outfiles.append_row(cs, [shown_id(c.case, unmask), shown_id(c.subject if c.subject is not None else "", unmask),
+                                 (c.name if unmask else mask_name(c.name)) if c.name else "", _label(base, new, c.decision),
+                                 shown(c.old), shown(c.new), reason_text(c)])
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-    wb.save(path)
+    outfiles.write_files({path: wb.save})

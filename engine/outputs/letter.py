@@ -21,6 +21,7 @@ from ..explain.why import Why
 from ..explain.whynot import WhyNot
 from ..policy.model import Policy
 from .answer import decision_label
+from ..common import outfiles
 from ..common.privacy import mask_id_number, mask_name, mask_text
 from ..common.words import near, shown
 
@@ -370,7 +371,7 @@ BODY_FONT, HEADING_FONT = "宋体", "黑体"
 
 
 def write_markdown(letter: Letter, path: Path) -> None:
-    path.write_text(markdown(letter), encoding="utf-8")
+    outfiles.write_text(path, markdown(letter))
 
 
 def md_escape(text: str) -> str:
@@ -416,7 +417,7 @@ tr { page-break-inside: avoid; }
 
 
 def write_html(letter: Letter, path: Path) -> None:
-    path.write_text(html_text(letter), encoding="utf-8")
+    outfiles.write_text(path, html_text(letter))
 
 
 def html_text(letter: Letter) -> str:
@@ -474,7 +475,7 @@ def write_docx(letter: Letter, path: Path) -> None:
                     content.add_paragraph(line)
     for line in letter.signature:
         doc.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    doc.save(str(path))
+    outfiles.write_files({path: lambda temporary: doc.save(str(temporary))})
 
 
 def _fonts(doc) -> None:

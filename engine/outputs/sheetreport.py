@@ -25,13 +25,14 @@ from ..policy.model import Policy
 from ..pipeline.resolve import Determination
 from ..common.words import shown
 from ..common.locations import Location
-from ..common import privacy
+from ..common import outfiles, privacy
 
-__all__ = ["KIND_SHEETS", "REASON", "UNDECIDED", "FAILED", "Block", "Table", "Subjects", "cell", "reason",
+__all__ = ["KIND_SHEETS", "SIDE_TABLES", "REASON", "UNDECIDED", "FAILED", "Block", "Table", "Subjects", "cell", "reason",
            "subjects", "errors", "counts", "numeric_decisions", "center_sums", "books", "tables", "write_xlsx",
-           "one_table", "write_csv_blocks", "csv_text", "write_csv"]
+           "one_table", "write_csv_blocks", "csv_text", "csv_paths", "write_csv"]
 
 KIND_SHEETS = (("person", "people", "人员"), ("center", "centers", "中心"), ("item", "items", "事项"))
+SIDE_TABLES = ("错误", "汇总", "记录核对")   # the tables beside the determinations (CSV: FILE.错误.csv …)
 REASON = "依据"
 UNDECIDED = "记录有误，未判定（见“错误”表）"
 FAILED = "本案例未能判定（见“错误”表）"
@@ -208,10 +209,9 @@ def tables(policy: Policy, case_file: CaseFile, results: list[CaseResult], unmas
     """The workbook: 判定-人员/中心/事项, 错误, 汇总, 记录核对."""
     out = [Table(f"判定-{s.label}", [Block(s.columns, [[row.get(c) for c in s.columns] for row in s.rows])])
            for s in subjects(policy, results, unmask)]
-    out.append(Table("错误", [errors(case_file, results, unmask)]))
-    out.append(Table("汇总", [counts(policy, results), center_sums(policy, results)]))
-    out.append(Table("记录核对", [books(case_file, results)]))
-    return out
+    side = ([errors(case_file, results, unmask)], [counts(policy, results), center_sums(policy, results)],
+            [books(case_file, results)])
+    return out + [Table(name, blocks) for name, blocks in zip(SIDE_TABLES, side)]
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -230,13 +230,13 @@ def write_xlsx(tables_: list[Table], path: Path) -> None:
             if n:
                 ws.append([])
             if block.title:
-                ws.append([block.title])
+                outfiles.append_row(ws, [block.title])
                 ws.cell(row=ws.max_row, column=1).font = Font(bold=True, size=12)
-            ws.append(block.header)
+            outfiles.append_row(ws, block.header)
             for c in range(1, len(block.header) + 1):
                 ws.cell(row=ws.max_row, column=c).font, ws.cell(row=ws.max_row, column=c).fill = bold, fill
             for row in block.rows:
-                ws.append(row)
+                outfiles.append_row(ws, row)   # an id, name or note "=…" stays text
             for c, h in enumerate(block.header, 1):
                 longest = max([len(str(h))] + [len(str(r[c - 1])) for r in block.rows[:200] if c - 1 < len(r) and r[c - 1] is not None])
                 widths[c] = max(widths.get(c, 0), min(60, 2 * longest + 2))
@@ -244,7 +244,7 @@ def write_xlsx(tables_: list[Table], path: Path) -> None:
             ws.column_dimensions[get_column_letter(c)].width = w
         if len(t.blocks) == 1 and not t.blocks[0].title:
             ws.freeze_panes = "C2" if t.name.startswith("判定") else "A2"
-    wb.save(path)
+    outfiles.write_files({path: wb.save})
 
 
 def one_table(policy: Policy, results: list[CaseResult], unmask: bool) -> Block:
@@ -261,14 +261,15 @@ def one_table(policy: Policy, results: list[CaseResult], unmask: bool) -> Block:
 
 
 def write_csv_blocks(blocks: list[Block], stream: TextIO) -> None:
+    """The blocks one after another, a blank line between; text that would open as a formula gets a leading '."""
     w = csv.writer(stream)
     for n, block in enumerate(blocks):
         if n:
             w.writerow([])
         if block.title:
-            w.writerow([block.title])
-        w.writerow(block.header)
-        w.writerows([["" if v is None else v for v in row] for row in block.rows])
+            w.writerow([outfiles.csv_cell(block.title)])
+        w.writerow([outfiles.csv_cell(h) for h in block.header])
+        w.writerows([["" if v is None else outfiles.csv_cell(v) for v in row] for row in block.rows])
 
 
 def csv_text(blocks: list[Block]) -> str:
@@ -277,12 +278,16 @@ def csv_text(blocks: list[Block]) -> str:
     return buffer.getvalue()
 
 
+def csv_paths(path: Path) -> list[Path]:
+    """The files `write_csv` writes: FILE.csv, then FILE.错误.csv, FILE.汇总.csv, FILE.记录核对.csv."""
+    path = Path(path)
+    return [path] + [path.with_name(f"{path.stem}.{name}{path.suffix}") for name in SIDE_TABLES]
+
+
 def write_csv(policy: Policy, case_file: CaseFile, results: list[CaseResult], path: Path, unmask: bool) -> list[Path]:
-    """FILE.csv the determinations; FILE.错误.csv, FILE.汇总.csv, FILE.记录核对.csv beside it (UTF-8 with BOM, for Excel)."""
-    parts = [(path, [one_table(policy, results, unmask)])]
-    for t in tables(policy, case_file, results, unmask):
-        if not t.name.startswith("判定"):
-            parts.append((path.with_name(f"{path.stem}.{t.name}{path.suffix}"), t.blocks))
-    for target, blocks in parts:
-        target.write_text(csv_text(blocks), encoding="utf-8-sig", newline="")
-    return [p for p, _ in parts]
+    """FILE.csv the determinations; FILE.错误.csv, FILE.汇总.csv, FILE.记录核对.csv beside it (UTF-8 with BOM, for
+    Excel); all written, or none."""
+    side = {t.name: t.blocks for t in tables(policy, case_file, results, unmask) if t.name in SIDE_TABLES}
+    blocks = [[one_table(policy, results, unmask)]] + [side[name] for name in SIDE_TABLES]
+    return outfiles.write_files({target: outfiles.text_writer(csv_text(b), "utf-8-sig", newline="")
+                                 for target, b in zip(csv_paths(path), blocks)})

@@ -22,6 +22,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 from ruamel.yaml.representer import SafeRepresenter
 
+from ..common import outfiles
 from ..pipeline.facts import Ratings
 from ..policy.model import Policy
 from ..policy.params import ParamView, first_day
@@ -251,11 +252,11 @@ def write(tree: dict, out: str | Path, command: str) -> None:
     """YAML with the command that made it at the top (so anyone can make it again); `.json`: JSON, which reads
     several times faster (it has no comments: the command is not kept)."""
     if Path(out).suffix.lower() == ".json":
-        Path(out).write_text(json.dumps(tree, ensure_ascii=False, default=str, separators=(",", ":")), encoding="utf-8")
+        outfiles.write_text(out, json.dumps(tree, ensure_ascii=False, default=str, separators=(",", ":")))
         return
     buffer = io.StringIO()
     _dumper().dump(tree, buffer)
     body = buffer.getvalue()
     header = (f"# 生成的测试名册（虚构数据，姓名与身份证号均不对应真实个人；身份证号校验位故意写错）\n"
               f"# 由以下命令生成，同一种子得到同一文件：\n#   {command}\n")
-    Path(out).write_text(header + body, encoding="utf-8")
+    outfiles.write_text(out, header + body)
