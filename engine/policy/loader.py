@@ -51,9 +51,8 @@ class _Files:
         path = self.root / relative
         name = str(path)
         try:
-            raw = yamlio.read_regular(path)    # a regular file within the size limit, never a FIFO or a device
-            self.raw[relative] = raw
-            tree = yamlio.load_bytes(raw, name)
+            self.raw[relative] = yamlio.read_regular(path)   # a regular file within the size limit, never a FIFO
+            tree = yamlio.load(path)                          # (which checks so too)
         except (YamlError, OSError) as e:
             loc = e.location if isinstance(e, YamlError) else Location(name)
             self.problems.append(Problem(loc, "", e.message if isinstance(e, YamlError) else str(e)))
@@ -251,9 +250,16 @@ def _number_problem(value, unit: str | None) -> str | None:
     if isinstance(value, float) and math.isinf(value):
         return f"参数值应为有限的数，实为{'负' if value < 0 else ''}无穷大（数太大？）"
     if abs(value) > MAX_PARAMETER:
-        shown = f"{value:.3g}" if isinstance(value, float) else f"一个约 {int(value.bit_length() * 0.30103) + 1} 位的整数"
+        shown = f"{value:.3g}" if isinstance(value, float) else f"一个 {_digits(value)} 位的整数"
         return f"参数值的绝对值应不超过 10^{len(str(MAX_PARAMETER)) - 1}（政策中的金额、人数与比例远小于此），实为{shown}"
     return None
+
+
+def _digits(value: int) -> str:
+    try:
+        return str(len(str(abs(value))))
+    except ValueError:    # beyond Python's conversion limit (the YAML reader refuses such numbers before this)
+        return f"约 {int(value.bit_length() * 0.30103)}"
 
 
 def _parse(files: _Files, tree, path: list, name: str, text) -> Any:
