@@ -28,8 +28,8 @@ def add_parser(subparsers) -> None:
 _WHOLE = re.compile(r"[+-]?[0-9]{1,40}")   # longer is out of every bound anyway (and int() of 5,000 digits fails)
 
 
-def _whole(text: str, option: str) -> int:
-    text = text.strip()
+def _whole(text: str | list, option: str) -> int:
+    text = text.strip() if isinstance(text, str) else ""   # argparse gives [] for `--people=--`
     if _WHOLE.fullmatch(text):
         return int(text)
     shown = escape(printable(mask_text(text[:40] + ("…" if len(text) > 40 else ""))))
