@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from engine.common.limits import MAX_PARAMETER
 from engine.policy.loader import load_policy
 from engine.tools.validate import check
 
-from conftest import ROOT, amend, cli, line_of
+from conftest import POLICY_DIR, ROOT, amend, cli, line_of
 
 TIMEOUT = 30
 ADDRESS_SPACE = 1 << 30
@@ -47,7 +48,7 @@ def all_problems(root: Path):
 
 # --- files that are not regular files ------------------------------------------------------------------------
 
-@pytest.mark.slow
+@pytest.mark.slow   # run.py in a subprocess
 @pytest.mark.parametrize("command", ["validate", "evaluate"])
 def test_a_rule_file_that_is_a_fifo_is_refused_at_once(tmp_policy, command):
     fifo = tmp_policy / "rules" / "windows.yaml"
@@ -60,7 +61,7 @@ def test_a_rule_file_that_is_a_fifo_is_refused_at_once(tmp_policy, command):
     assert f"{fifo}: 这是一个命名管道（FIFO）" in err
 
 
-@pytest.mark.slow
+@pytest.mark.slow   # run.py in a subprocess
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
 def test_a_source_that_is_an_endless_device_is_refused_at_the_source_key(tmp_policy, device):
     if not Path(device).exists():
@@ -156,14 +157,12 @@ LEAVES = [("parameters/allowances.yaml", SKILL, "        二级/技师: {}\n", "
            "    2024-12-27: {{value: {}, clause: 二(二)1-配比}}", "二(二)1-配比")]   # file, old, new, its line's needle
 
 
-@pytest.mark.slow
+@pytest.mark.slow   # fuzzes: a policy folder loaded and checked per example
 @settings(max_examples=40)
 @given(st.sampled_from(LEAVES), NUMBERS)
 def test_any_number_in_a_parameter_is_refused_at_its_line_or_loads(tmp_path_factory, leaf, value):
     """The property: a value is refused — an error at its own line — exactly when it is no finite number within
     ±MAX_PARAMETER; otherwise the policy loads and checks without an error about it."""
-    import shutil
-    from conftest import POLICY_DIR
     root = tmp_path_factory.mktemp("p") / "policy"
     shutil.copytree(POLICY_DIR, root)
     rel, old, new, needle = leaf

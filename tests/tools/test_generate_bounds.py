@@ -84,7 +84,7 @@ YEARS = st.one_of(st.integers(GENERATED_YEARS[0] - 3, GENERATED_YEARS[0] + 3),
 SEEDS = st.one_of(st.integers(-10 ** 20, 10 ** 20), st.sampled_from([MAX_SEED, -MAX_SEED, MAX_SEED + 1, "s", "0.5"]))
 
 
-@pytest.mark.slow
+@pytest.mark.slow   # fuzzes generate's arguments
 @settings(max_examples=60)
 @given(people=COUNTS, year=st.one_of(st.none(), YEARS), seed=st.one_of(st.none(), SEEDS))
 def test_any_generate_arguments_exit_0_or_2_without_a_traceback(tmp_path_factory, people, year, seed):
