@@ -52,7 +52,7 @@ class _Files:
         name = str(path)
         try:
             self.raw[relative] = yamlio.read_regular(path)   # a regular file within the size limit, never a FIFO
-            tree = yamlio.load(path)                          # (which checks so too)
+            tree = yamlio.load(path)                          # (read again: the tests memoise `load`)
         except (YamlError, OSError) as e:
             loc = e.location if isinstance(e, YamlError) else Location(name)
             self.problems.append(Problem(loc, "", e.message if isinstance(e, YamlError) else str(e)))
