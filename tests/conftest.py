@@ -59,6 +59,8 @@ def policy_files_parsed_once():
 
     def load(path):
         try:
+            if not Path(path).is_file():            # a FIFO would block read_text: the real reader refuses it
+                return real(path)
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             return real(path)                       # the real reader says what is wrong

@@ -1,6 +1,12 @@
 """`run.py generate`: a fictitious roster (the same seed, the same file), to compare versions and measure."""
 from __future__ import annotations
 
+import re
+
+from rich.markup import escape
+
+from ..common.limits import GENERATED_YEARS, MAX_GENERATED_PEOPLE
+from ..common.privacy import mask_text, printable
 from . import options
 
 __all__ = ["add_parser", "run"]
@@ -10,22 +16,39 @@ def add_parser(subparsers) -> None:
     ge = subparsers.add_parser("generate", help="生成虚构的名册（同一种子得到同一文件），用于比较与性能测试",
                                description="生成逼真的虚构名册：年龄、学历、两类证书、工作年限、月度考核（多为一般，好不超过比例，"
                                            "少量差与暂停）、各层级的多个中心、服务事项，含2月29日出生或上岗的人员。")
-    ge.add_argument("--people", type=options.positive, required=True, metavar="N")
-    ge.add_argument("--seed", type=int, default=1, metavar="S")
+    # the numbers are read as text and checked in `run`, so that every refusal is one Chinese message (exit 2)
+    ge.add_argument("--people", required=True, metavar="N", help=f"人数，1 至 {MAX_GENERATED_PEOPLE:,}")
+    ge.add_argument("--seed", default="1", metavar="S", help="随机种子（默认1），至多 18 位的整数")
     ge.add_argument("--out", required=True, metavar="FILE.yaml")
-    ge.add_argument("--year", type=int, default=2025, metavar="YEAR", help="考核年度（默认2025）")
+    ge.add_argument("--year", default="2025", metavar="YEAR",
+                    help=f"考核年度（默认2025），{GENERATED_YEARS[0]} 至 {GENERATED_YEARS[1]}")
     options.add_policy(ge, options.POLICY_HELP_ZH)
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]{1,40}")   # longer is out of every bound anyway (and int() of 5,000 digits fails)
+
+
+def _whole(text: str | list, option: str) -> int:
+    text = text.strip() if isinstance(text, str) else ""   # argparse gives [] for `--people=--`
+    if _WHOLE.fullmatch(text):
+        return int(text)
+    shown = escape(printable(mask_text(text[:40] + ("…" if len(text) > 40 else ""))))
+    raise options.UsageError(f"[red]{option} 应为整数，实为“{shown}”[/]")
 
 
 def run(args) -> int:
     from ..tools import generate
     err = options.console(stderr=True)
+    people, seed, year = (_whole(args.people, "--people"), _whole(args.seed, "--seed"), _whole(args.year, "--year"))
+    problems = generate.bounds_problems(people, seed, year)
+    if problems:
+        raise options.UsageError(*(f"[red]{escape(p)}[/]" for p in problems))
     policy = options.load_policy(args.policy)
     options.check_outputs([args.out], options.policy_files(policy))
-    tree = generate.generate(policy, args.people, args.seed, args.year)
-    command = f"python run.py generate --people {args.people} --seed {args.seed} --out {args.out}" + (
-        f" --year {args.year}" if args.year != 2025 else "")
+    tree = generate.generate(policy, people, seed, year)
+    command = f"python run.py generate --people {people} --seed {seed} --out {args.out}" + (
+        f" --year {year}" if year != 2025 else "")
     with options.writing(args.out):
         generate.write(tree, args.out, command)
-    err.print(f"已写出 {args.out}：{args.people} 人，{len(tree['cases'])} 个案例", highlight=False)
+    err.print(f"已写出 {escape(args.out)}：{people} 人，{len(tree['cases'])} 个案例", highlight=False)
     return 0

@@ -174,3 +174,18 @@ def shown_key(key: Any) -> str:
     if isinstance(key, float):
         return repr(key)
     return f"a {type(key).__name__}"
+
+
+# --- policy folders and generated rosters (issue 15, parts 7 and 8) ---------------------------------------------
+
+__all__ += ["MAX_PARAMETER", "MAX_GENERATED_PEOPLE", "GENERATED_YEARS", "MAX_SEED"]
+
+# A parameter value's magnitude. The engine compares numbers exactly only up to 2^53−1 (pipeline/runtime
+# SAFE_INTEGER) and a rule multiplies amounts by months and people: 10^15 leaves room for that, and is far above
+# any amount, count or ratio a policy document states (1e308 would pass a schema and break every later stage).
+MAX_PARAMETER = 10 ** 15
+# People in one generated roster: what the case reader accepts whole (MAX_BYTES at ~700 bytes a person: 35 MB
+# for 50,000). More would be written only to be refused when read, after minutes of work and gigabytes of memory.
+MAX_GENERATED_PEOPLE = 50_000
+GENERATED_YEARS = (1900, 2999)    # assessment years: the dates a case file may hold (schemas/case.schema.json)
+MAX_SEED = 10 ** 18 - 1           # a seed is written into every case id (GEN-<seed>-01): at most 18 digits

@@ -12,12 +12,15 @@ order mark, saying so) — JSON goes to engine/common/jsonio.py — and whatever
 reader cannot give — a duplicate key, nesting too deep to parse, a number too
 long, a raw control character — left in the tree as a `Flaw` or a marked
 character, so that it costs the record it is in (engine/common/limits.py), not the
-file. Policy files keep `load`: UTF-8, and any duplicate key is an error.
+file. Policy files keep `load`: only regular files of at most MAX_BYTES (`read_regular`: a FIFO or a device
+would block or never end), UTF-8, and any duplicate key is an error.
 """
 from __future__ import annotations
 
 import codecs
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from .limits import MAX_BYTES, MAX_DEPTH, SHIELD, Flaw, shown_key
 from .locations import Located, Location, YamlError
 
-__all__ = ["MAX_POLICY_VALUES", "load", "loads", "CaseText", "read_case", "decode", "positioned",
+__all__ = ["MAX_POLICY_VALUES", "read_regular", "load", "load_bytes", "loads", "CaseText", "read_case", "decode", "positioned",
            "parse_case_yaml", "join_surrogates"]
 
 
@@ -38,6 +41,25 @@ class _Constructor(RoundTripConstructor):
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+class _LongNumber(Exception):
+    """An integer longer than Python converts (4,300 digits), where it is written."""
+
+    def __init__(self, digits: int, line: int, col: int):
+        super().__init__(digits, line, col)
+        self.digits, self.line, self.col = digits, line, col
+
+
+def _policy_int(constructor, node):
+    try:
+        return RoundTripConstructor.construct_yaml_int(constructor, node)
+    except ValueError:
+        mark = node.start_mark
+        raise _LongNumber(len(str(node.value)), mark.line + 1, mark.column + 1) from None
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _policy_int)
 
 
 class _FastConstructor(SafeConstructor):
@@ -57,26 +79,81 @@ def _yaml() -> YAML:
 MAX_POLICY_VALUES = 1_000_000   # values in one policy file, aliases expanded (the real files hold a few thousand)
 
 
+def read_regular(path: str | Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a policy folder's file; a YamlError in Chinese, located at the file, for anything else.
+
+    Only a regular file is opened (a symlink is followed to it): a FIFO would block the reader forever and a
+    device (/dev/zero) never ends. The type is checked before opening, and again on the open descriptor —
+    opened non-blocking, so a FIFO swapped in between cannot block either; at most `limit` bytes are read.
+    """
+    name = str(path)
+    try:
+        before = os.stat(path)
+    except FileNotFoundError:
+        raise YamlError(Location(name), "文件不存在") from None
+    except OSError as e:
+        raise YamlError(Location(name), f"无法读取（{e.strerror}）") from None
+    refused = _not_regular(before, limit)
+    if refused:
+        raise YamlError(Location(name), refused)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise YamlError(Location(name), f"无法读取（{e.strerror}）") from None
+    with os.fdopen(fd, "rb") as f:
+        refused = _not_regular(os.fstat(fd), limit)
+        if refused:
+            raise YamlError(Location(name), refused)
+        try:
+            data = f.read(limit + 1)
+        except OSError as e:
+            raise YamlError(Location(name), f"无法读取（{e.strerror}）") from None
+    if len(data) > limit:     # grew while being read
+        raise YamlError(Location(name), _too_big(len(data), limit))
+    return data
+
+
+_KINDS = ((stat.S_ISDIR, "这是一个文件夹，不是文件"), (stat.S_ISFIFO, "这是一个命名管道（FIFO），不是普通文件"),
+          (stat.S_ISCHR, "这是一个设备（字符设备，如 /dev/zero，读之不尽），不是普通文件"), (stat.S_ISBLK, "这是一个块设备，不是普通文件"),
+          (stat.S_ISSOCK, "这是一个套接字，不是普通文件"))
+
+
+def _not_regular(st: os.stat_result, limit: int) -> str | None:
+    """Why a file of this status is not read (None when it is)."""
+    for test, words in _KINDS:
+        if test(st.st_mode):
+            return words + ("" if test is stat.S_ISDIR else "，不予读取：政策文件夹只读普通文件")
+    if not stat.S_ISREG(st.st_mode):
+        return "不是普通文件，不予读取：政策文件夹只读普通文件"
+    if st.st_size > limit:
+        return _too_big(st.st_size, limit)
+    return None
+
+
+def _too_big(size: int, limit: int) -> str:
+    return f"文件大小 {size / 2**20:.1f} MB，超过上限 {limit // 2**20} MB，不予读取"
+
+
 def load(path: str | Path) -> Any:
-    """Parse one policy (or policy test) file; every failure a YamlError with the line, in Chinese.
+    """Parse one policy (or policy test) file; every failure a YamlError with the line, in Chinese."""
+    return load_bytes(read_regular(path), str(path))
+
+
+def load_bytes(data: bytes, name: str) -> Any:
+    """Parse a policy file's bytes (as `read_regular` gave them); every failure a YamlError with the line, in Chinese.
 
     These files are the officers', but a broken or hostile one must still cost a located message: nesting
     too deep for the parser and aliases that expand beyond MAX_POLICY_VALUES (a billion laughs) are refused.
     """
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise YamlError(Location(str(path)), "文件不存在") from None
-    except IsADirectoryError:
-        raise YamlError(Location(str(path)), "这是一个文件夹，不是文件") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise YamlError(Location(str(path)), f"不是 UTF-8 文本（第 {e.start} 字节：{e.reason}）；请另存为 UTF-8") from None
-    except OSError as e:
-        raise YamlError(Location(str(path)), f"无法读取（{e.strerror}）") from None
-    name = str(path)
+        raise YamlError(Location(name), f"不是 UTF-8 文本（第 {e.start} 字节：{e.reason}）；请另存为 UTF-8") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")   # as read_text's universal newlines did
     try:
         tree = _yaml().load(text)
+    except _LongNumber as e:
+        raise YamlError(Location(name, e.line, e.col), f"数有 {e.digits} 位，过长，无法读取") from None
     except DuplicateKeyError as e:
         mark = e.problem_mark
         raise YamlError(Location(name, mark.line + 1, mark.column + 1), f"键重复：{_duplicate(e.problem or '')}") from None
@@ -156,6 +233,8 @@ def _oversized(tree: Any, limit: int) -> tuple[int | None, int | None, str] | No
 def loads(text: str, name: str = "<text>") -> Any:
     try:
         return _yaml().load(text)
+    except _LongNumber as e:
+        raise YamlError(Location(name, e.line, e.col), f"a number of {e.digits} digits is too long to read") from None
     except DuplicateKeyError as e:
         mark = e.problem_mark
         raise YamlError(Location(name, mark.line + 1, mark.column + 1), "duplicate key: " + (e.problem or "")) from None

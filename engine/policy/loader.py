@@ -18,6 +18,7 @@ from ..formula import expr
 from . import schemas
 
 from ..common import yamlio
+from ..common.limits import MAX_PARAMETER
 from .model import Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
 from ..common.problems import Problem
 from ..common.locations import Location, YamlError, locate, plain, where
@@ -50,8 +51,8 @@ class _Files:
         path = self.root / relative
         name = str(path)
         try:
-            self.raw[relative] = path.read_bytes()
-            tree = yamlio.load(path)
+            self.raw[relative] = yamlio.read_regular(path)   # a regular file within the size limit, never a FIFO
+            tree = yamlio.load(path)                          # (read again: the tests memoise `load`)
         except (YamlError, OSError) as e:
             loc = e.location if isinstance(e, YamlError) else Location(name)
             self.problems.append(Problem(loc, "", e.message if isinstance(e, YamlError) else str(e)))
@@ -99,7 +100,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
     """
     root = Path(directory)
     files = _Files(root)
-    if not (root / "policy.yaml").is_file():
+    if not (root / "policy.yaml").exists():   # anything else there (a folder, a FIFO) is refused by name below
         return None, [Problem(Location(str(root / "policy.yaml")), "", "此文件夹中没有 policy.yaml（政策的清单文件）")]
     manifest, manifest_name = files.yaml("policy.yaml", "policy")
     if manifest is None:
@@ -146,15 +147,17 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
 # --- pieces ------------------------------------------------------------------
 
 def _read_source(root: Path, manifest, manifest_name: str, files: _Files) -> str | None:
-    path = root / manifest["source"]
+    """The policy document's text; a problem at the `source:` key when it is no regular UTF-8 file within the
+    size limit (/dev/zero would never end)."""
     try:
-        raw = path.read_bytes()
-        files.raw[manifest["source"]] = raw
-        return raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        why = "文件不存在" if isinstance(e, FileNotFoundError) else "不是 UTF-8 文本" if isinstance(e, UnicodeDecodeError) else str(e)
+        raw = yamlio.read_regular(root / manifest["source"])
+        text = raw.decode("utf-8")
+    except (YamlError, UnicodeDecodeError) as e:
+        why = e.message if isinstance(e, YamlError) else "不是 UTF-8 文本"
         files.problems.append(Problem(locate(manifest, ["source"], manifest_name), "source", f"无法读取文件原文 {manifest['source']}：{why}"))
         return None
+    files.raw[manifest["source"]] = raw
+    return text
 
 
 def _clauses(files: _Files, rel: str, source_text: str | None) -> dict[str, Clause]:
@@ -214,34 +217,49 @@ def _parameters(files: _Files, rel: str, out: dict[str, Parameter], partial: boo
             values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else plain(dated["value"]),
                                      None if dated is None else dated["clause"], locate(tree, base, name, key=True),
                                      None if dated is None else dated.get("reference"), where(tree, base, name)))
-            for path, value in ([] if dated is None else _non_numbers(dated["value"])):
-                if entry.get("unit") or isinstance(value, float):
+            for path, value in ([] if dated is None else _leaves(dated["value"])):
+                why = _number_problem(value, entry.get("unit"))
+                if why:
                     at = base + ["value", *path]
-                    files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at), _not_a_number(value, entry.get("unit"))))
+                    files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at), why))
         out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
                                tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name, key=True),
                                where(tree, [pname], name))
 
 
-def _non_numbers(value, path=()):
-    """(path, value) of every leaf that is not a number: a parameter with a unit is an amount or a count."""
+def _leaves(value, path=()):
+    """(path, value) of every leaf of a parameter's value."""
     if isinstance(value, dict):
         for k, v in value.items():
-            yield from _non_numbers(v, path + (k,))
+            yield from _leaves(v, path + (k,))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _non_numbers(v, path + (i,))
-    elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            yield from _leaves(v, path + (i,))
+    else:
         yield path, value
 
 
-def _not_a_number(value, unit: str | None) -> str:
-    """A parameter leaf that is no finite number: NaN and 1e400 (∞) cannot be amounts, counts or ratios."""
+def _number_problem(value, unit: str | None) -> str | None:
+    """Why a parameter leaf cannot be used (None when it can): with a unit it is an amount, a count or a ratio,
+    so a number; any number is finite and within ±MAX_PARAMETER, so that every later stage (the engine's exact
+    comparisons, analyze's neighbouring values, sums over months and people) computes with it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"应为数（{unit}），实为{schemas.shown_zh(value)}" if unit else None
     if isinstance(value, float) and math.isnan(value):
         return "参数值应为有限的数，实为 NaN（非数）"
-    if isinstance(value, float):
+    if isinstance(value, float) and math.isinf(value):
         return f"参数值应为有限的数，实为{'负' if value < 0 else ''}无穷大（数太大？）"
-    return f"应为数（{unit}），实为{schemas.shown_zh(value)}"
+    if abs(value) > MAX_PARAMETER:
+        shown = f"{value:.3g}" if isinstance(value, float) else f"一个 {_digits(value)} 位的整数"
+        return f"参数值的绝对值应不超过 10^{len(str(MAX_PARAMETER)) - 1}（政策中的金额、人数与比例远小于此），实为{shown}"
+    return None
+
+
+def _digits(value: int) -> str:
+    try:
+        return str(len(str(abs(value))))
+    except ValueError:    # beyond Python's conversion limit (the YAML reader refuses such numbers before this)
+        return f"约 {int(value.bit_length() * 0.30103)}"
 
 
 def _parse(files: _Files, tree, path: list, name: str, text) -> Any:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from ..common.locations import Location, YamlError, locate, plain
 from ..common.problems import Problem
 from ..common.words import near
 from ..pipeline.compiler import Attempt, CompiledPolicy, compile_policy, effective_parts, explicit_overriders
-from ..pipeline.facts import Fact
+from ..pipeline.facts import Fact, RecordError
 from ..policy.model import Decision, Policy, Rule
 from ..policy.params import ParamView, first_day
 from ..pipeline.resolve import Firings, resolve
@@ -586,14 +587,26 @@ def analyze_decision(policy: Policy, decision: Decision, compiled: CompiledPolic
         result.finite = False
         result.reason = f"输入组合 {size:,} 种，超过一次分析的上限 {max_inputs:,} 种（约一分钟）；未抽样"
         return result
-    rows = assignments(dom, params, possible)
-    facts = [_fact(decision.of, n, row) for n, row in enumerate(rows)]
-    firings = run_all(compiled, facts, params)
-    determinations, _ = resolve(policy, facts, firings)
-    result.enumerated = len(facts)
-    _findings(policy, decision, compiled, params, dom, rows, facts, firings, determinations, result)
+    try:
+        rows = assignments(dom, params, possible)
+        facts = [_fact(decision.of, n, row) for n, row in enumerate(rows)]
+        firings = run_all(compiled, facts, params)
+        determinations, _ = resolve(policy, facts, firings)
+        result.enumerated = len(facts)
+        _findings(policy, decision, compiled, params, dom, rows, facts, firings, determinations, result)
+    except (RecordError, ArithmeticError) as e:
+        # an input whose value the engine cannot compute (a result beyond 2^53−1, an overflow): this decision
+        # is not analysed, the others are; validate bounds parameter values, but a formula may still multiply
+        result = DecisionAnalysis(decision.name, decision.label, finite=False, notes=list(dom.notes),
+                                  reason=f"有输入组合的计算结果超出规则引擎能计算的范围，未能穷举（{_why(e)}）")
     result.seconds = time.monotonic() - started
     return result
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, RecordError):
+        return re.sub(r"^a\d+ 的", "", str(error)).removesuffix("，该记录未能判定")   # aN: analyze's own input, no record
+    return {OverflowError: "数值溢出", ZeroDivisionError: "除以零"}.get(type(error), "算术错误")
 
 
 def _findings(policy, decision, compiled, params, dom, rows, facts, firings, determinations, result) -> None:

@@ -9,6 +9,11 @@ is test data, not policy. Some people are born, hired or certified on 29 Februar
 and some cases are judged on the last day of February or 1 March of a common
 year, where the leap-day reading of 满N年 and 周岁 shows. The same seed gives the
 same roster, byte for byte.
+
+The counts are bounded (engine/common/limits.py): at most MAX_GENERATED_PEOPLE people, a roster the case
+reader accepts whole; assessment years GENERATED_YEARS, every date written within the years a case file may
+hold (so an early year's oldest births are moved up to 1 January 1900); a seed of at most 18 digits, as it is
+written into each case id.
 """
 from __future__ import annotations
 
@@ -23,17 +28,58 @@ from ruamel.yaml import YAML
 from ruamel.yaml.representer import SafeRepresenter
 
 from ..common import outfiles
+from ..common.limits import GENERATED_YEARS, MAX_GENERATED_PEOPLE, MAX_SEED
 from ..pipeline.facts import Ratings
 from ..policy.model import Policy
 from ..policy.params import ParamView, first_day
 
-__all__ = ["PER_CASE", "SURNAMES", "GIVEN", "LEAP_DAYS", "Vocabulary", "vocabulary", "case_days", "generate",
-           "write"]
+__all__ = ["PER_CASE", "SURNAMES", "GIVEN", "LEAP_DAYS", "GenerateError", "Vocabulary", "vocabulary", "case_days",
+           "bounds_problems", "generate", "write"]
 
 PER_CASE = 125                      # people per case: a district's roster split as offices send them
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鑫宇浩凯健俊帆帅旭宁琳晨辰欣悦雪梅婷倩颖佳怡瑶萱"
 LEAP_DAYS = [dt.date(y, 2, 29) for y in (1988, 1992, 1996, 2000, 2016, 2020, 2024)]
+_FIRST_DAY, _LAST_DAY = dt.date(GENERATED_YEARS[0], 1, 1), dt.date(GENERATED_YEARS[1], 12, 31)   # a case file's dates
+
+
+class GenerateError(ValueError):
+    """A count, year or seed out of its bounds; the message says which, in Chinese."""
+
+
+def _shown(n: int, grouped: bool = True) -> str:
+    """A number as a message shows it; a long one by its length (a run of digits would read as an ID number)."""
+    if abs(n) >= 10 ** 15:
+        return f"一个 {len(str(abs(n)))} 位的数"
+    return f"{n:,}" if grouped else str(n)
+
+
+def bounds_problems(people: int, seed: int, year: int) -> list[str]:
+    """What is out of bounds, in Chinese, each naming its option (empty when all may be generated)."""
+    out = []
+    if not 1 <= people <= MAX_GENERATED_PEOPLE:
+        why = ("：名册再大，案例文件便超过读取上限，生成了也读不进来；需要更多人员时请分几份生成（用不同的 --seed）"
+               if people > MAX_GENERATED_PEOPLE else "")
+        out.append(f"--people 应为 1 至 {MAX_GENERATED_PEOPLE:,} 之间的整数，实为 {_shown(people)}{why}")
+    if not GENERATED_YEARS[0] <= year <= GENERATED_YEARS[1]:
+        out.append(f"--year 应为 {GENERATED_YEARS[0]} 至 {GENERATED_YEARS[1]} 之间的年份（案例文件中日期的范围），"
+                   f"实为 {_shown(year, grouped=False)}")
+    if not -MAX_SEED <= seed <= MAX_SEED:
+        out.append(f"--seed 应为至多 18 位的整数（种子写入每个案例的编号），实为 {_shown(seed)}")
+    return out
+
+
+def _leap_days(low: dt.date, high: dt.date) -> list[dt.date]:
+    """29 Februaries from `low` to `high`: where LEAP_DAYS has none in a window (a year far from today's)."""
+    days = [dt.date(y, 2, 29) for y in range(low.year, high.year + 1) if y % 4 == 0 and (y % 100 or y % 400 == 0)]
+    return [d for d in days if low <= d <= high]
+
+
+def _leap_day(rng: random.Random, low: dt.date, high: dt.date, otherwise: dt.date) -> dt.date:
+    """A 29 February from `low` to `high`: one of LEAP_DAYS when some are there (so the rosters of the years near
+    today stay as they were made), else any in the window, else `otherwise`."""
+    low, high = max(low, _FIRST_DAY), min(high, _LAST_DAY)
+    return rng.choice([d for d in LEAP_DAYS if low <= d <= high] or _leap_days(low, high) or [otherwise])
 
 
 @dataclass(frozen=True)
@@ -82,6 +128,7 @@ def _weighted(rng: random.Random, words: list, weights: list[float]):
 
 
 def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    start, end = max(start, _FIRST_DAY), min(end, _LAST_DAY)   # within a case file's years (only near 1900 or 2999)
     return start + dt.timedelta(days=rng.randrange(max(1, (end - start).days + 1)))
 
 
@@ -123,7 +170,7 @@ def _certificates(rng: random.Random, voc: Vocabulary, hired: dt.date | None, as
         levels = voc.levels_by_type[voc.clerk_type]
         got = _date_between(rng, start, min(as_of, (hired or as_of) + dt.timedelta(days=500)))
         if rng.random() < 0.02:
-            got = rng.choice([d for d in LEAP_DAYS if d <= as_of] or [got])
+            got = rng.choice([d for d in LEAP_DAYS if d <= as_of] or [got])   # (LEAP_DAYS reach back to 1988)
         out.append({"type": voc.clerk_type, "level": _weighted(rng, levels, [40, 30, 18, 8, 4]), "obtained_on": got})
     for kind in voc.other_types:
         if rng.random() < 0.1:
@@ -135,11 +182,11 @@ def _certificates(rng: random.Random, voc: Vocabulary, hired: dt.date | None, as
 def _person(rng: random.Random, voc: Vocabulary, pid: str, center: str | None, as_of: dt.date) -> dict:
     hired = _date_between(rng, dt.date(as_of.year - 13, 1, 1), as_of) if center is not None else None
     if hired is not None and rng.random() < 0.06:
-        hired = rng.choice([d for d in LEAP_DAYS if d.year >= as_of.year - 13 and d <= as_of])
+        hired = _leap_day(rng, dt.date(as_of.year - 13, 1, 1), as_of, hired)
     taken = hired or as_of        # most were under the age limit when they were selected; a few were not
     birth = _date_between(rng, dt.date(taken.year - rng.choice([36, 36, 36, 36, 38]), 1, 1), dt.date(taken.year - 21, 12, 31))
     if rng.random() < 0.04:
-        birth = rng.choice([d for d in LEAP_DAYS if taken.year - 38 <= d.year <= taken.year - 21])
+        birth = _leap_day(rng, dt.date(taken.year - 38, 1, 1), dt.date(taken.year - 21, 12, 31), birth)
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2, 2])))
     p: dict = {"id": pid, "name": name, "id_number": _id_number(rng, birth), "birth_date": birth,
                "education": _weighted(rng, voc.education, [2, 5, 35, 50, 7, 1])}
@@ -153,7 +200,7 @@ def _person(rng: random.Random, voc: Vocabulary, pid: str, center: str | None, a
         p["hired_on"] = hired
         if rng.random() < 0.2:
             p["service_start"] = rng.choice([hired, _date_between(rng, hired - dt.timedelta(days=700), hired),
-                                             rng.choice([d for d in LEAP_DAYS if d <= as_of])])
+                                             _leap_day(rng, _FIRST_DAY, as_of, hired)])
         if (as_of - hired).days < 180:
             p["probation"] = rng.random() < 0.6
         p["center"] = center
@@ -208,7 +255,12 @@ def case_days(case_no: int, year: int) -> tuple[dt.date, int]:
 
 
 def generate(policy: Policy, people: int, seed: int, year: int = 2025, per_case: int = PER_CASE) -> dict:
-    """A case file (as a plain tree) of `people` people in cases of about `per_case`."""
+    """A case file (as a plain tree) of `people` people in cases of about `per_case`; GenerateError beyond the
+    bounds (`bounds_problems`)."""
+    problems = bounds_problems(people, seed, year) + ([] if 1 <= per_case <= MAX_GENERATED_PEOPLE else
+                                                      [f"每个案例的人数应为 1 至 {MAX_GENERATED_PEOPLE:,}，实为 {_shown(per_case)}"])
+    if problems:
+        raise GenerateError("；".join(problems))
     rng = random.Random(seed)
     cases = []
     for case_no, start in enumerate(range(0, people, per_case), 1):

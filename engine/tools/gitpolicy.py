@@ -3,16 +3,20 @@
 The folder's files are listed with `git ls-tree` and read with `git show`, written
 into a temporary folder for the loader, and the folder is removed once the policy is
 in memory (the loaded Policy holds everything a run needs). The working tree and the
-index are never touched.
+index are never touched. The path is normalised (`policies/../policies/x` is `policies/x`) and may not leave
+the repository; a file larger than the loader's limit (MAX_BYTES) is refused before git is asked for it.
 """
 from __future__ import annotations
 
+import posixpath
 import subprocess
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
+
+from ..common.limits import MAX_BYTES
 
 __all__ = ["PREFIX", "GitPolicyError", "GitSpec", "parse", "commit_of", "files_at", "materialised"]
 
@@ -30,13 +34,19 @@ class GitSpec:
 
 
 def parse(text: str) -> GitSpec | None:
-    """`git:REV:path` → its parts; anything else (a plain folder) → None."""
+    """`git:REV:path` → its parts, the path normalised; anything else (a plain folder) → None."""
     if not text.startswith(PREFIX):
         return None
     rev, sep, path = text[len(PREFIX):].partition(":")
     if not sep or not rev or not path:
         raise GitPolicyError(f"“{text}”：应写作 git:修订:路径，例如 git:HEAD~1:policies/suchen_2024")
-    return GitSpec(rev, str(PurePosixPath(path.strip("/"))))
+    # git itself resolves `..` in a path but lists the files under the resolved one, which then would not be
+    # under the path as written: the path is normalised here, and one that leaves the repository is refused
+    normal = posixpath.normpath(path.strip("/"))
+    if normal == ".." or normal.startswith("../"):
+        raise GitPolicyError(f"“{text}”：路径 {path} 超出了仓库（“..”多于其上的文件夹）；"
+                             f"请写仓库内的路径，例如 git:{rev}:policies/suchen_2024")
+    return GitSpec(rev, normal)
 
 
 def _git(repo: Path, *args: str) -> bytes:
@@ -53,11 +63,23 @@ def commit_of(repo: Path, rev: str) -> str:
 def files_at(repo: Path, spec: GitSpec) -> dict[str, bytes]:
     """Every file under the folder at that revision, by its path relative to the folder."""
     commit = commit_of(repo, spec.rev)
-    listing = _git(repo, "ls-tree", "-r", "-z", "--name-only", commit, "--", spec.path + "/")
-    names = [n for n in listing.decode("utf-8").split("\0") if n]
-    if not names:
+    folder = "" if spec.path == "." else spec.path + "/"
+    listing = _git(repo, "ls-tree", "-r", "-z", "-l", "--full-tree", commit, "--", folder or ".")
+    entries = []
+    for line in listing.decode("utf-8", "surrogateescape").split("\0"):
+        if not line:
+            continue
+        info, _, name = line.partition("\t")
+        size = info.split()[-1]          # "-" for a submodule, which holds no file here
+        if not name.startswith(folder) or not size.isdigit():
+            continue
+        if int(size) > MAX_BYTES:
+            raise GitPolicyError(f"修订 {spec.rev}（{commit[:12]}）中的 {name} 有 {int(size) / 2**20:.1f} MB，"
+                                 f"超过政策文件的上限 {MAX_BYTES // 2**20} MB，不予读取")
+        entries.append(name)
+    if not entries:
         raise GitPolicyError(f"修订 {spec.rev}（{commit[:12]}）中没有文件夹 {spec.path}")
-    return {str(PurePosixPath(n).relative_to(spec.path)): _git(repo, "show", f"{commit}:{n}") for n in names}
+    return {name[len(folder):]: _git(repo, "show", f"{commit}:{name}") for name in entries}
 
 
 @contextmanager
