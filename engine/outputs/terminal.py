@@ -235,8 +235,8 @@ class _Column:
 
 
 def _new_table() -> Table:
-    """Columns two spaces apart under a rule below the headers: no frame, whose lines would take 4 columns."""
-    return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0), header_style="bold")
+    """Columns between rules │, a rule under the headers, no frame (its two sides would take 4 columns)."""
+    return Table(box=box.MINIMAL, show_edge=False, pad_edge=False, header_style="bold")
 
 
 @functools.lru_cache(maxsize=None)
@@ -356,10 +356,11 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         if not rows or not names:
             continue
         identity = [_Column("编号", [_flow(shown_id(e["id"], unmask), _WHOLE) for e in rows])]
+        personal = RECORD_KIND.get(kind) == "people"   # a person's name is masked, a center's or an item's never
         for field, header in spec.shown.items():
             raw = [str(e.get(field) or "") for e in rows]
-            identity.append(_Column(header, [_flow(printable(r if unmask or field != "name" else mask_name(r)), _WHOLE)
-                                             for r in raw]))
+            masked = personal and field == "name" and not unmask
+            identity.append(_Column(header, [_flow(printable(mask_name(r) if masked else r), _WHOLE) for r in raw]))
         columns: list[_Column] = []
         for n in names:
             d = decisions[n]

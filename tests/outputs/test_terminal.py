@@ -10,7 +10,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from conftest import ROOT
+from conftest import ROOT, person, write_case
 from engine.common import privacy
 from engine.common.words import shown
 from engine.explain.trace import Trace
@@ -21,7 +21,7 @@ from engine.pipeline.evaluate import account, evaluate_file
 from engine.tools.questions import subjects_of
 
 ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")
-RULE = re.compile(r"^─+$")
+RULE = re.compile(r"^─[─┼]*$")   # the rule under a table's headers
 # A date as the outputs write one: ISO day or month, or in Chinese.
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}-\d{2}|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月\d{1,2}日")
 GUIDES = re.compile(r"^[\s│├└─]+")
@@ -229,3 +229,17 @@ def test_a_date_is_never_cut_at_any_width(policy, roster):
         assert flat in (None, words)
         flat = words
     assert "2026-03-01" in flat
+
+
+def test_a_persons_name_is_masked_a_centers_never(policy, tmp_path):
+    """Masking is for persons: 王五 shows as 王*, the center's name whole (it is no one's personal data)."""
+    case = {"id": "K", "as_of": "2025-12-31", "assessment_year": 2025,
+            "people": [person("P1", name="王五", center="C1")],
+            "centers": [{"id": "C1", "name": "宿城区政务服务中心", "level": "区级", "windows": 20}]}
+    case_file, results = evaluate_file(str(write_case(case, tmp_path)), policy)
+    assert not case_file.errors and not results[0].errors
+    for unmask, name in ((False, "王*"), (True, "王五")):
+        out = io.StringIO()
+        terminal.render_case(Console(width=80, file=out, force_terminal=False), policy, results[0], unmask)
+        text = out.getvalue()
+        assert "宿城区政务服务中心" in text and name in text and (unmask or "王五" not in text), text
