@@ -13,8 +13,8 @@ followed from one table to the next. On a wide terminal everything that fits sha
 
 Nothing is cut inside a word: text breaks only where Chinese typesetting allows (between characters of running
 text, after punctuation, at spaces), never inside a date, a number with its unit, an id or code, a clause
-number (二(二)5(3)), a label or value of the policy; a cell's value, an id and a header are never broken at
-all. A column is at least as wide as its header and its widest unbreakable piece, and the widths are computed
+number (二(二)5(3)), a label or value of the policy; in a table a value, an id and a header are never broken
+at all, a list only between its values. A column is at least as wide as its header and its widest unbreakable piece, and the widths are computed
 here, not left to rich, whose squeezing of a table ignores those minimums. One subject whose decisions would
 need several tables (`--subject`) is shown as a block instead: its fields and decisions one a line, label
 beside value; so is every subject of a kind when even its id and one decision cannot share a line. Trees,
@@ -307,7 +307,7 @@ def _table(columns: list[_Column], width: int) -> Table:
     return table
 
 
-def _block(console: Console, head: str, columns: list[_Column], row: int, width: int, keep) -> None:
+def _block(console: Console, head: str, columns: list[_Column], row: int, width: int, keep: re.Pattern | None) -> None:
     """One subject: its fields and decisions one a line, the label beside the value (or before it, when the
     two cannot share a line)."""
     _print(console, _flow(Text(head, style="bold"), keep))
@@ -323,11 +323,13 @@ def _block(console: Console, head: str, columns: list[_Column], row: int, width:
             grid.add_row(_flow(label, _WHOLE), value)
         console.print(grid)
         return
+    lines = Table(box=None, show_header=False, padding=(0, 0, 0, 2), pad_edge=True)   # a value's next lines indented too
+    lines.add_column(overflow="fold")
     for label, value in pairs:
-        line = Text("  ")
-        line.append_text(Text(f"{label}："))
+        line = Text(f"{label}：")
         line.append_text(value)
-        _print(console, _flow(line, keep))
+        lines.add_row(_flow(line, keep))
+    console.print(lines)
 
 
 @functools.lru_cache(maxsize=None)
@@ -343,7 +345,12 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
     docstring), or a block for one subject; then the case's errors."""
     keep = _words(policy)
     case = result.case
-    console.rule(Text.assemble((shown_id(case.id, unmask), "bold"), f" · 判定日 {case.as_of} · 考核年度 {case.assessment_year}"))
+    head = Text.assemble((shown_id(case.id, unmask), "bold"), f" · 判定日 {case.as_of} · 考核年度 {case.assessment_year}")
+    if cell_len(head.plain) + 4 <= console.width:
+        console.rule(head)
+    else:   # a rule would cut its title short
+        console.rule()
+        _print(console, _flow(head, _words(policy)))
     for w in result.warnings:
         _print(console, _flow(Text.assemble(("注意", "yellow"), " ", printable(w if unmask else mask_text(w))), keep))
     values = {(d.subject, d.decision): d.value for d in result.determinations}

@@ -171,13 +171,20 @@ def test_every_value_and_label_whole_in_its_column(policy, roster, width):
 
 
 def test_narrow_tables_split_by_section_and_wide_ones_join(policy, roster):
-    """At 80 columns a person's decisions need several tables, each headed by its sections and repeating the id;
-    at 140 they need fewer."""
-    narrow = [h for h, _ in tables(render(policy, roster, 80)) if h.startswith("编号")]
+    """At 80 columns a person's decisions need several tables, each titled by the sections (from the rule files)
+    of the decisions it holds and repeating the id and name; at 140 they need fewer."""
+    text = render(policy, roster, 80)
+    lines = text.split("\n")
+    narrow = [h for h, _ in tables(text) if h.startswith("编号")]
     wide = [h for h, _ in tables(render(policy, roster, 140)) if h.startswith("编号")]
     assert len(wide) < len(narrow)
-    person = [d.label for d in policy.decisions.values() if d.subject == "person"]
-    assert sum(1 for h in narrow if any(label in h for label in person)) >= 3 * 2   # two cases, three tables each
+    person = [d for d in policy.decisions.values() if d.subject == "person"]
+    split = [h for h in narrow if any(d.label in h for d in person)]
+    assert len(split) >= 3 * 2 and all(h.startswith("编号 │ 姓名 │") for h in split)   # two cases, three tables each
+    for header in split:
+        title = lines[lines.index(header) - 1]
+        sections = {d.section for d in person if d.label in header}
+        assert title.split("：", 1)[1].split("；") == [s for s in dict.fromkeys(d.section for d in person) if s in sections]
 
 
 @pytest.mark.parametrize("width", [30, 80])
