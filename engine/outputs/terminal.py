@@ -5,24 +5,24 @@ Layout. An officer reads a roster decision by decision — who is refused, whose
 be reassigned — so the determinations stay in tables, a column per decision, where the eye runs down one
 decision over 48 people and a value's colour lines up; a block per person would put the same decision at a
 different height for each and hide the one exception among 48. But a table of every decision does not fit 80
-columns (a pipe's width) without cutting values and stacking headers, so a kind's decisions are packed into as
-few tables as the width holds: each group of decisions the policy keeps together — the section of its rule
-file (`Decision.section`) — starts a table if it cannot join the previous one, a group wider than a table goes
-on in the next, and every table repeats the subject's id and first field (its name) so that a row can be
-followed from one table to the next. On a wide terminal everything that fits shares one table.
+columns (a pipe's width) without cutting values and stacking headers, so a kind's decisions are spread, in
+order, over as few tables as the width holds, keeping together the groups the policy makes — the section of
+each decision's rule file (`Decision.section`): cutting a group costs as much as one more table. Every table
+repeats the subject's id and first field (its name) so that a row can be followed from one table to the next,
+and is titled by the sections it holds. On a wide terminal everything that fits shares one table.
 
 Nothing is cut inside a word: text breaks only where Chinese typesetting allows (between characters of running
 text, after punctuation, at spaces), never inside a date, a number with its unit, an id or code, a clause
-number (二(二)5(3)), a label or value of the policy; in a table a value, an id and a header are never broken
-at all, a list only between its values. A column is at least as wide as its header and its widest unbreakable piece, and the widths are computed
-here, not left to rich, whose squeezing of a table ignores those minimums. One subject whose decisions would
-need several tables (`--subject`) is shown as a block instead: its fields and decisions one a line, label
-beside value; so is every subject of a kind when even its id and one decision cannot share a line. Trees,
-warnings and errors wrap by the same rule.
+number (二(二)5(3)), a label or value of the policy; in a table a value, an id and a header are never broken,
+a list only between its values. A column is at least as wide as its header and its widest unbreakable piece,
+and the widths are computed here, not left to rich, whose squeezing of a table ignores those minimums. One
+subject whose decisions would need several tables (`--subject`) is shown as a block instead: its fields and
+decisions one a line, label beside value; so is every subject of a kind when even its id and one decision
+cannot share a line. Trees, warnings and errors wrap by the same rule.
 
 Personal data is masked here, at the edge, unless the caller asks otherwise:
-names keep their first character (张*), ID numbers their first 6 and last 4
-digits (engine/common/privacy.py). Nothing upstream prints.
+persons' names keep their first character (张*; a center's name is no one's personal data),
+ID numbers their first 6 and last 4 digits (engine/common/privacy.py). Nothing upstream prints.
 """
 from __future__ import annotations
 
