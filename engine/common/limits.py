@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_RECORD_VALUES", "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "Flaw",
-           "Hazard", "SHIELD", "text_problem", "number_problem", "Walk", "scalar_problem", "shown_key"]
+           "Hazard", "SHIELD", "text_problem", "number_problem", "Walk", "scalar_problem", "shown_key",
+           "MAX_LOG_LINE", "MAX_LOG_PROBLEMS"]
 
 MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
 MAX_DEPTH = 32                    # nesting levels from the top of the file
@@ -174,3 +175,10 @@ def shown_key(key: Any) -> str:
     if isinstance(key, float):
         return repr(key)
     return f"a {type(key).__name__}"
+
+
+# --- the decision log (tools/decisionlog.py), read line by line by `replay` ----------------------------------
+# A record is under 1 KB; a line past MAX_LOG_LINE is not a record and is never held whole (a 1 GB line, a file
+# without newlines), only skipped. Its JSON is nested at most MAX_DEPTH levels, as a case file's.
+MAX_LOG_LINE = 1024 * 1024        # bytes in one line of a decision log
+MAX_LOG_PROBLEMS = 100            # bad lines reported one by one; past this they are only counted

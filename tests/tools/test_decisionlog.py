@@ -251,18 +251,22 @@ def test_values_compare_as_json(a, b, equal):
 
 # --- replay: bad usage ---------------------------------------------------------------------------
 
-def test_corrupt_line_is_located_and_exits_2(log_copy):
+def test_a_corrupt_line_costs_that_line_only(log_copy):
     rows = log_copy.read_text(encoding="utf-8").splitlines(keepends=True)
     rows[2] = rows[2][:40] + "\n"                                  # torn line
     rows[5] = json.dumps({"decision_id": "x"}) + "\n"              # a field missing
     log_copy.write_text("".join(rows), encoding="utf-8")
     code, out, err = cli("replay", log_copy, "--cases", ROSTER)
-    assert code == 2 and out == ""
-    assert f"{log_copy}:3: 不是有效的 JSON" in err
-    assert f"{log_copy}:6: 缺少字段 «run»" in err
+    assert code == 1
+    assert f"{log_copy}:3：不是有效的 JSON" in err
+    assert f"{log_copy}:6：缺少字段 «run»" in err
+    assert "共 439 条记录：已复现 439，结果不同 0，政策版本不同 0，输入不同 0；另有 2 行无法读取" in out
+    code, report = replay_json(log_copy)
+    assert code == 1 and report["summary"]["reproduced"] == 439 and report["unreadable"] == 2
+    assert [e.split("：")[0] for e in report["errors"]] == [f"{log_copy}:3", f"{log_copy}:6"]
     with pytest.raises(decisionlog.LogError) as e:
         decisionlog.read(log_copy)
-    assert [p.split(": ")[0] for p in e.value.problems] == [f"{log_copy}:3", f"{log_copy}:6"]
+    assert [p.split("：")[0] for p in e.value.problems] == [f"{log_copy}:3", f"{log_copy}:6"]
 
 
 def test_append_after_a_torn_line_does_not_glue_records(log_copy):
@@ -273,7 +277,7 @@ def test_append_after_a_torn_line_does_not_glue_records(log_copy):
     assert code == 0
     with pytest.raises(decisionlog.LogError) as e:
         decisionlog.read(log_copy)
-    assert e.value.problems == [f"{log_copy}:{n}: 不是有效的 JSON（第 17 列有误）"]
+    assert e.value.problems == [f"{log_copy}:{n}：不是有效的 JSON（第 17 列有误）"]
     after = log_copy.read_text(encoding="utf-8").splitlines()[n:]
     assert len(after) == 10 and all(decisionlog.parse_line(line)[1] is None for line in after)
 
