@@ -129,6 +129,15 @@ def test_letter_does_not_echo_an_unknown_subject(id_person, tmp_path, subject):
     assert code == 2 and subject in err
 
 
+@pytest.mark.parametrize("subject", [OTHER_ID, "王小明"])
+def test_evaluate_does_not_echo_an_unknown_subject(id_person, subject):
+    code, out, err = cli("evaluate", id_person, "--subject", subject)
+    assert code == 2 and "没有编号为" in err
+    assert_hidden(out + err, subject, ID, BIRTH, OTHER_ID[6:14], "小明")
+    code, out, err = cli("evaluate", id_person, "--subject", subject, "--unmask")
+    assert code == 2 and subject in err
+
+
 def test_replay_masks_an_id_number_found_in_a_log_line(id_person, tmp_path):
     log = tmp_path / "log.jsonl"
     code, _, err = cli("evaluate", id_person, "--log", log)
