@@ -4,8 +4,9 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.markup import escape
 
-from ..common import locations
+from ..common import locations, privacy
 from ..outputs import answer
 from ..outputs import appeal as outputs
 from ..pipeline.evaluate import Evaluator
@@ -62,7 +63,9 @@ def command(policy, casefile: str, subject: str | None, decision: str | None, wa
     try:
         question = appeal.asked(policy, casefile, subject, decision, want_text, case)
     except appeal.Unaskable as e:
-        return UsageError(f"[red]{e.message}[/]{e.detail}").report(err)
+        # it echoes --subject and --case as typed: masked as free text (a name, an ID number) unless --unmask
+        shown = (lambda text: text) if unmask else (lambda text: privacy.mask_echo(text, subject, case))
+        return UsageError(f"[red]{escape(shown(e.message))}[/]{escape(shown(e.detail))}").report(err)
     except locations.YamlError as e:
         outputs.render_problems(err, [str(e)], unmask)
         return 1

@@ -82,8 +82,9 @@ def run(args) -> int:
     want = parse_value(args.why_not) if args.why_not is not None else None
     message = check_subject(policy, results, args.subject, args.decision) or (
         check_value(policy, results, args.decision, want) if args.why_not is not None else "")
-    if message:   # a "did you mean" lists ids, which may be ID numbers
-        raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]", highlight=True)
+    if message:   # a "did you mean" lists ids, which may be ID numbers; --subject is echoed as typed (a name?)
+        raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_echo(message, args.subject))}[/]",
+                         highlight=True)
     failed = bool(case_file.errors) or any(r.errors for r in results)
     if args.log:
         options.log_first(args.log, policy, results, args.subject,

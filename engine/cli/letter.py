@@ -63,11 +63,13 @@ def run(args) -> int:
             break
         questions.append(letter.Question(decision, parse_value(text)))
     if message:
-        raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_text(message))}[/]")
+        # it echoes --subject and --case as typed: masked as free text (a name, an ID number) unless --unmask
+        raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_echo(message, args.subject, args.case))}[/]")
     if result.errors:
         for e in result.errors:
-            err.print(f"[red]错误[/] {escape(e.case)} {escape(e.path)}: "
-                      f"{escape(e.message if args.unmask else privacy.mask_text(e.message))}", highlight=False)
+            shown = e.as_json() if args.unmask else privacy.mask_error(e.as_json())
+            err.print(f"[red]错误[/] {escape(shown['case'])} {escape(shown['path'])}: {escape(shown['message'])}",
+                      highlight=False)
         err.print(f"[red]案例“{escape(privacy.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
         return 1
     records = options.log_first(args.log, policy, [result], args.subject,

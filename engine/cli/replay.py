@@ -4,7 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..outputs import answer, replay, terminal
+from rich.text import Text
+
+from ..common.privacy import mask_text, printable
+from ..outputs import replay, terminal
 from ..pipeline.evaluate import evaluate_file
 from ..tools import decisionlog
 from . import options
@@ -18,7 +21,10 @@ examples:
   python run.py replay decisions.jsonl --cases fixtures/roster_2025.yaml
   python run.py replay decisions.jsonl --cases fixtures/roster_2025.yaml --format json | jq .summary
 
-Exit status: 0 every record reproduced, 1 some did not, 2 bad usage, unreadable log (FILE:LINE) or policy.
+The log is read line by line, as it is replayed: a log of any size takes the same memory. A line that is not
+a record (damaged, too long, nested too deep) is reported as FILE:LINE and costs that line only.
+Exit status: 0 every record reproduced, 1 some did not or some lines are not records, 2 bad usage, a log that
+cannot be read at all, or a policy that does not load.
 """
 
 
@@ -33,23 +39,25 @@ def add_parser(subparsers) -> None:
     options.add_cases(rp, "the case file the log was written from")
     options.add_policy(rp)
     options.add_format(rp, ["table", "json"], options.FORMAT_HELP)
+    options.add_unmask(rp, "show ID numbers found in the log or the case file (masked by default)")
 
 
 def run(args) -> int:
     err = options.console(stderr=True)
     try:
-        records = decisionlog.read(args.log)
+        items = decisionlog.open_log(args.log)   # opened now, read as it is replayed
     except decisionlog.LogError as e:
-        raise UsageError(*(f"[red]✗[/] {problem}" for problem in e.problems)) from None
+        raise UsageError(*(Text.assemble(("✗", "red"), " ", printable(p if args.unmask else mask_text(p)))
+                           for p in e.problems)) from None
     if not Path(args.cases).is_file():
-        raise UsageError(f"[red]{args.cases}: no such file[/]")
+        raise UsageError(Text(f"{printable(args.cases)}: no such file", style="red"))
     policy = options.load_policy(args.policy)
     case_file, results = evaluate_file(args.cases, policy)
-    terminal.render_errors(err, case_file.errors)   # such cases are absent now: their records read input_differs
+    terminal.render_errors(err, case_file.errors, args.unmask)   # such cases are absent now: their records read input_differs
     ref = decisionlog.PolicyRef.of(policy)
-    outcomes = decisionlog.replay(records, decisionlog.current(results), ref)
+    outcomes = decisionlog.replay(items, decisionlog.current(results), ref)
     if args.format == "json":
-        answer.write_json(decisionlog.replay_json(outcomes, ref))
+        tally = replay.write_json(outcomes, ref, args.unmask)
     else:
-        replay.render(options.console(), policy, args.log, outcomes)
-    return 0 if all(o.status == "reproduced" for o in outcomes) else 1
+        tally = replay.render(options.console(), err, policy, args.log, outcomes, args.unmask)
+    return 0 if tally.all_reproduced else 1

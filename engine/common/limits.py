@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_RECORD_VALUES", "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "Flaw",
-           "Hazard", "SHIELD", "text_problem", "number_problem", "Walk", "scalar_problem", "shown_key"]
+           "Hazard", "SHIELD", "text_problem", "number_problem", "Walk", "scalar_problem", "shown_key",
+           "MAX_LOG_LINE", "MAX_LOG_PROBLEMS", "MAX_PARAMETER", "MAX_GENERATED_PEOPLE",
+           "GENERATED_YEARS", "MAX_SEED"]
 
 MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
 MAX_DEPTH = 32                    # nesting levels from the top of the file
@@ -176,9 +178,7 @@ def shown_key(key: Any) -> str:
     return f"a {type(key).__name__}"
 
 
-# --- policy folders and generated rosters (issue 15, parts 7 and 8) ---------------------------------------------
-
-__all__ += ["MAX_PARAMETER", "MAX_GENERATED_PEOPLE", "GENERATED_YEARS", "MAX_SEED"]
+# --- policy folders and generated rosters ---------------------------------------------------------------
 
 # A parameter value's magnitude. The engine compares numbers exactly only up to 2^53−1 (pipeline/runtime
 # SAFE_INTEGER) and a rule multiplies amounts by months and people: 10^15 leaves room for that, and is far above
@@ -189,3 +189,9 @@ MAX_PARAMETER = 10 ** 15
 MAX_GENERATED_PEOPLE = 50_000
 GENERATED_YEARS = (1900, 2999)    # assessment years: the dates a case file may hold (schemas/case.schema.json)
 MAX_SEED = 10 ** 18 - 1           # a seed is written into every case id (GEN-<seed>-01): at most 18 digits
+
+# --- the decision log (tools/decisionlog.py), read line by line by `replay` ----------------------------------
+# A record is under 1 KB; a line past MAX_LOG_LINE is not a record and is never held whole (a 1 GB line, a file
+# without newlines), only skipped. Its JSON is nested at most MAX_DEPTH levels, as a case file's.
+MAX_LOG_LINE = 1024 * 1024        # bytes in one line of a decision log
+MAX_LOG_PROBLEMS = 100            # bad lines reported one by one; past this they are only counted

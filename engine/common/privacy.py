@@ -4,6 +4,11 @@ Names keep their first character (张*; a one-character name is *), ID numbers t
 digits, and anything in a message that looks like an ID number (ten digits or more) is masked too —
 unless the user asked `--unmask`. Every output (JSON, terminal, sheets, letters, the decision log)
 goes through these few functions, so masking is decided in one place.
+
+A value of a case file quoted in a message (`found “P10 吴某 321302199001011008”`: a person written as
+one line of text) or a value the user typed and the message echoes (`--subject`) is free text: where a
+name or an ID number sits in it is unknown, so `mask_free_text` masks every run of Chinese characters
+as a name and every run of six digits or more as a number (see there).
 """
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from typing import Any
 
 from .outfiles import formula_like
 
-__all__ = ["mask_name", "mask_id_number", "mask_text", "mask_error", "outward", "printable", "shown_id"]
+__all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
+           "mask_error", "outward", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
@@ -43,8 +49,66 @@ def mask_text(text: str) -> str:
     return _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
 
 
+# Runs of Chinese characters (the unified ideographs, their extensions and compatibility forms): a name
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]{2,}")
+# Runs of digits, with the stars of an earlier masking (so masking twice changes nothing) and an ID number's X
+_DIGIT_RUN = re.compile(r"[0-9*]*[0-9][0-9*]*[Xx]?")
+_ALREADY = re.compile(r"[0-9]{6}\*+[0-9]{3}[0-9Xx]|\*+")   # what mask_id_number leaves
+_MIN_DIGITS = 6
+
+
+def _mask_digits(m: re.Match) -> str:
+    run = m.group()
+    if sum(c.isdigit() for c in run) < _MIN_DIGITS or _ALREADY.fullmatch(run):
+        return run
+    if "*" not in run and len(run) in (15, 18):   # the two lengths of a resident ID number: shown as everywhere
+        return mask_id_number(run)
+    return "*" * len(run)
+
+
+def mask_free_text(text: str) -> str:
+    """Free text that may hold a name or an ID number anywhere (a value quoted in a message, a typed --subject).
+
+    Each run of two Chinese characters or more keeps its first, as a name does (吴某 → 吴*; one character
+    alone is a word such as 是, never a whole name). Each run of six digits or more is masked: an ID number
+    (15 or 18 characters) keeps its first 6 and last 4 digits as everywhere, any other run is all stars.
+    Six, not ten as in `mask_text`: a quoted value is data, so a shorter run is more likely a birth date
+    (19900101), a part of an ID number split across cells, a phone or bank number; while a count or a
+    line number, which whole messages are full of, is never inside the quote. Codes such as P10 or
+    CTR-QU stay readable, and masking twice gives the same text.
+    """
+    text = _HAN.sub(lambda m: mask_name(m.group()), text)
+    return _DIGIT_RUN.sub(_mask_digits, text)
+
+
+def quote(value: str) -> str:
+    """A value of a case file as a message quotes it: “…”, a ” inside escaped so the quote ends where it ends."""
+    return "“" + value.replace("”", "\\u201d") + "”"
+
+
+# A value quoted by `quote` after the words that introduce one (schemas.found_text: `found “…”`, `key “…”`;
+# Chinese messages: 实为“…”). Other quotes in messages hold the policy's words, headers and sheet names.
+_FOUND = re.compile(r"(found |key |实为)“([^”]*)”")
+
+
+def mask_message(message: str) -> str:
+    """A message that may quote a value of a case file: the quoted value masked as free text, ID numbers elsewhere."""
+    return mask_text(_FOUND.sub(lambda m: f"{m.group(1)}“{mask_free_text(m.group(2))}”", message))
+
+
+def mask_echo(message: str, *values: str | None) -> str:
+    """A message echoing what the user typed (a --subject, quoted “…” or 「…」): those values masked as free
+    text, and ID numbers anywhere."""
+    for value in values:
+        if value:
+            shown = mask_free_text(value)
+            for left, right in ("“”", "「」"):
+                message = message.replace(f"{left}{value}{right}", f"{left}{shown}{right}")
+    return mask_message(message)
+
+
 def mask_error(data: dict) -> dict:
-    """An error about a name or an ID number quotes it: mask the quote as well as any long number."""
+    """An error about a name or an ID number quotes it: mask the quote, any value it quotes, any long number."""
     message = data["message"]
     path = str(data.get("path") or "")
     if path.endswith(".name"):
@@ -53,7 +117,7 @@ def mask_error(data: dict) -> dict:
         message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
     # a case or person id may itself be an ID number, and a path holds the keys as written
     ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}
-    return dict(data, message=mask_text(message), **ids)
+    return dict(data, message=mask_message(message), **ids)
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

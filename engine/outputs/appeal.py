@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from ..common.privacy import mask_name, mask_text
+from ..common.privacy import mask_message, mask_name, printable, shown_id
 from ..policy.model import Policy
 from ..tools.appeal import Appeal, shown
 
@@ -16,8 +18,8 @@ def render(console: Console, a: Appeal, policy: Policy, unmask: bool = False) ->
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    name = (a.name if unmask else mask_name(a.name)) or ""
-    head.add_row("申诉人", f"{a.subject} {name}".strip() + f"（案例 {a.case_id}）")
+    name = printable((a.name if unmask else mask_name(a.name)) or "")
+    head.add_row("申诉人", Text(f"{shown_id(a.subject, unmask)} {name}".strip() + f"（案例 {shown_id(a.case_id, unmask)}）"))
     head.add_row("决定", f"{policy.decisions[a.decision].label}（{a.decision}）")
     head.add_row("实际", shown(a.actual) if a.applicable else "不适用")
     head.add_row("期望", shown(a.want))
@@ -77,4 +79,4 @@ def _line(group) -> list[str]:
 def render_problems(console: Console, messages: list[str], unmask: bool = False) -> None:
     """Why the case file or the case cannot be read (the appeal is not searched)."""
     for message in messages:
-        console.print(f"[red]✗[/] {message if unmask else mask_text(message)}", highlight=False)
+        console.print(f"[red]✗[/] {escape(printable(message if unmask else mask_message(message)))}", highlight=False)

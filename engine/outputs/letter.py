@@ -7,8 +7,10 @@ decision log (`decisionlog.records_for`), so a letter can be found again in the 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -30,7 +32,7 @@ __all__ = ["Row", "Section", "Letter", "Question", "KIND_ENTRIES", "entry_of", "
            "center_text", "overview", "determination_section", "rule_rows", "fact_line", "facts_row",
            "parameter_line", "parameters_row", "interpretations_row", "blocked_row", "gave_way_row",
            "scenarios_row", "decision_of", "items_row", "basis_row", "answer_section", "footer",
-           "write_markdown", "md_escape", "markdown", "write_html", "html_text", "write_docx", "WRITERS",
+           "write_markdown", "md_escape", "markdown", "write_html", "html_text", "xml_text", "write_docx", "WRITERS",
            "writer_for"]
 
 
@@ -442,12 +444,31 @@ def html_text(letter: Letter) -> str:
     return "\n".join(out) + "\n"
 
 
+# What XML 1.0 cannot hold (lxml refuses the whole document): C0 controls but tab, newline and return, lone
+# surrogates, U+FFFE and U+FFFF. The case-file limits refuse most of them; U+FFFE and U+FFFF pass.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text as a .docx can hold it: what XML cannot hold written as U+FFFD, as the terminal shows a surrogate."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _xml_letter(letter: Letter) -> Letter:
+    sections = tuple(dataclasses.replace(s, heading=xml_text(s.heading), paragraphs=tuple(map(xml_text, s.paragraphs)),
+                                         rows=tuple(Row(xml_text(r.label), tuple(map(xml_text, r.lines))) for r in s.rows))
+                     for s in letter.sections)
+    return Letter(xml_text(letter.title), tuple(map(xml_text, letter.subtitle)), sections,
+                  tuple(map(xml_text, letter.signature)))
+
+
 def write_docx(letter: Letter, path: Path) -> None:
     # imported here: python-docx (and lxml) load only when a .docx is asked for
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Mm
 
+    letter = _xml_letter(letter)
     doc = Document()
     _fonts(doc)
     section = doc.sections[0]

@@ -22,6 +22,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 
 from ..common.problems import Problem
+from ..common.privacy import quote
 from ..common.words import near
 from ..common.locations import locate
 
@@ -79,8 +80,10 @@ def path_text(path: Iterable) -> str:
 
 
 def found_text(value: Any) -> str:
+    """A value as a message quotes it. Text is quoted by `privacy.quote`, which the outputs recognise after
+    “found” / “key” and mask as free text (a name, an ID number) unless --unmask (privacy.mask_message)."""
     if isinstance(value, str):
-        return f"“{value}”"
+        return quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -131,7 +134,8 @@ def _message(error) -> tuple[list, str]:
         sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[v]
         return path, f"expected a number {sign} {error.validator_value}, found {found_text(inst)}"
     if v == "propertyNames":
-        return path, f"key {found_text(inst)} is not allowed: {error.message}"
+        # not jsonschema's message: it repeats the key as repr, where no masking finds it
+        return path, f"key {found_text(inst)} is not allowed"
     if v in ("minItems", "minProperties"):
         return path, f"expected at least {error.validator_value} entries, found {len(inst)}"
     if v == "uniqueItems":

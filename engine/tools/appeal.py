@@ -50,7 +50,7 @@ from ..pipeline.evaluate import CaseResult, Evaluator
 from ..explain.why import Why
 from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
-from ..common.privacy import mask_name
+from ..common.privacy import mask_name, outward
 from ..common.words import near, parse_value, same_value
 from ..pipeline.resolve import Determination
 
@@ -1022,7 +1022,8 @@ def _people(case: dict) -> list[str]:
 
 
 def to_json(a: Appeal, policy: Policy, unmask: bool = False) -> dict:
-    return {
+    """The appeal as JSON: the name masked, and (as every JSON answer) an id that is an ID number, unless `unmask`."""
+    return outward({
         "subject": a.subject, "name": a.name if unmask else mask_name(a.name), "case": a.case_id,
         "decision": a.decision, "decision_label": policy.decisions[a.decision].label,
         "want": a.want, "actual": a.actual, "applicable": a.applicable,
@@ -1042,7 +1043,7 @@ def to_json(a: Appeal, policy: Policy, unmask: bool = False) -> dict:
         "excluded": [{"changes": alt.changes, "cost": alt.cost, "value": alt.value, "breaks": alt.breaks}
                      for alt in a.excluded],
         "excluded_groups": [g.as_json() for g in a.excluded_groups],
-    }
+    }, unmask)
 
 
 class Unaskable(Exception):

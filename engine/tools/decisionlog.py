@@ -6,17 +6,24 @@ input gives it again. The log holds no personal data in clear: names and ID numb
 written; a case or subject id that looks like an ID number is written masked, with a key that
 finds it again given the case file (see `_pseudonym`).
 
-Everything here is pure except `append` and `read`; the command line wires it up.
+Everything here is pure except `append` and the readers; the command line wires it up. A log grows for
+years, and may be damaged or hostile: it is read line by line (`open_log`), each line bounded (MAX_LOG_LINE
+bytes, MAX_DEPTH levels, Python's limit on an integer's digits), a bad line costing that line only, and
+replayed as it is read (`replay`, `Tally`), so memory stays flat in the log's size.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import math
+import os
+import stat
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from ..formula import expr
 
@@ -26,11 +33,12 @@ from ..pipeline.evaluate import CaseResult
 from ..policy.model import Policy
 from ..pipeline.resolve import Determination
 from ..common import privacy
+from ..common.limits import MAX_DEPTH, MAX_LOG_LINE, MAX_LOG_PROBLEMS
 
 __all__ = ["LOG_FORMAT", "STATUSES", "STATUS_LABELS", "LogError", "PolicyRef", "CaseStamp", "Record",
            "canonical_input", "case_digest", "stamp", "json_value", "new_run", "record_for", "records_for",
-           "append", "read", "parse_line", "Current", "Outcome", "current", "replay_record", "replay",
-           "summary", "replay_json"]
+           "append", "BadLine", "open_log", "read", "parse_line", "Current", "Outcome", "current", "replay_record",
+           "replay", "summary", "Tally"]
 
 
 LOG_FORMAT = 1
@@ -40,7 +48,7 @@ STATUS_LABELS = {"reproduced": "已复现", "different": "结果不同", "policy
 
 
 class LogError(Exception):
-    """A log that cannot be read; each problem reads «FILE:LINE: …»."""
+    """A log that cannot be read; each problem reads «FILE：…» or «FILE:LINE：…»."""
 
     def __init__(self, problems: list[str]):
         super().__init__("\n".join(problems))
@@ -207,41 +215,133 @@ _REQUIRED: dict[str, tuple[type, ...]] = {
 _KIND = {str: "文本", dict: "对象", list: "列表"}
 
 
-def read(path: str | Path) -> list[Record]:
-    """Every record of the log; raises LogError naming every bad line («FILE:LINE: …»)."""
+@dataclass(frozen=True)
+class BadLine:
+    """A line of the log that is not a record: it costs that line only. `message` reads «FILE:LINE：…»."""
+    line: int
+    message: str
+
+
+def open_log(path: str | Path) -> Iterator[Record | BadLine]:
+    """The log's lines as they are read, one at a time (a Record, or a BadLine saying why not); blank lines
+    skipped. The file is opened now: LogError when it cannot be read at all (missing, a folder, a device)."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a FIFO without a writer would wait forever; it is refused below anyway
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise LogError([f"{path}: 文件不存在"]) from None
-    except UnicodeDecodeError as e:
-        raise LogError([f"{path}: 不是 UTF-8 文本（第 {e.start + 1} 字节）"]) from None
+        raise LogError([f"{path}：文件不存在"]) from None
     except OSError as e:
-        raise LogError([f"{path}: 无法读取（{e.strerror}）"]) from None
+        raise LogError([f"{path}：无法读取（{e.strerror}）"]) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LogError([f"{path}：不是普通文件（判定记录应是 evaluate --log 写下的文件）"])
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return _lines(os.fdopen(fd, "rb"), str(path))
+
+
+def _lines(f, path: str) -> Iterator[Record | BadLine]:
+    with f:
+        n = 0
+        while True:
+            raw = f.readline(MAX_LOG_LINE + 1)   # bounded: a longer line is never held whole
+            if not raw:
+                return
+            n += 1
+            if len(raw) > MAX_LOG_LINE and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):   # the rest of the line, a bounded piece at a time
+                    raw = f.readline(MAX_LOG_LINE)
+                yield BadLine(n, f"{path}:{n}：此行长于 {MAX_LOG_LINE // (1024 * 1024)} MB，不是判定记录（一条记录不到 1 KB），未读取")
+                continue
+            try:
+                line = raw.removesuffix(b"\n").decode("utf-8")
+            except UnicodeDecodeError as e:
+                yield BadLine(n, f"{path}:{n}：不是 UTF-8 文本（此行第 {e.start + 1} 字节）")
+                continue
+            if n == 1:
+                line = line.removeprefix("\ufeff")   # a byte order mark, as an editor may save it
+            if not line.strip():
+                continue
+            record, problem = parse_line(line, n)
+            yield BadLine(n, f"{path}:{n}：{problem}") if problem else record
+
+
+def read(path: str | Path) -> list[Record]:
+    """Every record of a (small) log; LogError naming every bad line («FILE:LINE：…»). `replay` streams
+    `open_log` instead, so a log of any size is never held."""
     records, problems = [], []
-    # split on \n only: JSON written with ensure_ascii=False may hold U+2028 inside a string
-    for n, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        record, problem = parse_line(line, n)
-        if problem:
-            problems.append(f"{path}:{n}: {problem}")
+    for item in open_log(path):
+        if isinstance(item, BadLine):
+            problems.append(item.message)
         else:
-            records.append(record)
+            records.append(item)
     if problems:
         raise LogError(problems)
     return records
 
 
-def parse_line(line: str, n: int = 0) -> tuple[Record | None, str | None]:
-    """(record, None), or (None, what is wrong with the line, in Chinese)."""
+class _Refused(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused("不是有效的 JSON（数字超出范围）")
+    return value
+
+
+def _constant(name: str):
+    raise _Refused(f"不是有效的 JSON（{name} 不是 JSON 的数）")
+
+
+def _unique(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Refused("同一对象中有重复的键，不知以哪个为准")
+    return out
+
+
+def _too_deep(node: Any) -> bool:
+    """Whether a parsed line nests deeper than a case file may (without recursion)."""
+    stack = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= MAX_DEPTH:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def _json(line: str) -> tuple[Any, str | None]:
+    """The line's JSON, or why not: a syntax error at its column, NaN, a number too long, nesting too deep."""
     try:
-        data = json.loads(line)
+        data = json.loads(line, parse_float=_finite, parse_constant=_constant, object_pairs_hook=_unique)
     except json.JSONDecodeError as e:
         return None, f"不是有效的 JSON（第 {e.colno} 列有误）"
+    except _Refused as e:
+        return None, str(e)
+    except RecursionError:
+        return None, f"嵌套超过 {MAX_DEPTH} 层，不是判定记录"
+    except ValueError:   # an integer past Python's limit on digits (sys.get_int_max_str_digits)
+        return None, f"含位数过多的整数（至多 {sys.get_int_max_str_digits() or 4300} 位），不是判定记录"
+    if _too_deep(data):
+        return None, f"嵌套超过 {MAX_DEPTH} 层，不是判定记录"
+    return data, None
+
+
+def parse_line(line: str, n: int = 0) -> tuple[Record | None, str | None]:
+    """(record, None), or (None, what is wrong with the line, in Chinese; nothing of the line is quoted)."""
+    data, problem = _json(line)
+    if problem:
+        return None, problem
     if not isinstance(data, dict):
         return None, "应为一个 JSON 对象（一条判定记录）"
-    if data.get("log", LOG_FORMAT) != LOG_FORMAT:
-        return None, f"不认识的日志格式版本 {data.get('log')!r}（本程序读取版本 {LOG_FORMAT}）"
+    version = data.get("log", LOG_FORMAT)
+    if version != LOG_FORMAT:
+        known = f" {version}" if isinstance(version, int) and not isinstance(version, bool) and abs(version) < 10**6 else ""
+        return None, f"不认识的日志格式版本{known}（本程序读取版本 {LOG_FORMAT}）"
     for name, kinds in _REQUIRED.items():
         if name not in data:
             return None, f"缺少字段 «{name}»"
@@ -256,10 +356,12 @@ def parse_line(line: str, n: int = 0) -> tuple[Record | None, str | None]:
     for name in ("case_key", "subject_key", "period"):
         if data.get(name) is not None and not isinstance(data[name], str):
             return None, f"字段 «{name}» 应为文本或 null"
+    if not all(isinstance(rule, str) for rule in data["rules"]):
+        return None, "字段 «rules» 应为规则编号（文本）的列表"
     return Record(data["decision_id"], data["run"], data["time"], PolicyRef(policy["id"], policy["version"], policy["digest"]),
                   data.get("period"), data["case"], data.get("case_key"), data["case_digest"], data["as_of"],
                   data["subject"], data.get("subject_key"), data["decision"], data["value"],
-                  tuple(map(str, data["rules"])), n), None
+                  tuple(data["rules"]), n), None
 
 
 # --- replay -----------------------------------------------------------------------------------
@@ -324,16 +426,39 @@ def replay_record(record: Record, now: dict[str, Current], policy: PolicyRef) ->
     return Outcome(record, "different" if changed else "reproduced", value, changed, "")
 
 
-def replay(records: list[Record], now: dict[str, Current], policy: PolicyRef) -> list[Outcome]:
-    return [replay_record(r, now, policy) for r in records]
+def replay(items: Iterable[Record | BadLine], now: dict[str, Current], policy: PolicyRef) -> Iterator[Outcome | BadLine]:
+    """Each record replayed as it is read (bad lines passed on): nothing of the log is held."""
+    for item in items:
+        yield item if isinstance(item, BadLine) else replay_record(item, now, policy)
 
 
-def summary(outcomes: list[Outcome]) -> dict[str, int]:
+def summary(outcomes: Iterable[Outcome]) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     for o in outcomes:
         counts[o.status] += 1
     return counts
 
 
-def replay_json(outcomes: list[Outcome], policy: PolicyRef) -> dict:
-    return {"summary": summary(outcomes), "records": [o.as_json(policy) for o in outcomes]}
+@dataclass
+class Tally:
+    """What a replay found, counted as it streams: memory flat in the log's size (the first bad lines kept)."""
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    unreadable: int = 0
+    problems: list[str] = field(default_factory=list)   # the first MAX_LOG_PROBLEMS bad lines, «FILE:LINE：…»
+
+    def add(self, item: Outcome | BadLine) -> None:
+        if isinstance(item, BadLine):
+            self.unreadable += 1
+            if len(self.problems) < MAX_LOG_PROBLEMS:
+                self.problems.append(item.message)
+        else:
+            self.counts[item.status] += 1
+
+    @property
+    def records(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def all_reproduced(self) -> bool:
+        """Every line a record, and every record reproduced (replay's exit status 0)."""
+        return self.unreadable == 0 and self.counts["reproduced"] == self.records

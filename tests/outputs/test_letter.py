@@ -296,6 +296,22 @@ def test_a_subject_id_that_is_an_id_number_is_masked(tmp_path, ext):
     assert mask_id_number(number) in text and "欧**" in text
 
 
+@pytest.mark.parametrize("unmask", [False, True])
+def test_characters_xml_cannot_hold_are_written_as_replacement_characters(tmp_path, unmask):
+    """U+FFFE and U+FFFF pass the case-file limits (a JSON case file); lxml refuses them: the .docx holds U+FFFD."""
+    person = {"id": "P\ufffe1", "name": "王\uffff明", "birth_date": "1996-12-01", "education": "本科", "hired_on": "2025-03-01"}
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({"id": "C\uffff1", "as_of": "2025-12-31", "people": [person]}, ensure_ascii=False),
+                    encoding="utf-8")
+    out = tmp_path / "x.docx"
+    code, _, err = cli("letter", path, "--subject", "P\ufffe1", "--out", out, *(["--unmask"] if unmask else []))
+    assert code == 0, err
+    text = docx_text(out)                               # python-docx opens it
+    assert "P\ufffd1" in text and "C\ufffd1" in text and ("王\ufffd明" in text) is unmask
+    assert "\ufffe" not in text and "\uffff" not in text
+    assert letter.xml_text("a\x00b\x1fc\td\ne\ud800f") == "a\ufffdb\ufffdc\td\ne\ufffdf"
+
+
 def test_letter_help_lists_the_options():
     code, out, _ = cli("letter", "--help")
     assert code == 0

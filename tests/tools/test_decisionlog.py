@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import re
 import shutil
+import subprocess
+import sys
+import threading
+import tracemalloc
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import ROOT, amend, cli, edit, write_case
 from engine.common.words import same_value
 from engine.tools import decisionlog
+from engine.outputs import replay as replay_output
+from engine.common.limits import MAX_LOG_LINE, MAX_LOG_PROBLEMS
 from engine.common import yamlio
 from engine.common import locations
 from engine.casefiles.cases import load_cases
@@ -251,18 +260,22 @@ def test_values_compare_as_json(a, b, equal):
 
 # --- replay: bad usage ---------------------------------------------------------------------------
 
-def test_corrupt_line_is_located_and_exits_2(log_copy):
+def test_a_corrupt_line_costs_that_line_only(log_copy):
     rows = log_copy.read_text(encoding="utf-8").splitlines(keepends=True)
     rows[2] = rows[2][:40] + "\n"                                  # torn line
     rows[5] = json.dumps({"decision_id": "x"}) + "\n"              # a field missing
     log_copy.write_text("".join(rows), encoding="utf-8")
     code, out, err = cli("replay", log_copy, "--cases", ROSTER)
-    assert code == 2 and out == ""
-    assert f"{log_copy}:3: 不是有效的 JSON" in err
-    assert f"{log_copy}:6: 缺少字段 «run»" in err
+    assert code == 1
+    assert f"{log_copy}:3：不是有效的 JSON" in err
+    assert f"{log_copy}:6：缺少字段 «run»" in err
+    assert "共 439 条记录：已复现 439，结果不同 0，政策版本不同 0，输入不同 0；另有 2 行无法读取" in out
+    code, report = replay_json(log_copy)
+    assert code == 1 and report["summary"]["reproduced"] == 439 and report["unreadable"] == 2
+    assert [e.split("：")[0] for e in report["errors"]] == [f"{log_copy}:3", f"{log_copy}:6"]
     with pytest.raises(decisionlog.LogError) as e:
         decisionlog.read(log_copy)
-    assert [p.split(": ")[0] for p in e.value.problems] == [f"{log_copy}:3", f"{log_copy}:6"]
+    assert [p.split("：")[0] for p in e.value.problems] == [f"{log_copy}:3", f"{log_copy}:6"]
 
 
 def test_append_after_a_torn_line_does_not_glue_records(log_copy):
@@ -273,7 +286,7 @@ def test_append_after_a_torn_line_does_not_glue_records(log_copy):
     assert code == 0
     with pytest.raises(decisionlog.LogError) as e:
         decisionlog.read(log_copy)
-    assert e.value.problems == [f"{log_copy}:{n}: 不是有效的 JSON（第 17 列有误）"]
+    assert e.value.problems == [f"{log_copy}:{n}：不是有效的 JSON（第 17 列有误）"]
     after = log_copy.read_text(encoding="utf-8").splitlines()[n:]
     assert len(after) == 10 and all(decisionlog.parse_line(line)[1] is None for line in after)
 
@@ -295,3 +308,148 @@ def test_help_texts():
     assert code == 0 and "--log FILE.jsonl" in out
     code, out, _ = cli("--help")
     assert code == 0 and "replay" in out
+
+
+# --- replay: a log of any size, damaged or hostile -----------------------------------------------------------
+
+def with_lines(log: Path, *bad: str | bytes, at: int = 2) -> Path:
+    """The log with `bad` lines inserted after its first `at` lines (they are lines at+1, at+2, …)."""
+    rows = log.read_bytes().splitlines(keepends=True)
+    inserted = [(b if isinstance(b, bytes) else b.encode("utf-8")) + b"\n" for b in bad]
+    log.write_bytes(b"".join(rows[:at] + inserted + rows[at:]))
+    return log
+
+
+@pytest.mark.parametrize("bad, says", [
+    ("[" * 100_000 + "]" * 100_000, "嵌套超过 32 层"),
+    ('{"decision_id": ' + "[" * 40 + "]" * 40 + "}", "嵌套超过 32 层"),
+    ('{"value": ' + "7" * 100_000 + "}", "含位数过多的整数"),
+    ('{"value": NaN}', "不是有效的 JSON（NaN 不是 JSON 的数）"),
+    ('{"value": 1e999}', "不是有效的 JSON（数字超出范围）"),
+    ('{"log": 1, "log": 1}', "同一对象中有重复的键"),
+    (b'{"case": "\xff\xfe"}', "不是 UTF-8 文本（此行第 11 字节）"),
+    ('{"log": 2}', "不认识的日志格式版本 2（本程序读取版本 1）"),
+    ('"just text"', "应为一个 JSON 对象"),
+])
+def test_a_hostile_line_costs_that_line_only(log_copy, bad, says):
+    with_lines(log_copy, bad)
+    code, out, err = cli("replay", log_copy, "--cases", ROSTER)
+    assert code == 1
+    assert f"{log_copy}:3：{says}" in err and "Traceback" not in err
+    assert "共 441 条记录：已复现 441，结果不同 0，政策版本不同 0，输入不同 0；另有 1 行无法读取" in out
+    code, report = replay_json(log_copy)
+    assert report["summary"]["reproduced"] == 441 and report["unreadable"] == 1
+    assert report["errors"][0].startswith(f"{log_copy}:3：{says}")
+
+
+def test_a_line_of_50_mb_is_skipped_without_being_held(log_copy):
+    good = log_copy.read_bytes().splitlines(keepends=True)[0]
+    with log_copy.open("ab") as f:
+        f.write(b'{"decision_id": "' + b"7" * (50 * 1024 * 1024) + b'", "value": [')   # and no newline for 50 MB
+        f.write(b"\n" + good)
+    tracemalloc.start()
+    try:
+        items = list(decisionlog.open_log(log_copy))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    bad = [i for i in items if isinstance(i, decisionlog.BadLine)]
+    assert [b.line for b in bad] == [442] and "此行长于 1 MB" in bad[0].message
+    assert len(items) == 443 and items[-1].line == 443
+    assert peak < 3 * MAX_LOG_LINE + 2 * 1024 * 1024, peak     # one bounded piece at a time, and 442 small records
+    code, out, err = cli("replay", log_copy, "--cases", ROSTER)
+    assert code == 1 and f"{log_copy}:442：此行长于 1 MB" in err
+    assert "共 442 条记录：已复现 442" in out
+
+
+def test_a_log_that_is_not_a_regular_file_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)                       # no writer: opening it for reading would wait forever
+    for path in ("/dev/zero", tmp_path, fifo):
+        outcome = {}
+        reader = threading.Thread(target=lambda: outcome.update(result=cli("replay", path, "--cases", ROSTER)), daemon=True)
+        reader.start()
+        reader.join(timeout=60)
+        assert not reader.is_alive(), f"replay {path} still reading"
+        code, out, err = outcome["result"]
+        assert code == 2 and out == "" and f"{path}：不是普通文件" in err
+
+
+def test_bad_lines_past_the_limit_are_counted_not_listed(log_copy):
+    many = MAX_LOG_PROBLEMS + 50
+    with_lines(log_copy, *(["{torn"] * many))
+    code, out, err = cli("replay", log_copy, "--cases", ROSTER)
+    assert code == 1
+    assert err.count("✗") == MAX_LOG_PROBLEMS and "另有 50 行无法读取，未逐一列出" in err
+    assert f"另有 {many} 行无法读取" in out
+    code, report = replay_json(log_copy)
+    assert report["unreadable"] == many and len(report["errors"]) == MAX_LOG_PROBLEMS
+
+
+def test_a_long_log_is_shown_as_tables_of_bounded_size(logged, monkeypatch):
+    monkeypatch.setattr(replay_output, "TABLE_ROWS", 100)
+    code, out, _ = cli("replay", logged[0], "--cases", ROSTER)
+    assert code == 0
+    titles = re.findall(r"判定记录（[^）]*）", out)
+    assert titles == ["判定记录（第 1–100 条）", "判定记录（第 101–200 条）", "判定记录（第 201–300 条）",
+                      "判定记录（第 301–400 条）", "判定记录（第 401–441 条）"]
+    assert out.count("已复现") == 441 + 1      # each row, and the counts
+
+
+def test_replay_escapes_what_a_log_line_holds(log_copy):
+    records = lines(log_copy)
+    records[0].update(subject="[/]\x1b[2J", decision="[bold]x", value="\u202eevil")
+    log_copy.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    code, out, err = cli("replay", log_copy, "--cases", ROSTER)
+    assert code == 1 and "Traceback" not in err
+    assert "[/]\\u001b[2J" in out and "[bold]x" in out and "\x1b" not in out and "\u202e" not in out
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 100)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                    max_leaves=20), st.sampled_from(["decision_id", "policy", "value", "rules", "log", "case"]),
+       st.binary(max_size=40))
+def test_any_line_is_a_record_or_a_reason(field, key, noise):
+    """A record with one field replaced by anything, or bytes after it: parse_line answers, never raises."""
+    record = {"log": 1, "decision_id": "d", "run": "r", "time": "t", "policy": {"id": "p", "version": "1", "digest": "x"},
+              "case": "C", "case_digest": "x", "as_of": "2025-12-31", "subject": "P", "decision": "d", "value": 1,
+              "rules": []}
+    record[key] = field
+    for line in (json.dumps(record, ensure_ascii=False), json.dumps(record)[:len(noise)] + noise.decode("latin-1")):
+        parsed, problem = decisionlog.parse_line(line, 1)
+        assert (parsed is None) != (problem is None)
+        assert problem is None or problem.isprintable()
+
+
+@pytest.mark.slow   # Python in subprocesses over logs of 20 MB and 200 MB
+def test_replay_memory_does_not_grow_with_the_log(logged, tmp_path):
+    """Peak memory of `replay --format json` over a 200 MB log is within a few MB of over a 20 MB one (holding
+    the records, it would be hundreds of MB more). The output goes to a sink that keeps only its end."""
+    one = logged[0].read_bytes()
+    script = ("import resource, sys\n"
+              "from engine.cli import main\n"
+              "class Tail:\n"
+              "    def __init__(self): self.end = ''\n"
+              "    def write(self, text): self.end = (self.end + text)[-4000:]; return len(text)\n"
+              "    def flush(self): pass\n"
+              "sys.stdout = tail = Tail()\n"
+              "code = main(sys.argv[1:])\n"
+              "sys.stderr.write(f'{code} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n' + tail.end)\n")
+    peaks = {}
+    for size in (20, 200):
+        log = tmp_path / f"{size}.jsonl"
+        with log.open("wb") as f:
+            for _ in range(size * 1024 * 1024 // len(one) + 1):
+                f.write(one)
+        done = subprocess.run([sys.executable, "-c", script, "replay", str(log), "--cases", ROSTER, "--format", "json"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=900)
+        log.unlink()
+        status, rest = done.stderr.strip().split("\n", 1)
+        code, peak = map(int, status.split()[-2:])
+        assert code == 0, done.stderr[-2000:]
+        summary = json.loads("{" + rest[rest.index('"summary"'):])["summary"]
+        assert summary["reproduced"] == 441 * (size * 1024 * 1024 // len(one) + 1)
+        peaks[size] = peak // 1024                # ru_maxrss is in KB on Linux
+    assert peaks[200] < peaks[20] + 30, peaks
