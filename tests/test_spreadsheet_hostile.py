@@ -8,7 +8,9 @@ address space, peak memory from /proc/self/status); the rest call load_cases in 
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import zipfile
 import zlib
@@ -489,3 +491,101 @@ def test_the_reader_gives_what_openpyxl_gives_for_written_workbooks(tmp_path, po
             theirs.append((sheet.title, [tuple(r) for r in sheet.iter_rows(values_only=True)]))
         mine = [(s.name, s.rows) for s in spreadsheet.open_book(path, spreadsheet.load_layout(policy)).sheets]
         assert mine == theirs
+
+
+# --- 3. CSV ------------------------------------------------------------------------------------------------------
+
+def csv_roster(tmp_path: Path, people_text: str | None = None, name: str = "r.csv") -> Path:
+    path = tmp_path / name
+    if people_text is None:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(PEOPLE)
+        people_text = out.getvalue()
+    path.write_text(people_text, encoding="utf-8")
+    for suffix, rows in (("案例", CASE), ("中心", CENTERS)):
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows(rows)
+        path.with_name(f"{path.stem}.{suffix}.csv").write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def _people_csv(rows: int = 12) -> list[str]:
+    return [",".join(PEOPLE_HEADER)] + [f"P{n},{NAMES[n % 3]}{n},3213021990{n:08d},1990-01-01,本科,2020-03-01,C1"
+                                        for n in range(1, rows)]
+
+
+def _open_quote(line: str) -> str:
+    return line.replace(",", ',"', 1)                           # before the name
+
+
+def _no_secret(text: str) -> None:
+    leaked = [s for s in SECRETS + [f"3213021990{n:08d}" for n in range(1, 12)] + [f"{NAMES[n % 3]}{n}" for n in range(3, 12)]
+              if s in text]
+    assert not leaked, (leaked, text)
+
+
+def test_a_quote_left_open_to_the_end_is_found_at_its_line(tmp_path, policy):
+    """Was: rows 4–12 read silently into P3's name (2 people read of 11, 'missing birth_date'). Now: the file is
+    refused at the line of the open quote, and the error quotes none of the swallowed rows."""
+    lines = _people_csv()
+    lines[3] = _open_quote(lines[3])
+    case_file = read(csv_roster(tmp_path, "\n".join(lines) + "\n"), policy)
+    message = file_error(case_file)
+    assert "第 4 行的引号没有闭合：从这里到文件末尾（第 12 行）都被读成了一个单元格" in message, message
+    assert case_file.errors[0].line == 4
+    _no_secret(message)
+
+
+def test_a_quote_left_open_and_closed_rows_later_is_found_at_its_line(tmp_path, policy):
+    lines = _people_csv()
+    lines[3] = _open_quote(lines[3])
+    lines[8] = _open_quote(lines[8]).replace(",321", '",321', 1)
+    message = file_error(read(csv_roster(tmp_path, "\n".join(lines) + "\n"), policy))
+    assert "第 4–9 行：引号不成对" in message, message
+    _no_secret(message)
+
+
+def test_rows_swallowed_into_a_well_quoted_cell_are_found_with_a_masked_glimpse(tmp_path, policy):
+    lines = _people_csv()
+    lines[3] = _open_quote(lines[3])
+    lines[8] = lines[8].replace(",321", '",321', 1)             # closed cleanly, five rows later
+    case_file = read(csv_roster(tmp_path, "\n".join(lines) + "\n"), policy)
+    message = file_error(case_file)
+    assert "第 4 行 B 列的单元格以引号开始，到第 9 行才结束，其间 5 行都被读进了这一个单元格（“张*******”…）" in message, message
+    assert (case_file.errors[0].line, case_file.errors[0].col) == (4, 2)
+    _no_secret(message)
+
+
+def test_a_short_quoted_cell_over_two_lines_is_still_read(tmp_path, policy):
+    lines = _people_csv(4)
+    lines[2] = lines[2].replace(",本科,", ',"本科\n（函授）",', 1)
+    case_file = read(csv_roster(tmp_path, "\n".join(lines) + "\n"), policy)
+    assert decided(case_file) == {"P1", "P3", "C1"} and set(record_errors(case_file)) == {"P2"}
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda lines: lines[:2] + [lines[2].replace(",本科,", ',"' + "长" * 40_000 + '",')], "起有一个单元格超过 32,767 个字符"),
+    (lambda lines: lines + [",".join(["x"] * 1001)], "第 13 行有 1,001 列；一行至多读 1,000 列"),
+    (lambda lines: lines + [f"Q{n},x" for n in range(limits.MAX_ROWS)], "第 50,001 行：一个 CSV 文件至多读 50,000 行"),
+])
+def test_csv_limits_cost_the_file_at_the_line(tmp_path, policy, make, says):
+    limit = csv.field_size_limit()
+    message = file_error(read(csv_roster(tmp_path, "\n".join(make(_people_csv())) + "\n"), policy))
+    assert says.replace("50,001", "50001") in message.replace("50,001", "50001"), message
+    assert csv.field_size_limit() == limit                      # the csv module's own limit is given back
+
+
+def test_a_nul_character_costs_its_record(tmp_path, policy):
+    """(Python's csv reads NUL since 3.11: the cell holds it, and its record is refused for it.)"""
+    case_file = read(csv_roster(tmp_path, "\n".join(_people_csv(4) + ["P99,王\0五,321302199001019999,1990-01-01,本科,"
+                                                                     "2020-03-01,C1"]) + "\n"), policy)
+    error, = record_errors(case_file)["P99"]
+    assert "U+0000" in error.message and (error.sheet, error.cell) == ("人员", "B5"), error
+    assert decided(case_file) == {"P1", "P2", "P3", "C1"}
+
+
+def test_a_csv_file_over_40_mb_is_refused_unread(tmp_path, policy):
+    path = csv_roster(tmp_path)
+    with path.open("ab") as f:
+        f.truncate(limits.MAX_BYTES + 1)
+    assert "文件超过 40 MB，不予读取" in file_error(read(path, policy))

@@ -33,6 +33,7 @@ from ..policy.model import Policy
 from ..common.words import near
 from ..common.limits import (MAX_BYTES, MAX_CELLS, MAX_CELL_TEXT, MAX_COLUMNS, MAX_MEMBERS, MAX_RATIO, MAX_ROWS,
                              MAX_UNZIPPED, MAX_XML_ELEMENTS, MAX_XML_PART, MAX_XML_RUN, RATIO_FROM, Flaw)
+from ..common.privacy import mask_name, mask_text
 from ..common.locations import Located, Location, YamlError, locate, plain
 
 __all__ = ["year_of", "get_path", "KINDS", "LAYOUT_FILE", "ReadError", "Column", "Repeat", "Months", "Entry", "SheetLayout", "Layout",
@@ -897,13 +898,19 @@ def csv_siblings(path: Path, layout: Layout) -> dict[str, Path]:
 
 def _open_csv(path: Path, layout: Layout) -> Book:
     book = Book([], meta={"format": "csv", "encodings": {}})
+    reading = _Reading(str(path))
     for kind, file in csv_siblings(path, layout).items():
         if kind != "people" and not file.is_file():
             continue
         try:
-            raw = file.read_bytes()
+            with file.open("rb") as f:
+                raw = f.read(MAX_BYTES + 1)
         except FileNotFoundError:
             raise ReadError(Location(str(file)), "文件不存在") from None
+        except OSError as e:
+            raise ReadError(Location(str(file)), f"无法读取（{e.strerror}）") from None
+        if len(raw) > MAX_BYTES:
+            raise ReadError(Location(str(file)), f"文件超过 {MAX_BYTES // 2**20} MB，不予读取：请按案例或中心拆分")
         try:
             content, encoding = decode(raw)
         except UnicodeDecodeError as e:
@@ -913,12 +920,74 @@ def _open_csv(path: Path, layout: Layout) -> Book:
             book.warnings.append(f"{file}：不是 UTF-8 编码，已按 {encoding} 读取")
         first = content.split("\n", 1)[0]
         delimiter = "\t" if "\t" in first and "," not in first else ","   # Excel's "Unicode text" is tab-separated
-        try:
-            rows = [tuple(r) for r in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)]
-        except csv.Error as e:
-            raise ReadError(Location(str(file)), f"CSV 格式有误：{e}") from None
+        rows = _csv_rows(content, delimiter, str(file), reading)
         book.sheets.append(Sheet(layout.sheets[kind].name, str(file), rows))
     return book
+
+
+_CELL_LINES = 10               # lines of one quoted CSV cell (an address over a few lines); more: a quote left open
+
+
+def _csv_rows(content: str, delimiter: str, file: str, reading: _Reading) -> list[tuple]:
+    """The rows of one CSV file, strictly quoted and bounded; a quote left open is found where it was opened."""
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple] = []
+    limit = csv.field_size_limit(MAX_CELL_TEXT)     # the module's own limit, restored below
+    try:
+        while True:
+            start = reader.line_num + 1                 # the line this row starts on
+            try:
+                row = next(reader)
+            except StopIteration:
+                return rows
+            except csv.Error as e:
+                raise ReadError(Location(file, start, 1), _csv_broken(str(e), start, reader.line_num, delimiter)) from None
+            if len(rows) >= MAX_ROWS:
+                raise ReadError(Location(file, start, 1), f"第 {start} 行：一个 CSV 文件至多读 {MAX_ROWS:,} 行（一个区县的"
+                                                          f"名册只有几百人），余下不再读取；请拆分文件")
+            if len(row) > MAX_COLUMNS:
+                raise ReadError(Location(file, start, 1), f"第 {start} 行有 {len(row):,} 列；一行至多读 {MAX_COLUMNS:,} 列"
+                                                          f"（一个人约 60 列）")
+            width = len(rows[0]) if rows else len(row)
+            for i, value in enumerate(row):
+                if ("\n" in value or "\r" in value) and _swallowed(value, delimiter, width):
+                    lines = value.splitlines()
+                    raise ReadError(Location(file, start, i + 1),
+                                    f"第 {start} 行 {column_letter(i)} 列的单元格以引号开始，到第 {reader.line_num} 行才结束，"
+                                    f"其间 {len(lines) - 1} 行都被读进了这一个单元格（“{_masked(lines[0])}”…）："
+                                    f"多半是少了一个引号，请检查第 {start} 行")
+            reading.file, reading.part, reading.row = file, Path(file).name, start
+            reading.count_cells(len(row))
+            rows.append(tuple(row))
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _swallowed(value: str, delimiter: str, width: int) -> bool:
+    """A quoted cell over several lines that looks like rows read into it: too many lines, or a line with
+    about as many delimiters as a row has."""
+    lines = value.splitlines()
+    return len(lines) > _CELL_LINES or any(line.count(delimiter) >= max(1, (width - 1) // 2) for line in lines[1:])
+
+
+def _masked(text: str) -> str:
+    """A glimpse of a cell that may hold a name or an ID number: its first few characters, masked as a name is."""
+    return mask_name(mask_text(text[:8]))
+
+
+def _csv_broken(error: str, start: int, end: int, delimiter: str) -> str:
+    if "field larger than field limit" in error:
+        return (f"第 {start} 行起有一个单元格超过 {MAX_CELL_TEXT:,} 个字符（Excel 的单元格至多 {MAX_CELL_TEXT:,} 个）："
+                f"多半是第 {start} 行的引号没有闭合，其后各行都被读进了这个单元格")
+    if "unexpected end of data" in error:
+        return (f"第 {start} 行的引号没有闭合：从这里到文件末尾（第 {end} 行）都被读成了一个单元格；请检查第 {start} 行的引号")
+    if "NUL" in error:
+        return f"第 {end} 行含 NUL 字符：这不是文本（CSV）文件？"
+    if "expected after" in error:
+        lines = f"第 {start} 行" if start == end else f"第 {start}–{end} 行"
+        return (f"{lines}：引号不成对（第 {end} 行的引号之后应为分隔符“{delimiter}”；单元格内的引号应写成两个 \"\"）："
+                f"请检查第 {start} 行起的引号")
+    return f"第 {end} 行 CSV 格式有误（{error}）"
 
 
 # --- reading -------------------------------------------------------------------
