@@ -472,3 +472,44 @@ def test_a_name_in_the_header_row_is_not_quoted_in_clear(tmp_path, suffix):
     code, stdout, stderr = cli("evaluate", people, "--format", "json")
     assert code == 1 and json.loads(stdout)["errors"]
     assert not [n for n in names if n in stdout or n in stderr]
+
+
+# --- every fixture through both spreadsheet formats ----------------------------------------------------------------
+
+def _zero_civil_affairs(tmp_path: Path) -> Path:
+    """The roster with a center's staff.civil_affairs at 0: ruamel reads that 0 as a ScalarInt, which convert
+    refused for CSV ("0 无法在 CSV 中原样表示（读回为 0）") while comparing exact types."""
+    text = ROSTER.read_text(encoding="utf-8")
+    assert text.count("civil_affairs: 1}") >= 1
+    path = tmp_path / "zero.yaml"
+    path.write_text(text.replace("civil_affairs: 1}", "civil_affairs: 0}", 1), encoding="utf-8")
+    return path
+
+
+def _determinations(path: Path) -> dict:
+    from conftest import cli
+    code, out, err = cli("evaluate", path, "--format", "json", "--explain", "none")
+    assert code in (0, 1), err
+    doc = __import__("json").loads(out)
+    assert doc["account"]["balanced"]
+    return {c["id"]: (c["determinations"], [e["message"] for e in c["errors"]]) for c in doc["cases"]}
+
+
+_BEFORE: dict[str, dict] = {}
+
+
+@pytest.mark.parametrize("fixture", ["roster_2025.yaml", "corpus_500.yaml", "zero"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_every_fixture_converts_and_decides_the_same(tmp_path, fixture, suffix):
+    """`run.py convert` to the spreadsheet, `run.py evaluate --format json --explain none` on both: the same
+    determinations, case by case."""
+    from conftest import cli
+    source = _zero_civil_affairs(tmp_path) if fixture == "zero" else ROOT / "fixtures" / fixture
+    target = tmp_path / f"converted{suffix}"
+    code, _, err = cli("convert", source, target)
+    assert code == 0, err
+    if fixture not in _BEFORE:        # the YAML's own determinations, once per fixture
+        _BEFORE[fixture] = _determinations(source)
+    before, after = _BEFORE[fixture], _determinations(target)
+    assert after == before
+    assert sum(len(d) for d, _ in before.values()) > 100
