@@ -19,6 +19,8 @@ from xml.parsers import expat
 from xml.sax.saxutils import escape
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from engine.casefiles import spreadsheet
 from engine.casefiles.cases import CaseFile, load_cases
@@ -589,3 +591,106 @@ def test_a_csv_file_over_40_mb_is_refused_unread(tmp_path, policy):
     with path.open("ab") as f:
         f.truncate(limits.MAX_BYTES + 1)
     assert "文件超过 40 MB，不予读取" in file_error(read(path, policy))
+
+
+# --- 5. the structure of a workbook, fuzzed -------------------------------------------------------------------------
+
+ODD_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\x01\x02\x03\x04\x05\x06\x07"
+                                 "\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+                                 "\ufffe\uffff"), max_size=30)
+CELL = st.one_of(
+    st.none(), st.integers(-10**20, 10**20), st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
+    st.dates(dt.date(1900, 3, 1), dt.date(9999, 12, 31)), st.datetimes(dt.datetime(1900, 3, 1)),
+    st.sampled_from(["#DIV/0!", "#N/A", "#VALUE!", "=1/0", "=A1+1", "=SUM(A1:A3)", "本科", "是", "否", "C1", "P1", "",
+                     "1990-01-01", "２０２５", "\x85\x9f", "\t\n\r", "长" * 40_000, "x" * 1001]),
+    ODD_TEXT)
+SHEET_NAMES = ["案例", "人员", "中心", "事项", "说明", "案例信息", "办事员", "Sheet1", " 人员 ", "人员(2)", "中心"]
+
+
+@st.composite
+def workbooks(draw):
+    """The three-sheet roster, its structure changed: sheets added, removed, renamed, reordered; cells of every
+    type (errors, formulas, dates, long text, C1 controls) here and there, some far out; merged ranges; more
+    rows. Each change is drawn on its own, so that most examples still read and some records are decided."""
+    sheets = {"案例": [r[:] for r in CASE], "人员": [r[:] for r in PEOPLE], "中心": [r[:] for r in CENTERS]}
+    if draw(st.integers(0, 4)) == 0:
+        sheets[draw(st.sampled_from(SHEET_NAMES))] = [[draw(CELL) for _ in range(draw(st.integers(0, 4)))]]
+    if draw(st.integers(0, 5)) == 0:
+        sheets.pop(draw(st.sampled_from(sorted(sheets))))
+    if draw(st.integers(0, 4)) == 0 and sheets:
+        old = draw(st.sampled_from(sorted(sheets)))
+        new = draw(st.one_of(st.sampled_from(SHEET_NAMES), ODD_TEXT.filter(lambda s: s.strip() and not set(s) & set("[]:*?/\\"))
+                             .map(lambda s: s[:31])))
+        sheets = {(new if k == old else k): v for k, v in sheets.items() if k != new or k == old}
+    names = draw(st.permutations(sorted(sheets)))
+    sheet = st.integers(0, max(0, len(names) - 1))
+    # cells: most in the people's data, some in the headers, the centers and the case's values
+    where = st.one_of(st.tuples(st.just("人员"), st.sampled_from([1, 2, 3, 3, 4, 4, 5, 9]), st.integers(1, 8)),
+                      st.tuples(st.just("中心"), st.sampled_from([1, 2, 2, 3]), st.integers(1, 5)),
+                      st.tuples(st.just("案例"), st.integers(1, 3), st.just(2)))
+    edits = draw(st.lists(st.tuples(where, CELL), max_size=4).filter(lambda e: sum(w[0] == "案例" for w, _ in e) <= 1))
+    far = draw(st.lists(st.tuples(sheet, st.sampled_from([1, 9, 60_000]), st.sampled_from([1, 12, 1_100])), max_size=1)
+               if draw(st.integers(0, 4)) == 0 else st.just([]))
+    merges = draw(st.lists(st.tuples(sheet, st.integers(1, 5), st.integers(1, 5), st.integers(0, 3), st.integers(0, 3)),
+                           max_size=1))
+    extra = draw(st.integers(0, 20))
+    return names, sheets, edits, far, merges, extra
+
+
+def _write(path: Path, spec) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    names, sheets, edits, far, merges, extra = spec
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in names:
+        ws = wb.create_sheet(name)
+        for row in sheets[name]:
+            ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        if name == "人员":
+            for n in range(extra):
+                ws.append([f"X{n}", "赵六", "", "1991-02-03", "大专", "2021-01-01", "C1"])
+    sheets_ = wb.worksheets
+    cells = [(wb[name].cell(row, col), value) for (name, row, col), value in edits if name in wb.sheetnames]
+    cells += [(sheets_[i % len(sheets_)].cell(r, c), 1) for i, r, c in far if sheets_]
+    for target, value in cells:
+        if isinstance(value, str) and value.startswith("#") and value.endswith(("!", "A")):
+            target.value, target.data_type = value, "e"                      # an error cell: #DIV/0!, #N/A
+        else:
+            target.value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+    for index, row, col, down, right in merges:
+        if sheets_:
+            sheets_[index % len(sheets_)].merge_cells(start_row=row, start_column=col, end_row=row + down,
+                                                      end_column=col + right)
+    if not sheets_:
+        wb.create_sheet("Sheet1")
+    wb.save(path)
+    return path
+
+
+_FUZZ = {"examples": 0}
+
+
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(spec=workbooks())
+def test_any_workbook_structure_gives_a_case_file_and_a_balanced_account(tmp_path_factory, policy, spec):
+    path = _write(tmp_path_factory.mktemp("fuzz") / "f.xlsx", spec)
+    case_file = read(path, policy)              # never raises; decided or errored records; the account balances
+    assert isinstance(case_file, CaseFile)
+    found = case_file.errors + [e for c in case_file.cases for e in c.errors]
+    for error in found:
+        assert error.message and "Traceback" not in error.message and error.file == str(path)
+    event("file refused" if not case_file.cases else "records refused" if found else "all decided")
+    for words in ("公式", "错误值", "至多读", "不认识的工作表", "缺少工作表"):
+        if any(words in e.message for e in found):
+            event(f"says {words}")
+    _FUZZ["examples"] += 1
+
+
+def test_the_structure_fuzz_ran():
+    """Makes the count visible (`pytest -s`); the fuzz is marked slow and may be deselected."""
+    if _FUZZ["examples"]:
+        print(f"\nworkbook structure fuzz: {_FUZZ['examples']} workbooks read")
+        assert _FUZZ["examples"] >= 50
