@@ -32,7 +32,8 @@ from ..common import yamlio
 from ..policy.model import Policy
 from ..common.words import near
 from ..common.limits import (MAX_BYTES, MAX_CELLS, MAX_CELL_TEXT, MAX_COLUMNS, MAX_MEMBERS, MAX_RATIO, MAX_ROWS,
-                             MAX_UNZIPPED, MAX_XML_ELEMENTS, MAX_XML_PART, MAX_XML_RUN, RATIO_FROM, Flaw)
+                             MAX_UNZIPPED, MAX_XML_ELEMENTS, MAX_XML_PART, MAX_XML_RUN, RATIO_FROM, Flaw,
+                             shown_key)
 from ..common.privacy import mask_name, mask_text
 from ..common.locations import Located, Location, YamlError, locate, plain
 
@@ -312,10 +313,15 @@ def parse(value: Any, kind: str, layout: Layout, year: int | None = None) -> Any
 
 
 def _int(shown: str) -> Any:
-    """12, +12, 12.0 as the integer; more digits than any count has (a 5,000-digit number) stay text, which the
-    schema reports at the cell."""
+    """12, +12, 12.0 as the integer (exactly: int(float()) overflowed on 400 digits and lost the 17th); a number
+    of more digits than any count has (5,000 of them) is a Flaw, which costs its record at the cell."""
+    if not _INT.match(shown):
+        return shown                # not an integer: the schema says so, at the cell
     whole = shown.split(".")[0]
-    return int(whole) if _INT.match(shown) and len(whole.lstrip("+-")) <= _INT_DIGITS else shown
+    digits = len(whole.lstrip("+-"))
+    if digits > _INT_DIGITS:
+        return Flaw(f"应为整数，这个数却有 {digits:,} 位（至多 {_INT_DIGITS} 位）")
+    return int(whole)
 
 
 _INT_DIGITS = 18                # an int64; a roster's integers are counts and years
@@ -489,7 +495,7 @@ def _parse(archive: zipfile.ZipFile, member: str, reader, reading: _Reading) -> 
     parser.StartElementHandler, parser.EndElementHandler = reader.start, reader.end
     parser.CharacterDataHandler = reader.text
     parser.buffer_text = True
-    reading.part = member
+    reading.part = shown_key(member)
     run = 0
     with archive.open(member) as raw:
         while True:
@@ -497,7 +503,7 @@ def _parse(archive: zipfile.ZipFile, member: str, reader, reading: _Reading) -> 
             last = data.rfind(b"<")
             gap = run + (data.find(b"<") if last >= 0 else len(data))
             if gap > MAX_XML_RUN:
-                raise reading.refuse(f"{member} 中有超过 {MAX_XML_RUN // 2**20} MB 的连续文本（Excel 的单元格至多 "
+                raise reading.refuse(f"{reading.part} 中有超过 {MAX_XML_RUN // 2**20} MB 的连续文本（Excel 的单元格至多 "
                                      f"{MAX_CELL_TEXT:,} 个字符），不予读取")
             run = len(data) - last - 1 if last >= 0 else gap
             parser.Parse(data, not data)
@@ -776,7 +782,7 @@ def _check_members(archive: zipfile.ZipFile, reading: _Reading) -> None:
     for info in members:
         total += info.file_size
         if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise reading.refuse(f"{info.filename} 解压后 {info.file_size / 2**20:,.0f} MB，是压缩后的 "
+            raise reading.refuse(f"{shown_key(info.filename)} 解压后 {info.file_size / 2**20:,.0f} MB，是压缩后的 "
                                  f"{info.file_size // max(info.compress_size, 1):,} 倍（压缩炸弹？）：工作表的 XML 通常压缩 "
                                  f"5–15 倍，超过 {MAX_RATIO} 倍不予读取")
     if total > MAX_UNZIPPED:
@@ -787,17 +793,17 @@ def _check_members(archive: zipfile.ZipFile, reading: _Reading) -> None:
 def _part(archive: zipfile.ZipFile, name: str, reading: _Reading):
     """A small part of the workbook (content types, workbook, relationships, styles) as an XML element."""
     from defusedxml.ElementTree import fromstring
-    reading.part = name
+    reading.part = shown_key(name)
     info = archive.getinfo(name)
     if info.file_size > MAX_XML_PART:
-        raise reading.refuse(f"{name} 解压后 {info.file_size / 2**20:,.1f} MB；这一部分在任何名册中都只有几 KB，"
+        raise reading.refuse(f"{reading.part} 解压后 {info.file_size / 2**20:,.1f} MB；这一部分在任何名册中都只有几 KB，"
                              f"超过 {MAX_XML_PART // 2**20} MB 不予读取")
     return fromstring(archive.read(name), forbid_dtd=True)
 
 
 def _read_workbook(archive: zipfile.ZipFile, reading: _Reading) -> list[Sheet]:
     from openpyxl.packaging.manifest import Manifest
-    from openpyxl.packaging.relationship import RelationshipList, get_dependents, get_rels_path
+    from openpyxl.packaging.relationship import get_dependents, get_rels_path
     from openpyxl.packaging.workbook import WorkbookPackage
     from openpyxl.reader.excel import _find_workbook_part
     from openpyxl.styles.stylesheet import Stylesheet
@@ -809,8 +815,7 @@ def _read_workbook(archive: zipfile.ZipFile, reading: _Reading) -> list[Sheet]:
     package = WorkbookPackage.from_tree(_part(archive, workbook, reading))
     rels_path = get_rels_path(workbook)
     _part(archive, rels_path, reading)              # checked here; get_dependents resolves the targets' paths
-    rels = get_dependents(archive, rels_path) if rels_path else RelationshipList()
-    rels = rels.to_dict()
+    rels = get_dependents(archive, rels_path).to_dict()
     dates, durations = set(), set()
     if ARC_STYLE in archive.namelist():
         styles = Stylesheet.from_tree(_part(archive, ARC_STYLE, reading))
@@ -823,14 +828,14 @@ def _read_workbook(archive: zipfile.ZipFile, reading: _Reading) -> list[Sheet]:
     epoch = CALENDAR_MAC_1904 if package.properties.date1904 else WINDOWS_EPOCH
     sheets = []
     for child in package.sheets:
-        reading.part, reading.sheet = workbook, child.name
+        reading.part, reading.sheet = shown_key(workbook), child.name
         if not child.id or child.id not in rels:
-            raise reading.refuse(f"{workbook} 中工作表“{child.name}”没有指向其内容的关系（r:id）")
+            raise reading.refuse(f"{reading.part} 中工作表“{child.name}”没有指向其内容的关系（r:id）")
         rel = rels[child.id]
         if "chartsheet" in (rel.Type or ""):
             continue                                # a chart: no cells
         if rel.target not in archive.namelist():
-            raise reading.refuse(f"工作表“{child.name}”的内容 {rel.target} 不在文件中")
+            raise reading.refuse(f"工作表“{child.name}”的内容 {shown_key(rel.target)} 不在文件中")
         rows = _SheetRows(shared.strings, epoch, dates, durations, reading)
         _parse(archive, rel.target, rows, reading)
         sheets.append(Sheet(child.name, reading.file, rows.rows))
@@ -863,9 +868,11 @@ def _broken(e: Exception, reading: _Reading) -> str:
         why = "使用了不支持的压缩方式"
     elif isinstance(e, KeyError):
         missing = re.search(r"named '([^']*)'", text)
-        why = f"缺少 {missing[1] if missing else text[:80]}"
+        why = f"缺少 {shown_key(missing[1] if missing else text)}"
     elif isinstance(e, UnicodeError):
         why = "的 XML 编码无法识别"
+    elif isinstance(e, OSError) and "workbook part" in text:     # openpyxl: the content types name no workbook
+        why = "未列出工作簿（workbook.xml）：不是 Excel 工作簿？"
     elif isinstance(e, OSError):
         why = f"无法读取（{e.strerror or type(e).__name__}）"
     else:
@@ -873,6 +880,8 @@ def _broken(e: Exception, reading: _Reading) -> str:
     where = reading.part or "文件"
     if reading.sheet is not None:
         where += f"（工作表“{reading.sheet}”{f'第 {reading.row} 行' if reading.row else ''}）"
+    elif where[-1].isascii():
+        where += " "                            # xl/styles.xml 的…
     return f"无法作为 xlsx 工作簿读取：{where}{why}"
 
 
