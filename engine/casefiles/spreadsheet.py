@@ -8,6 +8,14 @@ schema reports it at its cell: `file:人员!E5: 列“学历”`. What cannot be
 at all — an unknown or repeated header, a sheet nobody reads, a row of an
 unknown case — is a ReadError listing every such problem: never silently
 ignored. Template sample rows (编号 示例-…) are skipped, with a warning.
+
+Nothing a file holds breaks a run: a roster is bounded as a text case file is
+(engine/common/limits.py: its size, and rows, columns, cells, XML counted as
+they are read); an .xlsx is checked as a zip before it is unzipped and parsed
+without entities; a CSV file is read with strict quoting, a quote left open
+found at its line. What the file as a whole cannot give is a ReadError naming
+the part, sheet and row or line (it costs that file); a cell that cannot be
+read is a `Flaw`, which costs the record it is in, at its cell.
 """
 from __future__ import annotations
 
