@@ -758,7 +758,8 @@ def _open_xlsx(path: Path) -> Book:
     except ReadError:
         raise
     except _BROKEN as e:
-        raise ReadError(reading.location(), _broken(e, reading)) from None
+        message = _broken(e, reading)
+        raise ReadError(reading.location(), message) from None
     return Book(sheets, meta={"format": "xlsx"})
 
 
@@ -886,6 +887,8 @@ def _broken(e: Exception, reading: _Reading) -> str:
     else:
         why = f"的内容不合工作簿的格式（{type(e).__name__}）"
     where = reading.part or "文件"
+    if isinstance(e, zipfile.BadZipFile):
+        reading.row = None                      # a CRC is checked at the end of the part: no row is to blame
     if reading.sheet is not None:
         where += f"（工作表“{reading.sheet}”{f'第 {reading.row} 行' if reading.row else ''}）"
     elif where[-1].isascii():
