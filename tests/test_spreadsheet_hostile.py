@@ -517,22 +517,6 @@ def test_shared_strings_rich_text_and_phonetic_guides_read_as_openpyxl_reads_the
     assert decided(read(path, policy)) == {"P1", "C1"}
 
 
-def test_the_reader_gives_what_openpyxl_gives_for_written_workbooks(tmp_path, policy):
-    """The converted fixture and the template (dates, styles, drop-downs, frozen panes), cell for cell."""
-    from openpyxl import load_workbook
-    from engine.casefiles import sheetwrite
-    sheetwrite.convert(Path(__file__).resolve().parent.parent / "fixtures" / "roster_2025.yaml", tmp_path / "r.xlsx",
-                       policy)
-    sheetwrite.write_template(tmp_path / "t.xlsx", policy, dt.date(2025, 6, 1))
-    for path in (tmp_path / "r.xlsx", tmp_path / "t.xlsx"):
-        theirs = []
-        for sheet in load_workbook(path, read_only=True, data_only=True).worksheets:
-            sheet.reset_dimensions()
-            theirs.append((sheet.title, [tuple(r) for r in sheet.iter_rows(values_only=True)]))
-        mine = [(s.name, s.rows) for s in spreadsheet.open_book(path, spreadsheet.load_layout(policy)).sheets]
-        assert mine == theirs
-
-
 # --- 3. CSV ------------------------------------------------------------------------------------------------------
 
 def csv_roster(tmp_path: Path, people_text: str | None = None, name: str = "r.csv") -> Path:

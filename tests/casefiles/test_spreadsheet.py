@@ -128,6 +128,25 @@ def test_what_a_spreadsheet_cannot_say_is_an_error_naming_it(tmp_path, policy):
         assert not (tmp_path / target).exists()
 
 
+def test_the_reader_gives_what_openpyxl_gives_for_written_workbooks(tmp_path, policy):
+    """The workbook reader (engine/casefiles/spreadsheet.py reads sheets itself, bounded) gives what openpyxl's
+    read-only worksheet gives, cell for cell: the converted fixture, the template (dates, styles, drop-downs,
+    frozen panes, sample rows) and cells of each type openpyxl writes."""
+    sheetwrite.convert(ROSTER, tmp_path / "r.xlsx", policy)
+    sheetwrite.write_template(tmp_path / "t.xlsx", policy, dt.date(2025, 6, 1))
+    workbook(tmp_path / "v.xlsx", {"案例": CASE, "人员": [PEOPLE_HEADER, [1, 2.5, -0.0, True, False, 10**15, 1e-7, None, "",
+                                                                  "  文本 ", dt.datetime(2025, 1, 2, 3, 4, 5),
+                                                                  dt.date(1999, 12, 31), dt.time(12, 30),
+                                                                  dt.timedelta(hours=5)], [], [None, "末"]]})
+    for path in (tmp_path / "r.xlsx", tmp_path / "t.xlsx", tmp_path / "v.xlsx"):
+        theirs = []
+        for sheet in load_workbook(path, read_only=True, data_only=True).worksheets:
+            sheet.reset_dimensions()
+            theirs.append((sheet.title, [tuple(r) for r in sheet.iter_rows(values_only=True)]))
+        mine = [(s.name, s.rows) for s in spreadsheet.open_book(path, spreadsheet.load_layout(policy)).sheets]
+        assert mine == theirs
+
+
 # --- reading cells --------------------------------------------------------------------------------
 
 def test_excel_date_cells_and_text_dates_read_alike(tmp_path, policy):
