@@ -29,10 +29,11 @@ import re
 import warnings
 import zipfile
 import zlib
-from xml.parsers import expat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
+from xml.parsers import expat
 
 from ..policy import schemas
 
@@ -1026,6 +1027,11 @@ class _Binding:
     def key(self) -> tuple:
         return ("month", self.month) if self.target == "month" else (self.target, *self.path)
 
+    @functools.cached_property
+    def spot(self) -> tuple[int, str]:
+        """(column, header): where in its row a value of this binding is; one tuple for every row."""
+        return (self.index, self.header)
+
 
 @dataclass
 class _Case:
@@ -1033,7 +1039,7 @@ class _Case:
     locations: dict[tuple, Location]
     at: Location
     year: int | None = None
-    records: dict[str, list[tuple[dict, dict]]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    records: dict[str, list[tuple[dict, tuple]]] = field(default_factory=lambda: {k: [] for k in KINDS})   # (record, where: _record)
 
 
 def read(path: str | Path, policy: Policy) -> Located:
@@ -1248,8 +1254,8 @@ def _read_records(sheet: Sheet, spec: SheetLayout, layout: Layout, cases: list[_
         if index is None:
             continue
         case = cases[index]
-        record, locations = _record(sheet, n, cells, bindings, months, layout, case.year, problems)
-        case.records[spec.kind].append((record, locations))
+        record, row = _record(sheet, n, cells, bindings, months, layout, case.year, problems)
+        case.records[spec.kind].append((record, row))
     if skipped:
         warnings.append(f"已跳过模板示例行（编号以“{layout.sample_prefix}”开头）：{'、'.join(skipped)}")
 
@@ -1278,21 +1284,22 @@ def _case_of(sheet: Sheet, n: int, cells: tuple, case_b: _Binding | None, ids: d
 
 
 def _record(sheet: Sheet, n: int, cells: tuple, bindings: list[_Binding], months: str, layout: Layout,
-            year: int | None, problems: list) -> tuple[dict, dict]:
-    """One row as a record and the location of each of its paths (empty cells located too)."""
+            year: int | None, problems: list) -> tuple[dict, tuple[Sheet, int, dict]]:
+    """One row as a record, and where it is: its sheet, its row, and the (column, header) of each of its paths
+    (empty cells located too) — made into Locations only when asked (`_Places`)."""
     record: dict = {}
-    locations: dict[tuple, Location] = {(): _cell(sheet, n, 0, None)}
+    spots: dict[tuple, tuple[int, str]] = {}
     groups: dict[tuple[str, int], tuple[dict, dict]] = {}
     for b in bindings:
         if b.target == "case":
             continue
-        where = _cell(sheet, n, b.index, b.header)
+        spot = b.spot
         value = parse(cells[b.index] if b.index < len(cells) else None, b.column.type, layout, year)
         if b.target == "repeat":
             name, number, part = b.path
-            entry, where_parts = groups.setdefault((name, number), ({}, {}))
-            where_parts.setdefault((), where)           # the group's first column locates the entry
-            where_parts[(part,)] = where
+            entry, group_spots = groups.setdefault((name, number), ({}, {}))
+            group_spots.setdefault((), spot)            # the group's first column locates the entry
+            group_spots[(part,)] = spot
             if value is not None:
                 entry[part] = value
             continue
@@ -1302,21 +1309,23 @@ def _record(sheet: Sheet, n: int, cells: tuple, bindings: list[_Binding], months
         else:
             path = b.path
         if b.target == "month" and value is not None and get_path(record, path) is not None:
-            problems.append((where, f"“{b.header}”与 {locations[path].cell}（“{locations[path].column}”）是同一月份，两处都有值"))
+            other, header = spots[path]
+            problems.append((_cell(sheet, n, b.index, b.header),
+                             f"“{b.header}”与 {column_letter(other)}{n}（“{header}”）是同一月份，两处都有值"))
             continue
-        locations[path] = where
+        spots[path] = spot
         if value is not None:
             _put(record, path, value)
         if isinstance(value, list):   # a month list: each month is where the list is
-            locations.update({path + (i,): where for i in range(len(value))})
+            spots.update({path + (i,): spot for i in range(len(value))})
     for name in dict.fromkeys(k[0] for k in groups):
         filled = sorted(number for (g, number), (entry, _) in groups.items() if g == name and entry)
         for index, number in enumerate(filled):
-            entry, where_parts = groups[(name, number)]
+            entry, group_spots = groups[(name, number)]
             record.setdefault(name, []).append(entry)
-            for sub, where in where_parts.items():
-                locations[(name, index, *sub)] = where
-    return record, locations
+            for sub, spot in group_spots.items():
+                spots[(name, index, *sub)] = spot
+    return record, (sheet, n, spots)
 
 
 def get_path(record: dict, path: tuple) -> Any:
@@ -1337,20 +1346,59 @@ def _put(record: dict, path: tuple, value: Any) -> None:
 
 def _tree(cases: list[_Case], table: bool, file: str, book: Book) -> Located:
     """Several cases (a case table) under `cases:`; one case (two columns) at the root, as in a YAML case file."""
-    locations: dict[tuple, Location] = {(): Location(file)}
+    fixed: dict[tuple, Location] = {(): Location(file)}
+    rows: dict[tuple, tuple[Sheet, int, dict]] = {}
     entries = []
     for i, case in enumerate(cases):
         prefix = ("cases", i) if table else ()
         data = dict(case.data)
-        locations[prefix] = case.at
+        fixed[prefix] = case.at
         for path, where in case.locations.items():
-            locations[prefix + path] = where
+            fixed[prefix + path] = where
         for kind in KINDS:
             if case.records[kind]:
                 data[kind] = [r for r, _ in case.records[kind]]
-                for j, (_, where) in enumerate(case.records[kind]):
-                    for path, loc in where.items():
-                        locations[prefix + (kind, j, *path)] = loc
+                for j, (_, row) in enumerate(case.records[kind]):
+                    rows[prefix + (kind, j)] = row
         entries.append(data)
     tree = {"cases": entries} if table else (entries[0] if entries else {})
-    return Located(tree, locations, file, warnings=book.warnings, meta=book.meta)
+    return Located(tree, _Places(fixed, rows), file, warnings=book.warnings, meta=book.meta)
+
+
+class _Places(Mapping):
+    """Where each value of a roster's tree was read, as `locate` asks for it (`path in places`, `places[path]`):
+    the cases and their own fields by path, each record by its row, the Location of a cell made when asked.
+    (A dict of every cell's Location held 2.4 million of them, 1.2 GB, for 50,000 rows.)"""
+
+    def __init__(self, fixed: dict[tuple, Location], rows: dict[tuple, tuple[Sheet, int, dict]]):
+        self.fixed, self.rows = fixed, rows
+
+    def _find(self, path: tuple) -> Location | None:
+        path = tuple(path)
+        if path in self.fixed:
+            return self.fixed[path]
+        for length in (2, 4):                   # (kind, j) in a one-case file, ("cases", i, kind, j) in a table
+            row = self.rows.get(path[:length]) if len(path) >= length else None
+            if row is not None:
+                sheet, n, spots = row
+                spot = spots.get(path[length:]) if len(path) > length else (0, None)
+                return None if spot is None else _cell(sheet, n, spot[0], spot[1])
+        return None
+
+    def __getitem__(self, path: tuple) -> Location:
+        found = self._find(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, (tuple, list)) and self._find(tuple(path)) is not None
+
+    def __iter__(self):
+        yield from self.fixed
+        for key, (_, _, spots) in self.rows.items():
+            yield key
+            yield from (key + rest for rest in spots)
+
+    def __len__(self) -> int:
+        return len(self.fixed) + sum(1 + len(spots) for _, _, spots in self.rows.values())
