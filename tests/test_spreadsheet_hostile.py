@@ -347,7 +347,8 @@ def _damaged(tmp_path: Path, family: str) -> Path:
     if family == "crc":
         crc = info.CRC.to_bytes(4, "little")
         assert data.count(crc) == 2                         # in the local header and in the directory
-        return path.write_bytes(data.replace(crc, bytes(b ^ 0xFF for b in crc))) and path
+        path.write_bytes(data.replace(crc, bytes(b ^ 0xFF for b in crc)))
+        return path
     for offset in range(info.compress_size):
         broken = bytearray(data[start:start + info.compress_size])
         broken[offset] ^= 0xFF
