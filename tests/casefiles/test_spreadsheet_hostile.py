@@ -3,8 +3,9 @@ costing the cell's record where it can, else the file — in bounded time and me
 
 The .xlsx files here are written member by member with zipfile (what openpyxl would never write: a zip bomb, a
 DTD, damaged deflate data, a row of a million cells); the limits are in engine/common/limits.py. The runs that
-measure time and memory go through `run.py evaluate` in a bounded child (tests/test_hostile.py's harness: 1 GiB of
-address space, peak memory from /proc/self/status); the rest call load_cases in this process.
+measure time and memory go through `run.py evaluate` in a bounded child (tests/end_to_end/test_hostile.py's
+harness: 1 GiB of address space, peak memory from /proc/self/status), marked slow; the rest call load_cases in this
+process.
 """
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ from engine.casefiles import spreadsheet
 from engine.casefiles.cases import CaseFile, load_cases
 from engine.common import limits
 from engine.pipeline.evaluate import Evaluator, account
-from test_hostile import PEAK_BOUND_KB, errors, evaluate
+# the bounded child of tests/end_to_end/test_hostile.py (tests/ is on sys.path; end_to_end is a namespace package)
+from end_to_end.test_hostile import PEAK_BOUND_KB, errors, evaluate
 
 # --- a workbook, member by member ---------------------------------------------------------------------------
 
@@ -163,6 +165,7 @@ def _bomb_sheet(gigabytes: float):
     return write
 
 
+@pytest.mark.slow   # run.py in a bounded child
 def test_a_zip_bomb_is_refused_before_anything_is_unzipped(tmp_path):
     """Was: MemoryError after 5.7 s at 1 GiB (openpyxl unzipping a 1.5 GB sheet). Now: refused by the ratio
     its directory declares, unread."""
@@ -198,6 +201,7 @@ def _people_rows(count: int):
     return write
 
 
+@pytest.mark.slow   # run.py in a bounded child
 def test_200000_rows_stop_at_the_row_limit_in_seconds(tmp_path):
     """Was: 72 s and 927 MB (every row read, then checked). Now: reading stops at row 50,001, named."""
     path = book(tmp_path / "rows.xlsx", {"案例": sheet_xml(CASE), "人员": _people_rows(200_000),
@@ -235,6 +239,7 @@ def test_rows_and_columns_beyond_limits_or_out_of_order_cost_the_file_named(tmp_
     assert "工作表“人员”" in message and says in message, message
 
 
+@pytest.mark.slow   # run.py in a bounded child
 def test_a_row_of_a_million_cells_stops_at_the_column_limit(tmp_path):
     """Cells without a reference follow each other: the 1,001st is refused, the rest never read. (Numbers that
     differ, so that the sheet is no zip bomb: it would be refused as one, unread.)"""
@@ -303,6 +308,7 @@ def test_openpyxl_and_this_reader_parse_with_defusedxml():
     assert openpyxl.xml.DEFUSEDXML is True
 
 
+@pytest.mark.slow   # run.py in a bounded child
 @pytest.mark.parametrize("doctype", [ENTITY, LAUGHS, EXTERNAL], ids=["entity", "billion-laughs", "external"])
 def test_an_entity_in_a_sheet_is_refused_never_expanded(tmp_path, doctype):
     """Was: the entity expanded silently (张三丰 read as P2's name, exit 0) without defusedxml, ParseError
@@ -379,6 +385,7 @@ def test_damaged_compressed_data_costs_the_file(tmp_path, policy, family, says):
         assert "（工作表“人员”）的压缩数据已损坏（校验和不符）" in message and case_file.errors[0].line is None
 
 
+@pytest.mark.slow   # run.py in a bounded child
 def test_damaged_data_through_the_command_line(tmp_path):
     done = evaluate(_damaged(tmp_path, "zlib"))
     assert "压缩数据已损坏" in done.doc["errors"][0]["message"] and done.doc["account"]["balanced"]
@@ -443,6 +450,7 @@ def test_a_truncated_workbook_costs_the_file(tmp_path, policy):
     assert "无法作为 xlsx 工作簿读取" in file_error(read(path, policy))
 
 
+@pytest.mark.slow   # run.py in a bounded child
 def test_a_5000_digit_number_costs_its_record(tmp_path):
     """Was: OverflowError (text) and ValueError (a number) tracebacks. Now: the center alone is refused, at its
     cell; the people are decided."""
