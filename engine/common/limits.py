@@ -35,15 +35,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS", "MAX_CELL_TEXT", "MAX_MEMBERS", "MAX_UNZIPPED",
-           "MAX_RATIO", "RATIO_FROM", "MAX_XML_PART", "MAX_XML_ELEMENTS", "MAX_XML_RUN", "MAX_DEPTH", "MAX_RECORD_VALUES", "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "Flaw",
-           "Hazard", "SHIELD", "text_problem", "number_problem", "Walk", "scalar_problem", "shown_key"]
+           "MAX_RATIO", "RATIO_FROM", "MAX_XML_PART", "MAX_XML_ELEMENTS", "MAX_XML_RUN", "MAX_DEPTH", "MAX_RECORD_VALUES",
+           "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "MAX_FILE_ERRORS", "Flaw", "Hazard", "SHIELD", "text_problem", "number_problem",
+           "Walk", "scalar_problem", "shown_key"]
 
 MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
 MAX_DEPTH = 32                    # nesting levels from the top of the file
 MAX_RECORD_VALUES = 5_000         # values in one record (a person has ~60), aliases expanded
 MAX_REPEATED = 100_000            # values repeated through aliases in one file
 MAX_TEXT = 1_000                  # characters in one text value or key
-MAX_PROBLEMS = 20                 # problems reported per record; the record is refused either way
+# Errors kept. A file within the limits above can still be all bad values: 50,000 rows of ~60 cells, each row
+# giving ~60 schema errors, were 3 million errors (~30 KB a record: 1.5 GB) held and then all written to the
+# JSON. The record is refused by its first error; the rest only help whoever corrects it.
+MAX_PROBLEMS = 20                 # errors listed per record (then one line: how many more); refused either way
+MAX_FILE_ERRORS = 2_000           # errors listed per file: a person reads a few hundred, and a column typed wrong
+                                  #   shows its pattern long before; later bad records are refused and counted
+                                  #   (one summary entry), each still errored in the account
 
 # Spreadsheets. A person is one row of ~60 columns; 40 MB of YAML holds ~50,000 people (~700 bytes each), and
 # the same 50,000 people are ~105 MB of sheet XML as openpyxl writes it (~2.1 KB a row), ~9 MB zipped.
