@@ -70,14 +70,14 @@ def test_a_record_lists_its_first_errors_and_one_line_for_the_rest(tmp_path, pol
 
 def test_a_file_of_bad_records_keeps_a_bounded_number_of_errors_and_counts_every_record(tmp_path, policy,
                                                                                      monkeypatch):
-    """Two cases of 150 bad and 50 good people each, then a case whose own as_of is wrong: the errors kept stop
+    """Two cases of 75 bad and 25 good people each, then a case whose own as_of is wrong: the errors kept stop
     near MAX_FILE_ERRORS, one summary counts the records and the case beyond, and the account balances."""
     def people(case_no: int) -> list[dict]:
-        return [bad_person(f"B{case_no}-{i}") if i % 4 else person(f"G{case_no}-{i}", center="C1") for i in range(200)]
+        return [bad_person(f"B{case_no}-{i}") if i % 4 else person(f"G{case_no}-{i}", center="C1") for i in range(100)]
     doc = {"cases": [case("A", people(1)), case("B", people(2)), case("C", [person("P1")], as_of="2025-13-01")]}
     path = write(tmp_path, doc)
     full = uncapped(monkeypatch, path, policy)
-    assert len(full.errors) > 5 * limits.MAX_FILE_ERRORS
+    assert len(full.errors) > 4 * limits.MAX_FILE_ERRORS
     case_file = load_cases(path, policy)
 
     kept = case_file.errors
@@ -85,32 +85,32 @@ def test_a_file_of_bad_records_keeps_a_bounded_number_of_errors_and_counts_every
     summary = kept[-1]
     listed = {(e.case, e.subject) for e in kept[:-1] if e.subject}
     rejected = [(c.id, r.subject) for c in case_file.cases for r in c.rejected]
-    assert len(rejected) == 300 and listed <= set(rejected)
-    assert (summary.omitted_records, summary.omitted_cases) == (300 - len(listed), 1)
-    assert summary.message == (f"……另有 {300 - len(listed)} 条记录、1 个案例有误（共 {summary.omitted_errors:,} 处错误），"
+    assert len(rejected) == 150 and listed <= set(rejected)
+    assert (summary.omitted_records, summary.omitted_cases) == (150 - len(listed), 1)
+    assert summary.message == (f"……另有 {150 - len(listed)} 条记录、1 个案例有误（共 {summary.omitted_errors:,} 处错误），"
                                f"未逐条列出：一个文件至多列出 {limits.MAX_FILE_ERRORS:,} 处错误。它们均未判定，已计为出错")
     assert summary.case is None and summary.as_json()["omitted"] == {
         "errors": summary.omitted_errors, "records": summary.omitted_records, "cases": 1}
     # the kept lines stand for every error found
     assert sum(e.stands_for for e in kept) == len(full.errors)
-    # every record is decided or errored: the 200 good people, 300 bad, the failed case's one
+    # every record is decided or errored: the 50 good people, 150 bad, the failed case's one
     books = balanced(case_file, policy)
-    assert books["people"] == {"read": 401, "decided": 100, "errored": 301}
+    assert books["people"] == {"read": 201, "decided": 50, "errored": 151}
     assert case_file.failed_cases == {"C": {"people": 1, "centers": 1, "items": 0}}
     # each case keeps only what the file's budget let it list
     assert sum(len(c.errors) for c in case_file.cases) == len(kept) - 1
 
 
 def test_the_json_answer_holds_the_bounded_errors(tmp_path, policy):
-    path = write(tmp_path, case("A", [bad_person(f"B{i}") for i in range(150)] + [person("P1", center="C1")]))
+    path = write(tmp_path, case("A", [bad_person(f"B{i}") for i in range(120)] + [person("P1", center="C1")]))
     code, out, err = cli("evaluate", path, "--format", "json", "--explain", "none")
     assert code == 1, err
     doc = json.loads(out)
     errors = [e for e in doc["cases"][0]["errors"] if e.get("kind") == "people"]   # not the center's undecided
     assert len(errors) <= limits.MAX_FILE_ERRORS + limits.MAX_PROBLEMS + 1
     summary, = doc["errors"]
-    assert summary["omitted"]["records"] == 150 - len({e["subject"] for e in errors})
-    assert doc["account"]["people"] == {"read": 151, "decided": 1, "errored": 150}
+    assert summary["omitted"]["records"] == 120 - len({e["subject"] for e in errors})
+    assert doc["account"]["people"] == {"read": 121, "decided": 1, "errored": 120}
     assert [d["subject"] for d in doc["cases"][0]["determinations"] if d["subject"] == "P1"]
 
 

@@ -514,16 +514,35 @@ def _determinations(path: Path) -> dict:
     return {c["id"]: (c["determinations"], [e["message"] for e in c["errors"]]) for c in doc["cases"]}
 
 
+def _generated(tmp_path: Path, year: int) -> Path:
+    """`run.py generate`'s roster of 300 people (three cases) for `year`: the same seed, the same file."""
+    from conftest import cli
+    path = tmp_path / f"generated_{year}.yaml"
+    code, _, err = cli("generate", "--people", 300, "--seed", 11, "--year", year, "--out", path)
+    assert code == 0, err
+    return path
+
+
 _BEFORE: dict[str, dict] = {}
+# the small roster stays in the fast subset; the 500-case corpus and the generated rosters take 5–30 s each
+ROUND_TRIPS = [pytest.param(p.name, marks=[] if p.stat().st_size < 200_000 else [pytest.mark.slow])
+               for p in sorted((ROOT / "fixtures").glob("*.yaml"))] + \
+              ["zero"] + [pytest.param(f"generated {year}", marks=pytest.mark.slow) for year in (2024, 2025)]
 
 
-@pytest.mark.parametrize("fixture", ["roster_2025.yaml", "corpus_500.yaml", "zero"])
+@pytest.mark.parametrize("fixture", ROUND_TRIPS)
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_every_fixture_converts_and_decides_the_same(tmp_path, fixture, suffix):
-    """`run.py convert` to the spreadsheet, `run.py evaluate --format json --explain none` on both: the same
-    determinations, case by case."""
+    """Every shipped fixture, the roster with a 0 in it, and the generator's roster of a leap year and of a common
+    one: `run.py convert` to the spreadsheet, `run.py evaluate --format json --explain none` on both, the same
+    determinations (and errors), case by case."""
     from conftest import cli
-    source = _zero_civil_affairs(tmp_path) if fixture == "zero" else ROOT / "fixtures" / fixture
+    if fixture == "zero":
+        source = _zero_civil_affairs(tmp_path)
+    elif fixture.startswith("generated"):
+        source = _generated(tmp_path, int(fixture.split()[1]))
+    else:
+        source = ROOT / "fixtures" / fixture
     target = tmp_path / f"converted{suffix}"
     code, _, err = cli("convert", source, target)
     assert code == 0, err

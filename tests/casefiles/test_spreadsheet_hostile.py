@@ -154,29 +154,56 @@ def decided(case_file: CaseFile) -> set[str]:
 
 # --- 1. size: zip bombs, too many rows, columns, cells -------------------------------------------------------
 
-def _bomb_sheet(gigabytes: float):
-    """A sheet whose one cell is `gigabytes` of 'A': a few MB zipped."""
-    def write(f):
-        f.write((HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>').encode())
-        chunk = b"A" * 2**20
-        for _ in range(int(gigabytes * 1024)):
-            f.write(chunk)
-        f.write(("</t></is></c></row>" + TAIL).encode())
-    return write
+def _bomb_stream(megabytes: int) -> tuple[bytes, int]:
+    """A people sheet whose one cell is `megabytes` MB of 'A', as a raw deflate stream of ~1 KB a megabyte, and its
+    unzipped size. Built in milliseconds: each megabyte is compressed once after a full flush (which forgets what
+    came before), so every further megabyte is the same bytes again."""
+    head = (HEAD + '<row r="1"><c r="A1" t="inlineStr"><is><t>').encode()
+    tail = ("</t></is></c></row>" + TAIL).encode()
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    start = deflate.compress(head) + deflate.flush(zlib.Z_FULL_FLUSH)
+    megabyte = deflate.compress(b"A" * 2**20) + deflate.flush(zlib.Z_FULL_FLUSH)
+    stream = start + megabyte * megabytes + deflate.compress(tail) + deflate.flush()
+    return stream, len(head) + megabytes * 2**20 + len(tail)
+
+
+def _crafted(path: Path, member: str, stream: bytes, claimed: int) -> Path:
+    """The workbook at `path` with `member` replaced by a raw deflate `stream` whose headers claim `claimed` bytes
+    unzipped. (Its CRC is that of nothing: hashing 1.5 GB would cost seconds, and a reader that inflated the
+    stream to check it is what the tests here refuse.)"""
+    with zipfile.ZipFile(path) as z:
+        members = {i.filename: z.read(i.filename) for i in z.infolist()}
+    members[member] = stream
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data, zipfile.ZIP_STORED if name == member else zipfile.ZIP_DEFLATED)
+    _patched(path, member, 8, b"\x08\x00")                         # deflated, not stored
+    _patched(path, member, 14, b"\0\0\0\0")                       # CRC-32
+    return _patched(path, member, 22, claimed.to_bytes(4, "little"))   # the unzipped size
 
 
 @pytest.mark.slow   # run.py in a bounded child
 def test_a_zip_bomb_is_refused_before_anything_is_unzipped(tmp_path):
     """Was: MemoryError after 5.7 s at 1 GiB (openpyxl unzipping a 1.5 GB sheet). Now: refused by the ratio
     its directory declares, unread."""
-    path = book(tmp_path / "bomb.xlsx", {"案例": sheet_xml(CASE), "人员": _bomb_sheet(1.5), "中心": sheet_xml(CENTERS)},
-                level=1)
-    assert path.stat().st_size < 10 * 2**20
+    stream, size = _bomb_stream(1536)
+    path = _crafted(roster(tmp_path, name="bomb.xlsx"), "xl/worksheets/sheet2.xml", stream, size)
+    assert path.stat().st_size < 2 * 2**20 and size > 1.5e9
+    assert zlib.decompressobj(-15).decompress(stream, 2**21)[-10:] == b"A" * 10     # a true stream of 'A's
     done = evaluate(path)
     error, = done.doc["errors"]
     assert "xl/worksheets/sheet2.xml 解压后 1,536 MB" in error["message"] and "压缩炸弹" in error["message"], error
     assert error["file"] == str(path)
     assert done.seconds < 10 and done.peak_kb < PEAK_BOUND_KB, (done.seconds, done.peak_kb)
+
+
+def test_a_zip_bomb_claiming_a_small_size_is_stopped_while_read(tmp_path, policy):
+    """The same 1.5 GB stream, its headers claiming 10 MB (a ratio that passes the check): zipfile would inflate
+    no more than the claim, and the reader stops sooner, at the cell's 131,069th character."""
+    stream, _ = _bomb_stream(1536)
+    path = _crafted(roster(tmp_path), "xl/worksheets/sheet2.xml", stream, 10 * 2**20)
+    message = file_error(read(path, policy))
+    assert "工作表“人员”第 1 行：一个单元格超过 131,068 个字符（Excel 至多 32,767 个）" in message, message
 
 
 def test_members_together_may_unzip_to_at_most_the_limit(tmp_path, policy, monkeypatch):
@@ -615,6 +642,18 @@ def test_a_nul_character_costs_its_record(tmp_path, policy):
     error, = record_errors(case_file)["P99"]
     assert "U+0000" in error.message and (error.sheet, error.cell) == ("人员", "B5"), error
     assert decided(case_file) == {"P1", "P2", "P3", "C1"}
+
+
+def test_a_5000_digit_number_in_a_csv_costs_its_record_at_its_cell(tmp_path, policy):
+    """As in a workbook (test_a_5000_digit_number_costs_its_record): the center alone is refused, at its cell."""
+    path = csv_roster(tmp_path)
+    path.with_name(f"{path.stem}.中心.csv").write_text("编号,名称,层级,窗口数\nC1,某镇便民服务中心,镇," + "9" * 5000 + "\n",
+                                                       encoding="utf-8")
+    case_file = read(path, policy)
+    error, = record_errors(case_file)["C1"]
+    assert "应为整数，这个数却有 5,000 位（至多 18 位）" in error.message, error
+    assert (error.sheet, error.cell) == ("中心", "D2"), error
+    assert decided(case_file) == {"P1", "P2", "P3"}
 
 
 def test_a_csv_file_over_40_mb_is_refused_unread(tmp_path, policy):
