@@ -10,6 +10,13 @@ people would include a rejected person is marked `incomplete`: the decisions
 that count those people are then reported undecided for that center, never
 guessed. Every record read is accounted for (`CaseFile.read`).
 
+What is kept of the errors is bounded, so that a file of bad values cannot
+fill memory: a record lists its first `limits.MAX_PROBLEMS` errors and one
+line saying how many more; a file lists `limits.MAX_FILE_ERRORS`, then each
+further bad record or case is refused and only counted, in one summary error
+at the end (`CaseError.omitted_*`). Nothing is lost: the refused records are
+in `Case.rejected` and `CaseFile.failed_cases`, hence in the account.
+
 Before any of that, each record and each case's own fields pass
 `limits.Walk.hazards` (bounded depth and size, alias bombs, recursive
 aliases, NaN, lone surrogates, control characters, duplicate keys): nothing
@@ -28,7 +35,7 @@ from ..policy import schemas
 
 from ..common import yamlio
 from . import formats
-from ..common.limits import Hazard, Walk
+from ..common.limits import MAX_FILE_ERRORS, MAX_PROBLEMS, Hazard, Walk
 from ..policy.model import Policy
 from ..common.locations import Location, YamlError, locate, plain
 
@@ -51,11 +58,22 @@ class CaseError:
     sheet: str | None = None       # for a spreadsheet: where the cell is, and its column's header
     cell: str | None = None
     column: str | None = None
+    # what this error stands for and is not listed (limits.MAX_PROBLEMS, MAX_FILE_ERRORS): on a record's last
+    # error, the errors of that record; on a file's summary, the records and cases refused and their errors
+    omitted_errors: int = 0
+    omitted_records: int = 0
+    omitted_cases: int = 0
 
     @classmethod
-    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None) -> "CaseError":
+    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None,
+           omitted_errors: int = 0) -> "CaseError":
         return cls(loc.file, None if case is None else str(case), path, loc.line, loc.col, message, subject, kind,
-                   loc.sheet, loc.cell, loc.column)
+                   loc.sheet, loc.cell, loc.column, omitted_errors)
+
+    @property
+    def stands_for(self) -> int:
+        """How many errors were found here: 1, or those not listed that this line counts."""
+        return self.omitted_errors or 1
 
     @property
     def location(self) -> Location:
@@ -73,7 +91,48 @@ class CaseError:
             out.update(sheet=self.sheet, cell=self.cell, column=self.column)
         if self.kind is not None:
             out["subject"], out["kind"] = self.subject, self.kind
+        omitted = {"errors": self.omitted_errors, "records": self.omitted_records, "cases": self.omitted_cases}
+        if any(omitted.values()):
+            out["omitted"] = {k: v for k, v in omitted.items() if v}
         return out
+
+
+@dataclass
+class _Budget:
+    """The errors one reading of a file keeps: MAX_FILE_ERRORS of them (a record's or case's errors are kept
+    whole or not at all), then the records and cases refused are only counted."""
+    left: int = field(default_factory=lambda: MAX_FILE_ERRORS)
+    records: int = 0
+    cases: int = 0
+    errors: int = 0
+
+    def keep(self, errors: list[CaseError], case: bool = False) -> list[CaseError]:
+        if self.left > 0 or not errors:
+            self.left -= len(errors)
+            return errors
+        self.cases += case
+        self.records += not case
+        self.errors += sum(e.stands_for for e in errors)
+        return []
+
+    def summary(self, file: str) -> CaseError | None:
+        """One error standing for what was not kept; None when everything was."""
+        if not (self.records or self.cases):
+            return None
+        what = "、".join(f"{n:,} {unit}" for n, unit in ((self.records, "条记录"), (self.cases, "个案例")) if n)
+        return CaseError(file, None, "", None, None,
+                         f"……另有 {what}有误（共 {self.errors:,} 处错误），未逐条列出：一个文件至多列出 "
+                         f"{MAX_FILE_ERRORS:,} 处错误。它们均未判定，已计为出错",
+                         omitted_errors=self.errors, omitted_records=self.records, omitted_cases=self.cases)
+
+
+def _at_most(errors: list[CaseError], loc: Location, case_id, path: str, subject=None, kind=None) -> list[CaseError]:
+    """A record's (or case's) first MAX_PROBLEMS errors, then one line at `loc` saying how many more it has."""
+    if len(errors) <= MAX_PROBLEMS:
+        return errors
+    more = len(errors) - MAX_PROBLEMS
+    return errors[:MAX_PROBLEMS] + [CaseError.at(loc, case_id, path, f"……另有 {more:,} 处错误未列出", subject, kind,
+                                                 omitted_errors=more)]
 
 
 @dataclass(frozen=True)
@@ -174,6 +233,7 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
         return CaseFile(name, [], [CaseError(name, None, "", 1, 1, f"expected a case (a mapping) or «cases:» with a list, found {found}")])
 
     out = CaseFile(name, [], errors)
+    budget = _Budget()
     counts: dict[str, int] = {}
     for n, (_, raw) in enumerate(entries):
         counts[_case_id(raw, n)] = counts.get(_case_id(raw, n), 0) + 1
@@ -184,16 +244,19 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
         case_id = _case_id(raw, n)
         if counts[case_id] > 1:
             # Two cases with one id cannot be told apart in the output: every one of them is refused.
-            out.errors.append(_error(name, case_id, tree, prefix + ["id"],
-                                     f"case id «{case_id}» is used {counts[case_id]} times in this file; none is decided"))
+            out.errors.extend(budget.keep([_error(name, case_id, tree, prefix + ["id"], f"case id «{case_id}» is used "
+                                                  f"{counts[case_id]} times in this file; none is decided")], case=True))
             out.failed_cases[f"{case_id}#{n + 1}"] = held
             continue
-        case, found = check_case(raw, policy, name, tree, prefix, n, walk)
+        case, found = check_case(raw, policy, name, tree, prefix, n, walk, budget)
         out.errors.extend(found)
         if case is None:
             out.failed_cases[case_id] = held
         else:
             out.cases.append(case)
+    summary = budget.summary(name)
+    if summary is not None:
+        out.errors.append(summary)
     return out
 
 
@@ -221,25 +284,30 @@ def _schema(policy: Policy, part: str) -> dict:
 
 
 def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0,
-               walk: Walk | None = None) -> tuple[Case | None, list[CaseError]]:
+               walk: Walk | None = None, budget: _Budget | None = None) -> tuple[Case | None, list[CaseError]]:
     """One case (a mapping inside `root`, the loaded tree): the normalised case and the errors of its records.
 
     The case is None when its own fields are wrong; otherwise it holds the
-    records that could be read, and `rejected` lists the others.
+    records that could be read, and `rejected` lists the others. `walk` and
+    `budget`: the file's, when it holds other cases (aliases and errors kept
+    are counted across it); the errors returned are those the budget keeps.
     """
     walk = walk or Walk()
+    budget = budget or _Budget()
     case_id = _case_id(raw, index)
     hazards = walk.hazards(raw, prefix, records=frozenset(KINDS))
     if hazards:
-        return None, [_hazard_error(file, case_id, root, h) for h in hazards]
+        return None, budget.keep([_hazard_error(file, case_id, root, h) for h in hazards], case=True)
     if not isinstance(raw, dict):
-        return None, [_error(file, case_id, root, prefix, f"expected a case (a mapping), found {schemas.found_text(raw)}")]
+        return None, budget.keep([_error(file, case_id, root, prefix, "expected a case (a mapping), found "
+                                         f"{schemas.found_text(raw)}")], case=True)
     # the records' lists stand for themselves here: each record is checked on its own below
     shell = {k: [] if k in KINDS and isinstance(v, list) else plain(v) for k, v in raw.items()}
     problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
     errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
     if errors:
-        return None, errors
+        loc = locate(root, prefix, file)
+        return None, budget.keep(_at_most(errors, loc, case_id, schemas.path_text(prefix)), case=True)
     data = shell
     as_of = dt.date.fromisoformat(data["as_of"])
     case = Case(case_id, as_of, int(data.get("assessment_year", as_of.year)), [], [], [], file, index,
@@ -251,12 +319,12 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
             at = prefix + [kind, i]
             normal, found = _check_record(kind, record, policy, file, case_id, root, at, walk)
             if found:
-                errors.extend(found)
+                errors.extend(budget.keep(found))
                 case.rejected.append(_rejected(kind, i, record, at, root, file))
             else:
                 accepted[kind].append((i, normal))
-    _refuse_duplicates(case, accepted, errors, file, root, prefix)
-    _refuse_unknown_centers(case, accepted, errors, file, root, prefix)
+    _refuse_duplicates(case, accepted, errors, file, root, prefix, budget)
+    _refuse_unknown_centers(case, accepted, errors, file, root, prefix, budget)
     case.people = [r for _, r in accepted["people"]]
     case.centers = [r for _, r in accepted["centers"]]
     case.items = [r for _, r in accepted["items"]]
@@ -344,11 +412,13 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
     problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at))
     errors = [CaseError.at(p.location, case_id, p.path, p.message, subject, kind) for p in problems]
     if errors:
-        return None, errors
+        return None, _at_most(errors, locate(root, at, file), case_id, schemas.path_text(at), subject, kind)
     normal = _normalise(kind, data, policy, at)
     errors = [_error(file, case_id, root, at + list(path), message, subject, kind) for path, message in normal.pop("_problems")]
     normal["_line"] = locate(root, at, file).line     # for evaluation errors and warnings about this record
-    return (None, errors) if errors else (normal, [])
+    if errors:
+        return None, _at_most(errors, locate(root, at, file), case_id, schemas.path_text(at), subject, kind)
+    return normal, []
 
 
 def _integer_levels_as_text(person: dict) -> None:
@@ -395,7 +465,8 @@ def _normalise(kind: str, data: dict, policy: Policy, at: list) -> dict:
     return p
 
 
-def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root, prefix: list) -> None:
+def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root, prefix: list,
+                       budget: _Budget) -> None:
     """Records of one kind sharing an id cannot be told apart: every one of them is refused."""
     for kind in KINDS:
         first: dict[str, int] = {}
@@ -408,9 +479,10 @@ def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root
         for i, record in accepted[kind]:
             if counts[record["id"]] > 1:
                 at = prefix + [kind, i]
-                errors.append(_error(file, case.id, root, at + ["id"], f"«{record['id']}» is used {counts[record['id']]} "
-                                     f"times in {kind} (first at {kind}[{first[record['id']]}]); none of them is decided",
-                                     record["id"], kind))
+                errors.extend(budget.keep([_error(file, case.id, root, at + ["id"], f"«{record['id']}» is used "
+                                                  f"{counts[record['id']]} times in {kind} (first at {kind}"
+                                                  f"[{first[record['id']]}]); none of them is decided",
+                                                  record["id"], kind)]))
                 case.rejected.append(Rejected(kind, i, record["id"], record.get("center", ""), schemas.path_text(at),
                                               locate(root, at, file).line))
             else:
@@ -418,7 +490,8 @@ def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root
         accepted[kind] = kept
 
 
-def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str, root, prefix: list) -> None:
+def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str, root, prefix: list,
+                            budget: _Budget) -> None:
     """A person at a center the case does not hold (nor holds as a rejected record) is an error on that person."""
     known = {r["id"] for _, r in accepted["centers"]} | {r.subject for r in case.rejected
                                                          if r.kind == "centers" and r.subject is not None}
@@ -427,9 +500,9 @@ def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str,
         center = person.get("center")
         if center is not None and center not in known:
             at = prefix + ["people", i]
-            errors.append(_error(file, case.id, root, at + ["center"],
-                                 f"no center «{center}» in this case (centers: {', '.join(sorted(known)) or 'none'})",
-                                 person["id"], "people"))
+            errors.extend(budget.keep([_error(file, case.id, root, at + ["center"], f"no center «{center}» in this "
+                                              f"case (centers: {', '.join(sorted(known)) or 'none'})",
+                                              person["id"], "people")]))
             case.rejected.append(Rejected("people", i, person["id"], center, schemas.path_text(at),
                                           locate(root, at, file).line))
         else:
@@ -448,4 +521,6 @@ def _incomplete_centers(case: Case) -> dict[str, str]:
         # a person naming a center of the case counts there; one whose center cannot be read might count anywhere
         for center in ([r.center] if r.center in centers else centers if r.center is None else []):
             out.setdefault(center, []).append(who)
-    return {c: "、".join(people) + " 的记录有误，无法计入本中心" for c, people in out.items()}
+    # the first MAX_PROBLEMS named: the reason is shown with each of the center's decisions
+    return {c: "、".join(people[:MAX_PROBLEMS]) + (f" 等 {len(people):,} 人" if len(people) > MAX_PROBLEMS else "")
+            + " 的记录有误，无法计入本中心" for c, people in out.items()}

@@ -230,6 +230,7 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
     """The cell for a value, checked by reading it back; a value that would not come back the same is a problem."""
     if value is None or value == [] or value == {}:
         return None
+    value = _bare(value)
     cell = _to_cell(value, column.type, target)
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
         problems.append(f"{where}：{schemas.found_text(value)} 含控制字符，xlsx 中无法保存")
@@ -270,6 +271,20 @@ def _to_cell(value: Any, kind: str, target: str) -> Any:
 
 def _csv_text(cell: Any) -> str:
     return cell.isoformat() if isinstance(cell, dt.date) else "" if cell is None else str(cell)
+
+
+def _bare(value: Any) -> Any:
+    """A number or yes/no as Python's own type: ruamel.yaml reads `0`, `00`, `1_000`, `0x1F` or `1.50` as ScalarInt,
+    HexInt, ScalarFloat…, which keep how the YAML spelt them. A cell holds the value, and reads back as int or
+    float: compared as that, 0 is 0 (it was refused as "无法原样表示（读回为 0）")."""
+    from ruamel.yaml.scalarbool import ScalarBoolean
+    if isinstance(value, ScalarBoolean):
+        return bool(value)
+    if isinstance(value, int) and not isinstance(value, bool) and type(value) is not int:
+        return int(value)
+    if isinstance(value, float) and type(value) is not float:
+        return float(value)
+    return value
 
 
 def _same(back: Any, value: Any, kind: str) -> bool:

@@ -18,6 +18,14 @@ time, without recursion and within a budget:
 
 A problem costs the record it is in (or the case, for the case's own fields),
 located at the value; the file's other records go on.
+
+Rosters in spreadsheets (engine/casefiles/spreadsheet.py) are bounded to hold
+no more than a text file of MAX_BYTES: about 50,000 people. An .xlsx is a zip
+of XML, so its stored size says little: before any XML is parsed, each member's
+unzipped size and compression ratio are checked, and the rows, columns, cells
+and XML elements are counted as they are read (the `dimension` a sheet declares
+is not trusted). Beyond a limit the file is refused with a located error;
+nothing past it is read.
 """
 from __future__ import annotations
 
@@ -26,17 +34,40 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_RECORD_VALUES", "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "Flaw",
-           "Hazard", "SHIELD", "text_problem", "number_problem", "Walk", "scalar_problem", "shown_key",
-           "MAX_LOG_LINE", "MAX_LOG_PROBLEMS", "MAX_PARAMETER", "MAX_GENERATED_PEOPLE",
-           "GENERATED_YEARS", "MAX_SEED"]
+__all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS", "MAX_CELL_TEXT", "MAX_MEMBERS", "MAX_UNZIPPED",
+           "MAX_RATIO", "RATIO_FROM", "MAX_XML_PART", "MAX_XML_ELEMENTS", "MAX_XML_RUN", "MAX_DEPTH", "MAX_RECORD_VALUES",
+           "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "MAX_FILE_ERRORS", "Flaw", "Hazard", "SHIELD", "text_problem",
+           "number_problem", "Walk", "scalar_problem", "shown_key", "MAX_LOG_LINE", "MAX_LOG_PROBLEMS", "MAX_PARAMETER",
+           "MAX_GENERATED_PEOPLE", "GENERATED_YEARS", "MAX_SEED"]
 
 MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
 MAX_DEPTH = 32                    # nesting levels from the top of the file
 MAX_RECORD_VALUES = 5_000         # values in one record (a person has ~60), aliases expanded
 MAX_REPEATED = 100_000            # values repeated through aliases in one file
 MAX_TEXT = 1_000                  # characters in one text value or key
-MAX_PROBLEMS = 20                 # problems reported per record; the record is refused either way
+# Errors kept. A file within the limits above can still be all bad values: 50,000 rows of ~60 cells, each row
+# giving ~60 schema errors, were 3 million errors (~30 KB a record: 1.5 GB) held and then all written to the
+# JSON. The record is refused by its first error; the rest only help whoever corrects it.
+MAX_PROBLEMS = 20                 # errors listed per record (then one line: how many more); refused either way
+MAX_FILE_ERRORS = 2_000           # errors listed per file: a person reads a few hundred, and a column typed wrong
+                                  #   shows its pattern long before; later bad records are refused and counted
+                                  #   (one summary entry), each still errored in the account
+
+# Spreadsheets. A person is one row of ~60 columns; 40 MB of YAML holds ~50,000 people (~700 bytes each), and
+# the same 50,000 people are ~105 MB of sheet XML as openpyxl writes it (~2.1 KB a row), ~9 MB zipped.
+MAX_ROWS = 50_000                 # rows of one sheet or CSV file, blank rows included (a district has hundreds)
+MAX_COLUMNS = 1_000               # columns of one row: a person needs ~60; MAX_RECORD_VALUES bounds a record anyway
+MAX_CELLS = 3_000_000             # cells of one roster, the blanks inside each row included: 50,000 rows × 60
+MAX_CELL_TEXT = 32_767            # characters of one CSV field: Excel's own limit for a cell
+MAX_MEMBERS = 1_000               # files inside an .xlsx: a roster has ~15 (sheets, styles, relationships)
+MAX_UNZIPPED = 256 * 2**20        # an .xlsx's members unzipped, all together: twice the ~120 MB of 50,000 people
+MAX_RATIO = 100                   # unzipped bytes per zipped byte of one member larger than RATIO_FROM: sheet
+RATIO_FROM = 2**20                #   XML deflates 5–15× (a run of identical blank rows ~50×); a zip bomb ~1000×
+MAX_XML_PART = 4 * 2**20          # a workbook part parsed whole (workbook, relationships, styles): KBs in any real file
+MAX_XML_ELEMENTS = 10_000_000     # XML elements of one workbook: a cell is 2–4 (<c><v>, <c><is><t>), so MAX_CELLS ×
+                                  #   3 and the rows; each costs ~1 µs to parse, so this bounds the time too
+MAX_XML_RUN = 2**20               # bytes of XML between two tags (a text or a tag's attributes): a cell's 32,767
+                                  #   characters are at most ~200 KB escaped; without it one text node could take GBs
 
 
 @dataclass(frozen=True)

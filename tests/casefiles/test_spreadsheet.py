@@ -128,6 +128,25 @@ def test_what_a_spreadsheet_cannot_say_is_an_error_naming_it(tmp_path, policy):
         assert not (tmp_path / target).exists()
 
 
+def test_the_reader_gives_what_openpyxl_gives_for_written_workbooks(tmp_path, policy):
+    """The workbook reader (engine/casefiles/spreadsheet.py reads sheets itself, bounded) gives what openpyxl's
+    read-only worksheet gives, cell for cell: the converted fixture, the template (dates, styles, drop-downs,
+    frozen panes, sample rows) and cells of each type openpyxl writes."""
+    sheetwrite.convert(ROSTER, tmp_path / "r.xlsx", policy)
+    sheetwrite.write_template(tmp_path / "t.xlsx", policy, dt.date(2025, 6, 1))
+    workbook(tmp_path / "v.xlsx", {"案例": CASE, "人员": [PEOPLE_HEADER, [1, 2.5, -0.0, True, False, 10**15, 1e-7, None, "",
+                                                                  "  文本 ", dt.datetime(2025, 1, 2, 3, 4, 5),
+                                                                  dt.date(1999, 12, 31), dt.time(12, 30),
+                                                                  dt.timedelta(hours=5)], [], [None, "末"]]})
+    for path in (tmp_path / "r.xlsx", tmp_path / "t.xlsx", tmp_path / "v.xlsx"):
+        theirs = []
+        for sheet in load_workbook(path, read_only=True, data_only=True).worksheets:
+            sheet.reset_dimensions()
+            theirs.append((sheet.title, [tuple(r) for r in sheet.iter_rows(values_only=True)]))
+        mine = [(s.name, s.rows) for s in spreadsheet.open_book(path, spreadsheet.load_layout(policy)).sheets]
+        assert mine == theirs
+
+
 # --- reading cells --------------------------------------------------------------------------------
 
 def test_excel_date_cells_and_text_dates_read_alike(tmp_path, policy):
@@ -472,3 +491,63 @@ def test_a_name_in_the_header_row_is_not_quoted_in_clear(tmp_path, suffix):
     code, stdout, stderr = cli("evaluate", people, "--format", "json")
     assert code == 1 and json.loads(stdout)["errors"]
     assert not [n for n in names if n in stdout or n in stderr]
+
+
+# --- every fixture through both spreadsheet formats ----------------------------------------------------------------
+
+def _zero_civil_affairs(tmp_path: Path) -> Path:
+    """The roster with a center's staff.civil_affairs at 0: ruamel reads that 0 as a ScalarInt, which convert
+    refused for CSV ("0 无法在 CSV 中原样表示（读回为 0）") while comparing exact types."""
+    text = ROSTER.read_text(encoding="utf-8")
+    assert text.count("civil_affairs: 1}") >= 1
+    path = tmp_path / "zero.yaml"
+    path.write_text(text.replace("civil_affairs: 1}", "civil_affairs: 0}", 1), encoding="utf-8")
+    return path
+
+
+def _determinations(path: Path) -> dict:
+    from conftest import cli
+    code, out, err = cli("evaluate", path, "--format", "json", "--explain", "none")
+    assert code in (0, 1), err
+    doc = __import__("json").loads(out)
+    assert doc["account"]["balanced"]
+    return {c["id"]: (c["determinations"], [e["message"] for e in c["errors"]]) for c in doc["cases"]}
+
+
+def _generated(tmp_path: Path, year: int) -> Path:
+    """`run.py generate`'s roster of 300 people (three cases) for `year`: the same seed, the same file."""
+    from conftest import cli
+    path = tmp_path / f"generated_{year}.yaml"
+    code, _, err = cli("generate", "--people", 300, "--seed", 11, "--year", year, "--out", path)
+    assert code == 0, err
+    return path
+
+
+_BEFORE: dict[str, dict] = {}
+# the small roster stays in the fast subset; the 500-case corpus and the generated rosters take 5–30 s each
+ROUND_TRIPS = [pytest.param(p.name, marks=[] if p.stat().st_size < 200_000 else [pytest.mark.slow])
+               for p in sorted((ROOT / "fixtures").glob("*.yaml"))] + \
+              ["zero"] + [pytest.param(f"generated {year}", marks=pytest.mark.slow) for year in (2024, 2025)]
+
+
+@pytest.mark.parametrize("fixture", ROUND_TRIPS)
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_every_fixture_converts_and_decides_the_same(tmp_path, fixture, suffix):
+    """Every shipped fixture, the roster with a 0 in it, and the generator's roster of a leap year and of a common
+    one: `run.py convert` to the spreadsheet, `run.py evaluate --format json --explain none` on both, the same
+    determinations (and errors), case by case."""
+    from conftest import cli
+    if fixture == "zero":
+        source = _zero_civil_affairs(tmp_path)
+    elif fixture.startswith("generated"):
+        source = _generated(tmp_path, int(fixture.split()[1]))
+    else:
+        source = ROOT / "fixtures" / fixture
+    target = tmp_path / f"converted{suffix}"
+    code, _, err = cli("convert", source, target)
+    assert code == 0, err
+    if fixture not in _BEFORE:        # the YAML's own determinations, once per fixture
+        _BEFORE[fixture] = _determinations(source)
+    before, after = _BEFORE[fixture], _determinations(target)
+    assert after == before
+    assert sum(len(d) for d, _ in before.values()) > 100
