@@ -235,13 +235,6 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
         problems.append(f"{where}：{schemas.found_text(value)} 含控制字符，xlsx 中无法保存")
         return None
-    if target == "csv" and outfiles.formula_like(cell):
-        # A CSV cell cannot say "text": unescaped, Excel and WPS would run it as a formula; escaped with a
-        # leading ' it would read back with the ' (the reader takes cells as written). So it is refused here,
-        # as any value CSV cannot hold; an .xlsx keeps it as a text cell.
-        problems.append(f"{where}：{schemas.found_text(value)} 以“{_shown_start(cell)}”开头，在 CSV 中会被 Excel、WPS "
-                        f"当作公式，无法原样保存（可转换为 .xlsx，其中按文本保存）")
-        return None
     back = spreadsheet.parse(cell if target == "xlsx" else _csv_text(cell), column.type, layout, year)
     if not _same(back, value, column.type):
         problems.append(f"{where}：{schemas.found_text(value)} 无法在 {target.upper()} 中原样表示（读回为 {schemas.found_text(back)}）")
@@ -251,9 +244,6 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
 
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
-
-def _shown_start(text: str) -> str:
-    return {"\t": "制表符", "\r": "回车符"}.get(text[0], text[0])
 
 
 def _to_cell(value: Any, kind: str, target: str) -> Any:

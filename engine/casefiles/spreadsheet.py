@@ -43,6 +43,7 @@ from ..common.words import near
 from ..common.limits import (MAX_BYTES, MAX_CELLS, MAX_CELL_TEXT, MAX_COLUMNS, MAX_MEMBERS, MAX_RATIO, MAX_ROWS,
                              MAX_UNZIPPED, MAX_XML_ELEMENTS, MAX_XML_PART, MAX_XML_RUN, RATIO_FROM, Flaw,
                              shown_key)
+from ..common.outfiles import csv_value
 from ..common.privacy import mask_name, mask_text
 from ..common.locations import Located, Location, YamlError, locate, plain
 
@@ -979,7 +980,7 @@ def _csv_rows(content: str, delimiter: str, file: str, reading: _Reading) -> lis
                                     f"多半是少了一个引号，请检查第 {start} 行")
             reading.file, reading.part, reading.row = file, Path(file).name, start
             reading.count_cells(len(row))
-            rows.append(tuple(row))
+            rows.append(tuple(map(csv_value, row)))     # a ' written before formula-like text comes off
     finally:
         csv.field_size_limit(limit)
 

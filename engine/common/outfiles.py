@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-__all__ = ["FORMULA_START", "OutputError", "formula_like", "csv_cell", "xlsx_cell", "append_row", "same_file",
+__all__ = ["FORMULA_START", "OutputError", "formula_like", "csv_cell", "csv_value", "xlsx_cell", "append_row", "same_file",
            "files_under", "check_not_input", "check_folder", "write_files", "text_writer", "write_text"]
 
 # What makes Excel, WPS or LibreOffice read a typed or imported cell as a formula (OWASP, "CSV injection")
@@ -38,8 +38,15 @@ def formula_like(value: Any) -> bool:
 
 def csv_cell(value: Any) -> Any:
     """A CSV cell as written: text that would open as a formula gets a leading ' (the usual defence), so Excel
-    and WPS show it as text; anything else as it is."""
-    return "'" + value if formula_like(value) else value
+    and WPS show it as text; so does text that itself starts with ', so that `csv_value` can undo exactly one.
+    Anything else as it is."""
+    return "'" + value if formula_like(value) or isinstance(value, str) and value.startswith("'") else value
+
+
+def csv_value(cell: str) -> str:
+    """A CSV cell as read: the inverse of `csv_cell`. One leading ' comes off when what follows would open as a
+    formula or is another ' (as Excel reads a typed '=…); a ' before anything else is the text's own."""
+    return cell[1:] if cell[:1] == "'" and (formula_like(cell[1:]) or cell[1:2] == "'") else cell
 
 
 def xlsx_cell(cell: Any) -> Any:
