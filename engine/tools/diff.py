@@ -399,7 +399,7 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
             unit = fn.get("unit")
             out.append({"kind": "fact", "name": name, "label": label,
                         "old": fo.get("value"), "new": fn.get("value"),
-                        "text": f"{in_words(label, policies)}：{shown(fo.get('value'), unit)} → {shown(fn.get('value'), unit)}"})
+                        "text": f"{label}：{shown(fo.get('value'), unit)} → {shown(fn.get('value'), unit)}"})
     return out
 
 
@@ -467,6 +467,17 @@ def in_words(text: str, policies: tuple[Policy, ...]) -> str:
     """The policy's words for the ids a text of the policy names (an interpretation's reading may name a
     parameter and its value: 参数 leap_day_anniversary 取 feb_28): a parameter, fact, decision or rule by its label
     or title, a labelled value by its words. Other text stays as written."""
+    key = tuple(p.digest for p in policies)
+    if key not in _NAMES:
+        _NAMES[key] = _names(policies)
+    names = _NAMES[key]
+    return _ID.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+
+
+_NAMES: dict[tuple, dict[str, str]] = {}
+
+
+def _names(policies: tuple[Policy, ...]) -> dict[str, str]:
     names: dict[str, str] = {}
     for policy in reversed(policies):   # the first policy's words win
         for p in policy.parameters.values():
@@ -477,7 +488,7 @@ def in_words(text: str, policies: tuple[Policy, ...]) -> str:
             names.update({d.name: f"“{d.label}”" for d in kind.derived})
         names.update({d.name: f"“{d.label}”" for d in policy.decisions.values()})
         names.update({r.id: f"“{r.title}”" for r in policy.rules.values()})
-    return _ID.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+    return names
 
 
 # --- the summary -------------------------------------------------------------------------
