@@ -38,7 +38,7 @@ def add_parser(subparsers) -> None:
     options.add_format(df, ["table", "json"], options.FORMAT_HELP_ZH)
     df.add_argument("--report", metavar="FILE.md|FILE.xlsx", help="另写一份报告（Markdown 或 Excel）附于公文")
     df.add_argument("--only-changed", action="store_true", dest="only_changed", help="汇总只列有变化的判定与中心")
-    options.add_decision(df, "只比较这一判定（编号或中文名称）")
+    options.add_decision(df, "只比较这一判定（编号或中文名称）：汇总与预算随之缩小，不涉及金额的判定不列预算")
     df.add_argument("--fail-on-change", action="store_true", dest="fail_on_change", help="有变化时退出码为1（用于持续集成）")
     options.add_unmask(df, "显示姓名与身份证号（默认遮蔽）")
     options.add_jobs(df, "判定所用进程数（默认：全部核心；1：本进程）")

@@ -52,7 +52,7 @@ from .answer import decision_label
 from ..common.privacy import mask_error, mask_name, mask_text, printable, shown_id
 
 __all__ = ["render_case", "render_evaluation", "account_line", "error_lines", "render_errors",
-           "explanation_tree", "why_not_tree"]
+           "explanation_tree", "why_not_tree", "flowing"]
 
 
 # ── Where a line may break ────────────────────────────────────────────────────────────────────────────────────
@@ -155,6 +155,12 @@ def _flow(text: Text | str, keep: re.Pattern | None = None, style: str = "") -> 
     out = _Flowing(keep=keep, justify=text.justify, overflow=text.overflow, no_wrap=text.no_wrap, end=text.end)
     out.append_text(text)
     return out
+
+
+def flowing(text: Text | str, policy: Policy | None = None, style: str = "") -> Text:
+    """Running text for any command's output that breaks lines by the rule above: never inside a date, a number,
+    an id or one of `policy`'s words."""
+    return _flow(text, _words(policy), style)
 
 
 def _print(console: Console, *texts: Text) -> None:

@@ -222,9 +222,16 @@ def _parameters(files: _Files, rel: str, out: dict[str, Parameter], partial: boo
                 if why:
                     at = base + ["value", *path]
                     files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at), why))
+        labels = {str(k): str(v) for k, v in (entry.get("labels") or {}).items()}
+        for since, dated in entry["values"].items() if labels else ():   # labels name every word the parameter takes
+            for path, leaf in ([] if dated is None else _leaves(dated["value"])):
+                if isinstance(leaf, str) and leaf not in labels:
+                    at = [pname, "values", since, "value", *path]
+                    files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at),
+                                                  f"取值“{leaf}”在 labels 中没有说法（已有：{'、'.join(labels)}）"))
         out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
                                tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name, key=True),
-                               where(tree, [pname], name))
+                               where(tree, [pname], name), labels)
 
 
 def _leaves(value, path=()):

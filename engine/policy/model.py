@@ -55,9 +55,14 @@ class Parameter:
     values: tuple[DatedValue, ...]   # ascending by `since`
     location: Location
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+    labels: dict = field(default_factory=dict, compare=False, hash=False)   # a word value → the policy's words for it
 
     def where(self, key: str) -> Location:
         return self.keys_at.get(key, self.location)
+
+    def word(self, value: Any) -> Any:
+        """A value as the policy words it (`labels:`: feb_28 → 2月28日); any other value as it is."""
+        return self.labels.get(value, value) if isinstance(value, str) else value
 
     def at(self, day: dt.date) -> DatedValue | None:
         """The value in force on `day`, or None before the first date or after a `null`."""

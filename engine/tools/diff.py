@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import json
+import datetime as dt
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -22,16 +24,17 @@ from ..formula import expr
 from ..casefiles import formats
 from ..casefiles.cases import CaseFile, load_cases, read_source
 from ..pipeline.evaluate import CaseResult, Evaluator, account
-from ..common.words import same_value
+from ..common.words import same_value, shown
 from ..explain.pieces import Pieces
 from ..explain.trace import Trace
+from ..explain.wording import Wording
 from ..policy.model import Decision, Policy
 from ..pipeline.parallel import evaluate_cases, render_cases
 from ..common.locations import YamlError
 
 __all__ = ["NO_CENTER", "Side", "Change", "parsed", "case_files", "decide", "case_ids", "changes",
-           "fill_reasons", "compare", "Read", "read", "Reader", "reading", "reasons", "distributions",
-           "allowance", "transitions", "summary"]
+           "fill_reasons", "compare", "Read", "read", "Reader", "reading", "reasons", "in_words", "distributions",
+           "money_decision", "allowance", "effective", "transitions", "yes_no", "movements", "summary"]
 
 NO_CENTER = "（未分配中心）"
 
@@ -314,12 +317,17 @@ def _param_at(result: CaseResult | None, name: str) -> dict | None:
         pv = result.params.lookup(name)
     except KeyError:
         return None
-    return {"value": expr.plain(pv.value), "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
-            "label": pv.parameter.label, "unit": pv.parameter.unit}
+    out = {"value": expr.plain(pv.value), "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
+           "label": pv.parameter.label, "unit": pv.parameter.unit}
+    if pv.dated.reference:
+        out["reference"] = pv.dated.reference
+    return out
 
 
 def _dated(entry: dict | None) -> dict | None:
-    return None if entry is None else {k: entry.get(k) for k in ("value", "clause", "since")}
+    if entry is None:
+        return None
+    return {k: entry.get(k) for k in ("value", "clause", "since", "reference") if k != "reference" or entry.get(k)}
 
 
 def _rule_text(policy: Policy, rule_id: str) -> dict | None:
@@ -330,18 +338,35 @@ def _rule_text(policy: Policy, rule_id: str) -> dict | None:
             "overrides": list(rule.overrides), "blocks": list(rule.blocks), "clause": rule.clause, "title": rule.title}
 
 
+def _parameter(policies: tuple[Policy, ...], name: str):
+    return next((p.parameters[name.split(".")[0]] for p in policies if name.split(".")[0] in p.parameters), None)
+
+
+def _rule_title(policies: tuple[Policy, ...], rule_id: str | None) -> str | None:
+    if rule_id is None:
+        return None
+    return next((p.rules[rule_id].title for p in policies if rule_id in p.rules), rule_id)
+
+
 def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None, change: Change, cache: dict) -> list[dict]:
-    """Why the record differs, read from its two explanations; most specific first."""
+    """Why the record differs, read from its two explanations; most specific first. Each reason's `text` is for
+    an officer (the policy's labels, values and titles, the amending document's number); its other keys keep ids."""
     a, fired_old = reading(_reader(base, ro, cache), change.subject, change.decision)
     b, fired_new = reading(_reader(new, rn, cache), change.subject, change.decision)
+    policies = (new.policy, base.policy)
     out: list[dict] = []
     for name in dict.fromkeys(list(a.params) + list(b.params)):
         old = _dated(a.params.get(name)) if name in a.params else _dated(_param_at(ro, name))
         now = _dated(b.params.get(name)) if name in b.params else _dated(_param_at(rn, name))
         if old != now:
-            label = (b.params.get(name) or a.params.get(name) or {}).get("label") or name
+            entry = b.params.get(name) or a.params.get(name) or {}
+            label = entry.get("label") or name
+            parameter = _parameter(policies, name)
+            for side in (old, now):
+                if side is not None and parameter is not None and parameter.word(side["value"]) != side["value"]:
+                    side["value_label"] = parameter.word(side["value"])
             out.append({"kind": "parameter", "name": name, "label": label, "old": old, "new": now,
-                        "text": f"参数“{label}”：{_param_change(old, now)}"})
+                        "text": f"参数“{label}”{_param_change(old, now, entry.get('unit'))}"})
     # a whole table read (a derivation reading its keys) gives way to the entry that changed in it
     out = [r for r in out if not any(o["name"].startswith(r["name"] + ".") for o in out)]
     for rule_id in dict.fromkeys(a.rules + b.rules):
@@ -352,46 +377,118 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
             continue
         kind = "rule_added" if old is None else "rule_removed" if now is None else "rule_changed"
         title = (now or old)["title"]
-        words = {"rule_added": "新版本新增规则", "rule_removed": "新版本删除规则", "rule_changed": "规则条件或结论改变"}[kind]
         out.append({"kind": kind, "rule": rule_id, "title": title, "old": old, "new": now,
-                    "text": f"{words}“{title}”（{rule_id}）" + (f"：{old['when']} → {now['when']}"
-                                                               if kind == "rule_changed" and old["when"] != now["when"] else "")})
+                    "text": _rule_change(kind, base.policy, new.policy, rule_id, old, now)})
     for name in dict.fromkeys(a.interpretations + b.interpretations):
         old, now = base.policy.interpretations.get(name), new.policy.interpretations.get(name)
         if (old and (old.reading, old.basis)) != (now and (now.reading, now.basis)):
             out.append({"kind": "interpretation", "id": name,
                         "old": old and {"reading": old.reading, "basis": old.basis},
                         "new": now and {"reading": now.reading, "basis": now.basis},
-                        "text": f"解释“{name}”改变" + ("" if now else "（已删除）")})
+                        "text": _interpretation_change(old, now, policies)})
     fired = {"old": fired_old, "new": fired_new}
     if fired["old"] != fired["new"]:
+        titles = {"old": _rule_title((base.policy,), fired_old), "new": _rule_title((new.policy,), fired_new)}
         out.append({"kind": "fired", "old": fired["old"], "new": fired["new"],
-                    "text": f"适用规则：{fired['old'] or '无'} → {fired['new'] or '无'}"})
+                    "old_title": titles["old"], "new_title": titles["new"],
+                    "text": "适用规则：" + " → ".join(f"“{t}”" if t else "无" for t in (titles["old"], titles["new"]))})
     for name in dict.fromkeys(list(a.facts) + list(b.facts)):
         fo, fn = a.facts.get(name), b.facts.get(name)
         if fo is not None and fn is not None and not same_value(fo.get("value"), fn.get("value")):
-            out.append({"kind": "fact", "name": name, "label": fn.get("label") or name,
+            label = fn.get("label") or name
+            unit = fn.get("unit")
+            out.append({"kind": "fact", "name": name, "label": label,
                         "old": fo.get("value"), "new": fn.get("value"),
-                        "text": f"{fn.get('label') or name}：{_shown(fo.get('value'))} → {_shown(fn.get('value'))}"})
+                        "text": f"{label}：{shown(fo.get('value'), unit)} → {shown(fn.get('value'), unit)}"})
     return out
 
 
-def _shown(value) -> str:
-    from ..common.words import shown
-    return shown(value)
+def _source(entry: dict, clause: bool = True) -> str:
+    """Where a dated value stands: its clause, its first day, the document that set it."""
+    parts = [entry.get("clause") if clause else None, f"自{entry['since']}起" if entry.get("since") else None,
+             f"依据{entry['reference']}" if entry.get("reference") else None]
+    return "，".join(p for p in parts if p)
 
 
-def _param_change(old: dict | None, now: dict | None) -> str:
-    """`35 → 40（二(二)2(1)③，自2024-12-27起）`; clause and date on both sides when they differ."""
-    if old and now and (old.get("clause"), old.get("since")) == (now.get("clause"), now.get("since")):
-        return f"{_shown(old['value'])} → {_shown(now['value'])}（{now.get('clause') or ''}，自{now.get('since')}起）"
-    return f"{_shown_param(old)} → {_shown_param(now)}"
-
-
-def _shown_param(entry: dict | None) -> str:
+def _param_value(entry: dict | None, unit: str | None) -> str:
     if entry is None:
         return "（无）"
-    return f"{_shown(entry['value'])}（{entry.get('clause') or ''}，自{entry.get('since')}起）"
+    return shown(entry.get("value_label", entry["value"]), None if "value_label" in entry else unit)
+
+
+def _param_change(old: dict | None, now: dict | None, unit: str | None) -> str:
+    """`（二(二)2(1)③）：35周岁 → 40周岁，自2025-07-01起，依据…`: the clause once when both sides share it, then the new
+    value's first day and the document that set it; each side's own clause and day when the clauses differ."""
+    values = f"{_param_value(old, unit)} → {_param_value(now, unit)}"
+    if old and now and old.get("clause") == now.get("clause"):
+        clause = f"（{old['clause']}）" if old.get("clause") else ""
+        return f"{clause}：{values}，{_source(now, False)}"
+    return f"：{_param_value(old, unit)}" + (f"（{_source(old)}）" if old else "") + \
+        f" → {_param_value(now, unit)}" + (f"（{_source(now)}）" if now else "")
+
+
+def _rule_change(kind: str, old_policy: Policy, new_policy: Policy, rule_id: str, old: dict | None, now: dict | None) -> str:
+    rule = (new_policy if now else old_policy).rules[rule_id]
+    head = f"规则“{rule.title}”（{rule.clause}）"
+    if kind == "rule_added":
+        return f"新版本新增{head}"
+    if kind == "rule_removed":
+        return f"新版本删除{head}"
+    was, is_ = old_policy.rules[rule_id], new_policy.rules[rule_id]
+    parts = []
+    if old["when"] != now["when"]:
+        kinds = (old_policy.decisions[was.decision].of, new_policy.decisions[is_.decision].of)
+        parts.append(f"条件由“{Wording(old_policy).sentence(was.when, kinds[0])}”改为"
+                     f"“{Wording(new_policy).sentence(is_.when, kinds[1])}”")
+    if old["then"] != now["then"]:
+        parts.append(f"结论由“{shown(old['then'])}”改为“{shown(now['then'])}”")
+    if old["compute"] != now["compute"]:
+        parts.append("计算方法改变")
+    if (old["overrides"], old["blocks"]) != (now["overrides"], now["blocks"]):
+        parts.append("与其他规则的优先关系改变")
+    if (old["clause"], old["title"]) != (now["clause"], now["title"]):
+        parts.append(f"条款或标题由“{old['clause']} {old['title']}”改为“{now['clause']} {now['title']}”")
+    return f"{head}改写：" + "；".join(parts or ["写法改变"])
+
+
+def _interpretation_change(old, now, policies: tuple[Policy, ...]) -> str:
+    if now is None:
+        return f"新版本删除解释「{in_words(old.reading, policies)}」"
+    text = f"{'解释改为' if old else '新版本新增解释'}「{in_words(now.reading, policies)}」"
+    if old is None or old.basis != now.basis:
+        text += f"（依据{in_words(now.basis, policies)}）"
+    return text
+
+
+_ID = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*")
+
+
+def in_words(text: str, policies: tuple[Policy, ...]) -> str:
+    """The policy's words for the ids a text of the policy names (an interpretation's reading may name a
+    parameter and its value: 参数 leap_day_anniversary 取 feb_28): a parameter, fact, decision or rule by its label
+    or title, a labelled value by its words. Other text stays as written."""
+    key = tuple(p.digest for p in policies)
+    if key not in _NAMES:
+        _NAMES[key] = _names(policies)
+    names = _NAMES[key]
+    return _ID.sub(lambda m: names.get(m.group(0), m.group(0)), text)
+
+
+_NAMES: dict[tuple, dict[str, str]] = {}
+
+
+def _names(policies: tuple[Policy, ...]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for policy in reversed(policies):   # the first policy's words win
+        for p in policy.parameters.values():
+            names[p.name] = f"“{p.label}”"
+            names.update(p.labels)
+        for kind in policy.kinds.values():
+            names.update({a.name: f"“{a.label}”" for a in kind.attributes.values()})
+            names.update({d.name: f"“{d.label}”" for d in kind.derived})
+        names.update({d.name: f"“{d.label}”" for d in policy.decisions.values()})
+        names.update({r.id: f"“{r.title}”" for r in policy.rules.values()})
+    return names
 
 
 # --- the summary -------------------------------------------------------------------------
@@ -419,8 +516,11 @@ def distributions(base: Side, new: Side, names: list[str]) -> dict[str, dict]:
     return out
 
 
-def _total_decision(policy: Policy) -> Decision | None:
-    return next((d for d in policy.decisions.values() if d.money and d.money.total), None)
+def money_decision(policy: Policy, decisions: set[str] | None = None) -> Decision | None:
+    """The money decision a budget sums: the policy's total (`money: {total: true}`); when the comparison is
+    narrowed to some decisions, the total if among them, else the first money decision among them, else none."""
+    money = [d for d in policy.decisions.values() if d.money and (decisions is None or d.name in decisions)]
+    return next((d for d in money if d.money.total), None if decisions is None else next(iter(money), None))
 
 
 def _amounts(side: Side, decision: str) -> dict[tuple[str, str], tuple[float, str]]:
@@ -434,9 +534,10 @@ def _amounts(side: Side, decision: str) -> dict[tuple[str, str], tuple[float, st
     return out
 
 
-def allowance(base: Side, new: Side) -> dict | None:
-    """Better off / worse off / unchanged in the total allowance, and the budget by center, monthly and annual."""
-    decision = _total_decision(new.policy) or _total_decision(base.policy)
+def allowance(base: Side, new: Side, decisions: set[str] | None = None) -> dict | None:
+    """Better off / worse off / unchanged in the budget's money decision (`money_decision`), and the budget by
+    center, monthly and annual, each center with its case's 判定日. None when no money decision is compared."""
+    decision = money_decision(new.policy, decisions) or money_decision(base.policy, decisions)
     if decision is None:
         return None
     per_year, better = decision.money.per_year, decision.money.better
@@ -452,18 +553,63 @@ def allowance(base: Side, new: Side) -> dict | None:
         for amount, center in amounts.values():
             centers[center][which] += amount
             centers[center]["people_" + which] += 1
-    rows = {c: dict(v, delta=v["after"] - v["before"], annual_before=v["before"] * per_year,
-                    annual_after=v["after"] * per_year, annual_delta=(v["after"] - v["before"]) * per_year)
-            for c, v in sorted(centers.items())}
-    total = {k: sum(r[k] for r in rows.values()) for k in ("before", "after", "delta", "annual_before", "annual_after", "annual_delta")}
+    days = {str(r.case.id): r.case.as_of for side in (base, new) for r in side.results}
+    rows = {}
+    for c, v in sorted(centers.items()):
+        case, _, local = c.partition("/")
+        day = days.get(case) if local else None
+        rows[c] = dict(v, delta=v["after"] - v["before"], annual_before=v["before"] * per_year,
+                       annual_after=v["after"] * per_year, annual_delta=(v["after"] - v["before"]) * per_year,
+                       case=case if local else None, center=local or c, as_of=day.isoformat() if day else None)
+    total = {k: sum(r[k] for r in rows.values()) for k in ("before", "after", "delta", "annual_before", "annual_after", "annual_delta",
+                                                           "people_before", "people_after")}
     parts = {}
     for d in new.policy.decisions.values():
-        if d.money and not d.money.total:
+        if d.money and d.name != decision.name and decision.money.total and (decisions is None or d.name in decisions):
             b, a = _amounts(base, d.name), _amounts(new, d.name)
             parts[d.name] = {"before": sum(v for v, _ in b.values()), "after": sum(v for v, _ in a.values())}
-    return {"decision": decision.name, "per_year": per_year, "better": tally["better"], "worse": tally["worse"],
-            "unchanged": tally["unchanged"], "only_in_one": tally["only_one"], "by_center": rows, "total": total,
-            "parts": parts}
+    return {"decision": decision.name, "label": decision.label, "per_year": per_year, "better": tally["better"],
+            "worse": tally["worse"], "unchanged": tally["unchanged"], "only_in_one": tally["only_one"],
+            "by_center": rows, "total": total, "parts": parts}
+
+
+def _first_difference(old, new) -> dt.date | None:
+    """The first day on which two versions of a parameter (either may be None) hold different values."""
+    days = sorted({d.since for p in (old, new) if p is not None for d in p.values})
+    for day in days:
+        was, now = (p.at(day) if p is not None else None for p in (old, new))
+        if (was and expr.plain(was.value)) != (now and expr.plain(now.value)) or (was is None) != (now is None):
+            return day
+    return None
+
+
+def effective(base: Policy, new: Policy) -> dict:
+    """When the new version's changes apply: each parameter whose value in force differs from some day on (that
+    day, the document that set it), the first such day, and the changes no date bounds (rules, readings), which
+    apply to every 判定日."""
+    changed = []
+    for name in dict.fromkeys(list(base.parameters) + list(new.parameters)):
+        old, now = base.parameters.get(name), new.parameters.get(name)
+        day = _first_difference(old, now)
+        if day is not None:
+            dated = (now.at(day) if now else None) or (old.at(day) if old else None)
+            changed.append({"name": name, "label": (now or old).label, "since": day.isoformat(),
+                            "reference": dated.reference if dated else None})
+    undated = []
+    for rule_id in dict.fromkeys(list(base.rules) + list(new.rules)):
+        if _rule_text(base, rule_id) != _rule_text(new, rule_id):
+            undated.append({"kind": "rule", "id": rule_id, "title": _rule_title((new, base), rule_id)})
+    for kind in dict.fromkeys(list(base.kinds) + list(new.kinds)):
+        formulas = [{d.name: (d.formula, d.label) for d in p.kinds[kind].derived} if kind in p.kinds else {} for p in (base, new)]
+        for name in dict.fromkeys(list(formulas[0]) + list(formulas[1])):
+            if formulas[0].get(name, (None,))[0] != formulas[1].get(name, (None,))[0]:
+                undated.append({"kind": "fact", "id": name, "label": (formulas[1].get(name) or formulas[0][name])[1]})
+    for name in dict.fromkeys(list(base.interpretations) + list(new.interpretations)):
+        old, now = base.interpretations.get(name), new.interpretations.get(name)
+        if (old and (old.reading, old.basis)) != (now and (now.reading, now.basis)):
+            undated.append({"kind": "interpretation", "id": name})
+    days = sorted(p["since"] for p in changed)
+    return {"date": days[0] if days else None, "parameters": changed, "undated": undated}
 
 
 def transitions(base: Side, new: Side, found: list[Change]) -> dict[str, dict]:
@@ -488,6 +634,36 @@ def transitions(base: Side, new: Side, found: list[Change]) -> dict[str, dict]:
     return out
 
 
+def yes_no(decision: Decision) -> bool:
+    """A decision whose values are 是 and 否: declared so, or (undeclared) marked favourable by one of them."""
+    values = decision.values if decision.values is not None else decision.favourable
+    return bool(values) and all(isinstance(v, bool) for v in values)
+
+
+def movements(base: Side, new: Side, found: list[Change], decisions: set[str] | None = None) -> dict[str, dict]:
+    """Per yes/no decision, the subjects that newly are 是 and no longer are; per other decision with favourable
+    values, those that newly hold one of them and no longer do. `values` says which; ids as ids."""
+    out: dict[str, dict] = {}
+    for d in new.policy.decisions.values():
+        if decisions is not None and d.name not in decisions or not (yes_no(d) or d.favourable):
+            continue
+        target = (True,) if yes_no(d) else d.favourable
+        gained, lost = [], []
+        for c in found:
+            if c.decision != d.name:
+                continue
+            was, now = (any(same_value(v, t) for t in target) for v in (c.old, c.new))
+            if now and not was:
+                gained.append(c)
+            elif was and not now:
+                lost.append(c)
+        out[d.name] = {"label": d.label, "subject": d.subject, "values": list(expr.plain(list(target))),
+                       "yes_no": yes_no(d), "newly": len(gained), "no_longer": len(lost),
+                       "newly_subjects": [f"{c.case}/{c.subject}" for c in gained],
+                       "no_longer_subjects": [f"{c.case}/{c.subject}" for c in lost]}
+    return out
+
+
 def summary(base: Side, new: Side, found: list[Change], decisions: set[str] | None = None,
             only_changed: bool = False) -> dict:
     names = [d.name for d in new.policy.decisions.values() if d.values or d.favourable]
@@ -496,14 +672,21 @@ def summary(base: Side, new: Side, found: list[Change], decisions: set[str] | No
     changed = Counter(c.decision for c in found if c.decision is not None)
     if only_changed:
         names = [n for n in names if changed[n]]
-    money = allowance(base, new)
+    money = allowance(base, new, decisions)
     if money is not None and only_changed:
         money["by_center"] = {c: r for c, r in money["by_center"].items() if r["delta"] or r["people_before"] != r["people_after"]}
     moves = transitions(base, new, found)
+    when = effective(base.policy, new.policy)
+    if money is not None:   # a case judged before the change's first day keeps its budget (unless a rule changed)
+        dated = when["date"] and all(u["kind"] == "interpretation" for u in when["undated"])
+        for row in money["by_center"].values():
+            row["before_effective"] = bool(dated and row["as_of"] and row["as_of"] < when["date"])
     return {"changed_records": len(found), "by_decision": dict(changed),
             "errors_changed": sum(1 for c in found if c.decision is None),
             "subjects_changed": len({(c.case, c.subject) for c in found}),
             "account": {"base": account(base.case_file, base.results), "new": account(new.case_file, new.results)},
             "distribution": distributions(base, new, names),
             "allowance": money,
-            "favourable": {k: v for k, v in moves.items() if decisions is None or k in decisions}}
+            "favourable": {k: v for k, v in moves.items() if decisions is None or k in decisions},
+            "transitions": movements(base, new, found, decisions),
+            "effective": when}

@@ -126,9 +126,14 @@ def test_a_rule_change_is_named(tmp_path, base, corpus):
         assert c.old is True and c.new is False
         rules = {r["rule"] for r in c.reasons if r["kind"] == "rule_changed"}
         assert rules & {"reassign.consecutive_bottom", "reassign.none"}, c.reasons
-        assert any("+ 1" in r["text"] for r in c.reasons if r["kind"] == "rule_changed")
-    moves = diff.summary(base, new, found)["favourable"]["reassignment_recommended"]
+        changed_rules = [r for r in c.reasons if r["kind"] == "rule_changed"]
+        assert any("＋ 1" in r["text"] for r in changed_rules)                 # the condition in words
+        assert any("+ 1" in r["new"]["when"] for r in changed_rules)           # the JSON keeps it as written
+    summary = diff.summary(base, new, found)
+    moves = summary["favourable"]["reassignment_recommended"]
     assert moves["newly"] == len(expected) and moves["no_longer"] == 0   # not being reassigned is favourable
+    yes = summary["transitions"]["reassignment_recommended"]
+    assert yes["values"] == [True] and yes["newly"] == 0 and yes["no_longer"] == len(expected)   # 是 → 否
 
 
 # --- an error in one version only -----------------------------------------------------------------
@@ -289,7 +294,7 @@ def test_cli_json_report_and_options(raised, corpus, tmp_path, base):
     assert not [p["id_number"] for p in people if p["id_number"] in out]
     from openpyxl import load_workbook
     wb = load_workbook(tmp_path / "r.xlsx")
-    assert wb.sheetnames == ["汇总", "预算", "变化明细"]
+    assert wb.sheetnames == ["汇总", "变化明细"]   # 选聘资格 is no money decision: no budget
     rows = list(wb["变化明细"].iter_rows(values_only=True))
     assert len(rows) == len(doc["changes"]) + 1 and all("选聘年龄上限" in r[-1] for r in rows[1:])
 
@@ -298,9 +303,9 @@ def test_cli_fail_on_change_and_markdown(raised, corpus, tmp_path):
     code, out, err = cli("diff", POLICY_DIR, raised, "--cases", corpus, "--fail-on-change", "--jobs", "1",
                          "--report", tmp_path / "r.md", "--only-changed")
     assert code == 1, err
-    assert "选聘资格" in out and "选聘年龄上限" in out and "新增符合" in out
+    assert "选聘资格" in out and "选聘年龄上限" in out and "新增为“合格/有条件合格”" in out
     text = (tmp_path / "r.md").read_text(encoding="utf-8")
-    assert "## 变化明细" in text and "| 案例 | 对象 |" in text
+    assert "## 变化明细" in text and "| 案例 | 判定日 | 对象 |" in text
     code, _, _ = cli("diff", POLICY_DIR, POLICY_DIR, "--cases", corpus, "--fail-on-change", "--jobs", "1")
     assert code == 0
 

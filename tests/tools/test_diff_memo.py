@@ -1,0 +1,176 @@
+"""engine/tools/diff.py as a memo needs it, on the README's own examples (fixtures/corpus_500.yaml): who newly is
+是 (not a bare 符合 that reads backwards), from when the changes apply, the budget narrowed with --decision, and
+reasons in the policy's words. Every expectation is computed from the policies or the changes, never listed."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from engine.formula import expr
+from engine.policy.loader import PolicyLoadError
+from engine.tools import diff
+from engine.tools.gitpolicy import materialised
+from engine.tools.validate import load_or_raise
+from conftest import POLICY_DIR, ROOT, edit
+
+CORPUS = ROOT / "fixtures" / "corpus_500.yaml"
+DEMO = ROOT / "policies" / "examples" / "amendment_demo"
+ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0, the base docs/diff.md compares
+ASCII_WORD = re.compile(r"[A-Za-z_]{2,}")   # an id, key or value name (mar_1, full_years, a rule id); 满N年 is words
+
+
+def compared(base_policy, new_policy, label: str = "base", commit: str | None = None):
+    old_cases, new_cases = diff.case_files(str(CORPUS), base_policy, new_policy)
+    base = diff.decide(label, commit, base_policy, str(CORPUS), 1, case_file=old_cases)
+    new = diff.decide("new", None, new_policy, str(CORPUS), 1, case_file=new_cases)
+    found = diff.changes(base, new)
+    return base, new, found
+
+
+@pytest.fixture(scope="module")
+def demo(policy):
+    """The README's example: the policy against the hypothetical amendment."""
+    return compared(policy, load_or_raise(DEMO))
+
+
+@pytest.fixture(scope="module")
+def leap(policy):
+    """docs/diff.md's example: 1.0.0 (mar_1) from git against the policy (feb_28)."""
+    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", ONE_OH + "^{commit}"], capture_output=True).returncode:
+        pytest.skip("the 1.0.0 commit is not in this clone")
+    with materialised(f"git:{ONE_OH}:policies/suchen_2024", repo=ROOT) as (root, commit):
+        old = load_or_raise(root)
+    return compared(old, policy, "git", commit)
+
+
+def test_a_yes_no_decision_counts_who_newly_is_yes(leap):
+    """建议换岗任用 is favourable when 否: the two people newly recommended for reassignment are counted as newly 是,
+    not as 'no longer 符合'."""
+    base, new, found = leap
+    summary = diff.summary(base, new, found, only_changed=True)
+    moves = summary["transitions"]["reassignment_recommended"]
+    to_yes = [c for c in found if c.decision == "reassignment_recommended" and c.old is False and c.new is True]
+    to_no = [c for c in found if c.decision == "reassignment_recommended" and c.old is True and c.new is False]
+    assert to_yes, "the leap-day correction recommends someone for reassignment"
+    assert moves["yes_no"] and moves["values"] == [True]
+    assert (moves["newly"], moves["no_longer"]) == (len(to_yes), len(to_no))
+    assert moves["newly_subjects"] == [f"{c.case}/{c.subject}" for c in to_yes]
+    assert summary["favourable"]["reassignment_recommended"]["no_longer"] == len(to_yes)   # the JSON's old key stays
+    status = summary["transitions"]["certificate_status"]   # values, not yes/no: counted by its favourable values
+    assert not status["yes_no"] and status["values"] == list(new.policy.decisions["certificate_status"].favourable)
+
+
+def test_yes_no_is_read_from_the_decision(policy):
+    kinds = {name: diff.yes_no(d) for name, d in policy.decisions.items()}
+    assert kinds["reassignment_recommended"] and kinds["window_quota_compliant"]
+    assert not kinds["eligibility"] and not kinds["monthly_allowance_total"]
+
+
+def test_the_changes_apply_from_the_first_day_a_changed_value_holds(demo):
+    """The amendment's dated values (read here from the two policies' parameters) start on one day; every case judged
+    before it keeps its budget, and every center of a case judged after it that changes is marked as such."""
+    base, new, found = demo
+    def dated(policy, name):
+        p = policy.parameters.get(name)
+        return [(d.since, expr.plain(d.value)) for d in p.values] if p else []
+
+    added = {(name, d.since, d.reference) for name, p in new.policy.parameters.items() for d in p.values
+             if (d.since, expr.plain(d.value)) not in dated(base.policy, name)}
+    assert added
+    first = min(since for _, since, _ in added).isoformat()
+    when = diff.effective(base.policy, new.policy)
+    assert when["date"] == first and not when["undated"]
+    assert {(p["name"], p["since"], p["reference"]) for p in when["parameters"]} == \
+        {(n, s.isoformat(), r) for n, s, r in added}
+    money = diff.summary(base, new, found)["allowance"]
+    rows = list(money["by_center"].values())
+    early = [r for r in rows if r["as_of"] < first]
+    assert early and all(r["before_effective"] and r["delta"] == 0 for r in early)
+    assert all(not r["before_effective"] for r in rows if r["as_of"] >= first)
+    assert any(r["delta"] for r in rows if r["as_of"] >= first)
+    days = {str(r.case.id): r.case.as_of.isoformat() for r in base.results}
+    assert all(r["as_of"] == days[r["case"]] for r in rows)
+
+
+def test_a_rule_change_has_no_date(tmp_path, policy):
+    folder = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, folder)
+    edit(folder, "rules/reassignment.yaml", "when: longest_bottom_run >= param.reassignment_consecutive_bottom\n",
+         "when: longest_bottom_run >= param.reassignment_consecutive_bottom + 1\n")
+    when = diff.effective(policy, load_or_raise(folder))
+    assert when["date"] is None and [u["id"] for u in when["undated"]] == ["reassign.consecutive_bottom"]
+    assert when["undated"][0]["title"] == policy.rules["reassign.consecutive_bottom"].title
+
+
+def test_decision_narrows_the_budget(demo):
+    base, new, found = demo
+    assert diff.summary(base, new, [c for c in found if c.decision == "eligibility"], {"eligibility"})["allowance"] is None
+    skill = [c for c in found if c.decision == "skill_allowance"]
+    money = diff.summary(base, new, skill, {"skill_allowance"})["allowance"]
+    assert money["decision"] == "skill_allowance" and money["parts"] == {}
+    assert money["total"]["delta"] == sum(c.new - c.old for c in skill) != 0
+    whole = diff.summary(base, new, found)["allowance"]
+    assert whole["decision"] == next(n for n, d in new.policy.decisions.items() if d.money and d.money.total)
+    assert "skill_allowance" in whole["parts"]
+
+
+def test_reasons_are_in_the_policys_words(demo, leap):
+    """No id, key or value name in a reason's text; the JSON keys keep the ids, with labels beside them."""
+    for base, new, found in (demo, leap):
+        assert found
+        for c in found:
+            for r in c.reasons:
+                assert not ASCII_WORD.search(r["text"]), r["text"]
+                if r["kind"] == "parameter":
+                    assert r["name"] and r["label"] in r["text"]
+                if r["kind"] == "fired":
+                    for side, policy in (("old", base.policy), ("new", new.policy)):
+                        if r[side]:
+                            assert r[side] in policy.rules and r[side + "_title"] == policy.rules[r[side]].title
+                            assert f"“{r[side + '_title']}”" in r["text"]
+
+
+def test_a_word_valued_parameter_shows_its_labels(leap):
+    base, new, found = leap
+    labels = new.policy.parameters["leap_day_anniversary"].labels
+    assert labels
+    for c in found:
+        (r,) = [r for r in c.reasons if r["kind"] == "parameter"]
+        assert (r["old"]["value"], r["new"]["value"]) == ("mar_1", "feb_28")   # ids kept
+        assert (r["old"]["value_label"], r["new"]["value_label"]) == (labels["mar_1"], labels["feb_28"])
+        assert f"{labels['mar_1']} → {labels['feb_28']}" in r["text"]
+        readings = [r for r in c.reasons if r["kind"] == "interpretation"]
+        assert any(diff.in_words(i["new"]["reading"], (new.policy,)) in i["text"] for i in readings if i["new"])
+
+
+def test_a_dated_value_names_the_document_that_set_it(demo):
+    base, new, found = demo
+    for c in found:
+        for r in (r for r in c.reasons if r["kind"] == "parameter"):
+            name, _, key = r["name"].partition(".")
+            dated = new.policy.parameters[name].values[-1]
+            assert r["new"]["reference"] == dated.reference and dated.reference in r["text"]
+            assert r["new"]["since"] == dated.since.isoformat() and f"自{r['new']['since']}起" in r["text"]
+            value = dated.value[key] if key else dated.value
+            assert r["new"]["value"] == expr.plain(value)
+
+
+def test_in_words_names_ids_by_their_labels(policy):
+    text = "参数 leap_day_anniversary 取 feb_28；规则 reassign.none；事实 service_years；未知 other_word"
+    said = diff.in_words(text, (policy,))
+    p = policy.parameters["leap_day_anniversary"]
+    assert f"“{p.label}”" in said and p.labels["feb_28"] in said
+    assert f"“{policy.rules['reassign.none'].title}”" in said
+    assert "other_word" in said   # what is not the policy's stays as written
+
+
+def test_labels_must_cover_every_word_the_parameter_takes(tmp_path):
+    folder = tmp_path / "policy"
+    shutil.copytree(POLICY_DIR, folder)
+    edit(folder, "parameters/selection.yaml", "labels: {mar_1: 3月1日, feb_28: 2月28日（月末日）}", "labels: {mar_1: 3月1日}")
+    with pytest.raises(PolicyLoadError, match="feb_28"):
+        load_or_raise(folder)
