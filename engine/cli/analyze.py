@@ -1,8 +1,6 @@
 """`run.py analyze`: every input of each decision through the compiled rules: gaps, overlaps, conflicts."""
 from __future__ import annotations
 
-import argparse
-
 from rich.markup import escape
 
 from ..outputs import answer
@@ -20,12 +18,13 @@ def add_parser(subparsers) -> None:
                                            "两条规则结论不同且无优先顺序（冲突）、从不胜出的规则、从未用到的例外。取值域无法有限化的"
                                            "决定如实说明，不抽样。",
                                epilog="示例：\n  python run.py analyze policies/suchen_2024\n"
-                                      "  python run.py analyze policies/suchen_2024 --format json | jq '.decisions[].gaps'\n\n"
-                                      "退出码：0 无空缺、无冲突，1 有空缺或冲突，2 政策无法加载。",
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    options.add_policy_dir(an)
-    options.add_format(an, ["table", "json"])
-    an.add_argument("--decision", metavar="NAME", action="append", default=[], help="只分析这些决定（可重复）")
+                                      "  python run.py analyze --decision 年度考核等次\n"
+                                      "  python run.py analyze policies/suchen_2024 --format json > 分析.json\n\n"
+                                      "退出码：0 无空缺、无冲突；1 有空缺或冲突；2 用法错误、政策无法加载。")
+    options.add_policy_dir(an, "政策目录（默认 policies/suchen_2024）")
+    options.add_format(an, ["table", "json"], options.FORMAT_HELP)
+    an.add_argument("--decision", metavar="NAME", action="append", default=[],
+                    help="只分析这项判定，编号或中文名称均可（可重复）")
 
 
 def run(args) -> int:

@@ -1,8 +1,6 @@
 """`run.py coverage`: each clause encoded, descriptive or open; the rules and values no policy test exercises."""
 from __future__ import annotations
 
-import argparse
-
 from ..outputs import answer
 from . import options
 
@@ -15,13 +13,12 @@ def add_parser(subparsers) -> None:
                                            "descriptive: 写明理由）或未编码；并运行政策测试，读取其所检查判定的触发记录，列出从未被"
                                            "检验的规则和参数取值。",
                                epilog="示例：\n  python run.py coverage policies/suchen_2024\n"
-                                      "  python run.py coverage policies/suchen_2024 --format json | jq .summary\n"
+                                      "  python run.py coverage policies/suchen_2024 --format json > 覆盖.json\n"
                                       "  python run.py coverage policies/suchen_2024 --fail-under 100\n\n"
-                                      "退出码：0 正常，1 可判定条款的编码率低于 --fail-under，2 政策无法加载。",
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    options.add_policy_dir(co)
-    options.add_format(co, ["table", "json"])
-    co.add_argument("--fail-under", type=float, default=None, metavar="N", dest="fail_under",
+                                      "退出码：0 完成；1 可判定条款的编码率低于 --fail-under；2 用法错误、政策无法加载。")
+    options.add_policy_dir(co, "政策目录（默认 policies/suchen_2024）")
+    options.add_format(co, ["table", "json"], options.FORMAT_HELP)
+    co.add_argument("--fail-under", type=options.percent, default=None, metavar="N", dest="fail_under",
                     help="可判定条款（已编码＋未编码）中已编码的百分比低于 N 时退出码为 1")
 
 

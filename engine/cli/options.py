@@ -21,7 +21,8 @@ from ..tools.validate import load_or_raise
 from ..outputs import terminal
 
 __all__ = ["DEFAULT_POLICY", "POLICY_HELP", "POLICY_HELP_ZH", "FORMAT_HELP", "FORMAT_HELP_ZH", "SHEETS_EPILOG",
-           "MASKED_HELP", "UsageError", "console", "load_policy", "need_file", "case_files", "policy_files", "check_outputs", "writing", "log_first", "positive", "add_casefile", "add_cases",
+           "MASKED_HELP", "UsageError", "console", "load_policy", "need_file", "case_files", "policy_files",
+           "check_outputs", "writing", "log_first", "positive", "percent", "add_casefile", "add_cases",
            "add_policy", "add_policy_dir", "add_format", "add_subject", "add_decision", "add_case",
            "add_unmask", "add_log", "add_jobs"]
 
@@ -145,8 +146,19 @@ def log_first(path: str | None, policy: Policy, results: list, subject: str | No
 
 def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"应为不小于 1 的整数，实为“{text}”")
+        raise argparse.ArgumentTypeError(f"应为不小于 1 的整数，实为“{printable(text)}”")
     return int(text)
+
+
+def percent(text: str) -> float:
+    """A percentage, 0 to 100 (coverage --fail-under)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"应为 0 至 100 的百分数，实为“{printable(text)}”")
+    return value
 
 
 # --- the options several commands take ---------------------------------------------------------------
