@@ -14,10 +14,11 @@ from .parsing import Parser
 
 __all__ = ["COMMANDS", "DESCRIPTION", "EPILOG", "UsageError", "main", "parser"]
 
-# name → module, in the order `run.py --help` lists them
-COMMANDS = {"evaluate": evaluate, "validate": validate, "appeal": appeal, "test": policytest, "replay": replay,
-            "letter": letter, "template": template, "convert": convert, "diff": diff, "generate": generate,
-            "coverage": coverage, "analyze": analyze}
+# name → module, in the order `run.py --help` lists them: an officer's tasks first (the README's order), then
+# editing the policy, then comparing versions
+COMMANDS = {"evaluate": evaluate, "template": template, "convert": convert, "appeal": appeal, "letter": letter,
+            "replay": replay, "validate": validate, "test": policytest, "coverage": coverage, "analyze": analyze,
+            "diff": diff, "generate": generate}
 
 
 DESCRIPTION = """\
@@ -50,7 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     try:
-        args = parser().parse_args(argv)
+        try:
+            args = parser().parse_args(argv)
+        except SystemExit as e:   # --help printed, argparse's exit (0): returned, as every status is
+            return int(e.code or 0)
         return COMMANDS[args.command].run(args)
     except UsageError as e:
         return e.report(console(stderr=True))

@@ -12,11 +12,11 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> None:
-    an = subparsers.add_parser("analyze", help="规则分析：在有限取值域上穷举，找出空缺、重叠、冲突、从不生效的规则",
-                               description="对每个输入取值有限（经抽象）的决定，构造全部取值组合的事实，经 durable_rules 中编译后的"
-                                           "规则判定，报告：无规则适用的输入（空缺）、多条规则同时成立时按声明的优先顺序谁胜出（重叠）、"
-                                           "两条规则结论不同且无优先顺序（冲突）、从不胜出的规则、从未用到的例外。取值域无法有限化的"
-                                           "决定如实说明，不抽样。",
+    an = subparsers.add_parser("analyze", help="规则分析：找出空缺、重叠、冲突和从不生效的规则",
+                               description="检查规则是否完备、是否自相矛盾：对每项输入取值有限（或可归并为有限几类）的判定，"
+                                           "把全部可能的输入组合交给规则引擎判定，报告：没有规则适用的输入（空缺）、多条规则同时成立时"
+                                           "按声明的优先顺序谁胜出（重叠）、两条规则结论不同且没有优先顺序（冲突）、从不胜出的规则、"
+                                           "从未用到的例外。取值无法归并为有限几类的判定如实说明，不抽样。",
                                epilog="示例：\n  python run.py analyze policies/suchen_2024\n"
                                       "  python run.py analyze --decision 年度考核等次\n"
                                       "  python run.py analyze policies/suchen_2024 --format json > 分析.json\n\n"

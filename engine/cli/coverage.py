@@ -8,7 +8,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> None:
-    co = subparsers.add_parser("coverage", help="条款覆盖：每条条款已编码、说明性或未编码；测试从未检验的规则和参数取值",
+    co = subparsers.add_parser("coverage", help="条款覆盖：哪些条款已写成规则、哪些未写；哪些规则没有测试",
                                description="列出 source.txt 的每条条款：已编码（由哪些规则、参数引用）、说明性（clauses.yaml 的 "
                                            "descriptive: 写明理由）或未编码；并运行政策测试，读取其所检查判定的触发记录，列出从未被"
                                            "检验的规则和参数取值。",

@@ -148,12 +148,17 @@ class Parser(argparse.ArgumentParser):
             return super().format_help()
 
     def unrecognized(self, extras: list[str]) -> None:
+        """What the parser did not take: each unknown option (with the nearest known one), each extra argument;
+        a word just after an unknown option is taken as its value, not reported again."""
         options = [o for action in self._actions for o in action.option_strings]
-        messages = []
+        messages, after_option = [], False
         for word in extras:
             name = word.split("=", 1)[0]
             if name.startswith("-") and len(name) > 1 and not name.lstrip("-").isdigit():
                 messages.append(f"不认识的选项“{_typed(name)}”" + (near(name, options) or f"；{self.prog} --help 列出全部选项"))
+                after_option = "=" not in word
+            elif after_option:
+                after_option = False
             else:
                 messages.append(f"多余的参数“{_typed(word)}”")
         self.fail(*messages)
