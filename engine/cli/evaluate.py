@@ -1,7 +1,6 @@
 """`run.py evaluate`: decide every case of a case file; the determinations as tables and trees, JSON or sheets."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
