@@ -1,7 +1,6 @@
 """`run.py replay`: re-decide the cases of a decision log and check that they reproduce."""
 from __future__ import annotations
 
-
 from rich.text import Text
 
 from ..common.privacy import mask_text, printable
