@@ -22,7 +22,7 @@ from typing import Iterator
 from rich.cells import cell_len
 from rich.markup import escape
 
-from ..common.privacy import mask_free_text, printable
+from ..common.privacy import mask_free_text, mask_message, printable
 from ..common.words import near
 from ..outputs.terminal import fold
 from .options import UsageError
@@ -31,9 +31,9 @@ __all__ = ["Parser", "Formatter", "USAGE"]
 
 USAGE = "用法："
 
-# argparse's messages (as in its source, Python 3.11 to 3.13) → Chinese; placeholders kept, so argparse fills them
 _HEADING = re.compile(r"^([^\s:]+):$", re.MULTILINE)   # a section's heading line, as argparse writes it
 
+# argparse's messages (as in its source, Python 3.11 to 3.13) → Chinese; placeholders kept, so argparse fills them
 _CATALOG = {
     "usage: ": USAGE,
     "positional arguments": "参数",
@@ -155,7 +155,7 @@ class Parser(argparse.ArgumentParser):
         for word in extras:
             name = word.split("=", 1)[0]
             if name.startswith("-") and len(name) > 1 and not name.lstrip("-").isdigit():
-                messages.append(f"不认识的选项“{_typed(name)}”" + (near(name, options) or f"；{self.prog} --help 列出全部选项"))
+                messages.append(f"不认识的选项“{_typed(name)}”" + near(name, options))
                 after_option = "=" not in word
             elif after_option:
                 after_option = False
@@ -180,8 +180,10 @@ class Parser(argparse.ArgumentParser):
         self.fail(message)
 
     def fail(self, *messages: str):
-        """The usage error: each message, the command's usage, where to read more (UsageError: exit status 2)."""
-        raise UsageError(*(f"[red]{escape(printable(m))}[/]" for m in messages), escape(self.format_usage().rstrip()),
+        """The usage error: each message, the command's usage, where to read more (UsageError: exit status 2).
+        A value argparse quotes (实为“…”) is masked as free text, an ID number anywhere."""
+        raise UsageError(*(f"[red]{escape(printable(mask_message(m)))}[/]" for m in messages),
+                         escape(self.format_usage().rstrip()),
                          f"（{escape(self.prog)} --help 有说明与示例）", soft_wrap=True)
 
 

@@ -166,6 +166,8 @@ def test_a_typed_value_echoed_in_a_usage_error_is_masked(capsys):
     assert status == 2
     assert "多余的参数“张**”" in err and "320102********1234" in err
     assert "张三丰" not in err and "320102199001011234" not in err
+    status, out, err = run(capsys, "evaluate", ROSTER, "--jobs", "张三丰")
+    assert status == 2 and "--jobs 应为不小于 1 的整数，实为“张**”" in err and "张三丰" not in err
 
 
 def test_outside_a_git_repository(capsys, monkeypatch, tmp_path):
