@@ -14,6 +14,7 @@ from rich.text import Text
 from ..casefiles import sheetwrite, spreadsheet
 from ..common import outfiles
 from ..common.privacy import printable
+from ..common.words import os_reason
 from ..policy.loader import PolicyLoadError
 from ..policy.model import Policy
 from ..tools import decisionlog
@@ -126,7 +127,7 @@ def writing(path: str | Path) -> Iterator[None]:
     except outfiles.OutputError as e:
         raise UsageError(*(f"[red]{escape(p)}[/]" for p in e.problems)) from None
     except OSError as e:
-        raise UsageError(f"[red]{escape(str(path))}：无法写入（{escape(e.strerror or type(e).__name__)}）[/]") from None
+        raise UsageError(f"[red]{escape(str(path))}：无法写入（{escape(os_reason(e))}）[/]") from None
 
 
 def log_first(path: str | None, policy: Policy, results: list, subject: str | None,
@@ -140,7 +141,7 @@ def log_first(path: str | None, policy: Policy, results: list, subject: str | No
         try:
             decisionlog.append(path, records)
         except OSError as e:
-            raise UsageError(unwritable(e.strerror)) from None
+            raise UsageError(unwritable(os_reason(e))) from None
     return records
 
 

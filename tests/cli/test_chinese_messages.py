@@ -279,3 +279,16 @@ def test_json_keys_are_unchanged(capsys):
     doc = json.loads(out)
     assert {"policy", "cases", "account"} <= set(doc)
     assert {"subject", "decision", "value"} <= set(doc["cases"][0]["determinations"][0])
+
+
+@pytest.mark.parametrize("error, reason", [(PermissionError(13, "Permission denied"), "没有权限"),
+                                           (OSError(28, "No space left on device"), "磁盘已满"),
+                                           (OSError(18, "Invalid cross-device link"), "系统错误 EXDEV")])
+def test_a_file_that_cannot_be_written_says_why_in_chinese(error, reason):
+    """The system's reason (strerror) is English: a command says it in Chinese."""
+    from engine.cli import options
+    with pytest.raises(options.UsageError) as caught:
+        with options.writing("判定结果.xlsx"):
+            raise error
+    assert str(caught.value) == f"[red]判定结果.xlsx：无法写入（{reason}）[/]"
+    assert english_lines(str(caught.value)) == []
