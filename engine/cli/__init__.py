@@ -10,22 +10,36 @@ import sys
 from . import (analyze, appeal, convert, coverage, diff, evaluate, generate, letter, policytest, replay, template,
                validate)
 from .options import UsageError, console
+from .parsing import Parser
 
-__all__ = ["COMMANDS", "UsageError", "main", "parser"]
+__all__ = ["COMMANDS", "DESCRIPTION", "EPILOG", "UsageError", "main", "parser"]
 
-# name → module, in the order `run.py --help` lists them
-COMMANDS = {"evaluate": evaluate, "validate": validate, "appeal": appeal, "test": policytest, "replay": replay,
-            "letter": letter, "template": template, "convert": convert, "diff": diff, "generate": generate,
-            "coverage": coverage, "analyze": analyze}
+# name → module, in the order `run.py --help` lists them: an officer's tasks first (the README's order), then
+# editing the policy, then comparing versions
+COMMANDS = {"evaluate": evaluate, "template": template, "convert": convert, "appeal": appeal, "letter": letter,
+            "replay": replay, "validate": validate, "test": policytest, "coverage": coverage, "analyze": analyze,
+            "diff": diff, "generate": generate}
+
+
+DESCRIPTION = """\
+宿区政办发〔2024〕26号 政策的规则引擎：按政策目录中的规则判定名册里的每个人、中心和事项，每项判定都能解释到条款原文；并可回答“为何不是”、申诉、写决定告知书、比较两个政策版本，以及校验、测试政策文件。
+"""
+
+EPILOG = """\
+示例：
+  python run.py evaluate fixtures/roster_2025.yaml
+  python run.py evaluate fixtures/roster_2025.yaml --subject P11 --explain
+  python run.py validate
+  python run.py evaluate --help
+
+每个命令的 --help 有它的说明、示例和退出码。
+退出码：0 完成，1 有案例或记录出错（各命令的说明中写明），2 用法错误、找不到文件、政策无法加载。
+"""
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="run.py",
-        description="宿区政办发〔2024〕26号 as policy-as-code: evaluate cases against the policy's YAML rules, "
-                    "explain each determination down to the clause, validate and test the policy files.",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    top = Parser(prog="run.py", description=DESCRIPTION, epilog=EPILOG)
+    subparsers = top.add_subparsers(dest="command", required=True, metavar="COMMAND", title="命令")
     for command in COMMANDS.values():
         command.add_parser(subparsers)
     return top
@@ -36,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         # whatever a case file held (a lone surrogate in an id), what is printed stays valid text, escaped
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    args = parser().parse_args(argv)
     try:
+        try:
+            args = parser().parse_args(argv)
+        except SystemExit as e:   # --help printed, argparse's exit (0): returned, as every status is
+            return int(e.code or 0)
         return COMMANDS[args.command].run(args)
     except UsageError as e:
         return e.report(console(stderr=True))

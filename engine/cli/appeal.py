@@ -1,8 +1,6 @@
 """`run.py appeal`: what the person's own facts would have had to be for the wanted value (counterfactual)."""
 from __future__ import annotations
 
-import argparse
-
 from rich.console import Console
 from rich.markup import escape
 
@@ -18,14 +16,15 @@ __all__ = ["EPILOG", "add_parser", "run", "command"]
 
 EPILOG = """\
 示例：
-  python run.py appeal fixtures/roster_2025.yaml --subject P02 --decision annual_grade --want 优秀
+  python run.py appeal fixtures/roster_2025.yaml --subject P11 --decision 年度考核等次 --want 优秀
+  python run.py appeal fixtures/roster_2025.yaml --subject P05 --decision 年度考核等次 --want 称职
   python run.py appeal fixtures/roster_2025.yaml --subject P01 --decision skill_allowance --want 400 --format json
   python run.py appeal fixtures/roster_2025.yaml --subject P37 --decision eligibility --want 合格
 
-哪些事实可以改变、怎样改变、代价多少，由 policies/…/appeals.yaml 规定。json 中每处改动的 fact 是案例文件中
-（该办事员记录内）的路径，如 ratings.2025-03、certificates[0].obtained_on；as_of 为案例的判定日。
-把改动写入案例文件再判定，即得 value。姓名默认遮蔽，--unmask 显示。
-退出码：0 已给出答案（可选方案，或无法达到及其理由），1 案例文件有错误，2 用法或政策错误。
+哪些事实可以改变、怎样改变、代价多少，由政策目录的 appeals.yaml 规定（出生日期等不可改）；会改变他人判定的改动（如超出中心“好”的20%限额）不作为方案。
+json 中每处改动的 fact 是案例文件中（该办事员记录内）的位置，如 ratings.2025-03、certificates[0].obtained_on；把改动写入案例文件再判定，即得 value。
+姓名默认遮蔽，--unmask 原样显示。
+退出码：0 已给出答案（可选的方案，或无法达到及其理由）；1 案例文件有错误；2 用法错误、找不到文件或对象、政策无法加载。
 """
 
 
@@ -34,15 +33,15 @@ def add_parser(subparsers) -> None:
                                description="申诉（反事实）：本人的哪些事实本应不同，才能得到期望的结果。按代价从低到高搜索 "
                                            "appeals.yaml 允许的改变（至多几处），每个方案都经规则引擎重新判定；找不到时说明阻碍的"
                                            "规则、条款及其不可更改的事实。--decision 与 --want 必须给出。",
-                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                               epilog=EPILOG)
     options.add_casefile(ap, "案例文件（YAML 或 JSON，判定合同 v1）")
     options.add_subject(ap, "申诉人（办事员编号，必填）")
-    options.add_decision(ap, "申诉的决定（必填），如 annual_grade")
-    ap.add_argument("--want", metavar="VALUE", help="期望的结果（必填）：优秀、400、是/否、true/false")
+    options.add_decision(ap, "申诉的判定（必填），编号或中文名称均可，如 annual_grade 或 年度考核等次")
+    ap.add_argument("--want", metavar="VALUE", help="期望的结果（必填），如 优秀、400、是、否")
     options.add_case(ap, "案例编号（文件中有多个案例含此人时指定）")
-    options.add_format(ap, ["table", "json"], options.FORMAT_HELP_ZH)
-    options.add_policy(ap, options.POLICY_HELP_ZH)
-    options.add_unmask(ap, "显示姓名（默认遮蔽）")
+    options.add_format(ap, ["table", "json"], options.FORMAT_HELP)
+    options.add_policy(ap)
+    options.add_unmask(ap, options.MASKED_HELP)
 
 
 def run(args) -> int:

@@ -1,7 +1,6 @@
 """`run.py convert`: a case file from one of YAML, JSON, XLSX, CSV into another, losing nothing."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from rich.markup import escape
@@ -16,18 +15,17 @@ __all__ = ["add_parser", "run"]
 def add_parser(subparsers) -> None:
     cv = subparsers.add_parser("convert", help="在 YAML、JSON、XLSX、CSV 之间转换案例文件（不丢失内容）",
                                description="把案例文件转换为另一种格式（按扩展名）：.yaml .json .xlsx .csv。目标格式无法原样表示的内容"
-                                           "逐项报错（字段路径及原因），不写文件，绝不悄悄丢弃。",
-                               epilog=options.SHEETS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                           "逐项报错（位置及原因），不写文件，绝不悄悄丢弃。",
+                               epilog=options.SHEETS_EPILOG)
     cv.add_argument("source", metavar="IN", help="输入：.yaml .json .xlsx .csv")
     cv.add_argument("target", metavar="OUT", help="输出：.yaml .json .xlsx .csv（CSV 另写 OUT.案例.csv 等）")
-    options.add_policy(cv, options.POLICY_HELP_ZH)
+    options.add_policy(cv)
 
 
 def run(args) -> int:
     from ..casefiles import sheetwrite, spreadsheet
     err = options.console(stderr=True)
-    if not Path(args.source).is_file():
-        raise UsageError(f"[red]{escape(args.source)}：文件不存在[/]")
+    options.need_file(args.source)
     policy = options.load_policy(args.policy)
     options.check_outputs(options.case_files(args.target, policy),
                           options.case_files(args.source, policy) + options.policy_files(policy))

@@ -1,8 +1,6 @@
 """`run.py coverage`: each clause encoded, descriptive or open; the rules and values no policy test exercises."""
 from __future__ import annotations
 
-import argparse
-
 from ..outputs import answer
 from . import options
 
@@ -10,18 +8,17 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> None:
-    co = subparsers.add_parser("coverage", help="条款覆盖：每条条款已编码、说明性或未编码；测试从未检验的规则和参数取值",
+    co = subparsers.add_parser("coverage", help="条款覆盖：哪些条款已写成规则、哪些未写；哪些规则没有测试",
                                description="列出 source.txt 的每条条款：已编码（由哪些规则、参数引用）、说明性（clauses.yaml 的 "
                                            "descriptive: 写明理由）或未编码；并运行政策测试，读取其所检查判定的触发记录，列出从未被"
                                            "检验的规则和参数取值。",
                                epilog="示例：\n  python run.py coverage policies/suchen_2024\n"
-                                      "  python run.py coverage policies/suchen_2024 --format json | jq .summary\n"
+                                      "  python run.py coverage policies/suchen_2024 --format json > 覆盖.json\n"
                                       "  python run.py coverage policies/suchen_2024 --fail-under 100\n\n"
-                                      "退出码：0 正常，1 可判定条款的编码率低于 --fail-under，2 政策无法加载。",
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    options.add_policy_dir(co)
-    options.add_format(co, ["table", "json"])
-    co.add_argument("--fail-under", type=float, default=None, metavar="N", dest="fail_under",
+                                      "退出码：0 完成；1 可判定条款的编码率低于 --fail-under；2 用法错误、政策无法加载。")
+    options.add_policy_dir(co, "政策目录（默认 policies/suchen_2024）")
+    options.add_format(co, ["table", "json"], options.FORMAT_HELP)
+    co.add_argument("--fail-under", type=options.percent, default=None, metavar="N", dest="fail_under",
                     help="可判定条款（已编码＋未编码）中已编码的百分比低于 N 时退出码为 1")
 
 

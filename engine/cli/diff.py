@@ -1,7 +1,6 @@
 """`run.py diff`: two versions of the policy over one roster — whose determinations change, why, at what cost."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from rich.markup import escape
@@ -18,12 +17,12 @@ EPILOG = """\
 示例：
   python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml
   python run.py diff git:2c2e563:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
-  python run.py diff A B --cases C --format json | jq .summary.allowance.total
-  python run.py diff A B --cases C --report 比较.xlsx --decision 选聘资格 --only-changed
+  python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml --report 比较.xlsx
+  python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml --decision 选聘资格 --only-changed
 
-BASE 与 NEW 为政策目录，或 git:修订:路径（用 git 读出，不检出）。原因取自两个版本的说明：参数（原值、新值，
-条款与起始日）、规则（新增、删除、条件改变）、解释、事实。姓名、身份证号默认遮蔽，--unmask 显示。
-退出码：0 完成（--fail-on-change 时：没有变化），1 --fail-on-change 且有变化，2 用法或政策错误。
+BASE 与 NEW 为政策目录，或 git:提交:路径（从 git 版本库的某次提交中读出，不改动当前文件）。原因取自两个版本的说明：参数（原值、新值，条款与起始日）、规则（新增、删除、条件改变）、解释、事实。
+姓名、身份证号默认遮蔽，--unmask 原样显示。
+退出码：0 完成（--fail-on-change 时：没有变化）；1 --fail-on-change 且有变化；2 用法错误、找不到文件或提交、政策无法加载。
 """
 
 
@@ -31,9 +30,9 @@ def add_parser(subparsers) -> None:
     df = subparsers.add_parser("diff", help="比较两个政策版本：同一名册下谁的判定改变、为什么、预算多少",
                                description="用两个政策版本分别判定同一批案例，列出每条改变的判定及其原因（读自两个版本的说明），"
                                            "以及各判定的分布、补贴增减人数、按中心与合计的月度和年度补贴预算、新增符合与不再符合。",
-                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    df.add_argument("base", metavar="BASE", help="原版本：政策目录或 git:修订:路径")
-    df.add_argument("new", metavar="NEW", help="新版本：政策目录或 git:修订:路径")
+                               epilog=EPILOG)
+    df.add_argument("base", metavar="BASE", help="原版本：政策目录，或 git:提交:路径（如 git:HEAD~1:policies/suchen_2024）")
+    df.add_argument("new", metavar="NEW", help="新版本：政策目录，或 git:提交:路径")
     options.add_cases(df, "案例文件（YAML、JSON、.xlsx、.csv）")
     options.add_format(df, ["table", "json"], options.FORMAT_HELP_ZH)
     df.add_argument("--report", metavar="FILE.md|FILE.xlsx", help="另写一份报告（Markdown 或 Excel）附于公文")
@@ -50,8 +49,7 @@ def run(args) -> int:
     out, err = options.console(), options.console(stderr=True)
     if args.report and Path(args.report).suffix.lower() not in (".md", ".xlsx"):
         raise UsageError(f"[red]--report 只写 .md 或 .xlsx：{escape(args.report)}[/]", highlight=True)
-    if not Path(args.cases).is_file():
-        raise UsageError(f"[red]{escape(args.cases)}: no such file[/]", highlight=True)
+    options.need_file(args.cases)
     versions, unusable = [], None
     for text in (args.base, args.new):   # both are read, and what is wrong with either is said
         try:

@@ -1,7 +1,6 @@
 """`run.py evaluate`: decide every case of a case file; the determinations as tables and trees, JSON or sheets."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -23,48 +22,52 @@ from .options import UsageError
 __all__ = ["EPILOG", "add_parser", "run"]
 
 EPILOG = """\
-examples:
+示例：
   python run.py evaluate fixtures/roster_2025.yaml
-  python run.py evaluate fixtures/roster_2025.yaml --format json > determinations.json
+  python run.py evaluate 名册.xlsx --format xlsx --out 判定结果.xlsx
   python run.py evaluate fixtures/roster_2025.yaml --subject P11 --explain
-  python run.py evaluate fixtures/roster_2025.yaml --subject P11 --why-not 优秀 --decision annual_grade
-  python run.py evaluate fixtures/roster_2025.yaml --log decisions.jsonl
+  python run.py evaluate fixtures/roster_2025.yaml --subject P11 --why-not 优秀 --decision 年度考核等次
+  python run.py evaluate fixtures/roster_2025.yaml --format json > 判定结果.json
+  python run.py evaluate fixtures/roster_2025.yaml --log 判定记录.jsonl
 
-A case file holds one case or many under `cases:` (see README, "Case files").
-Names and ID numbers are masked unless --unmask is given.
-Exit status: 0 all cases evaluated, 1 some case had errors, 2 bad usage or policy.
+案例文件可以是 Excel 名册（python run.py template 名册.xlsx 得到空白的一份）、CSV 名册，或 YAML、JSON 文件（fixtures/roster_2025.yaml 即一例）。一处填错只影响该条记录：其余照常判定，错误写明表、单元格（或行）和应填什么。最后一行“记录核对”：每类记录读入多少、判定多少、出错多少。
+姓名和身份证号默认遮蔽，--unmask 原样显示。
+退出码：0 全部判定；1 有记录出错（其余已判定）；2 用法错误、找不到文件、政策无法加载（不作判定）；3 记录核对不平（程序缺陷，请报告）。
 """
 
 
 def add_parser(subparsers) -> None:
-    ev = subparsers.add_parser("evaluate", help="decide every case of a case file (YAML or JSON)",
-                               description="Evaluate every case of CASEFILE and print each determination with its explanation.",
-                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    options.add_casefile(ev, "a case file (fact-model v1): YAML, JSON, or a roster .xlsx/.csv")
+    ev = subparsers.add_parser("evaluate", help="判定名册：每个人、中心、事项的各项判定及其依据",
+                               description="按政策判定案例文件中的每个案例：每个办事员、中心、事项的各项判定（选聘资格、取证期限、"
+                                           "补贴、年度考核等次、是否建议换岗、窗口配备……），以表格列出；可逐项解释到条款原文，"
+                                           "回答“为何不是另一个结果”，或写成 Excel、CSV、JSON。",
+                               epilog=EPILOG)
+    options.add_casefile(ev, "案例文件：Excel 名册（.xlsx）、CSV 名册（.csv），或 YAML、JSON 文件")
     options.add_policy(ev)
     options.add_format(ev, ["table", "json", "xlsx", "csv"],
-                       "table for people (default), json for pipelines, xlsx/csv one row per subject (--out)")
-    ev.add_argument("--out", metavar="FILE", help="with --format xlsx (required) or csv (default: stdout): the file to write")
-    options.add_subject(ev, "only this person, center or item")
+                       "输出格式：table 表格（默认）；json 供其他程序读取；xlsx、csv 每个对象一行（用 --out 写入文件）")
+    ev.add_argument("--out", metavar="FILE", help="要写出的文件：--format xlsx 时必填；csv 时不填则打印在屏幕上")
+    options.add_subject(ev, "只看这一个人、中心或事项（编号，如 P11、CTR-QU、I01）")
     ev.add_argument("--explain", nargs="?", const="full", choices=answer.EXPLAIN_SIZES, metavar="none|brief|full",
-                    help="explanations: json default brief (rule, clause, the facts' values; clause texts, parameters and "
-                         "interpretations once, in the top-level `references`), full (each self-contained, with the rules "
-                         "that gave way and every derivation), none; in the table, --explain prints each explanation tree")
+                    help="解释的详略：单写 --explain 即 full，在表格后逐项列出解释树（规则、条款原文、事实、参数、解释，"
+                         "以及让位的规则）；brief 简要（json 的默认：条款原文、参数与解释集中列在顶层 references 中）；"
+                         "none 不解释")
     ev.add_argument("--why-not", metavar="VALUE", dest="why_not",
-                    help="explain why VALUE was not reached for --decision (e.g. 优秀, 600, 是/否, true/false)")
-    options.add_decision(ev, "the decision --why-not is about, by id or Chinese label (annual_grade or 年度考核等次)")
-    ev.add_argument("--no-explanations", action="store_true", help="the same as --explain none")
-    options.add_unmask(ev, "show names and ID numbers (masked by default)")
-    options.add_log(ev, "append one JSON line per determination (policy version and "
-                        "digest, input digest, value, rules fired; no names or ID numbers) for `replay`")
-    options.add_jobs(ev, f"worker processes deciding cases (default: all cores, here {parallel.default_jobs()}; 1: in process)")
+                    help="为何不是这个结果：逐条说明能得出它的规则为何没有得出（与 --decision 同用；如 优秀、600、是、否）")
+    options.add_decision(ev, "--why-not 所问的判定，编号或中文名称均可（annual_grade 或 年度考核等次）")
+    ev.add_argument("--no-explanations", action="store_true", help="不附解释，同 --explain none")
+    options.add_unmask(ev, options.MASKED_HELP)
+    options.add_log(ev, "把每项判定追加一行到判定记录（政策版本与摘要、输入摘要、结果、所用规则；不含姓名和身份证号），"
+                        "以后可用 replay 复核")
+    options.add_jobs(ev, f"同时判定的进程数（默认：全部核心，本机 {parallel.default_jobs()} 个；1：不另开进程）")
 
 
 def run(args) -> int:
     out = options.console()
     err = options.console(stderr=True)
     if (args.why_not is None) != (args.decision is None):
-        raise UsageError("[red]--why-not VALUE and --decision NAME go together[/]", highlight=True)
+        raise UsageError("[red]--why-not 与 --decision 须同时给出：问哪项判定、为何不是哪个结果，"
+                         "如 --why-not 优秀 --decision 年度考核等次[/]", highlight=True)
     message = _sheet_usage(args)
     if message:
         raise UsageError(f"[red]{escape(message)}[/]")
@@ -73,8 +76,7 @@ def run(args) -> int:
         args.decision, message = find_decision(policy, args.decision)
         if args.decision is None:
             raise UsageError(f"[red]{escape(message)}[/]", highlight=True)
-    if not Path(args.casefile).is_file():
-        raise UsageError(f"[red]{escape(args.casefile)}: no such file[/]", highlight=True)
+    options.need_file(args.casefile)
     options.check_outputs(_outputs(args) + [args.log], options.case_files(args.casefile, policy) + options.policy_files(policy))
     case_file = load_cases(args.casefile, policy)
     with progress.bar(err, case_file.cases) as advance:
@@ -142,11 +144,11 @@ def _explain_size(args, default: str) -> str:
 def _sheet_usage(args) -> str:
     """--out goes with xlsx/csv; xlsx needs it; explanations and why-not are for table and json."""
     if args.format == "xlsx" and not args.out:
-        return "--format xlsx 需要 --out FILE.xlsx"
+        return "--format xlsx 须用 --out 指定要写出的文件，如 --out 判定结果.xlsx"
     if args.out and args.format not in ("xlsx", "csv"):
         return "--out 只用于 --format xlsx 或 csv"
     if args.format in ("xlsx", "csv") and (args.why_not is not None or args.explain):
-        return "--why-not、--explain 用于 table 或 json 格式"
+        return "--why-not、--explain 只用于 table 或 json 格式"
     return ""
 
 

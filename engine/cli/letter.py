@@ -1,7 +1,6 @@
 """`run.py letter`: the determination letter (决定告知书) of one person, center or item."""
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from pathlib import Path
 
@@ -19,25 +18,26 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> None:
-    le = subparsers.add_parser("letter", help="write the determination letter (决定告知书) of one person, center or item",
-                               description="Write a 决定告知书 for one subject of CASEFILE: every determination with its rule, "
-                                           "clause and words, condition, facts, parameters and interpretations; the answers to "
-                                           "--why-not; the policy's version and digest and each decision id (as in the log).",
-                               epilog="examples:\n"
-                                      "  python run.py letter fixtures/roster_2025.yaml --subject P11 --out P11.docx\n"
-                                      "  python run.py letter fixtures/roster_2025.yaml --subject P11 --why-not annual_grade=优秀 --out P11.html\n"
-                                      "  python run.py letter fixtures/roster_2025.yaml --subject CTR-QU --out CTR-QU.md --log decisions.jsonl\n\n"
-                                      "Names and ID numbers are masked unless --unmask is given.\n"
-                                      "Exit status: 0 written, 1 the subject's case had errors, 2 bad usage, unknown subject or "
-                                      "decision, or policy.", formatter_class=argparse.RawDescriptionHelpFormatter)
-    options.add_casefile(le, "a YAML or JSON case file (fact-model v1)")
-    options.add_subject(le, "the person, center or item the letter is about", required=True)
-    le.add_argument("--out", required=True, metavar="FILE", help="FILE.docx, FILE.html (A4, printable) or FILE.md")
-    options.add_case(le, "the case, when the subject's id occurs in several")
+    le = subparsers.add_parser("letter", help="写决定告知书：一个人、中心或事项的判定及其依据",
+                               description="为案例文件中的一个对象（办事员、中心或事项）写决定告知书：各项判定及其依据的规则、"
+                                           "条款与原文，用到的事实和参数，所作的解释；--why-not 所问的“为何不是”；政策版本与"
+                                           "各项判定的编号（与判定记录一致）。",
+                               epilog="示例：\n"
+                                      "  python run.py letter fixtures/roster_2025.yaml --subject P11 --out P11告知书.docx\n"
+                                      "  python run.py letter fixtures/roster_2025.yaml --subject P11 --why-not 年度考核等次=优秀 --out P11告知书.html\n"
+                                      "  python run.py letter fixtures/roster_2025.yaml --subject CTR-QU --out CTR-QU告知书.md --log 判定记录.jsonl\n\n"
+                                      ".docx 可在 WPS、Word 中修改，.html 可按 A4 打印，.md 为纯文本；三者内容相同。\n"
+                                      "姓名和身份证号默认遮蔽，正式发出前用 --unmask 生成。\n"
+                                      "退出码：0 已写出；1 该对象所在的案例有错误（不写告知书）；2 用法错误、找不到文件、"
+                                      "对象或判定、政策无法加载。")
+    options.add_casefile(le, "案例文件：Excel、CSV 名册，或 YAML、JSON 文件")
+    options.add_subject(le, "告知书写给谁：办事员、中心或事项的编号（必填）", required=True)
+    le.add_argument("--out", required=True, metavar="FILE", help="要写出的告知书（必填）：FILE.docx、FILE.html 或 FILE.md")
+    options.add_case(le, "案例编号（此编号的对象出现在多个案例中时指定）")
     le.add_argument("--why-not", metavar="DECISION=VALUE", dest="why_not", action="append", default=[],
-                    help="also answer why VALUE was not reached (decision by id or Chinese label; repeatable)")
-    options.add_unmask(le, "show the name and ID number (masked by default)")
-    options.add_log(le, "append the letter's determinations to this decision log")
+                    help="另外说明为何不是这个结果，写作 判定=结果（判定用编号或中文名称），如 年度考核等次=优秀；可重复")
+    options.add_unmask(le, options.MASKED_HELP)
+    options.add_log(le, "把告知书中的判定追加到这份判定记录（以后可用 replay 复核）")
     options.add_policy(le)
 
 
@@ -46,7 +46,7 @@ def run(args) -> int:
     err = options.console(stderr=True)
     write, message = letter.writer_for(args.out)
     if write is None or not Path(args.casefile).is_file():
-        raise UsageError(f"[red]{escape(message or f'{args.casefile}：文件不存在')}[/]")
+        raise UsageError(f"[red]{escape(message or f'找不到文件 {args.casefile}')}[/]")
     policy = options.load_policy(args.policy)
     options.check_outputs([args.out, args.log], options.case_files(args.casefile, policy) + options.policy_files(policy))
     case_file, results = evaluate_file(args.casefile, policy)

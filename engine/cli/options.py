@@ -13,6 +13,8 @@ from rich.text import Text
 
 from ..casefiles import sheetwrite, spreadsheet
 from ..common import outfiles
+from ..common.privacy import printable
+from ..common.words import os_reason
 from ..policy.loader import PolicyLoadError
 from ..policy.model import Policy
 from ..tools import decisionlog
@@ -20,16 +22,17 @@ from ..tools.validate import load_or_raise
 from ..outputs import terminal
 
 __all__ = ["DEFAULT_POLICY", "POLICY_HELP", "POLICY_HELP_ZH", "FORMAT_HELP", "FORMAT_HELP_ZH", "SHEETS_EPILOG",
-           "UsageError", "console", "load_policy", "case_files", "policy_files", "check_outputs", "writing", "log_first", "positive", "add_casefile", "add_cases",
+           "MASKED_HELP", "UsageError", "console", "load_policy", "need_file", "case_files", "policy_files",
+           "check_outputs", "writing", "log_first", "positive", "percent", "add_casefile", "add_cases",
            "add_policy", "add_policy_dir", "add_format", "add_subject", "add_decision", "add_case",
            "add_unmask", "add_log", "add_jobs"]
 
 DEFAULT_POLICY = str(Path(__file__).resolve().parents[2] / "policies" / "suchen_2024")
 
-POLICY_HELP = "policy folder (default: policies/suchen_2024)"
-POLICY_HELP_ZH = "政策目录（默认 policies/suchen_2024）"
-FORMAT_HELP = "table for people (default), json for pipelines"
-FORMAT_HELP_ZH = "table 供人阅读（默认），json 供程序处理"
+POLICY_HELP = "政策目录（默认 policies/suchen_2024）"
+FORMAT_HELP = "输出格式：table 表格，供人阅读（默认）；json 供其他程序读取"
+POLICY_HELP_ZH, FORMAT_HELP_ZH = POLICY_HELP, FORMAT_HELP   # the names of when the help was half English
+MASKED_HELP = "原样显示姓名和身份证号（默认遮蔽为 王*、321302********1234；输出请妥善保管）"
 
 SHEETS_EPILOG = """\
 示例：
@@ -38,8 +41,9 @@ SHEETS_EPILOG = """\
   python run.py convert 名册.xlsx 名册.yaml
   python run.py evaluate 名册.xlsx --format xlsx --out 判定结果.xlsx
 
-表头、工作表与字段的对应见 policies/…/roster.yaml；CSV：FILE.csv 为人员，FILE.案例.csv、FILE.中心.csv、FILE.事项.csv 在旁。
-退出码：0 已写出，2 用法错误、文件读不了，或有内容在目标格式中无法原样表示（逐项列出，不写文件）。
+名册的工作表、表头与字段的对应写在政策目录的 roster.yaml 中（要给表头加别称，改那里）。CSV 名册是一组文件：名册.csv 为人员，名册.案例.csv、名册.中心.csv、名册.事项.csv 放在旁边。
+从不覆盖读入的文件。
+退出码：0 已写出；2 用法错误、找不到或读不了文件，或有内容在目标格式中无法原样表示（逐项列出，不写文件）。
 """   # template's and convert's
 
 
@@ -81,6 +85,15 @@ def load_policy(path: str) -> Policy:
             UsageError(*terminal.error_lines(e.problems)) from None
 
 
+def need_file(path: str | Path) -> None:
+    """A UsageError 「找不到文件 …」 unless `path` is a file."""
+    shown = escape(printable(str(path)))   # as typed, controls escaped
+    if Path(path).is_dir():
+        raise UsageError(f"[red]{shown} 是文件夹，这里应是一个文件[/]")
+    if not Path(path).is_file():
+        raise UsageError(f"[red]找不到文件 {shown}[/]")
+
+
 def case_files(path: str | Path, policy: Policy) -> list[Path]:
     """The files a case file is: a CSV roster and its siblings (FILE.案例.csv, FILE.中心.csv, FILE.事项.csv); else itself."""
     try:
@@ -114,7 +127,7 @@ def writing(path: str | Path) -> Iterator[None]:
     except outfiles.OutputError as e:
         raise UsageError(*(f"[red]{escape(p)}[/]" for p in e.problems)) from None
     except OSError as e:
-        raise UsageError(f"[red]{escape(str(path))}：无法写入（{escape(e.strerror or type(e).__name__)}）[/]") from None
+        raise UsageError(f"[red]{escape(str(path))}：无法写入（{escape(os_reason(e))}）[/]") from None
 
 
 def log_first(path: str | None, policy: Policy, results: list, subject: str | None,
@@ -128,14 +141,25 @@ def log_first(path: str | None, policy: Policy, results: list, subject: str | No
         try:
             decisionlog.append(path, records)
         except OSError as e:
-            raise UsageError(unwritable(e.strerror)) from None
+            raise UsageError(unwritable(os_reason(e))) from None
     return records
 
 
 def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, found “{text}”")
+        raise argparse.ArgumentTypeError(f"应为不小于 1 的整数，实为“{printable(text)}”")
     return int(text)
+
+
+def percent(text: str) -> float:
+    """A percentage, 0 to 100 (coverage --fail-under)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"应为 0 至 100 的百分数，实为“{printable(text)}”")
+    return value
 
 
 # --- the options several commands take ---------------------------------------------------------------

@@ -2,7 +2,6 @@
 so that neither pytest nor a reader takes it for a test module."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from rich.markup import escape
@@ -16,20 +15,21 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> None:
-    te = subparsers.add_parser("test", help="run the policy's own YAML tests (tests/*.yaml in the policy folder)",
-                               description="运行政策自带的 YAML 测试（办事人员编写），每个失败给出行号、原因与实得值的解释。"
-                                           "PATH 可以是政策目录、测试文件夹或一个测试文件（向上查找 policy.yaml）。",
+    te = subparsers.add_parser("test", help="运行政策自带的测试（政策目录的 tests/*.yaml）",
+                               description="运行政策自带的测试：每个测试是一个案例和它应得的判定（政策目录 tests/ 中的 YAML 文件，"
+                                           "由修改政策的人编写）。每个未通过的测试给出文件与行号、应得与实得的结果，以及实得结果的解释。"
+                                           "POLICY_DIR 可以是政策目录、测试文件夹或一个测试文件（由此向上查找 policy.yaml）。",
                                epilog="示例：\n"
                                       "  python run.py test\n"
                                       "  python run.py test policies/suchen_2024/tests/allowances.yaml\n"
                                       "  python run.py test policies/suchen_2024 -k 技能补贴\n\n"
-                                      "退出码：0 全部通过，1 有测试失败或测试文件有错，2 政策有错、找不到政策或没有测试。",
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+                                      "测试文件的写法见 README“修改政策”一节与 docs/policy-files.md。\n"
+                                      "退出码：0 全部通过；1 有测试未通过或测试文件有错；2 用法错误、政策有错、找不到政策或没有测试。")
     options.add_policy_dir(te, "政策目录，或测试文件、测试文件夹（默认 policies/suchen_2024）")
     te.add_argument("files", nargs="*", metavar="TESTFILE", help="只运行这些测试文件")
     te.add_argument("-k", metavar="NAME", dest="only", help="只运行名称含 NAME 的测试")
-    options.add_format(te, ["text", "json"])
-    options.add_unmask(te, "show names and ID numbers in messages (masked by default)")
+    options.add_format(te, ["text", "json"], "输出格式：text 供人阅读（默认）；json 供其他程序读取")
+    options.add_unmask(te, options.MASKED_HELP)
 
 
 def run(args) -> int:

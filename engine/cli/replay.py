@@ -1,9 +1,6 @@
 """`run.py replay`: re-decide the cases of a decision log and check that they reproduce."""
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 from rich.text import Text
 
 from ..common.privacy import mask_text, printable
@@ -16,30 +13,28 @@ from .options import UsageError
 __all__ = ["EPILOG", "add_parser", "run"]
 
 EPILOG = """\
-examples:
-  python run.py evaluate fixtures/roster_2025.yaml --log decisions.jsonl
-  python run.py replay decisions.jsonl --cases fixtures/roster_2025.yaml
-  python run.py replay decisions.jsonl --cases fixtures/roster_2025.yaml --format json | jq .summary
+示例：
+  python run.py evaluate fixtures/roster_2025.yaml --log 判定记录.jsonl
+  python run.py replay 判定记录.jsonl --cases fixtures/roster_2025.yaml
+  python run.py replay 判定记录.jsonl --cases fixtures/roster_2025.yaml --format json > 复核.json
 
-The log is read line by line, as it is replayed: a log of any size takes the same memory. A line that is not
-a record (damaged, too long, nested too deep) is reported as FILE:LINE and costs that line only.
-Exit status: 0 every record reproduced, 1 some did not or some lines are not records, 2 bad usage, a log that
-cannot be read at all, or a policy that does not load.
+每条记录的状态：已复现；结果不同（原结果 → 现结果）；政策版本不同（记录时用的是另一版本的政策）；输入不同（案例已改变或已不在案例文件中）。
+判定记录逐行读取、边读边复核，再大的记录也只占同样多的内存；损坏的一行（不是判定记录、过长、嵌套过深）写明 文件:行，只影响这一行。
+身份证号默认遮蔽，--unmask 原样显示。
+退出码：0 每条记录都已复现；1 有记录未复现，或有行无法读取；2 用法错误、找不到或完全读不了判定记录、政策无法加载。
 """
 
 
 def add_parser(subparsers) -> None:
-    rp = subparsers.add_parser("replay", help="re-decide the cases of a decision log and check that they reproduce",
-                               description="Re-decide every case of CASEFILE under the policy and compare with each record "
-                                           "of LOGFILE (written by `evaluate --log`): reproduced, different, "
-                                           "policy_differs (logged under another policy digest) or input_differs "
-                                           "(the case changed or is absent).",
-                               epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    rp.add_argument("log", metavar="LOGFILE", help="a decision log (JSON lines) written by `evaluate --log`")
-    options.add_cases(rp, "the case file the log was written from")
+    rp = subparsers.add_parser("replay", help="复核判定记录：按现行政策重新判定，逐条核对能否复现",
+                               description="按政策重新判定案例文件中的每个案例，与判定记录（evaluate --log 或 letter --log 写下的 "
+                                           "LOGFILE）逐条核对：已复现、结果不同、政策版本不同或输入不同。",
+                               epilog=EPILOG)
+    rp.add_argument("log", metavar="LOGFILE", help="判定记录（evaluate --log 写下的 .jsonl 文件）")
+    options.add_cases(rp, "写下这些记录时判定的案例文件")
     options.add_policy(rp)
     options.add_format(rp, ["table", "json"], options.FORMAT_HELP)
-    options.add_unmask(rp, "show ID numbers found in the log or the case file (masked by default)")
+    options.add_unmask(rp, "原样显示判定记录和案例文件中的身份证号（默认遮蔽）")
 
 
 def run(args) -> int:
@@ -49,8 +44,7 @@ def run(args) -> int:
     except decisionlog.LogError as e:
         raise UsageError(*(Text.assemble(("✗", "red"), " ", printable(p if args.unmask else mask_text(p)))
                            for p in e.problems)) from None
-    if not Path(args.cases).is_file():
-        raise UsageError(Text(f"{printable(args.cases)}: no such file", style="red"))
+    options.need_file(args.cases)
     policy = options.load_policy(args.policy)
     case_file, results = evaluate_file(args.cases, policy)
     terminal.render_errors(err, case_file.errors, args.unmask)   # such cases are absent now: their records read input_differs

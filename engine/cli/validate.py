@@ -1,8 +1,6 @@
 """`run.py validate`: check a policy folder; every problem at once, with file:line:col."""
 from __future__ import annotations
 
-import argparse
-
 from ..outputs import answer, validation
 from ..tools.validate import problems_of
 from . import options
@@ -11,15 +9,16 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers) -> None:
-    va = subparsers.add_parser("validate", help="check a policy folder; every problem at once, with file:line:col",
-                               description="检查政策目录的每个文件，一次报告全部问题，各在出错的键或值的 文件:行:列："
+    va = subparsers.add_parser("validate", help="校验政策目录：一次列出全部问题，各在出错的文件、行、列",
+                               description="检查政策目录的每个文件，一次报告全部问题，各在出错的键或值的 文件:行:列，并说明应当怎样："
                                            "YAML 语法、键与写法（提示“您是否想输入”）、名称、参数、条款引用与逐字引文（指出第一个不同的字）、"
-                                           "参数中的数在所引条款原文中（或写明 reference 修改文件）、循环、永不适用的规则。",
+                                           "参数中的数在所引条款原文中（或写明 reference 修改文件）、循环、永不适用的规则。"
+                                           "改过政策文件后先运行它，再运行 test。",
                                epilog="示例：\n  python run.py validate\n  python run.py validate policies/suchen_2024 --format json\n\n"
-                                      "退出码：0 通过（可有警告），1 有错误。JSON 的结构见 README“Validating and testing the policy”。",
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    options.add_policy_dir(va)
-    options.add_format(va, ["text", "json"])
+                                      "json 的字段见 docs/policy-files.md。\n"
+                                      "退出码：0 通过（可有警告）；1 有错误；2 用法错误。")
+    options.add_policy_dir(va, "要校验的政策目录（默认 policies/suchen_2024）")
+    options.add_format(va, ["text", "json"], "输出格式：text 供人阅读（默认）；json 供其他程序读取")
 
 
 def run(args) -> int:

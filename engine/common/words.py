@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
 from fractions import Fraction
 from typing import Any, Iterable
 
-__all__ = ["shown", "parse_value", "same_value", "near", "NEAR", "NULL_WORDS", "TRUE_WORDS", "FALSE_WORDS"]
+__all__ = ["shown", "parse_value", "same_value", "near", "os_reason", "NEAR", "NULL_WORDS", "TRUE_WORDS",
+           "FALSE_WORDS"]
 
 
 def shown(value: Any, unit: str | None = None) -> str:
@@ -104,3 +106,17 @@ def near(name: Any, options: Iterable) -> str:
     best = max(score for score, _ in scored)
     closest = [option for score, option in scored if score == best][:3]   # in the order the options are known
     return "；您是否想输入" + "或".join(f"“{c}”" for c in closest) + "？"
+
+
+_OS_REASONS = {errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOENT: "文件或文件夹不存在",
+               errno.EISDIR: "这是文件夹", errno.ENOTDIR: "路径中有一段不是文件夹", errno.ENOSPC: "磁盘已满",
+               errno.EROFS: "只读的磁盘", errno.EEXIST: "已存在", errno.ENAMETOOLONG: "文件名太长",
+               errno.EBUSY: "正被占用", errno.ETXTBSY: "正被占用", errno.EDQUOT: "超出磁盘配额",
+               errno.EIO: "读写出错（磁盘或网络）", errno.EMFILE: "打开的文件太多", errno.ELOOP: "链接循环"}
+
+
+def os_reason(error: OSError) -> str:
+    """Why a file could not be read or written, in Chinese (the system's own words, strerror, are English);
+    an unforeseen cause by its errno name."""
+    return _OS_REASONS.get(error.errno, f"系统错误 {errno.errorcode.get(error.errno, error.errno)}"
+                           if error.errno else type(error).__name__)

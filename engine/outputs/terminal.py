@@ -51,8 +51,8 @@ from ..common.words import shown
 from .answer import decision_label
 from ..common.privacy import mask_error, mask_name, mask_text, printable, shown_id
 
-__all__ = ["render_case", "render_evaluation", "account_line", "error_lines", "render_errors",
-           "explanation_tree", "why_not_tree", "flowing"]
+__all__ = ["fold", "flowing", "render_case", "render_evaluation", "summary_line", "account_line", "error_lines",
+           "render_errors", "explanation_tree", "why_not_tree"]
 
 
 # ── Where a line may break ────────────────────────────────────────────────────────────────────────────────────
@@ -161,6 +161,13 @@ def flowing(text: Text | str, policy: Policy | None = None, style: str = "") -> 
     """Running text for any command's output that breaks lines by the rule above: never inside a date, a number,
     an id or one of `policy`'s words."""
     return _flow(text, _words(policy), style)
+
+
+def fold(text: str, width: int) -> list[str]:
+    """Plain text (one line) as lines of at most `width` cells, broken where a line may break (above): the
+    commands' help, which argparse would wrap by characters (a Chinese character is two cells wide)."""
+    cuts = [0, *_offsets(text, width, None), len(text)]
+    return [text[a:b].rstrip() for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()] or [""]
 
 
 def _print(console: Console, *texts: Text) -> None:
@@ -421,10 +428,14 @@ def render_evaluation(out: Console, err: Console, policy: Policy, case_file: Cas
                                              f"[bold]{escape(shown(d.value))}[/]", policy))
         for answer in answers:
             out.print(why_not_tree(answer, policy))
-    total = sum(len(r.determinations) for r in results)
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
-    out.print(f"{len(results)} case(s) evaluated, {total} determinations; {errors} error(s)")
+    _print(out, _flow(summary_line(len(results), sum(len(r.determinations) for r in results), errors)))
     _print(out, _flow(account_line(books)))
+
+
+def summary_line(cases: int, determinations: int, errors: int) -> str:
+    """The run's totals under the tables."""
+    return f"判定 {cases} 个案例，共 {determinations} 项判定；出错 {errors} 处"
 
 
 _KIND_LABELS = {"people": "人员", "centers": "中心", "items": "事项"}

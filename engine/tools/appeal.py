@@ -51,7 +51,7 @@ from ..explain.why import Why
 from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
 from ..common.privacy import mask_name, outward
-from ..common.words import near, parse_value, same_value
+from ..common.words import near, os_reason, parse_value, same_value
 from ..pipeline.resolve import Determination
 
 __all__ = ["CASE_FIELDS", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
@@ -1089,7 +1089,7 @@ def asked(policy: Policy, casefile: str, subject: str | None, decision: str | No
     try:
         cases = cases_in(casefile, policy)
     except OSError as e:
-        raise Unaskable(f"{casefile}：无法读取（{e.strerror or e}）") from None
+        raise Unaskable(f"{casefile}：无法读取（{os_reason(e)}）") from None
     if case is not None:
         ids = [c[0] for c in cases]
         if case not in ids:

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Iterator
 
 from ..formula import expr
 
-from ..common.words import same_value
+from ..common.words import os_reason, same_value
 from ..casefiles.cases import Case
 from ..pipeline.evaluate import CaseResult
 from ..policy.model import Policy
@@ -231,7 +231,7 @@ def open_log(path: str | Path) -> Iterator[Record | BadLine]:
     except FileNotFoundError:
         raise LogError([f"{path}：文件不存在"]) from None
     except OSError as e:
-        raise LogError([f"{path}：无法读取（{e.strerror}）"]) from None
+        raise LogError([f"{path}：无法读取（{os_reason(e)}）"]) from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise LogError([f"{path}：不是普通文件（判定记录应是 evaluate --log 写下的文件）"])

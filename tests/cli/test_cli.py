@@ -113,7 +113,7 @@ def test_json_has_the_contract_shape(roster_json, policy):
 def test_json_determination_count_matches_the_table_summary(roster_json, roster_table):
     _, doc = roster_json
     total = sum(len(c["determinations"]) for c in doc["cases"])
-    assert f"{len(doc['cases'])} case(s) evaluated, {total} determinations; 0 error(s)" in roster_table.stdout
+    assert f"判定 {len(doc['cases'])} 个案例，共 {total} 项判定；出错 0 处" in roster_table.stdout
 
 
 def test_every_explanation_lists_its_facts(roster_json):
