@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -36,7 +37,9 @@ def add_parser(subparsers) -> None:
     options.add_case(le, "the case, when the subject's id occurs in several")
     le.add_argument("--why-not", metavar="DECISION=VALUE", dest="why_not", action="append", default=[],
                     help="also answer why VALUE was not reached (decision by id or Chinese label; repeatable)")
-    options.add_unmask(le, "show the name and ID number (masked by default)")
+    le.add_argument("--decision", metavar="决定", action="append", default=[],
+                    help="告知书只写这项决定（决定名或中文名称，可重复）；不给时写 --why-not 所问的决定，都不给时写全部决定")
+    options.add_unmask(le, "显示完整身份证号（默认遮蔽；姓名在告知书中总是完整写出，以便寄送本人）")
     options.add_log(le, "append the letter's determinations to this decision log")
     options.add_policy(le)
 
@@ -62,6 +65,13 @@ def run(args) -> int:
         if message:
             break
         questions.append(letter.Question(decision, parse_value(text)))
+    decisions = []
+    for name in args.decision if result is not None and not message else ():
+        decision, message = find_decision(policy, name.strip())
+        message = message or check_subject(policy, [result], args.subject, decision)
+        if message:
+            break
+        decisions.append(decision)
     if message:
         # it echoes --subject and --case as typed: masked as free text (a name, an ID number) unless --unmask
         raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_echo(message, args.subject, args.case))}[/]")
@@ -72,10 +82,13 @@ def run(args) -> int:
                       highlight=False)
         err.print(f"[red]案例“{escape(privacy.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
         return 1
-    records = options.log_first(args.log, policy, [result], args.subject,
+    # the log holds what the letter states: the determinations asked about (all, when none was asked)
+    asked = tuple(dict.fromkeys(decisions or [q.decision for q in questions]))
+    kept = letter.chosen(policy, [d for d in result.determinations if d.subject == args.subject], asked)
+    records = options.log_first(args.log, policy, [dataclasses.replace(result, determinations=kept)], args.subject,
                                 lambda reason: f"[red]{escape(args.log)}：无法写入判定记录（{reason}）[/]")
     doc = letter.build(policy, result, args.subject, records, dt.date.today(), tuple(questions), args.unmask,
-                       logged=bool(args.log))
+                       logged=bool(args.log), decisions=tuple(decisions))
     with options.writing(args.out):
         write(doc, Path(args.out))
     options.console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
