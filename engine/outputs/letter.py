@@ -424,7 +424,9 @@ def reason_section(policy: Policy, trace: Trace, n: int, d: Determination, node:
                    + (f"，{set_aside}不予适用" if set_aside else "") + "。")
     for o in node.get("overrides") or []:
         by = "、".join(quoted(b["title"]) for b in o.get("by") or [])
-        out.append(f"{quoted(o['title'])}（{value_text(o.get('value'))}）的条件也成立，但依{by}不予适用。")
+        rule = policy.rules.get(o.get("rule"))
+        gives = f"（{value_text(o.get('value'))}）" if rule is not None and rule.has_then else ""   # not a formula
+        out.append(f"{quoted(o['title'])}{gives}的条件也成立，但依{by}不予适用。")
     scenarios = node.get("scenarios") or []
     if len(scenarios) > 1:
         out.append("各情形结果：" + "；".join(f"{s['assumes']}：{value_text(s['value'])}" for s in scenarios) + "。")
@@ -436,8 +438,9 @@ def reason_section(policy: Policy, trace: Trace, n: int, d: Determination, node:
     if basis:
         out.append("依据：" + "；".join(basis) + "。")
     readings = made_a_difference(policy, trace, d, node)
-    if readings:
-        out.append("解释口径：" + "；".join(f"{i['reading'].rstrip('。')}（依据：{i['basis']}）" for i in readings) + "。")
+    for k, i in enumerate(readings, 1):   # a reading per paragraph: readings hold semicolons of their own
+        number = f"（{k}）" if len(readings) > 1 else ""
+        out.append(f"解释口径{number}：{i['reading'].rstrip('。')}（依据：{i['basis']}）。")
     return Section(f"（{cn_number(n)}）{label}", level=2,
                    paragraphs=tuple(mask.text(rule_ids_out(policy, p)) for p in out))
 
