@@ -284,7 +284,8 @@ def build(policy: Policy, result: CaseResult, subject: str, records: list[Record
     sections = [salutation(policy, result, kind, entry, mask, explained, narrowed=bool(asked)),
                 party(policy, result, kind, entry, mask),
                 decided(policy, kind, explained)]
-    reasons = [reason_section(policy, trace, i, d, node, mask, cited) for i, (d, node) in enumerate(explained, 1)]
+    said: set = set()                     # readings and scenario results stated once, in the first section needing them
+    reasons = [reason_section(policy, trace, i, d, node, mask, cited, said) for i, (d, node) in enumerate(explained, 1)]
     if reasons:
         sections.append(Section(f"{cn_number(next_number(sections))}、理由和依据"))
         sections += reasons
@@ -392,9 +393,11 @@ def parameter_text(p: dict) -> str:
 
 
 def reason_section(policy: Policy, trace: Trace, n: int, d: Determination, node: dict, mask: Masker,
-                   cited: dict) -> Section:
+                   cited: dict, said: set | None = None) -> Section:
     """（n）label: the rule by its title and clause, the condition with this subject's values, the facts and amounts
-    it read, what else held or was set aside, what it was built on, and the readings that made a difference."""
+    it read, what else held or was set aside, what it was built on, and the readings that made a difference.
+    `said`: the readings and scenario results stated in earlier sections of the letter — each is stated once."""
+    said = set() if said is None else said
     label = decision_label(policy, d.decision)
     kind = node.get("judged_on", {}).get("kind") or policy.decisions[d.decision].of \
         if d.decision in policy.decisions else None
@@ -418,7 +421,10 @@ def reason_section(policy: Policy, trace: Trace, n: int, d: Determination, node:
     params = node.get("parameters") or {}
     if params:
         out.append("所依标准：" + "；".join(parameter_text(p) for p in params.values()) + "。")
+    gave_way_by = {b["rule"] for o in node.get("overrides") or [] for b in o.get("by") or []}
     for b in node.get("blocked") or []:
+        if b["rule"] in gave_way_by:
+            continue   # said with the rule it set aside, below
         set_aside = "、".join(quoted(policy.rules[r].title) for r in b.get("blocks") or [] if r in policy.rules)
         out.append(f"同时适用{quoted(b['title'])}（{clause_ref(policy, b.get('clause'), cited)}）"
                    + (f"，{set_aside}不予适用" if set_aside else "") + "。")
@@ -429,7 +435,10 @@ def reason_section(policy: Policy, trace: Trace, n: int, d: Determination, node:
         out.append(f"{quoted(o['title'])}{gives}的条件也成立，但依{by}不予适用。")
     scenarios = node.get("scenarios") or []
     if len(scenarios) > 1:
-        out.append("各情形结果：" + "；".join(f"{s['assumes']}：{value_text(s['value'])}" for s in scenarios) + "。")
+        results = "各情形结果：" + "；".join(f"{s['assumes']}：{value_text(s['value'])}" for s in scenarios) + "。"
+        if results not in said:
+            said.add(results)
+            out.append(results)
     same = [c for c in node.get("because") or [] if c.get("rule") and c.get("value") is not None
             and c.get("rule") == node.get("rule")]
     if same:
@@ -437,7 +446,8 @@ def reason_section(policy: Policy, trace: Trace, n: int, d: Determination, node:
     basis = basis_sentences(policy, node, d.decision, cited)
     if basis:
         out.append("依据：" + "；".join(basis) + "。")
-    readings = made_a_difference(policy, trace, d, node)
+    readings = [i for i in made_a_difference(policy, trace, d, node) if i.get("id") not in said]
+    said.update(i.get("id") for i in readings)
     for k, i in enumerate(readings, 1):   # a reading per paragraph: readings hold semicolons of their own
         number = f"（{k}）" if len(readings) > 1 else ""
         out.append(f"解释口径{number}：{i['reading'].rstrip('。')}（依据：{i['basis']}）。")
@@ -562,19 +572,19 @@ def markdown(letter: Letter) -> str:
 
 _CSS = """\
 @page { size: A4; margin: 2cm }
-body { font-family: "SimSun", "宋体", "Songti SC", "Noto Serif CJK SC", serif; font-size: 12pt; line-height: 1.6; }
+body { font-family: "SimSun", "宋体", "Songti SC", "Noto Serif CJK SC", serif; font-size: 12pt; line-height: 1.5; }
 h1, h2, h3 { font-family: "SimHei", "黑体", "Heiti SC", "Noto Sans CJK SC", sans-serif; }
-h1 { text-align: center; font-size: 18pt; margin-bottom: 0.2em; }
+h1 { text-align: center; font-size: 18pt; margin: 0 0 0.2em; }
+p { margin: 0.3em 0; }
 .subtitle { text-align: center; margin: 0; }
-h2 { font-size: 14pt; margin-top: 1.2em; }
-h3 { font-size: 12pt; margin-top: 1em; }
-table { border-collapse: collapse; width: 100%; margin: 0.4em 0; }
-th, td { border: 1px solid #000; padding: 3pt 5pt; vertical-align: top; text-align: left; }
-th { width: 7em; font-weight: normal; white-space: nowrap; }
+h2 { font-size: 13pt; margin: 0.8em 0 0.3em; }
+h3 { font-size: 12pt; margin: 0.6em 0 0.2em; }
+table { border-collapse: collapse; width: 100%; margin: 0.3em 0; }
+th, td { border: 1px solid #000; padding: 2pt 5pt; vertical-align: top; text-align: left; }
+th { width: 7em; font-weight: normal; }
 tr { page-break-inside: avoid; }
-.signature { text-align: right; margin: 0; }
-.signature:first-of-type { margin-top: 1.5em; }
-.notes { font-size: 9pt; color: #333; margin-top: 1.5em; line-height: 1.4; }
+.signature { text-align: right; margin-top: 1.2em; }
+.notes { font-size: 9pt; color: #333; margin-top: 1em; line-height: 1.4; }
 """
 
 
@@ -599,7 +609,7 @@ def html_text(letter: Letter) -> str:
             out += [f"<tr><th>{e(r.label)}</th><td>{'<br>'.join(e(x) for x in r.lines)}</td></tr>" for r in s.rows]
             out.append("</table>")
         out.append("</section>")
-    out += [f'<p class="signature">{e(s)}</p>' for s in letter.signature]
+    out += ['<div class="signature">', *(f"<p>{e(s)}</p>" for s in letter.signature), "</div>"]
     out += [f'<p class="notes">{e(n)}</p>' for n in letter.notes]
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
