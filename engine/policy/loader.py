@@ -121,6 +121,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
     for rel in manifest["rules"]:
         _decisions(files, rel, decisions, partial)
     appeals = _appeals(files, manifest["appeals"]) if manifest.get("appeals") else None
+    notice = _notice(files, manifest["notice"]) if manifest.get("notice") else None
     if manifest.get("roster"):
         files.yaml(manifest["roster"], "roster")   # schema-checked and in the digest; spreadsheet.py reads it
     if manifest.get("analysis"):
@@ -140,7 +141,8 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
         keys_at=where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
-        incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"))
+        incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"),
+        notice=notice)
     return policy, files.problems
 
 
@@ -187,7 +189,15 @@ def _interpretations(files: _Files, rel: str) -> dict[str, Interpretation]:
     tree, name = files.yaml(rel, "interpretations")
     if tree is None:
         return {}
-    return {k: Interpretation(k, v["reading"], v["basis"], locate(tree, [k], name)) for k, v in tree.items()}
+    return {k: Interpretation(k, v["reading"], v["basis"], locate(tree, [k], name), v.get("about"))
+            for k, v in tree.items()}
+
+
+def _notice(files: _Files, rel: str):
+    """notice.yaml (optional): the office issuing letters and how to ask for review; meaning checked by validate."""
+    from .notice import from_tree
+    tree, name = files.yaml(rel, "notice")
+    return None if tree is None else from_tree(tree, name)
 
 
 def _appeals(files: _Files, rel: str):

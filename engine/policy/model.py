@@ -7,7 +7,7 @@ from typing import Any
 
 from ..common.locations import Location
 
-__all__ = ["Clause", "Interpretation", "Where", "DatedValue", "Parameter", "Attribute", "Derivation",
+__all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Derivation",
            "FactKind", "Rule", "Scenarios", "Money", "Decision", "RESERVED_KINDS", "Policy", "NamedDate",
            "DateOption", "ValueMove", "Raise", "DateShift", "NewEntry", "Grouping", "Contestable", "Appeals"]
 
@@ -28,6 +28,29 @@ class Interpretation:
     reading: str
     basis: str
     location: Location
+    about: str | None = None   # bounds | leap_day: when it made a difference for a person (a letter shows it then only)
+
+
+@dataclass(frozen=True)
+class Review:
+    """How to ask for review of a determination (notice.yaml `review:`)."""
+    body: str                  # to whom
+    form: str                  # in what form
+    days: int                  # within how many days
+    start: str                 # counted from (notice.yaml `from:`)
+    basis: str                 # on what basis
+    wording: str               # the paragraph, {body} {form} {days} {from} {basis} filled in
+
+
+@dataclass(frozen=True)
+class Notice:
+    """notice.yaml: what a 决定告知书 says beyond the determinations."""
+    issuer: str                # the office sending the letter
+    review: Review
+    further: tuple[str, ...]   # further remedies, a sentence each
+    confirm: tuple[str, ...]   # issuer, review.body …: values the issuing office must still confirm
+    file: str
+    keys_at: dict = field(default_factory=dict, compare=False, hash=False)   # confirm item → where its value stands
 
 
 Where = dict   # a key of the YAML mapping (or `key[i]`, `value.a.b`) → where its value stands
@@ -232,6 +255,7 @@ class Policy:
     roster: str | None = None        # roster.yaml: spreadsheet headers ↔ case fields (engine/casefiles/spreadsheet.py)
     analysis: str | None = None      # analysis.yaml: input domains for run.py analyze (engine/tools/analyze.py)
     demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
+    notice: Notice | None = None     # notice.yaml: the office issuing letters, how to ask for review
 
     @property
     def rules(self) -> dict[str, Rule]:

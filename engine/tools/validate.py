@@ -22,7 +22,7 @@ import unicodedata
 from fractions import Fraction
 from pathlib import Path
 
-from ..policy import appeals
+from ..policy import appeals, notice
 
 from ..formula import expr
 from ..pipeline.compiler import CompileError, compile_policy
@@ -44,6 +44,7 @@ CHECKS = (
     "reserved-kind", "duplicate-rule-id", "overrides-same-decision", "priority-values", "value-in-values",
     "no-functions-in-rules", "decision-subject", "decision-cycle", "compiles", "tests-folder",
     "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks",
+    "notice-wording", "notice-to-confirm",
 )
 
 
@@ -66,6 +67,8 @@ def check(policy: Policy) -> list[Problem]:
     out += _derivations(policy)
     out += _decisions(policy)
     out += appeals.problems(policy)
+    said = notice.problems(policy)
+    out += [p for p in said if p.severity == "error"]
     out += _roster(policy)
     out += _analysis(policy)
     out += _marks(policy)
@@ -73,6 +76,8 @@ def check(policy: Policy) -> list[Problem]:
         out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
     if not policy.incomplete and not any(p.severity == "error" for p in out):
         out += _compiles(policy)
+        # what the issuing office must still confirm: a reminder once the folder is otherwise sound
+        out += [p for p in said if p.severity == "warning"]
     return out
 
 

@@ -1,6 +1,7 @@
-"""engine/outputs/letter.py and `run.py letter`: the 决定告知书 in .docx, .html and .md says, for one subject, every
-determination with its clause, words, facts, parameters and readings, the answers asked for, the policy's version
-and digest and the decision ids of the log; it never shows a name or an ID number unless --unmask."""
+"""engine/outputs/letter.py and `run.py letter`: a 决定告知书 an office can send, in .docx, .html and .md — from the office
+of notice.yaml citing the document as its 依据, addressed by full name (the ID number masked unless --unmask), about
+what was asked (--decision, --why-not), in sentences without code, each clause quoted once, only the readings that
+made a difference, how to ask for review, and the log's decision ids in a 附注. (Page count: test_letter_pages.py.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from conftest import ROOT, cli, write_case
+from conftest import ROOT, cli, edit, write_case
 from engine.outputs import letter
 from engine.common import yamlio
 from engine.common import locations
@@ -22,7 +23,7 @@ from engine.explain.trace import Trace
 from engine.explain.why import Why
 from engine.explain.whynot import WhyNot
 from engine.outputs.answer import decision_label
-from engine.common.privacy import mask_id_number, mask_name
+from engine.common.privacy import mask_id_number
 
 ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")
 FORMATS = (".docx", ".html", ".md")
@@ -53,6 +54,7 @@ def read_back(path: Path) -> str:
     if path.suffix == ".md":
         return re.sub(r"\\(.)", r"\1", text)      # markdown's escapes (徐\* is 徐*)
     if path.suffix == ".html":
+        text = re.sub(r"<style>.*?</style>", "", text, flags=re.S)          # the stylesheet is no text of the letter
         return re.sub(r"<[^>]+>", "\n", text).replace("&quot;", '"').replace("&#x27;", "'") \
             .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     raise AssertionError(path)
@@ -66,12 +68,16 @@ def write_letter(tmp: Path, subject: str, ext: str, *extra) -> tuple[Path, Path]
     return out, log
 
 
+ASKED = ("--decision", "annual_grade", "--why-not", "年度考核等次=优秀")
+
+
 @pytest.fixture(scope="module")
 def p11_letters(tmp_path_factory):
-    """P11's letter in each format, with --why-not annual_grade=优秀, each with the log written alongside."""
+    """P11's letter about her annual grade in each format (--decision annual_grade, --why-not 年度考核等次=优秀),
+    each with the log written alongside."""
     tmp = tmp_path_factory.mktemp("letters")
     days = {dt.date.today()}
-    made = {ext: write_letter(tmp, "P11", ext, "--why-not", "annual_grade=优秀") for ext in FORMATS}
+    made = {ext: write_letter(tmp, "P11", ext, *ASKED) for ext in FORMATS}
     days.add(dt.date.today())
     return {ext: (out, read_back(out), log) for ext, (out, log) in made.items()}, days
 
@@ -82,70 +88,152 @@ def p11_explained(policy):
     _, results = evaluate_file(ROSTER, policy)
     result = next(r for r in results if r.case.id == "SC-2025-ANNUAL")
     trace = Trace.of(policy, result)
-    return [(d, Why(trace).determination(d)) for d in result.determinations if d.subject == "P11"], \
+    return {d.decision: (d, Why(trace).determination(d)) for d in result.determinations if d.subject == "P11"}, \
         WhyNot(trace).why_not("P11", "annual_grade", "优秀")
 
 
-@pytest.mark.parametrize("ext", FORMATS)
-def test_every_determination_with_its_label_value_clause_and_words(ext, p11_letters, p11_explained, policy):
-    _, text, _ = p11_letters[0][ext]
+def codes_in(text: str, policy) -> list[str]:
+    """What of the program's own names a letter's body shows: rule, decision, parameter, interpretation and
+    clause-file ids, the log's keys, a record's English field names."""
+    names = set(policy.rules) | set(policy.decisions) | set(policy.parameters) | set(policy.interpretations)
+    names |= {"decision_id", "type", "level", "obtained_on", "scenarios", "sha256", "param."}
+    return sorted(n for n in names if re.search(rf"(?<![A-Za-z0-9_]){re.escape(n)}(?![A-Za-z0-9_])", text))
+
+
+def body_and_notes(text: str) -> tuple[str, str]:
+    """The letter up to its 附注, and the 附注 (where the ids belong)."""
+    head, sep, notes = text.rpartition("附注：")
+    assert sep, "the letter has no 附注"
+    return head, notes
+
+
+def test_p11_docx_holds_every_part_of_item_3_and_no_code(p11_letters, p11_explained, policy):
+    """Issue 14's done-when: the letter of P11 narrowed to annual_grade, read back from the .docx."""
+    out, text, log = p11_letters[0][".docx"]
+    d = docx.Document(str(out))
+    paragraphs = [p.text for p in d.paragraphs if p.text.strip()]
+    notice = policy.notice
+    # the header: the office sending the letter, the document applied as its 依据 (not its issue line)
+    assert paragraphs[0] == "决定告知书"
+    assert paragraphs[1].startswith(notice.issuer)
+    assert paragraphs[2] == f"依据《{policy.title}》（{policy.document_number}）"
+    assert "印发" not in text and cn_issue(policy) not in text
+    # addressed to her by full name, in the salutation and the 当事人 table; the ID number masked
+    assert paragraphs[3] == f"{P11['name']}：" and f"姓名\n{P11['name']}" in text
+    assert mask_id_number(P11["id_number"]) in text and P11["id_number"] not in text
+    # only what was asked: her grade (and the why-not answer), not her other determinations
     explained, _ = p11_explained
-    assert len(explained) >= 9
-    missing = []
-    for d, node in explained:
-        wanted = [f"{decision_label(policy, d.decision)}：{letter.value_text(d.value)}", node["clause"], node["text"]]
-        missing += [w for w in wanted if w not in text]
-    assert missing == []
-    assert "年度考核等次：称职" in text and "学历补贴（元/月）：200" in text and "建议换岗任用：否" in text
+    assert "您的年度考核等次：称职。" in text
+    others = [decision_label(policy, n) for n in explained if n != "annual_grade"]
+    assert [o for o in others if f"{o}：" in text] == []
+    assert "“年度考核等次”为何不是“优秀”" in text and policy.rules["annual.not_full_year"].title.replace("“", "‘").replace("”", "’") in text
+    # how to ask for review: to whom, in what form, within how many days, from when, on what basis
+    review = next(p for p in paragraphs if "申请复核" in p and "日内" in p)
+    r = notice.review
+    for part in (r.body, r.form, f"{r.days}", r.start, r.basis):
+        assert part in review, part
+    assert letter.TO_CONFIRM in review and all(f in text for f in notice.further)
+    # the office's records in a short 附注 at the end: the decision id (as logged), run, policy, digest
+    body, notes = body_and_notes(text)
+    record = json.loads(log.read_text(encoding="utf-8").splitlines()[0])
+    assert paragraphs[-1].startswith("附注：")
+    for wanted in (record["decision_id"], record["run"], policy.digest, policy.version):
+        assert wanted in notes and wanted not in body
+    # no code in the letter, no hexadecimal id before the 附注
+    assert codes_in(body, policy) == [] and HEX32.findall(body) == []
+
+
+def cn_issue(policy) -> str:
+    return f"{policy.issuer} {letter.cn_date(policy.issued_on)}印发"
 
 
 @pytest.mark.parametrize("ext", FORMATS)
-def test_conditions_facts_parameters_and_readings(ext, p11_letters, p11_explained):
+def test_the_formats_say_the_same(ext, p11_letters, p11_explained, policy):
     _, text, _ = p11_letters[0][ext]
-    explained, _ = p11_explained
-    sentences = [node["sentence"] for _, node in explained if node.get("sentence")]
-    readings = {i["reading"] for _, node in explained for i in node.get("interpretations") or []}
-    assert sentences and [s for s in sentences if s not in text] == []
-    assert readings and [r for r in readings if r not in text] == []
-    assert "当年“好”的次数：4次" in text                                    # a fact, with its value
-    assert "评“称职”所需“好”的次数 = 2次（二(二)8(2)，自2024-12-27起施行）" in text   # a parameter value, clause, date
-    assert "依据" in text and "技能补贴（元/月）：0（无技能等级证书的，无技能补贴" in text   # the total's parts
+    explained, answer = p11_explained
+    d, node = explained["annual_grade"]
+    assert node["sentence"] in text                                        # the condition with her values
+    assert "当年“好”的次数为4次（2025-04、2025-07、2025-10、2025-12为“好”）" in text   # a fact, by its label
+    assert "评“称职”所需“好”的次数为2次（二(二)8(2)，自2024-12-27起施行）" in text        # an amount, clause, date
+    assert P11["name"] in text and codes_in(body_and_notes(text)[0], policy) == []
+    assert policy.notice.review.basis in text
 
 
 @pytest.mark.parametrize("ext", FORMATS)
-def test_why_not_answer_names_the_not_full_year_rule(ext, p11_letters, p11_explained, policy):
-    _, text, _ = p11_letters[0][ext]
-    _, answer = p11_explained
-    title = policy.rules["annual.not_full_year"].title
-    assert title in answer["summary"] and answer["summary"] in text
-    assert "“年度考核等次”为何不是“优秀”" in text
+def test_each_clause_is_quoted_once(ext, tmp_path, policy):
+    """Every determination of P04 (no --decision): each clause cited is quoted whole, once; the rules' own words
+    are not quoted again beside it."""
+    out, _ = write_letter(tmp_path, "P04", ext)
+    text = read_back(out)
+    cited = {ref for ref in policy.clauses if f"{ref}“{policy.clauses[ref].title}”" in text}
+    assert len(cited) >= 6
+    for ref in cited:
+        lines = [x.strip() for x in policy.clauses[ref].text.split("\n") if x.strip()]
+        longest = max(lines, key=len)
+        assert text.count(longest) == 1, ref
+    assert codes_in(body_and_notes(text)[0], policy) == []
 
 
-@pytest.mark.parametrize("ext", FORMATS)
-def test_policy_version_digest_dates(ext, p11_letters, policy):
-    (_, text, _), days = p11_letters[0][ext], p11_letters[1]
-    for wanted in (policy.title, policy.document_number, policy.issuer, policy.version, policy.digest, policy.id):
-        assert wanted in text
-    assert any(f"告知书日期：{letter.cn_date(day)}" in text or letter.cn_date(day) in text for day in days)
-    assert "2025年12月31日" in text                                           # the case's as_of
-    assert "签发机关（盖章）" in text and "日期：" in text
+def interpretation_readings(text: str, policy) -> set[str]:
+    return {k for k, i in policy.interpretations.items() if i.reading.rstrip("。") in text}
+
+
+def test_only_the_readings_that_made_a_difference(tmp_path, policy):
+    """The explanation of each of these uses both readings; a letter shows the leap-day reading only to someone
+    whose dates fall on 29 February (XL02, 上岗 2024-02-29), and “以上包括本数” only where a value sits on its bound
+    (XL01 judged on her deadline day; not P11, with 4 次 against 2 次)."""
+    shown = {}
+    for subject, decision in (("P11", "certificate_status"), ("XL02", "certificate_status"),
+                              ("XL01", "certificate_status"), ("P11", "annual_grade")):
+        (tmp_path / f"{subject}-{decision}").mkdir()
+        out, _ = write_letter(tmp_path / f"{subject}-{decision}", subject, ".md", "--decision", decision)
+        shown[subject, decision] = interpretation_readings(read_back(out), policy)
+    _, results = evaluate_file(ROSTER, policy)
+    used = {}
+    for r in results:
+        trace = Trace.of(policy, r)
+        for d in r.determinations:
+            if (d.subject, d.decision) in shown:
+                used[d.subject, d.decision] = {i["id"] for i in Why(trace).determination(d)["interpretations"]}
+    assert {"leap_day", "inclusive_bounds"} <= used["P11", "certificate_status"]   # used, but idle for P11
+    assert "inclusive_bounds" in used["P11", "annual_grade"]
+    assert "leap_day" not in shown["P11", "certificate_status"] and "inclusive_bounds" not in shown["P11", "certificate_status"]
+    assert "leap_day" in shown["XL02", "certificate_status"]
+    assert "inclusive_bounds" in shown["XL01", "certificate_status"] and "leap_day" not in shown["XL01", "certificate_status"]
+    assert "inclusive_bounds" not in shown["P11", "annual_grade"] and "annual_grade_order" in shown["P11", "annual_grade"]
+    for key, readings in shown.items():
+        assert readings <= used[key], key                                   # never one the explanation did not use
+
+
+def test_a_certificate_reads_in_the_policys_words(tmp_path, policy):
+    out, _ = write_letter(tmp_path, "P04", ".md", "--decision", "skill_allowance")
+    text = read_back(out)
+    assert "政务服务办事员 四级/中级工（取得日期 2020-07-01）" in text
+    assert codes_in(body_and_notes(text)[0], policy) == []
 
 
 @pytest.mark.parametrize("ext", FORMATS)
 def test_decision_ids_are_those_of_the_log(ext, p11_letters):
     _, text, log = p11_letters[0][ext]
     records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert {r["subject"] for r in records} == {"P11"} and len(records) >= 9
-    logged = {r["decision_id"] for r in records}
-    shown = set(HEX32.findall(text)) - {records[0]["run"]}
-    assert shown == logged
+    assert [(r["subject"], r["decision"]) for r in records] == [("P11", "annual_grade")]   # what the letter states
+    _, notes = body_and_notes(text)
+    assert set(HEX32.findall(notes)) - {records[0]["run"]} == {records[0]["decision_id"]}
     code, _, err = cli("replay", log, "--cases", ROSTER)
     assert code == 0, err                                                     # the letter's ids replay
-    assert "已按下列决定编号写入判定记录" in text
+    assert "已写入判定记录" in notes
+
+
+def test_without_decision_every_determination_and_the_log_holds_them_all(tmp_path, policy):
+    out, log = write_letter(tmp_path, "P11", ".md")
+    text = read_back(out)
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(records) >= 9
+    assert [r["decision"] for r in records if f"{decision_label(policy, r['decision'])}：" not in text] == []
 
 
 @pytest.mark.parametrize("ext", FORMATS)
-def test_no_name_or_id_number_of_the_roster_without_unmask(ext, p11_letters):
+def test_the_name_in_clear_the_id_number_masked_without_unmask(ext, p11_letters):
     out, text, _ = p11_letters[0][ext]
     raw = text
     if ext == ".docx":   # every part of the package: headers, properties, the document itself
@@ -153,17 +241,38 @@ def test_no_name_or_id_number_of_the_roster_without_unmask(ext, p11_letters):
             raw += "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xml"))
     else:
         raw += out.read_text(encoding="utf-8")
-    leaked = [p["name"] for p in PEOPLE if p.get("name") and p["name"] in raw]
-    leaked += [p["id_number"] for p in PEOPLE if p.get("id_number") and p["id_number"] in raw]
-    assert leaked == []
-    assert mask_name(P11["name"]) in text and mask_id_number(P11["id_number"]) in text
+    assert [p["id_number"] for p in PEOPLE if p.get("id_number") and p["id_number"] in raw] == []
+    assert [p["name"] for p in PEOPLE if p.get("name") and p["name"] in raw and p is not P11] == []   # only hers
+    assert P11["name"] in text and mask_id_number(P11["id_number"]) in text
 
 
 @pytest.mark.parametrize("ext", FORMATS)
-def test_unmask_shows_the_person(ext, tmp_path):
-    out, _ = write_letter(tmp_path, "P11", ext, "--unmask")
+def test_unmask_shows_the_id_number(ext, tmp_path):
+    out, _ = write_letter(tmp_path, "P11", ext, "--unmask", "--decision", "年度考核等次")
     text = read_back(out)
     assert P11["name"] in text and P11["id_number"] in text
+
+
+def test_a_policy_without_notice_says_the_review_is_to_be_told(tmp_policy, tmp_path):
+    (tmp_policy / "policy.yaml").write_text((tmp_policy / "policy.yaml").read_text(encoding="utf-8")
+                                            .replace("notice: notice.yaml", "# notice: none"), encoding="utf-8")
+    out = tmp_path / "x.md"
+    code, _, err = cli("letter", ROSTER, "--subject", "P11", "--decision", "annual_grade", "--out", out,
+                       "--policy", tmp_policy)
+    assert code == 0, err
+    text = read_back(out)
+    assert "申请复核" in text and "notice.yaml" in text and letter.TO_CONFIRM in text
+
+
+def test_confirmed_values_are_no_longer_marked(tmp_policy, tmp_path, policy):
+    edit(tmp_policy, "notice.yaml", "confirm: [issuer, review.body, review.form, review.days, review.from, review.basis]",
+         "confirm: [review.days]")
+    out = tmp_path / "x.md"
+    code, _, err = cli("letter", ROSTER, "--subject", "P11", "--decision", "annual_grade", "--out", out,
+                       "--policy", tmp_policy)
+    assert code == 0, err
+    text = read_back(out)
+    assert text.count(letter.TO_CONFIRM) == 1 and f"{policy.notice.review.days}{letter.TO_CONFIRM}日内" in text
 
 
 class _Checker(HTMLParser):
@@ -195,19 +304,20 @@ def test_html_is_well_formed_printable_a4(p11_letters):
     assert checker.problems == [] and checker.stack == []
     assert checker.lang == "zh-CN" and '<html lang="zh-CN">' in source
     assert '<meta charset="utf-8">' in source and "@page { size: A4; margin: 2cm }" in source
-    assert source.count("<table>") >= 10
+    assert source.count("<table>") == 2 and '<p class="notes">附注：' in source
 
 
-def test_docx_has_tables_a4_and_a_cjk_font(p11_letters, p11_explained):
+def test_docx_has_tables_a4_and_a_cjk_font(p11_letters):
     out, _, _ = p11_letters[0][".docx"]
     d = docx.Document(str(out))
-    assert len(d.tables) >= len(p11_explained[0])
+    assert len(d.tables) == 2                                                 # 当事人, 所引条款原文
     section = d.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     fonts = d.styles["Normal"].element.rPr.rFonts
     assert fonts.get("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "宋体"
     headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
-    assert "一、告知对象" in headings and "（八）年度考核等次：称职" in headings
+    assert ["一、当事人", "二、决定", "三、理由和依据", "（一）年度考核等次"] == headings[:4]
+    assert "六、申请复核" in headings
 
 
 def test_the_three_writers_lay_out_the_same_model(tmp_path):
@@ -215,7 +325,7 @@ def test_the_three_writers_lay_out_the_same_model(tmp_path):
     model = letter.Letter("《测试》决定告知书", ("副标题 <b>",),
                           (letter.Section("一、甲 & 乙"), letter.Section("（一）丙", 2, ("段落 *星* [链接](x)",),
                                                                          (letter.Row("项目", ("第一行", "第二行 <i>")),))),
-                          ("签发机关（盖章）",))
+                          ("签发机关（盖章）",), ("附注：编号",))
     for ext, write in letter.WRITERS.items():
         path = tmp_path / f"m{ext}"
         write(model, path)
@@ -231,9 +341,9 @@ def test_center_letter(tmp_path, policy):
     text = read_back(out)
     for name in ("good_rating_violations", "window_quota_compliant", "clerk_ratio_compliant"):
         assert decision_label(policy, name) in text
-    assert "月度“好”超比例的月份：2025-07、2025-12" in text and "窗口数量达标：是" in text
+    assert "月度“好”超比例的月份：2025-07、2025-12。" in text and "窗口数量达标：是。" in text
     assert "2025-07：当月“好”的人数 ＞ 办事员人数 × 0.2" in text              # each month collected, with its values
-    assert "政务（便民）服务中心" in text and "身份证号" not in text
+    assert "身份证号" not in text and codes_in(body_and_notes(text)[0], policy) == []
     assert len(log.read_text(encoding="utf-8").splitlines()) == 3
 
 
@@ -256,10 +366,23 @@ def test_unknown_decision_or_value_exits_2(tmp_path, asked, message):
 
 
 def test_why_not_by_label_and_yes_no(tmp_path):
-    out, _ = write_letter(tmp_path, "P11", ".md", "--why-not", "建议换岗任用=是", "--why-not", "年度考核等次=称职")
+    out, log = write_letter(tmp_path, "P11", ".md", "--why-not", "建议换岗任用=是", "--why-not", "年度考核等次=称职")
     text = read_back(out)
-    assert "“建议换岗任用”为何不是“是”" in text and "连续考核末位（reassign.consecutive_bottom）的条件不成立" in text
-    assert "“年度考核等次”是否为“称职”" in text
+    assert "“建议换岗任用”为何不是“是”" in text and "连续考核末位的条件不成立" in text
+    assert "“年度考核等次”是否为“称职”" in text and "reassign." not in text
+    # no --decision: the letter is about the decisions asked about
+    assert {json.loads(x)["decision"] for x in log.read_text(encoding="utf-8").splitlines()} == \
+        {"reassignment_recommended", "annual_grade"}
+
+
+@pytest.mark.parametrize("asked, message", [
+    ("annual_grades", "您是否想输入“annual_grade”"),
+    ("窗口数量达标", "判定的是政务（便民）服务中心"),
+])
+def test_unknown_or_wrong_kind_decision_exits_2(tmp_path, asked, message):
+    code, _, err = cli("letter", ROSTER, "--subject", "P11", "--out", tmp_path / "x.md", "--decision", asked)
+    assert code == 2 and message in err
+    assert not (tmp_path / "x.md").exists()
 
 
 def test_unknown_extension_exits_2(tmp_path):
@@ -292,8 +415,8 @@ def test_a_subject_id_that_is_an_id_number_is_masked(tmp_path, ext):
     assert code == 0, err
     text = read_back(out)
     raw = text + (out.read_text(encoding="utf-8") if ext != ".docx" else "")
-    assert number not in raw and "欧阳明" not in raw
-    assert mask_id_number(number) in text and "欧**" in text
+    assert number not in raw and "欧阳明：" in text                         # the addressee's name, in clear
+    assert mask_id_number(number) in text
 
 
 @pytest.mark.parametrize("unmask", [False, True])
@@ -307,7 +430,7 @@ def test_characters_xml_cannot_hold_are_written_as_replacement_characters(tmp_pa
     code, _, err = cli("letter", path, "--subject", "P\ufffe1", "--out", out, *(["--unmask"] if unmask else []))
     assert code == 0, err
     text = docx_text(out)                               # python-docx opens it
-    assert "P\ufffd1" in text and "C\ufffd1" in text and ("王\ufffd明" in text) is unmask
+    assert "P\ufffd1" in text and "C\ufffd1" in text and "王\ufffd明" in text
     assert "\ufffe" not in text and "\uffff" not in text
     assert letter.xml_text("a\x00b\x1fc\td\ne\ud800f") == "a\ufffdb\ufffdc\td\ne\ufffdf"
 
@@ -315,5 +438,5 @@ def test_characters_xml_cannot_hold_are_written_as_replacement_characters(tmp_pa
 def test_letter_help_lists_the_options():
     code, out, _ = cli("letter", "--help")
     assert code == 0
-    assert [o for o in ("CASEFILE", "--subject", "--out", "--case", "--why-not", "--unmask", "--log", "--policy")
+    assert [o for o in ("CASEFILE", "--subject", "--out", "--case", "--why-not", "--decision", "--unmask", "--log", "--policy")
             if o not in out] == []

@@ -75,8 +75,8 @@ def amended(tmp_policy):
     source.write_text(source.read_text(encoding="utf-8").rstrip("\n") + "\n\n" + AMENDMENT + "\n", encoding="utf-8")
     edit(tmp_policy, "clauses.yaml", "  四(三):\n", "  四(四):\n    title: 设立服务标兵（示例修订）\n"
                                                    "    starts: （四）设立服务标兵\n  四(三):\n")
-    edit(tmp_policy, "facts.yaml", "      certificates: {label: 证书, type: list}\n",
-         "      certificates: {label: 证书, type: list}\n      commendations: {label: 当年受表彰次数, type: int, unit: 次}\n")
+    edit(tmp_policy, "facts.yaml", "      certificates: {label: 证书, type: list, fields: {type: 类别, level: 等级, obtained_on: 取得日期}}\n",
+         "      certificates: {label: 证书, type: list, fields: {type: 类别, level: 等级, obtained_on: 取得日期}}\n      commendations: {label: 当年受表彰次数, type: int, unit: 次}\n")
     (tmp_policy / "parameters" / "star.yaml").write_text(PARAMETER, encoding="utf-8")
     (tmp_policy / "rules" / "star.yaml").write_text(RULES, encoding="utf-8")
     edit(tmp_policy, "policy.yaml", "  - parameters/windows.yaml\n", "  - parameters/windows.yaml\n  - parameters/star.yaml\n")
