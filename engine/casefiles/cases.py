@@ -51,11 +51,13 @@ class CaseError:
     sheet: str | None = None       # for a spreadsheet: where the cell is, and its column's header
     cell: str | None = None
     column: str | None = None
+    detail: str | None = None      # technical detail for the JSON answer (an exception's text); never on a terminal
 
     @classmethod
-    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None) -> "CaseError":
+    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None,
+           detail: str | None = None) -> "CaseError":
         return cls(loc.file, None if case is None else str(case), path, loc.line, loc.col, message, subject, kind,
-                   loc.sheet, loc.cell, loc.column)
+                   loc.sheet, loc.cell, loc.column, detail)
 
     @property
     def location(self) -> Location:
@@ -73,6 +75,8 @@ class CaseError:
             out.update(sheet=self.sheet, cell=self.cell, column=self.column)
         if self.kind is not None:
             out["subject"], out["kind"] = self.subject, self.kind
+        if self.detail is not None:
+            out["detail"] = self.detail
         return out
 
 
@@ -266,7 +270,7 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     return case, errors
 
 
-def refuse(case: Case, kind: str, subject: str, message: str) -> CaseError | None:
+def refuse(case: Case, kind: str, subject: str, message: str, detail: str | None = None) -> CaseError | None:
     """Take a record out of a case after it was read (its facts could not be computed); None when it is not there."""
     records = getattr(case, kind) if kind in KINDS else []
     record = next((r for r in records if r["id"] == subject), None)
@@ -278,7 +282,7 @@ def refuse(case: Case, kind: str, subject: str, message: str) -> CaseError | Non
     loc = Location(case.file, record["_line"]) if record.get("_line") else _relocate(case.file, record["_path"])
     case.rejected.append(Rejected(kind, int(index.group(1)) if index else -1, subject, center, record["_path"], loc.line))
     case.incomplete = _incomplete_centers(case)
-    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind)
+    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind, detail)
     case.errors.append(error)
     return error
 
