@@ -60,14 +60,16 @@ def numeral(text: str) -> int | None:
 
 
 def _literal_text(value) -> str:
-    """A value as written in a rule: “零”, 100, true, 2025-01-01."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
+    """A value as written in a rule, to stand in a sentence: “零”, or spaced: 100, true, 2025-01-01."""
+    if isinstance(value, str) and vt.value_type(value) != vt.DATE:
         return f"“{value}”"
-    if isinstance(value, (int, float, Fraction)):
-        return expr.format_number(value)
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, bool):
+        bare = "true" if value else "false"
+    elif isinstance(value, (int, float, Fraction)):
+        bare = expr.format_number(value)
+    else:
+        bare = value.isoformat() if isinstance(value, dt.date) else str(value)   # a date as YAML writes it
+    return f" {bare} "
 
 
 def _hint(expected: str | None, found_value=None, in_formula: bool = False) -> str:
@@ -132,14 +134,14 @@ class _Checker:
                     return found
             return inside(location, node.value)
         if isinstance(node, expr.Lit) and node.value is not None:
-            return inside(location, _literal_text(node.value))
+            return inside(location, _literal_text(node.value).strip())
         return location
 
     # --- checks ---------------------------------------------------------------------------------------------
 
     def formula(self, node, location: Location, path: str, env: vt.Env, kind_name: str, condition: bool) -> None:
         for m in vt.mismatches(node, env, condition):
-            self.out.append(Problem(self.where(m.node, location), path, self.mismatch(m, kind_name)))
+            self.out.append(Problem(self.where(m.node, location), path, self.mismatch(m, kind_name).strip()))
         self.members(node, location, path)
 
     def mismatch(self, m: vt.Mismatch, kind_name: str) -> str:
@@ -175,7 +177,7 @@ class _Checker:
                 if lit.value not in allowed and not (vt.value_type(lit.value) == vt.NUMBER and any(
                         vt.value_type(v) == vt.NUMBER and v == lit.value for v in allowed)):
                     self.out.append(Problem(self.where(lit, location), path,
-                                            f"{_literal_text(lit.value)}不是“{decision.label}”的取值（"
+                                            f"{_literal_text(lit.value).lstrip()}不是“{decision.label}”的取值（"
                                             f"{'、'.join(map(str, allowed))} 之一）{near(lit.value, allowed)}"))
 
     def conclusion(self, decision: Decision, rule, env: vt.Env) -> None:
@@ -189,7 +191,7 @@ class _Checker:
             if vt.compatible(found, kind):
                 return
             if kind == vt.BOOL:
-                message = f"“{decision.label}”是“是/否”的决定，{_literal_text(rule.then)}不是“是/否”{_hint(kind, rule.then)}"
+                message = f"“{decision.label}”是“是/否”的决定，{_literal_text(rule.then).lstrip()}不是“是/否”{_hint(kind, rule.then)}"
             else:
                 message = (f"“{decision.label}”是{type_word(kind, decision)}，此处的{_literal_text(rule.then)}是"
                            f"{type_word(found)}{_hint(kind, rule.then)}")
@@ -201,7 +203,7 @@ class _Checker:
             if not vt.compatible(found, want):
                 self.out.append(Problem(rule.where("compute"), f"{rule.id}.compute",
                                         f"“{decision.label}”是{type_word(kind, decision)}，此处计算所得的"
-                                        f"“{rule.compute_text}”是{type_word(found)}"))
+                                        f"{self.part(rule.compute, decision.of)}是{type_word(found)}"))
 
     def declared(self, decision: Decision) -> None:
         if not decision.type_declared:
