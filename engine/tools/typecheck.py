@@ -146,11 +146,10 @@ class _Checker:
 
     def mismatch(self, m: vt.Mismatch, kind_name: str) -> str:
         found = self.typed(m.node, kind_name, m.found)
-        in_formula = True
-        value = m.node.value if isinstance(m.node, expr.Lit) else None
         if m.what == "compare":
             reference = self.typed(m.other, kind_name, m.expected)
-            return f"{reference}，此处与之比较的{found}" + (_hint(m.expected, value, in_formula) if value is not None else "")
+            hint = _hint(m.expected, m.node.value, in_formula=True) if isinstance(m.node, expr.Lit) else ""
+            return f"{reference}，此处与之比较的{found}{hint}"
         if m.what == "member":
             if m.expected == vt.LIST:
                 return f"{found}，不能用 in 判断“{expr.render(m.other)}”是否列于其中"
@@ -237,7 +236,9 @@ def problems(policy: Policy, inside: Locator) -> list[Problem]:
         check.declared(decision)
         if decision.of not in policy.kinds:
             continue
-        env = decisiontypes.env_for(policy, decision.of)
+        # the decisions a rule may read: its subject's (another's is validate's unknown-name error, said once)
+        env = decisiontypes.env_for(policy, decision.of, {d.name: d.type for d in policy.decisions.values()
+                                                          if d.subject == decision.subject})
         if decision.applies_when is not None:
             check.formula(decision.applies_when, decision.where("applies_when"), f"{decision.name}.applies_when",
                           env, decision.of, True)

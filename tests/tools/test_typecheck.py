@@ -64,12 +64,11 @@ def test_a_word_for_a_yes_no_without_a_close_one(tmp_policy):
 
 
 def test_a_yes_no_decision_compared_with_a_word_is_told_to_write_true(tmp_policy):
-    edit(tmp_policy, "rules/reassignment.yaml", "when: certificate_status != \"逾期未取证\" and",
-         "when: certificate_status != \"逾期未取证\" and window_quota_compliant != \"否\" and")
-    found = [p for p in errors(tmp_policy) if "“否”" in p.message]
-    # window_quota_compliant is a center's decision: the subject mismatch is said too, and so is the type
-    assert any(p.message.endswith("此处与之比较的“否”是文字；请写 true 或 false（不加引号）") for p in found), \
-        [p.message for p in errors(tmp_policy)]
+    path = edit(tmp_policy, "rules/windows.yaml", "when: clerks >= windows * param.clerk_window_ratio\n",
+                "when: clerks >= windows * param.clerk_window_ratio and staffing_compliant != \"否\"\n")
+    [problem] = errors(tmp_policy)
+    assert problem.location.line == line_of(path, "staffing_compliant != ")
+    assert problem.message == "“镇（街）人员配备达标”是“是/否”，此处与之比较的“否”是文字；请写 true 或 false（不加引号）"
 
 
 def test_a_declared_type_is_checked_against_its_values(tmp_policy):
