@@ -81,7 +81,7 @@ class Mismatch:
     """A part of a formula that does not fit: `node` (the part found) is a `found` where `expected` is needed.
 
     what: compare (node was compared with `other`, of the expected type), member (`node in other`, other holds
-    values of the expected type), arith (node is an operand of `other`, an Arith), argument (node is argument
+    values of the expected type), key (node picks an entry of `other`, a parameter whose keys are expected), arith (node is an operand of `other`, an Arith), argument (node is argument
     `index` of `other`, a Call), condition (node stands where a yes/no is needed)."""
     what: str
     node: Any
@@ -144,6 +144,10 @@ def _check(node, env: Env, condition: bool, out: list[Mismatch]) -> None:
         _compare(node, env, out)
     elif isinstance(node, expr.Arith):
         _arith(node, env, out)
+    elif isinstance(node, expr.Param) and node.key is not None:
+        found, held = type_of(node.key, env), env.members(node.name)
+        if not compatible(found, held):
+            out.append(Mismatch("key", node.key, found, held, node))
     elif isinstance(node, expr.Call):
         for i, (arg, want) in enumerate(zip(node.args, ARGUMENTS.get(node.func, ()))):
             found = type_of(arg, env)

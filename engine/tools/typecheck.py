@@ -3,7 +3,7 @@
 A decision's type is declared or inferred (policy/decisiontypes.py). Checked here, each at its file:line:col:
 a `then:` and a `compute:` result against it; in every condition and formula (rules, `applies_when:`,
 derivations) a comparison of two kinds of value, arithmetic on what is no number, a function's argument (a
-parameter of numbers where a date is needed), a condition that is no yes/no, and a word compared with a decision
+parameter of numbers where a date is needed), a parameter's entry picked by a value of another kind than its keys, a condition that is no yes/no, and a word compared with a decision
 that is one of its values but no such value. A type that cannot be told is never an error.
 
 Messages name the decision by its label and say what was expected and what was found:
@@ -154,6 +154,8 @@ class _Checker:
             if m.expected == vt.LIST:
                 return f"{found}，不能用 in 判断“{expr.render(m.other)}”是否列于其中"
             return f"{found}，而{self.part(m.other, kind_name)}列出的是{type_word(m.expected)}"
+        if m.what == "key":
+            return f"{self.part(m.other, kind_name)}的各项以{type_word(m.expected)}为名，此处取项用的{found}"
         if m.what == "arith":
             return f"{found}，不能做加减乘（“{expr.render(m.other)}”）"
         if m.what == "argument":

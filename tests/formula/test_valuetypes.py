@@ -82,6 +82,7 @@ def test_what_fits_is_no_mismatch(text):
     ('amount + "零" > 0', [("arith", "“零”", vt.TEXT, vt.NUMBER)]),
     ("as_of + 1 > as_of", [("arith", "as_of", vt.DATE, vt.NUMBER)]),
     ("add_full_years(hired_on, param.leap, param.leap) > as_of", [("argument", "param.leap", vt.TEXT, vt.NUMBER)]),
+    ("param.quota[windows] > 1", [("key", "windows", vt.NUMBER, vt.TEXT)]),
     ("level", [("condition", "level", vt.TEXT, vt.BOOL)]),
     ("probation and windows", [("condition", "windows", vt.NUMBER, vt.BOOL)]),
     ("not amount", [("condition", "amount", vt.NUMBER, vt.BOOL)]),

@@ -42,6 +42,15 @@ def test_arithmetic_on_a_text(tmp_policy):
     assert problem.message.startswith("“学历”（education）是文字，不能做加减乘")
 
 
+def test_a_parameter_entry_picked_by_a_number(tmp_policy):
+    path = edit(tmp_policy, "rules/allowances.yaml", "compute: param.skill_allowance[skill_level]",
+                "compute: param.skill_allowance[service_years]")
+    [problem] = errors(tmp_policy)
+    assert problem.location.line == line_of(path, "[service_years]")
+    assert problem.message == ("参数“技能补贴”（param.skill_allowance[service_years]）的各项以文字为名，"
+                               "此处取项用的“取证后连续工作年限（满年）”（service_years）是数")
+
+
 def test_a_computed_conclusion_of_another_type(tmp_policy):
     path = edit(tmp_policy, "rules/allowances.yaml", "compute: param.skill_allowance[skill_level]", "compute: certificate_due")
     [problem] = errors(tmp_policy)
