@@ -21,8 +21,8 @@ from ..formula.functions import FUNCTIONS, Witnessed, month_index
 from ..policy.model import Attribute, Policy
 from ..policy.params import ParamView
 
-__all__ = ["failure", "detail", "Fact", "RecordError", "RECORD_KIND", "ARITHMETIC_ERRORS", "derive", "build_facts", "Ratings",
-           "rating_scenarios"]
+__all__ = ["failure", "detail", "Fact", "RecordError", "RECORD_KIND", "ARITHMETIC_ERRORS", "derive", "build_facts",
+           "Ratings", "rating_scenarios"]
 
 @dataclass
 class Fact:

@@ -8,7 +8,9 @@ parameter gives stands in the words of its clause (or the dated value names
 the document that amended it), interpretations named exist, exceptions point
 at rules of the same decision, decisions do not read each other in a cycle (a
 cycle could chain without end), no fact kind takes a name the engine uses,
-the tests folder exists, and every rule can fire at all.
+every value is of the type its decision or formula needs (typecheck.py: a
+`then: 零` for an amount, a date compared with a parameter of numbers), the
+tests folder exists, and every rule can fire at all.
 
 Messages are for officers: Chinese, identifiers as written, "您是否想输入 …"
 wherever a name is expected. `CHECKS` lists the checks (README, `--format json`).
