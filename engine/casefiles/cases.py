@@ -63,12 +63,13 @@ class CaseError:
     omitted_errors: int = 0
     omitted_records: int = 0
     omitted_cases: int = 0
+    detail: str | None = None      # technical detail for the JSON answer (an exception's text); never on a terminal
 
     @classmethod
     def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None,
-           omitted_errors: int = 0) -> "CaseError":
+           omitted_errors: int = 0, detail: str | None = None) -> "CaseError":
         return cls(loc.file, None if case is None else str(case), path, loc.line, loc.col, message, subject, kind,
-                   loc.sheet, loc.cell, loc.column, omitted_errors)
+                   loc.sheet, loc.cell, loc.column, omitted_errors=omitted_errors, detail=detail)
 
     @property
     def stands_for(self) -> int:
@@ -94,6 +95,8 @@ class CaseError:
         omitted = {"errors": self.omitted_errors, "records": self.omitted_records, "cases": self.omitted_cases}
         if any(omitted.values()):
             out["omitted"] = {k: v for k, v in omitted.items() if v}
+        if self.detail is not None:
+            out["detail"] = self.detail
         return out
 
 
@@ -334,7 +337,7 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     return case, errors
 
 
-def refuse(case: Case, kind: str, subject: str, message: str) -> CaseError | None:
+def refuse(case: Case, kind: str, subject: str, message: str, detail: str | None = None) -> CaseError | None:
     """Take a record out of a case after it was read (its facts could not be computed); None when it is not there."""
     records = getattr(case, kind) if kind in KINDS else []
     record = next((r for r in records if r["id"] == subject), None)
@@ -346,7 +349,7 @@ def refuse(case: Case, kind: str, subject: str, message: str) -> CaseError | Non
     loc = Location(case.file, record["_line"]) if record.get("_line") else _relocate(case.file, record["_path"])
     case.rejected.append(Rejected(kind, int(index.group(1)) if index else -1, subject, center, record["_path"], loc.line))
     case.incomplete = _incomplete_centers(case)
-    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind)
+    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind, detail)
     case.errors.append(error)
     return error
 

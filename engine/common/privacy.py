@@ -117,6 +117,8 @@ def mask_error(data: dict) -> dict:
         message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
     # a case or person id may itself be an ID number, and a path holds the keys as written
     ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}
+    if isinstance(data.get("detail"), str):   # an exception's text may quote any value of the record
+        ids["detail"] = mask_free_text(data["detail"])
     return dict(data, message=mask_message(message), **ids)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..casefiles.cases import Case, CaseError, CaseFile, load_cases, refuse
 from .compiler import CompiledPolicy, compile_policy
-from .facts import RECORD_KIND, Fact, RecordError, build_facts
+from .facts import RECORD_KIND, Fact, RecordError, build_facts, detail, failure
 from ..policy.model import Policy
 from ..policy.params import ParamView, first_day
 from .resolve import Determination, resolve
@@ -93,8 +93,10 @@ class Evaluator:
             result.failed = True
             return result
         except (TypeError, ValueError, KeyError, ArithmeticError) as e:
-            # A policy value of the wrong kind slipped past validation: this case fails, the others go on.
-            result.errors.append(self._error(case, "", f"could not evaluate: {type(e).__name__}: {e}"))
+            # A policy value of the wrong kind slipped past validation: this case fails, the others go on. The
+            # officer reads what to do; the exception's text goes to the JSON answer only (`detail`).
+            result.errors.append(self._error(case, "", f"该案例无法判定：规则计算出错（{failure(e)}）；请运行 validate "
+                                                       f"检查政策文件", detail(e)))
             result.failed = True
             return result
         determinations, issues = resolve(self.policy, result.facts, result.firings)
@@ -110,14 +112,15 @@ class Evaluator:
                 facts = build_facts(case, self.policy, params)
                 return facts, run(result.compiled, facts, params, bounds=self.bounds)
             except RecordError as e:
-                error = refuse(case, RECORD_KIND.get(e.kind, ""), e.subject, f"could not evaluate: {e}")
+                message = str(e) if e.said else f"该记录无法判定：{e}；请运行 validate 检查政策文件，并核对该记录的数据"
+                error = refuse(case, RECORD_KIND.get(e.kind, ""), e.subject, message, e.detail)
                 if error is None:
                     raise
                 result.errors.append(error)
                 result.refused = True
 
-    def _error(self, case: Case, path: str, message: str) -> CaseError:
-        return CaseError(case.file, case.id, path, case.location.line, case.location.col, message)
+    def _error(self, case: Case, path: str, message: str, detail: str | None = None) -> CaseError:
+        return CaseError(case.file, case.id, path, case.location.line, case.location.col, message, detail=detail)
 
 
 def evaluate_file(path: str, policy: Policy, evaluator: Evaluator | None = None) -> tuple[CaseFile, list[CaseResult]]:

@@ -21,8 +21,8 @@ from ..formula.functions import FUNCTIONS, Witnessed, month_index
 from ..policy.model import Attribute, Policy
 from ..policy.params import ParamView
 
-__all__ = ["Fact", "RecordError", "RECORD_KIND", "ARITHMETIC_ERRORS", "derive", "build_facts", "Ratings",
-           "rating_scenarios"]
+__all__ = ["failure", "detail", "Fact", "RecordError", "RECORD_KIND", "ARITHMETIC_ERRORS", "derive", "build_facts",
+           "Ratings", "rating_scenarios"]
 
 @dataclass
 class Fact:
@@ -46,12 +46,30 @@ class Fact:
         return value if rest else None
 
 
+def failure(error: Exception) -> str:
+    """What went wrong, in an officer's words, for an exception the engine did not expect (its text is `detail`)."""
+    for kind, said in ((TypeError, "值的类型与规则所需不符"), (KeyError, "缺少所需的一项"),
+                       (OverflowError, "数值超出范围"), (ZeroDivisionError, "除以零"),
+                       (ArithmeticError, "算术错误"), (ValueError, "值超出范围或格式不对")):
+        if isinstance(error, kind):
+            return said
+    return "意外错误"
+
+
+def detail(error: Exception) -> str:
+    """The exception's own text, for the JSON answer's `detail` only: never shown on a terminal."""
+    return f"{type(error).__name__}: {error}"
+
+
 class RecordError(ValueError):
-    """One record's facts could not be computed (a date out of range …): only that record is refused."""
+    """One record's facts could not be computed (a date out of range …): only that record is refused.
+    The message is Chinese; the exception's own text is `detail`."""
 
     def __init__(self, fact: Fact, error: Exception, message: str | None = None):
-        super().__init__(message or f"{type(error).__name__}: {error}")
+        super().__init__(message or f"计算出错（{failure(error)}）")
         self.kind, self.subject = fact.kind, fact.subject
+        self.said = message is not None     # the message says it all (it ends 该记录未能判定)
+        self.detail = detail(error)
 
 
 # what a failing fact's record is: its own kind, or the record it is computed from

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..formula import expr
 
-from . import schemas
+from . import decisiontypes, schemas
 
 from ..common import yamlio
 from ..common.limits import MAX_PARAMETER
@@ -143,7 +143,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         keys_at=where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
         incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"),
         notice=notice)
-    return policy, files.problems
+    return decisiontypes.typed(policy), files.problems
 
 
 # --- pieces ------------------------------------------------------------------
@@ -361,4 +361,5 @@ def _decisions(files: _Files, rel: str, out: dict[str, Decision], partial: bool 
             interpretations=tuple(entry.get("interpretations") or ()), section=tree["section"],
             location=locate(tree, base, name, key=True), keys_at=where(tree, base, name),
             money=Money(**entry["money"]) if "money" in entry else None,
-            favourable=tuple(plain(entry["favourable"])) if "favourable" in entry else None)
+            favourable=tuple(plain(entry["favourable"])) if "favourable" in entry else None,
+            type=entry.get("type"), type_declared="type" in entry)

@@ -220,6 +220,9 @@ class Decision:
     location: Location
     money: Money | None = None                 # the values are amounts (rules' `money:`)
     favourable: tuple | None = None            # the values favourable to the subject (rules' `favourable:`)
+    type: str | None = None                    # number | bool | date | text | enum (one of `values`): declared
+                                               # (`type:`) or inferred (policy/decisiontypes.py); None: unknown
+    type_declared: bool = False
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)
 
     def where(self, key: str) -> Location:

@@ -8,7 +8,9 @@ parameter gives stands in the words of its clause (or the dated value names
 the document that amended it), interpretations named exist, exceptions point
 at rules of the same decision, decisions do not read each other in a cycle (a
 cycle could chain without end), no fact kind takes a name the engine uses,
-the tests folder exists, and every rule can fire at all.
+every value is of the type its decision or formula needs (typecheck.py: a
+`then: 零` for an amount, a date compared with a parameter of numbers), the
+tests folder exists, and every rule can fire at all.
 
 Messages are for officers: Chinese, identifiers as written, "您是否想输入 …"
 wherever a name is expected. `CHECKS` lists the checks (README, `--format json`).
@@ -23,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..policy import appeals, notice
+from . import typecheck
 
 from ..formula import expr
 from ..pipeline.compiler import CompileError, compile_policy
@@ -43,7 +46,7 @@ CHECKS = (
     "unknown-function", "unknown-name", "unknown-parameter", "parameter-on-every-date", "unknown-kind",
     "reserved-kind", "duplicate-rule-id", "overrides-same-decision", "priority-values", "value-in-values",
     "no-functions-in-rules", "decision-subject", "decision-cycle", "compiles", "tests-folder",
-    "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks",
+    "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks", "value-types",
     "notice-wording", "notice-to-confirm",
 )
 
@@ -66,6 +69,7 @@ def check(policy: Policy) -> list[Problem]:
     out += _interpretations(policy)
     out += _derivations(policy)
     out += _decisions(policy)
+    out += typecheck.problems(policy, inside)
     out += appeals.problems(policy)
     said = notice.problems(policy)
     out += [p for p in said if p.severity == "error"]
@@ -146,6 +150,8 @@ def inside(loc: Location, needle: str, start: int = 0) -> Location:
         pattern = re.escape(needle)
         if re.fullmatch(r"[A-Za-z_][\w.]*", needle):
             pattern = r"(?<![\w.])" + pattern + r"(?![\w])"
+        elif re.fullmatch(r"-?\d+(\.\d+)?", needle):   # a number, not the digits of a longer one
+            pattern = r"(?<![\w.])" + pattern + r"(?![\w]|\.\d)"
         m = re.compile(pattern).search(line, begin)
         if m and (n > first or m.start() >= begin + start):
             return Location(loc.file, n + 1, m.start() + 1)
@@ -448,7 +454,9 @@ def _decisions(policy: Policy) -> list[Problem]:
                         out.append(Problem(rule.keys_at.get(f"{key}[{i}]") or rule.where(key), f"{rule.id}.{key}",
                                            f"“{target}”不是决定“{decision.name}”的规则：{why}"))
             values = "、".join(map(str, decision.values or ()))
-            if decision.hit == "priority" and rule.concludes and (not rule.has_then or rule.then not in (decision.values or ())):
+            if decision.type == "bool" and rule.has_then and not isinstance(rule.then, bool) and rule.then is not None:
+                pass   # a word for a yes/no: typecheck says which (“是的”不是“是/否”)
+            elif decision.hit == "priority" and rule.concludes and (not rule.has_then or rule.then not in (decision.values or ())):
                 found = f"“{rule.then}”{near(rule.then, decision.values or ())}" if rule.has_then else "计算所得的值"
                 out.append(Problem(rule.where("then" if rule.has_then else "compute"), f"{rule.id}.then",
                                    f"hit: priority 下规则的结论应为 {values} 之一，实为{found}"))

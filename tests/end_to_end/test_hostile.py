@@ -448,7 +448,10 @@ def test_an_evaluation_error_names_the_record_and_its_line_and_costs_only_it(tmp
     done = evaluate(path, "--policy", policy, "--jobs", jobs)
     error, = [e for e in errors(done.doc) if e.get("kind")]
     assert (error["subject"], error["path"], error["line"]) == ("P2", "cases[0].people[1]", line_of(path, "id: P2"))
-    assert error["message"] == "could not evaluate: ValueError: year 10000 is out of range"
+    assert error["message"] == "该记录无法判定：计算出错（值超出范围或格式不对）；请运行 validate 检查政策文件，并核对该记录的数据"
+    assert error["detail"] == "ValueError: year 10000 is out of range"   # the exception's text: in JSON only
+    table = run("evaluate", path, "--policy", policy, "--jobs", jobs)
+    assert "ValueError" not in table.stdout + table.stderr and "该记录无法判定" in table.stdout + table.stderr
     assert {("A", "P1"), ("A", "P3"), ("B", "Q1")} <= decided(done.doc)
     assert done.doc["account"]["people"] == {"read": 4, "decided": 3, "errored": 1}
     # C1 counts its clerks: with P2 refused, the count would be a guess, so that decision is left undecided
