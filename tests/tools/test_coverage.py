@@ -40,11 +40,11 @@ def test_status_follows_the_citations_and_the_marks(policy, shipped):
             assert clause.descriptive is None and c["clause"] not in cited
 
 
-def test_fail_under_exits_1_above_the_reached_value(shipped):
+def test_fail_under_passes_at_the_reached_value_and_is_a_percentage(shipped):
     reached = shipped["summary"]["percent_encoded"]
     assert cli("coverage", POLICY_DIR, "--fail-under", reached)[0] == 0
-    code, _, err = cli("coverage", POLICY_DIR, "--fail-under", reached + 0.5)
-    assert code == 1 and "低于" in err
+    code, _, err = cli("coverage", POLICY_DIR, "--fail-under", 100.5)
+    assert code == 2 and "0 至 100" in err
 
 
 def test_a_clause_without_a_mark_or_a_rule_is_open(tmp_policy):
@@ -54,7 +54,8 @@ def test_a_clause_without_a_mark_or_a_rule_is_open(tmp_policy):
     entry = next(c for c in data["clauses"] if c["clause"] == "二(二)3(1)")
     assert entry["status"] == "open" and data["summary"]["open"] >= 1
     assert data["summary"]["percent_encoded"] < 100
-    assert cli("coverage", tmp_policy, "--fail-under", 100)[0] == 1
+    code, _, err = cli("coverage", tmp_policy, "--fail-under", 100)
+    assert code == 1 and "低于" in err
     code, out, _ = cli("coverage", tmp_policy)
     assert "未编码" in out and "二(二)3(1)" in out
 
