@@ -279,15 +279,18 @@ class Plan:
         return {"name": name, "id": number, "line": f"P10 {name} {number}"}[kind]
 
 
-def slots(node, path=()):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield path + (k,), v
-            yield from slots(v, path + (k,))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            yield path + (i,), v
-            yield from slots(v, path + (i,))
+def slots(node, path=(), seen=None):
+    """Every (path, value) below the top; a list or mapping met again (an alias, a bomb's layer) is not entered
+    again, so the walk is as long as the tree's text, not as its expansion."""
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    if isinstance(node, (dict, list)):
+        seen.add(id(node))
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for k, v in items:
+        yield path + (k,), v
+        yield from slots(v, path + (k,), seen)
 
 
 def put(tree, path, value):
@@ -1155,9 +1158,13 @@ def _quote(text: str) -> str:
 _CTX: dict = {}
 
 
+WORKER_MEMORY = 3 << 30          # a worker making inputs and reading outputs: a mistake of ours stays bounded too
+
+
 def _init(ctx: dict) -> None:
     _CTX.update(ctx)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, WORKER_MEMORY))
 
 
 def _work(index: int) -> dict:
