@@ -534,12 +534,16 @@ def mutate_workbook(path: Path, plan: Plan) -> None:
             header = str(ws.cell(1, c).value or "")
             value, formula = cell_value(plan, header)
             cell = ws.cell(r, c)
-            with _quiet():
-                cell.value = value
-                if formula is False and isinstance(value, str):
-                    cell.data_type = "s"            # text that only looks like a formula
-                elif formula is None:
-                    cell.data_type = "e"
+            try:
+                with _quiet():
+                    cell.value = value
+            except ValueError:                      # a control character openpyxl will not write
+                plan.note(f"xlsx {kind} {ws.title}!{cell.coordinate}: {short(value)} not writable")
+                continue
+            if formula is False and isinstance(value, str):
+                cell.data_type = "s"                # text that only looks like a formula
+            elif formula is None:
+                cell.data_type = "e"
             plan.note(f"xlsx {kind} {ws.title}!{cell.coordinate} ({header}) = {short(value)}"
                       f"{' as a formula' if formula else ''}")
         elif kind == "merge":
@@ -864,13 +868,22 @@ def commands(index: int, kind: str, main: Path, heavy: bool, subject: str) -> li
 
 # --- running one command -------------------------------------------------------------------------------
 
-def _limits(memory: int) -> None:
+def _vm_size() -> int:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) << 10 for line in f if line.startswith("VmSize:"))
+
+
+def _limits(memory: int, base: int = 0) -> None:
+    """Bounded as `run.py` under `memory` would be: a forked child starts with its parent's address space, so
+    what it holds beyond a fresh run.py's (`base`, measured once) is added to the bound."""
     os.setpgid(0, 0)
+    if base:
+        memory += max(0, _vm_size() - base)
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def run_one(argv: list[str], cwd: Path, mode: str, memory: int, timeout: float) -> dict:
+def run_one(argv: list[str], cwd: Path, mode: str, memory: int, timeout: float, base: int = 0) -> dict:
     """One command in a child bounded in memory and time: exit status, signal, seconds, peak RSS, output files."""
     stdout, stderr = cwd / "stdout.txt", cwd / "stderr.txt"
     started = time.perf_counter()
@@ -883,7 +896,7 @@ def run_one(argv: list[str], cwd: Path, mode: str, memory: int, timeout: float) 
     else:
         pid = os.fork()
         if pid == 0:
-            _child(argv, cwd, stdout, stderr, memory)
+            _child(argv, cwd, stdout, stderr, memory, base)
     status, usage, timed_out = _wait(pid, timeout)
     if mode == "subprocess":
         child.returncode = 0                  # reaped by _wait; keep Popen from waiting again
@@ -893,11 +906,11 @@ def run_one(argv: list[str], cwd: Path, mode: str, memory: int, timeout: float) 
             "seconds": round(seconds, 3), "maxrss_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
-def _child(argv, cwd, stdout, stderr, memory) -> None:
+def _child(argv, cwd, stdout, stderr, memory, base) -> None:
     """In the forked child: bounded, streams to files, engine.cli.main as run.py calls it; never returns."""
     code = 1
     try:
-        _limits(memory)
+        _limits(memory, base)
         os.chdir(cwd)
         for fd, path in ((1, stdout), (2, stderr)):
             f = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -1083,7 +1096,7 @@ def run_input(index: int, ctx: dict) -> dict:
         cwd = work / f"{n}-{name}"
         cwd.mkdir()
         argv = [a.replace("{OUT}", str(cwd)).replace("{LOG}", str(log)) for a in argv]
-        run = run_one(argv, cwd, ctx["mode"], ctx["memory"], ctx["timeout"])
+        run = run_one(argv, cwd, ctx["mode"], ctx["memory"], ctx["timeout"], ctx["base_vm"])
         run.update(command=name, argv=argv)
         try:
             run["found"] = findings(run, name, cwd, plan, inputs, log if name == "evaluate_log" else None)
@@ -1188,6 +1201,11 @@ def prepare(args) -> dict:
     engine.cli.parser()                                   # imports every command's modules before forking
     import engine.outputs.sheetreport, engine.outputs.letter  # noqa: E401,F401
     out = Path(args.out)
+    base_vm = int(subprocess.run(
+        [sys.executable, "-c", "import engine.cli as c; from engine.cli import options as o; "
+         "o.load_policy(o.DEFAULT_POLICY); c.parser(); import engine.outputs.sheetreport; "
+         "print(next(int(l.split()[1]) << 10 for l in open('/proc/self/status') if l.startswith('VmSize:')))"],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout)
     bases = build_bases(out / "base")
     heavy = build_heavy(out / "base", bases[0]) if args.heavy_every else None
     others = {"xlsx": [(Path(b["folder"]) / "roster.xlsx").read_bytes() for b in bases if b["sheets"]],
@@ -1196,7 +1214,8 @@ def prepare(args) -> dict:
               "json": [json.dumps(b["tree"], ensure_ascii=False, default=str).encode() for b in bases]}
     return {"seed": args.seed, "sheets": args.sheets, "texts": args.texts, "out": str(out), "bases": bases,
             "heavy": heavy, "heavy_every": args.heavy_every, "others": others, "mode": args.mode,
-            "memory": args.memory_mb << 20, "timeout": args.timeout, "keep_all": args.keep_all}
+            "memory": args.memory_mb << 20, "timeout": args.timeout, "keep_all": args.keep_all,
+            "base_vm": base_vm if args.mode == "fork" else 0}
 
 
 def summarise(records: list[dict], args, wall: float) -> dict:
@@ -1273,6 +1292,7 @@ def main() -> None:
     ap.add_argument("--only", type=int, action="append", metavar="INDEX", help="run these inputs only, and show them")
     ap.add_argument("--resume", action="store_true", help="skip the inputs DIR/runs.jsonl already holds")
     ap.add_argument("--keep-all", action="store_true", help="keep every input and output under DIR/work")
+    ap.add_argument("--summary", action="store_true", help="only summarise DIR/runs.jsonl (a run stopped early)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -1284,6 +1304,12 @@ def main() -> None:
     elif not args.only:
         settings.write_text(json.dumps({"sheets": args.sheets, "texts": args.texts, "seed": args.seed,
                                         "heavy_every": args.heavy_every}))
+    if args.summary:
+        records = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines() if line.strip()]
+        summary = summarise(records, args, 0.0)
+        (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        print_table(summary)
+        return
     ctx = prepare(args)
     total = args.sheets + args.texts
     if args.only:
