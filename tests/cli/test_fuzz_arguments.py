@@ -109,6 +109,8 @@ SENSIBLE = {"jobs": ["1", "2"], "people": ["1", "3", "20"], "seed": ["1", "26", 
             "casefile": ["case.yaml", "case.json", "case.xlsx", "case.csv"], "cases": ["case.yaml", "case.xlsx"],
             "source": ["case.yaml", "case.json", "case.xlsx", "case.csv"], "base": ["POLICY", "DEMO"],
             "new": ["POLICY", "DEMO"], "policy": ["POLICY"], "files": ["TESTFILE"]}
+# what a command needs beyond argparse's `required`, always given (its value may still be hostile)
+ANCHORS = {"appeal": {"subject", "decision", "want"}, "diff": {"cases"}, "evaluate": {"jobs"}}
 TARGETS = {"evaluate": ["out.xlsx", "out.csv"], "letter": ["out.docx", "out.html", "out.md"],
            "diff": ["out.md", "out.xlsx"], "generate": ["out.yaml", "out.json"], "template": ["out.xlsx", "out.csv"],
            "convert": ["out.xlsx", "out.csv", "out.yaml", "out.json"]}
@@ -153,7 +155,7 @@ def command_lines(draw, material: Path) -> list[str]:
         if not action.option_strings:
             count = {None: 1, "?": draw(st.integers(0, 1)), "*": draw(st.integers(0, 2))}.get(action.nargs, 1)
             positionals += [value(action) for _ in range(count)]
-        elif action.required or draw(st.integers(0, 2)) == 0:
+        elif action.required or action.dest in ANCHORS.get(command, ()) or draw(st.integers(0, 3)) == 0:
             flag = draw(st.sampled_from(action.option_strings))
             if action.nargs == 0:
                 options.append([flag])
