@@ -76,7 +76,6 @@ import sys
 import time
 import traceback
 import zipfile
-import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
