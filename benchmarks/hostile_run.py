@@ -150,12 +150,13 @@ def sliced(case: dict, people: list) -> dict:
 
 
 def secrets_of(tree) -> tuple[set, set]:
-    """(names, ID numbers) held in name and id_number fields."""
+    """(names, ID numbers) held in the name and id_number fields of people."""
     names, ids = set(), set()
 
     def walk(node):
         if isinstance(node, dict):
-            if isinstance(node.get("name"), str) and len(node["name"]) > 1 and "people" not in node:
+            person = "birth_date" in node or "id_number" in node        # a center and an item have names too
+            if person and isinstance(node.get("name"), str) and len(node["name"]) > 1:
                 names.add(node["name"])
             if isinstance(node.get("id_number"), str):
                 ids.add(node["id_number"])
@@ -386,6 +387,8 @@ def mutate_tree(tree, plan: Plan, yaml: bool):
 
 
 def short(value) -> str:
+    if isinstance(value, int) and abs(value) > 10**100:     # repr refuses ints past 4,300 digits
+        return f"an integer of {len(str(abs(value))) if abs(value) < 10**4000 else 'over 4000'} digits"
     text = repr(value)
     return text if len(text) < 80 else text[:60] + f"… ({len(text)} chars)"
 
@@ -1018,7 +1021,8 @@ def findings(run: dict, name: str, cwd: Path, plan: Plan, inputs: dict[Path, str
     out = read_capped(cwd / "stdout.txt")
     if "Traceback" in err or (run["rc"] is not None and run["rc"] not in DOCUMENTED):
         lines = [line for line in err.strip().splitlines() if line and not line.startswith(" ")]
-        found["traceback"] = lines[-1][:200] if lines else f"exit status {run['rc']}"
+        last = re.sub(r"/\S*?/work/\d+/input/", "", lines[-1]) if lines else ""   # the same fault, one signature
+        found["traceback"] = last[:200] if lines else f"exit status {run['rc']}"
         frames = re.findall(r'File "([^"]+)", line (\d+), in (\w+)', err)
         ours = [f for f in frames if "/engine/" in f[0]]
         if ours:
