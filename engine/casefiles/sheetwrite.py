@@ -242,6 +242,7 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
     return cell
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
 
 
@@ -474,7 +475,9 @@ def convert(source: Path, target: Path, policy: Policy) -> tuple[list[Path], lis
         raise ConvertError(e.problems) from None
     tree, warnings = read_any(source, policy)
     if out == "json":
-        outfiles.write_text(target, json.dumps(tree, ensure_ascii=False, indent=1) + "\n")
+        # a lone surrogate (a JSON escape can carry one in) stays the escape it came as: UTF-8 cannot encode it
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(tree, ensure_ascii=False, indent=1))
+        outfiles.write_text(target, text + "\n")
         return [target], warnings
     if out == "yaml":
         _write_yaml(tree, target)

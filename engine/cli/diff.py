@@ -79,7 +79,7 @@ def run(args) -> int:
     if args.report:
         with options.writing(args.report):
             if args.report.lower().endswith(".md"):
-                outfiles.write_text(args.report, diffreport.markdown(base, new, found, summary, args.unmask))
+                outfiles.write_text(args.report, outfiles.file_text(diffreport.markdown(base, new, found, summary, args.unmask)))
             else:
                 diffreport.workbook(args.report, base, new, found, summary, args.unmask)
         err.print(f"已写出报告 {escape(args.report)}", highlight=False)

@@ -9,11 +9,12 @@ part in `check_not_input`.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-__all__ = ["FORMULA_START", "OutputError", "formula_like", "csv_cell", "csv_value", "xlsx_cell", "append_row", "same_file",
+__all__ = ["FORMULA_START", "OutputError", "formula_like", "file_text", "report_cell", "csv_cell", "csv_value", "xlsx_cell", "append_row", "same_file",
            "files_under", "check_not_input", "check_folder", "write_files", "text_writer", "write_text"]
 
 # What makes Excel, WPS or LibreOffice read a typed or imported cell as a formula (OWASP, "CSV injection")
@@ -34,6 +35,22 @@ class OutputError(ValueError):
 def formula_like(value: Any) -> bool:
     """Text a spreadsheet program would take for a formula if it were typed in. A number is never text."""
     return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+# What XML 1.0 (a workbook, a .docx) cannot hold, and UTF-8 cannot encode (a lone surrogate, which a JSON
+# escape can carry in): a report shows it as U+FFFD, as the terminal does, rather than fail to be written.
+_NOT_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def file_text(value: Any) -> Any:
+    """Text as a report file can hold it (see _NOT_IN_FILE); anything else as it is. Not for `convert`, which
+    refuses such text rather than write something else."""
+    return _NOT_IN_FILE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def report_cell(value: Any) -> Any:
+    """A report's CSV cell: text a file can hold, never a formula."""
+    return csv_cell(file_text(value))
 
 
 def csv_cell(value: Any) -> Any:
@@ -60,7 +77,8 @@ def xlsx_cell(cell: Any) -> Any:
 
 
 def append_row(ws: Any, values: list) -> None:
-    """`ws.append(values)` with every text cell made safe by `xlsx_cell`."""
+    """`ws.append(values)` with every text cell one a workbook can hold (file_text) made safe by `xlsx_cell`."""
+    values = [file_text(v) for v in values]
     ws.append(values)
     row = ws.max_row   # append writes below every cell: a row with text in it is the last
     for col, value in enumerate(values, 1):

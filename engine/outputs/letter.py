@@ -539,7 +539,7 @@ BODY_FONT, HEADING_FONT = "宋体", "黑体"
 
 
 def write_markdown(letter: Letter, path: Path) -> None:
-    outfiles.write_text(path, markdown(letter))
+    outfiles.write_text(path, outfiles.file_text(markdown(letter)))
 
 
 def md_escape(text: str) -> str:
@@ -589,7 +589,7 @@ tr { page-break-inside: avoid; }
 
 
 def write_html(letter: Letter, path: Path) -> None:
-    outfiles.write_text(path, html_text(letter))
+    outfiles.write_text(path, outfiles.file_text(html_text(letter)))
 
 
 def html_text(letter: Letter) -> str:
@@ -617,12 +617,9 @@ def html_text(letter: Letter) -> str:
 
 # What XML 1.0 cannot hold (lxml refuses the whole document): C0 controls but tab, newline and return, lone
 # surrogates, U+FFFE and U+FFFF. The case-file limits refuse most of them; U+FFFE and U+FFFF pass.
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def xml_text(text: str) -> str:
     """Text as a .docx can hold it: what XML cannot hold written as U+FFFD, as the terminal shows a surrogate."""
-    return _NOT_XML.sub("\ufffd", text)
+    return outfiles.file_text(text)
 
 
 def _xml_letter(letter: Letter) -> Letter:

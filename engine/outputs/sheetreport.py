@@ -267,9 +267,9 @@ def write_csv_blocks(blocks: list[Block], stream: TextIO) -> None:
         if n:
             w.writerow([])
         if block.title:
-            w.writerow([outfiles.csv_cell(block.title)])
-        w.writerow([outfiles.csv_cell(h) for h in block.header])
-        w.writerows([["" if v is None else outfiles.csv_cell(v) for v in row] for row in block.rows])
+            w.writerow([outfiles.report_cell(block.title)])
+        w.writerow([outfiles.report_cell(h) for h in block.header])
+        w.writerows([["" if v is None else outfiles.report_cell(v) for v in row] for row in block.rows])
 
 
 def csv_text(blocks: list[Block]) -> str:

@@ -316,3 +316,35 @@ def test_outputs_still_replace_a_previous_output(inputs):
     assert code == 0, err
     assert zipfile.is_zipfile(out)
     assert not [p for p in inputs.iterdir() if p.name.startswith(".")]
+
+
+# --- text a file cannot hold ---------------------------------------------------------------------------
+
+def _unholdable(d: Path) -> Path:
+    """A case whose ids hold a control character and a lone surrogate (a JSON escape carries one in): the
+    records are refused, and the reports quote their ids."""
+    tree = {"id": "C1", "as_of": "2025-12-31", "assessment_year": 2025,
+            "people": [person("P\u0001x"), person("P\ud800y"), person("P\uffffz")]}
+    path = d / "odd.json"
+    path.write_text(json.dumps(tree, ensure_ascii=True), encoding="utf-8")
+    return path
+
+
+def test_reports_write_what_a_file_cannot_hold_as_replacement_characters(tmp_path):
+    source = _unholdable(tmp_path)
+    for fmt in ("xlsx", "csv"):
+        code, _, err = cli("evaluate", source, "--format", fmt, "--out", tmp_path / f"r.{fmt}", "--jobs", "1")
+        assert code == 1 and "Traceback" not in err, err
+    from openpyxl import load_workbook
+    texts = [str(c.value) for ws in load_workbook(tmp_path / "r.xlsx").worksheets for row in ws.iter_rows()
+             for c in row if c.value is not None]
+    written = "\n".join(texts) + (tmp_path / "r.错误.csv").read_text(encoding="utf-8-sig")
+    assert "P\ufffdx" in written and "P\ufffdy" in written and "P\ufffdz" in written
+    assert not any(ch in written for ch in "\u0001\ud800\uffff")
+
+
+def test_convert_to_json_keeps_a_lone_surrogate_as_its_escape(tmp_path):
+    source = _unholdable(tmp_path)
+    code, _, err = cli("convert", source, tmp_path / "back.json")
+    assert code == 0, err
+    assert json.loads((tmp_path / "back.json").read_text(encoding="utf-8")) == json.loads(source.read_text(encoding="utf-8"))
