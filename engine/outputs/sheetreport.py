@@ -102,7 +102,8 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
         for result in results:
             values = {(d.subject, d.decision): d for d in result.determinations}
             for record in getattr(result.case, plural):
-                row: dict[str, Any] = {"案例": result.case.id, "编号": record["id"]}
+                row: dict[str, Any] = {"案例": _id(result.case.id, unmask),
+                                       "编号": _id(record["id"], unmask)}
                 for header, key in extras[kind]:
                     raw = record.get(key)
                     row[header] = privacy.mask_name(raw) if key == "name" and kind == "person" and not unmask else raw
@@ -117,10 +118,20 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
                 table.rows.append(row)
             for r in result.case.rejected:
                 if r.kind == plural:
-                    table.rows.append({"案例": result.case.id, "编号": r.subject, REASON: UNDECIDED})
+                    table.rows.append({"案例": _id(result.case.id, unmask),
+                                       "编号": _id(r.subject, unmask), REASON: UNDECIDED})
         if table.rows:
             out.append(table)
     return out
+
+
+def _id(value: Any, unmask: bool) -> Any:
+    """A case, subject or center id in a sheet: masked when it looks like an ID number (as everywhere), unless
+    `unmask`; an id that is a number stays one."""
+    if unmask or value is None:
+        return value
+    masked = privacy.mask_text(str(value))
+    return value if masked == str(value) else masked
 
 
 def errors(case_file: CaseFile, results: list[CaseResult], unmask: bool) -> Block:
@@ -131,8 +142,9 @@ def errors(case_file: CaseFile, results: list[CaseResult], unmask: bool) -> Bloc
         shown_e = e if unmask else privacy.mask_error(e)
         where = Location(e.get("file") or "", e.get("line"), e.get("col"), e.get("sheet"), e.get("cell"), e.get("column"))
         subject = e.get("subject")
-        block.rows.append([e.get("case"), subject if unmask or subject is None else privacy.mask_text(str(subject)),
-                           str(where), e.get("path"), shown_e["message"]])
+        block.rows.append([_id(e.get("case"), unmask),
+                           subject if unmask or subject is None else privacy.mask_text(str(subject)),
+                           str(where) if unmask else privacy.mask_text(str(where)), e.get("path"), shown_e["message"]])
     return block
 
 
@@ -175,7 +187,7 @@ def numeric_decisions(policy: Policy, results: list[CaseResult]) -> list[str]:
     return [n for n in policy.output_decisions() if seen.get(n)]
 
 
-def center_sums(policy: Policy, results: list[CaseResult]) -> Block:
+def center_sums(policy: Policy, results: list[CaseResult], unmask: bool = False) -> Block:
     names = numeric_decisions(policy, results)
     block = Block(["案例", "中心", "人数", *(answer.decision_label(policy, n) for n in names)], title="数值决定按中心合计")
     total = [0] * len(names)
@@ -188,7 +200,7 @@ def center_sums(policy: Policy, results: list[CaseResult]) -> Block:
                 centers.setdefault(p.get("center") or "（未分配）", []).append(p["id"])
         for center, ids in centers.items():
             sums = [sum(values.get((i, n)) or 0 for i in ids) for n in names]
-            block.rows.append([r.case.id, center, len(ids), *sums])
+            block.rows.append([_id(r.case.id, unmask), _id(center, unmask), len(ids), *sums])
             total = [a + b for a, b in zip(total, sums)]
             people += len(ids)
     block.rows.append(["合计", "", people, *total])
@@ -209,7 +221,7 @@ def tables(policy: Policy, case_file: CaseFile, results: list[CaseResult], unmas
     """The workbook: 判定-人员/中心/事项, 错误, 汇总, 记录核对."""
     out = [Table(f"判定-{s.label}", [Block(s.columns, [[row.get(c) for c in s.columns] for row in s.rows])])
            for s in subjects(policy, results, unmask)]
-    side = ([errors(case_file, results, unmask)], [counts(policy, results), center_sums(policy, results)],
+    side = ([errors(case_file, results, unmask)], [counts(policy, results), center_sums(policy, results, unmask)],
             [books(case_file, results)])
     return out + [Table(name, blocks) for name, blocks in zip(SIDE_TABLES, side)]
 

@@ -348,3 +348,26 @@ def test_convert_to_json_keeps_a_lone_surrogate_as_its_escape(tmp_path):
     code, _, err = cli("convert", source, tmp_path / "back.json")
     assert code == 0, err
     assert json.loads((tmp_path / "back.json").read_text(encoding="utf-8")) == json.loads(source.read_text(encoding="utf-8"))
+
+
+def test_an_id_that_is_an_id_number_is_masked_in_the_reports(tmp_path):
+    """As in the table and the JSON: a case or person id that is an ID number is masked unless --unmask."""
+    number = "321302197610252083"
+    path = _write(tmp_path / "ids.json", {"id": "C" + number, "as_of": "2025-12-31", "assessment_year": 2025,
+                                         "people": [person(number), person("P2", birth_date="1990-02-30")]})
+    from openpyxl import load_workbook
+
+    def texts(unmask: bool) -> str:
+        flag = ["--unmask"] if unmask else []
+        out = tmp_path / ("u" if unmask else "m")
+        out.mkdir()
+        for fmt in ("xlsx", "csv"):
+            code, _, err = cli("evaluate", path, "--format", fmt, "--out", out / f"r.{fmt}", "--jobs", "1", *flag)
+            assert code in (0, 1), err
+        cells = [str(c.value) for ws in load_workbook(out / "r.xlsx").worksheets for row in ws.iter_rows()
+                 for c in row if c.value is not None]
+        return "\n".join(cells) + "".join(p.read_text(encoding="utf-8-sig") for p in out.glob("*.csv"))
+
+    masked, clear = texts(False), texts(True)
+    assert number not in masked and "321302********2083" in masked
+    assert number in clear
