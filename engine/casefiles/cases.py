@@ -573,10 +573,11 @@ def _incomplete_centers(case: Case) -> dict[str, str]:
     for r in case.rejected:
         if r.kind != "people":
             continue
-        who = f"{r.subject or r.path}（第{r.line}行）" if r.line else (r.subject or r.path)
+        name = r.subject or f"第{r.index + 1}条"       # a record without a readable id: by its place in the list
+        who = f"{name}（第{r.line}行）" if r.line else name
         # a person naming a center of the case counts there; one whose center cannot be read might count anywhere
         for center in ([r.center] if r.center in centers else centers if r.center is None else []):
             out.setdefault(center, []).append(who)
     # the first MAX_PROBLEMS named: the reason is shown with each of the center's decisions
     return {c: "、".join(people[:MAX_PROBLEMS]) + (f" 等 {len(people):,} 人" if len(people) > MAX_PROBLEMS else "")
-            + " 的记录有误，无法计入本中心" for c, people in out.items()}
+            + "的记录有误，无法计入本中心" for c, people in out.items()}

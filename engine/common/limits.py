@@ -128,9 +128,9 @@ def text_problem(text: str) -> str | None:
 
 def number_problem(value: float) -> str | None:
     if math.isnan(value):
-        return "应为数，实为 NaN（非数）"
+        return "NaN（非数）不是有效的值"
     if math.isinf(value):
-        return f"应为数，实为{'负' if value < 0 else ''}无穷大（Infinity）"
+        return f"{'负' if value < 0 else ''}无穷大（{'-' if value < 0 else ''}Infinity）不是有效的值"
     return None
 
 

@@ -117,7 +117,7 @@ def test_the_json_answer_holds_the_bounded_errors(tmp_path, policy):
 def test_an_incomplete_center_names_its_first_rejected_people(tmp_path, policy):
     path = write(tmp_path, case("A", [bad_person(f"B{i}") for i in range(30)]))
     reason = load_cases(path, policy).cases[0].incomplete["C1"]
-    assert reason.startswith("B0（第1行）、B1（第1行）") and reason.endswith(" 等 30 人 的记录有误，无法计入本中心")
+    assert reason.startswith("B0（第1行）、B1（第1行）") and reason.endswith(" 等 30 人的记录有误，无法计入本中心")
     assert reason.count("（第1行）") == limits.MAX_PROBLEMS
 
 
