@@ -321,7 +321,7 @@ def decode(data: bytes, name: str) -> tuple[str, str, str]:
                                 f"无法解码）") from None
     nul = data.find(b"\0")
     if nul >= 0 and (nul < 1024 or data.count(b"\0") * 1000 > len(data)):
-        raise YamlError(_byte_location(name, data, nul), f"不是文本文件（第 {nul} 字节是 NUL；是不带字节顺序标记的 "
+        raise YamlError(_byte_location(name, data, nul), f"不是文本文件（第 {nul} 字节是空字节；是不带字节顺序标记的 "
                                                           f"UTF-16，或 Excel 工作簿改了扩展名？）：{_EXPECTED}")
     try:
         return data.decode("utf-8"), "utf-8", ""
