@@ -145,7 +145,9 @@ def _date_message(label: str, value: Any, words: CaseWords) -> str:
                             f"（应为 年-月-日，如 {year}-{month:02d}-{last:02d}）")
             return f"{label}填的{found_text(value)}不是真实的日期（月份应为 1–12；应为 年-月-日，如 {year}-01-31）"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{label}应为日期（年-月-日，如 2025-03-01），{_shown_case(value, words)}：是否把日期写成了数字？"
+        # quoted, so that its digits (19900101: a birth date) are masked as a value's are
+        return (f"{label}填的“{found_text(value)}”是一个数，不是日期（应为 年-月-日，如 2025-03-01；"
+                "在 Excel 中请设为日期或文本格式）")
     return f"{label}应为日期（年-月-日，如 2025-03-01），{_shown_case(value, words)}"
 
 
