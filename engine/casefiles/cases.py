@@ -38,6 +38,8 @@ from . import formats
 from ..common.limits import MAX_FILE_ERRORS, MAX_PROBLEMS, Hazard, Walk
 from ..policy.model import Policy
 from ..common.locations import Location, YamlError, locate, plain
+from ..common.words import near
+from .labels import Labels, labels_of, yes_no
 
 __all__ = ["KINDS", "CaseError", "Rejected", "Case", "CaseFile", "read_source", "load_cases", "check_case",
            "refuse", "canonical"]
@@ -80,10 +82,22 @@ class CaseError:
     def location(self) -> Location:
         return Location(self.file, self.line, self.col, self.sheet, self.cell, self.column)
 
+    @property
+    def place(self) -> str:
+        """Where the value is, in an officer's words: 第5行 第9列 in a text file, 人员!E5 in a workbook, 第5行 E列 in
+        a CSV file ("" when only the file is known)."""
+        csv = self.file.lower().endswith(".csv")
+        if self.sheet is not None and self.cell:
+            return f"第{self.line}行 {self.cell.rstrip('0123456789')}列" if csv else f"{self.sheet}!{self.cell}"
+        if self.sheet is not None:
+            return "" if csv else f"工作表“{self.sheet}”"
+        return "" if self.line is None else f"第{self.line}行 第{self.col or 1}列"
+
     def __str__(self) -> str:
-        where = str(self.location)
-        case = f" [{self.case}]" if self.case else ""
-        return f"{where}:{case} {self.path + ': ' if self.path else ''}{self.message}"
+        """The line an officer reads: file, place, case, message (the field by its label; the path is the JSON's)."""
+        where = " ".join(x for x in (self.file, self.place) if x)
+        case = f"（案例 {self.case}）" if self.case else ""
+        return f"{where}{case}：{self.message}"
 
     def as_json(self) -> dict:
         out = {"file": self.file, "case": self.case, "path": self.path, "line": self.line, "col": self.col,
@@ -224,16 +238,19 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
     if isinstance(tree, dict) and "cases" in tree:
         if not isinstance(tree["cases"], list):
             top = walk.hazards(tree["cases"], ["cases"])[:1]
-            return CaseFile(name, [], [_hazard_error(name, None, tree, top[0]) if top else
-                                       _error(name, None, tree, ["cases"], "expected a list of cases under «cases»")])
+            return CaseFile(name, [], [_hazard_error(name, None, tree, top[0], labels=labels_of(policy)) if top else
+                                       _error(name, None, tree, ["cases"], "“cases:”下应为案例的列表（每个案例以“- ”开头），"
+                                              f"实为{schemas.found_text(tree['cases'])}")])
         extra = [k for k in tree if k != "cases"]
         entries = [(["cases", i], c) for i, c in enumerate(tree["cases"])]
-        errors = [_error(name, None, tree, [k], f"unknown field «{k}» beside «cases»") for k in extra]
+        errors = [_error(name, None, tree, [k], f"“cases:”旁有不认识的字段“{k}”：多个案例时，每个案例的字段应写在"
+                                                "“cases:”的列表项里") for k in extra]
     elif isinstance(tree, dict):
         entries, errors = [([], tree)], []
     else:
-        found = "an empty file" if tree is None else schemas.found_text(tree)
-        return CaseFile(name, [], [CaseError(name, None, "", 1, 1, f"expected a case (a mapping) or «cases:» with a list, found {found}")])
+        found = "却是空文件" if tree is None else f"实为{schemas.found_text(tree)}"
+        return CaseFile(name, [], [CaseError(name, None, "", 1, 1, "应为一个案例（id、as_of 等“键: 值”），或“cases:”下的"
+                                             f"案例列表，{found}")])
 
     out = CaseFile(name, [], errors)
     budget = _Budget()
@@ -247,8 +264,8 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
         case_id = _case_id(raw, n)
         if counts[case_id] > 1:
             # Two cases with one id cannot be told apart in the output: every one of them is refused.
-            out.errors.extend(budget.keep([_error(name, case_id, tree, prefix + ["id"], f"case id «{case_id}» is used "
-                                                  f"{counts[case_id]} times in this file; none is decided")], case=True))
+            out.errors.extend(budget.keep([_error(name, case_id, tree, prefix + ["id"], f"案例编号“{case_id}”在本文件中"
+                                                  f"出现了 {counts[case_id]} 次，无法区分，这些案例均未判定")], case=True))
             out.failed_cases[f"{case_id}#{n + 1}"] = held
             continue
         case, found = check_case(raw, policy, name, tree, prefix, n, walk, budget)
@@ -300,13 +317,15 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     case_id = _case_id(raw, index)
     hazards = walk.hazards(raw, prefix, records=frozenset(KINDS))
     if hazards:
-        return None, budget.keep([_hazard_error(file, case_id, root, h) for h in hazards], case=True)
+        return None, budget.keep([_hazard_error(file, case_id, root, h, labels=labels_of(policy)) for h in hazards],
+                                 case=True)
     if not isinstance(raw, dict):
-        return None, budget.keep([_error(file, case_id, root, prefix, "expected a case (a mapping), found "
+        return None, budget.keep([_error(file, case_id, root, prefix, "应为一个案例（id、as_of 等“键: 值”），实为"
                                          f"{schemas.found_text(raw)}")], case=True)
     # the records' lists stand for themselves here: each record is checked on its own below
     shell = {k: [] if k in KINDS and isinstance(v, list) else plain(v) for k, v in raw.items()}
-    problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix))
+    problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix),
+                                words=labels_of(policy).words())
     errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
     if errors:
         loc = locate(root, prefix, file)
@@ -326,14 +345,15 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
                 case.rejected.append(_rejected(kind, i, record, at, root, file))
             else:
                 accepted[kind].append((i, normal))
-    _refuse_duplicates(case, accepted, errors, file, root, prefix, budget)
-    _refuse_unknown_centers(case, accepted, errors, file, root, prefix, budget)
+    labels = labels_of(policy)
+    _refuse_duplicates(case, accepted, errors, file, root, prefix, budget, labels)
+    _refuse_unknown_centers(case, accepted, errors, file, root, prefix, budget, labels)
     case.people = [r for _, r in accepted["people"]]
     case.centers = [r for _, r in accepted["centers"]]
     case.items = [r for _, r in accepted["items"]]
     case.incomplete = _incomplete_centers(case)
     case.errors = errors
-    case.warnings = _future_dates(case)
+    case.warnings = _future_dates(case, labels)
     return case, errors
 
 
@@ -363,27 +383,31 @@ def _relocate(file: str, path: str) -> Location:
         return Location(file)
 
 
-def _hazard_error(file: str, case_id, root, hazard: Hazard, subject=None, kind=None) -> CaseError:
-    """A hazard as a case error: where the reader saw it (a duplicate key's second line), else its path's place."""
+def _hazard_error(file: str, case_id, root, hazard: Hazard, subject=None, kind=None,
+                  labels: Labels | None = None) -> CaseError:
+    """A hazard as a case error, the field named by its label: where the reader saw it (a duplicate key's second
+    line), else its path's place."""
     loc = locate(root, list(hazard.path), file)
     if hazard.line is not None:
         loc = Location(file, hazard.line, hazard.col)
-    return CaseError.at(loc, case_id, schemas.path_text(hazard.path), hazard.message, subject, kind)
+    label = (labels or Labels()).of(tuple(hazard.path))
+    return CaseError.at(loc, case_id, schemas.path_text(hazard.path), f"{label}：{hazard.message}" if label else
+                        hazard.message, subject, kind)
 
 
 _PERSON_DATES = ("birth_date", "selection_date", "hired_on", "service_start")
 
 
-def _future_dates(case: Case) -> list[str]:
+def _future_dates(case: Case, labels: Labels) -> list[str]:
     """A person born, selected or hired after the day the case is judged is decided as written, with a warning."""
     out = []
     for p in case.people:
         for name in _PERSON_DATES:
             day = p.get(name)
             if day is not None and day > case.as_of.isoformat():
-                where = f", line {p['_line']}" if p.get("_line") else ""
-                out.append(f"{p['_path']}.{name} ({p['id']}{where}): {day} is after as_of {case.as_of}, "
-                           f"the day the case is judged; decided as written")
+                where = f"（第{p['_line']}行）" if p.get("_line") else ""
+                out.append(f"{labels.sheets.get('people', 'people')} {p['id']}{where}的{labels.of(('people', 0, name))} "
+                           f"{day} 晚于判定日 {case.as_of}；已按所填判定")
     return out
 
 
@@ -406,22 +430,49 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
     subject = _subject(record)
     hazards = walk.hazards(record, at)
     if hazards:
-        return None, [_hazard_error(file, case_id, root, h, subject, kind) for h in hazards]
+        return None, [_hazard_error(file, case_id, root, h, subject, kind, labels_of(policy)) for h in hazards]
+    labels = labels_of(policy)
     if not isinstance(record, dict):
-        return None, [_error(file, case_id, root, at, f"expected a record (a mapping), found {schemas.found_text(record)}",
-                             subject, kind)]
+        return None, [_error(file, case_id, root, at, f"{labels.of(tuple(at))}应为一条记录（编号、各字段的“键: 值”），"
+                                                      f"实为{schemas.found_text(record)}", subject, kind)]
     data = plain(record)
     _integer_levels_as_text(data)
-    problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at))
+    _yes_no_fields(data, _schema(policy, kind), labels)
+    problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at), words=labels.words())
     errors = [CaseError.at(p.location, case_id, p.path, p.message, subject, kind) for p in problems]
     if errors:
         return None, _at_most(errors, locate(root, at, file), case_id, schemas.path_text(at), subject, kind)
-    normal = _normalise(kind, data, policy, at)
+    normal = _normalise(kind, data, policy, at, labels)
     errors = [_error(file, case_id, root, at + list(path), message, subject, kind) for path, message in normal.pop("_problems")]
     normal["_line"] = locate(root, at, file).line     # for evaluation errors and warnings about this record
     if errors:
         return None, _at_most(errors, locate(root, at, file), case_id, schemas.path_text(at), subject, kind)
     return normal, []
+
+
+def _yes_no_fields(data: Any, node: dict, labels: Labels, defs: dict | None = None) -> None:
+    """Each yes/no field (the schema's booleans) written with the roster's words (是/否, √/×, 有/无, Y/N) as
+    true/false, in place: one definition of yes and no for sheets and YAML/JSON case files alike."""
+    defs = node.get("$defs", {}) if defs is None else defs
+    while isinstance(node, dict) and "$ref" in node:
+        node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
+    if not isinstance(node, dict):
+        return
+    if isinstance(data, dict):
+        for key, value in data.items():
+            inner = (node.get("properties") or {}).get(key, node.get("additionalProperties"))
+            if not isinstance(inner, dict):
+                continue
+            while "$ref" in inner:
+                inner = defs.get(inner["$ref"].rsplit("/", 1)[-1], {})
+            if inner.get("type") == "boolean":
+                data[key] = yes_no(value, labels)
+            elif isinstance(value, (dict, list)):
+                _yes_no_fields(value, inner, labels, defs)
+    elif isinstance(data, list) and isinstance(node.get("items"), dict):
+        for value in data:
+            if isinstance(value, (dict, list)):
+                _yes_no_fields(value, node["items"], labels, defs)
 
 
 def _integer_levels_as_text(person: dict) -> None:
@@ -436,7 +487,7 @@ def canonical(policy: Policy, vocabulary: str, word: str) -> str:
     return (entry.get("aliases") or {}).get(word, word)
 
 
-def _normalise(kind: str, data: dict, policy: Policy, at: list) -> dict:
+def _normalise(kind: str, data: dict, policy: Policy, at: list, labels: Labels) -> dict:
     """Canonical words and ids; `_problems` lists what the schema cannot see (a level of another type)."""
     problems: list[tuple[tuple, str]] = []
     path = schemas.path_text(at)
@@ -458,8 +509,10 @@ def _normalise(kind: str, data: dict, policy: Policy, at: list) -> dict:
         level = canonical(policy, "certificate_level", str(c["level"]))
         allowed = levels_by_type.get(ctype, [])
         if level not in allowed:
-            problems.append((("certificates", j, "level"),
-                             f"expected one of {'|'.join(allowed)} for a {ctype} certificate, found “{c['level']}”"))
+            where = labels.of(tuple(at) + ("certificates", j, "level"))
+            problems.append((("certificates", j, "level"), f"{where}应为 {'、'.join(allowed)} 之一（{ctype}证书的等级），"
+                                                           f"实为{schemas.found_text(str(c['level']))}"
+                                                           f"{near(str(c['level']), allowed)}"))
         certs.append({"type": ctype, "level": level, "obtained_on": c["obtained_on"]})
     p["certificates"] = certs
     p["ratings"] = {str(k): v for k, v in (p.get("ratings") or {}).items()}
@@ -469,7 +522,7 @@ def _normalise(kind: str, data: dict, policy: Policy, at: list) -> dict:
 
 
 def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root, prefix: list,
-                       budget: _Budget) -> None:
+                       budget: _Budget, labels: Labels) -> None:
     """Records of one kind sharing an id cannot be told apart: every one of them is refused."""
     for kind in KINDS:
         first: dict[str, int] = {}
@@ -482,9 +535,10 @@ def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root
         for i, record in accepted[kind]:
             if counts[record["id"]] > 1:
                 at = prefix + [kind, i]
-                errors.extend(budget.keep([_error(file, case.id, root, at + ["id"], f"«{record['id']}» is used "
-                                                  f"{counts[record['id']]} times in {kind} (first at {kind}"
-                                                  f"[{first[record['id']]}]); none of them is decided",
+                label = labels.sheets.get(kind, kind)
+                errors.extend(budget.keep([_error(file, case.id, root, at + ["id"], f"编号“{record['id']}”在{label}中"
+                                                  f"出现了 {counts[record['id']]} 次（第一次在{label}第"
+                                                  f"{first[record['id']] + 1}条），无法区分，均未判定",
                                                   record["id"], kind)]))
                 case.rejected.append(Rejected(kind, i, record["id"], record.get("center", ""), schemas.path_text(at),
                                               locate(root, at, file).line))
@@ -494,7 +548,7 @@ def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root
 
 
 def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str, root, prefix: list,
-                            budget: _Budget) -> None:
+                            budget: _Budget, labels: Labels) -> None:
     """A person at a center the case does not hold (nor holds as a rejected record) is an error on that person."""
     known = {r["id"] for _, r in accepted["centers"]} | {r.subject for r in case.rejected
                                                          if r.kind == "centers" and r.subject is not None}
@@ -503,9 +557,11 @@ def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str,
         center = person.get("center")
         if center is not None and center not in known:
             at = prefix + ["people", i]
-            errors.extend(budget.keep([_error(file, case.id, root, at + ["center"], f"no center «{center}» in this "
-                                              f"case (centers: {', '.join(sorted(known)) or 'none'})",
-                                              person["id"], "people")]))
+            held = f"本案例的{labels.sheets.get('centers', 'centers')}：{'、'.join(sorted(known))}" if known else \
+                f"本案例没有{labels.sheets.get('centers', 'centers')}"
+            errors.extend(budget.keep([_error(file, case.id, root, at + ["center"], f"{labels.of(tuple(at) + ('center',))}"
+                                              f"“{center}”不是本案例中的{labels.sheets.get('centers', 'centers')}（{held}）"
+                                              f"{near(center, known)}", person["id"], "people")]))
             case.rejected.append(Rejected("people", i, person["id"], center, schemas.path_text(at),
                                           locate(root, at, file).line))
         else:
@@ -520,10 +576,11 @@ def _incomplete_centers(case: Case) -> dict[str, str]:
     for r in case.rejected:
         if r.kind != "people":
             continue
-        who = f"{r.subject or r.path}（第{r.line}行）" if r.line else (r.subject or r.path)
+        name = r.subject or f"第{r.index + 1}条"       # a record without a readable id: by its place in the list
+        who = f"{name}（第{r.line}行）" if r.line else name
         # a person naming a center of the case counts there; one whose center cannot be read might count anywhere
         for center in ([r.center] if r.center in centers else centers if r.center is None else []):
             out.setdefault(center, []).append(who)
     # the first MAX_PROBLEMS named: the reason is shown with each of the center's decisions
     return {c: "、".join(people[:MAX_PROBLEMS]) + (f" 等 {len(people):,} 人" if len(people) > MAX_PROBLEMS else "")
-            + " 的记录有误，无法计入本中心" for c, people in out.items()}
+            + "的记录有误，无法计入本中心" for c, people in out.items()}

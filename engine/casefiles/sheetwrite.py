@@ -231,6 +231,11 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
     if value is None or value == [] or value == {}:
         return None
     value = _bare(value)
+    if column.type == "bool" and isinstance(value, str) and value.strip().lower() in layout.booleans:
+        value = layout.booleans[value.strip().lower()]     # 是/否 … in a YAML or JSON case file: read as the sheet reads it
+    if column.type == "digits" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        problems.append(f"{where}：应按文本填写（加引号）：填成了数字 {schemas.found_text(value)}，数字会丢失末位 X 或末几位")
+        return None
     cell = _to_cell(value, column.type, target)
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
         problems.append(f"{where}：{schemas.found_text(value)} 含控制字符，xlsx 中无法保存")

@@ -177,7 +177,7 @@ def load_layout(policy: Policy) -> Layout:
         tree = yamlio.load(path)
     except YamlError as e:
         raise ReadError(e.location, e.message) from None
-    found = schemas.problems(plain(tree), "roster", name, tree) if isinstance(tree, dict) else []
+    found = schemas.problems(plain(tree), "roster", name, tree, chinese=True) if isinstance(tree, dict) else []
     if not isinstance(tree, dict) or found:
         raise ReadError.of([(p.location, f"{p.path}: {p.message}") for p in found] or [(Location(name, 1, 1), "应为映射")])
     data = plain(tree)

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from .limits import MAX_DEPTH, Flaw, shown_key
+from .limits import MAX_DEPTH, TOO_DEEP, Flaw, duplicate_key, shown_key, too_long
 from .locations import Location, YamlError
 
 __all__ = ["fast", "JsonMap", "JsonList", "positioned", "write"]
@@ -104,7 +104,7 @@ class _Reader:
 
     def fail(self, offset: int, message: str) -> YamlError:
         line, col = self.lines.at(offset)
-        return YamlError(Location(self.name, line + 1, col + 1), f"JSON syntax: {message}")
+        return YamlError(Location(self.name, line + 1, col + 1), f"JSON 语法错误：{message}")
 
     def space(self, i: int) -> int:
         return _SPACE.match(self.text, i).end()
@@ -118,27 +118,27 @@ class _Reader:
         c = text[i:i + 1]
         if c in ("{", "["):
             if depth > MAX_DEPTH:
-                return self.flaw(i, f"nested more than {MAX_DEPTH} levels deep"), self.skip(i)
+                return self.flaw(i, TOO_DEEP), self.skip(i)
             return self.mapping(i, depth) if c == "{" else self.sequence(i, depth)
         if c == '"':
             try:
                 return scanstring(text, i + 1, False)
             except json.JSONDecodeError as e:
-                raise self.fail(e.pos, e.msg) from None
+                raise self.fail(e.pos, _JSON_WORDS.get(e.msg, "文字的写法有误")) from None
         number = _NUMBER.match(text, i)
         if number and number.group():
             return self.number(number, i), number.end()
         for word, constant in _CONSTANTS:
             if text.startswith(word, i):
                 return constant, i + len(word)
-        raise self.fail(i, "expected a value" if c else "unexpected end of file")
+        raise self.fail(i, "此处应有一个值（文字须加双引号；true、false、null 须小写）" if c else "文件意外结束（括号没有闭合？）")
 
     def number(self, match: re.Match, i: int) -> Any:
         written = match.group()
         if match.group(1) or match.group(2):
             return float(written)         # 1e999 is Infinity: the record's check refuses it
         if len(written) > _MAX_DIGITS:
-            return self.flaw(i, f"a number of {len(written)} digits is too long to read")
+            return self.flaw(i, too_long(len(written)))
         return int(written)
 
     def mapping(self, start: int, depth: int) -> tuple[JsonMap, int]:
@@ -149,19 +149,18 @@ class _Reader:
             return out, i + 1
         while True:
             if text[i:i + 1] != '"':
-                raise self.fail(i, "expected a key in double quotes")
+                raise self.fail(i, "此处应为加双引号的键（多了一个逗号？）")
             key_at = i
             key, i = self.value(i, depth + 1)
             i = self.space(i)
             if text[i:i + 1] != ":":
-                raise self.fail(i, "expected ':' after the key")
+                raise self.fail(i, "键之后应为冒号“:”")
             i = self.space(i + 1)
             value_at = i
             value, i = self.value(i, depth + 1)
             if key in out:
                 first = where.key(key)[0] + 1
-                out[key] = self.flaw(key_at, f"duplicate key «{shown_key(key)}» (first on line {first}); "
-                                             "neither value is used")
+                out[key] = self.flaw(key_at, duplicate_key(shown_key(key), first))
             else:
                 out[key], where.keys[key], where.values[key] = value, key_at, value_at
             i = self.space(i)
@@ -169,7 +168,7 @@ class _Reader:
             if c == "}":
                 return out, i + 1
             if c != ",":
-                raise self.fail(i, "expected ',' or '}'")
+                raise self.fail(i, "此处应为逗号“,”或“}”（少了逗号，或花括号没有闭合？）")
             i = self.space(i + 1)
 
     def sequence(self, start: int, depth: int) -> tuple[JsonList, int]:
@@ -188,7 +187,7 @@ class _Reader:
             if c == "]":
                 return out, i + 1
             if c != ",":
-                raise self.fail(i, "expected ',' or ']'")
+                raise self.fail(i, "此处应为逗号“,”或“]”（少了逗号，或方括号没有闭合？）")
             i = self.space(i + 1)
 
     def skip(self, start: int) -> int:
@@ -201,7 +200,12 @@ class _Reader:
             depth += 1 if token in "[{" else -1
             if depth == 0:
                 return m.end()
-        raise self.fail(start, "this bracket is never closed")
+        raise self.fail(start, "这个括号没有闭合")
+
+
+# the standard library's complaints about a string (scanstring), as an officer reads them
+_JSON_WORDS = {"Unterminated string starting at": "引号没有闭合", "Invalid control character at": "文字中有控制字符（换行须写作 \\n）",
+               "Invalid \\escape": "无效的转义（反斜杠 \\ 须写作 \\\\）", "Invalid \\uXXXX escape": "无效的 \\u 转义"}
 
 
 def positioned(text: str, name: str) -> Any:
@@ -213,7 +217,7 @@ def positioned(text: str, name: str) -> Any:
     value, end = reader.value(i, 0)
     end = reader.space(end)
     if end != len(text):
-        raise reader.fail(end, "more after the end of the JSON value")
+        raise reader.fail(end, "JSON 已经结束，其后还有内容（多了一个括号，或少了一个逗号？）")
     return value
 
 

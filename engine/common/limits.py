@@ -38,7 +38,7 @@ __all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS", "MAX_CELL_TEXT",
            "MAX_RATIO", "RATIO_FROM", "MAX_XML_PART", "MAX_XML_ELEMENTS", "MAX_XML_RUN", "MAX_DEPTH", "MAX_RECORD_VALUES",
            "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "MAX_FILE_ERRORS", "Flaw", "Hazard", "SHIELD", "text_problem",
            "number_problem", "Walk", "scalar_problem", "shown_key", "MAX_LOG_LINE", "MAX_LOG_PROBLEMS", "MAX_PARAMETER",
-           "MAX_GENERATED_PEOPLE", "GENERATED_YEARS", "MAX_SEED"]
+           "MAX_GENERATED_PEOPLE", "GENERATED_YEARS", "MAX_SEED", "RECURSIVE", "TOO_DEEP", "too_long", "duplicate_key"]
 
 MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
 MAX_DEPTH = 32                    # nesting levels from the top of the file
@@ -70,6 +70,20 @@ MAX_XML_RUN = 2**20               # bytes of XML between two tags (a text or a t
                                   #   characters are at most ~200 KB escaped; without it one text node could take GBs
 
 
+# what the readers and the walk say of a collection that holds itself, of nesting too deep, of a number too long
+RECURSIVE = "通过 YAML 别名包含了它自身（如 &a [*a]），无法读取"
+TOO_DEEP = f"嵌套超过 {MAX_DEPTH} 层，无法读取（案例文件只需 8 层）"
+
+
+def too_long(digits: int) -> str:
+    return f"数有 {digits:,} 位，过长，无法读取"
+
+
+def duplicate_key(key: str, first: int | None) -> str:
+    where = f"（第一次在第 {first} 行）" if first else ""
+    return f"键“{key}”在同一映射中出现了两次{where}，不知以哪个为准，两个值都不用：请删去一个"
+
+
 @dataclass(frozen=True)
 class Flaw:
     """Stands in a tree where a reader found a value it could not give: the record holding it is refused."""
@@ -97,26 +111,26 @@ SHIELD = 0x10FF00   # yamlio writes a raw control character U+00XX as U+10FFXX
 def text_problem(text: str) -> str | None:
     """Why `text` cannot be a value of a case (None when it can)."""
     if len(text) > MAX_TEXT:
-        return f"expected text of at most {MAX_TEXT} characters, found {len(text)}"
+        return f"文字至多 {MAX_TEXT} 个字，这里有 {len(text):,} 个"
     if text.isprintable():
         return None
     bad = _BAD_CHAR.search(text)
     if bad is None:
         return None
     char = bad.group()
-    where = f"at character {bad.start() + 1}"
+    where = f"第 {bad.start() + 1} 个字符"
     if "\ud800" <= char <= "\udfff":
-        return f"text holds a lone surrogate U+{ord(char):04X} {where}, which is not a character (a broken \\u escape?)"
+        return f"{where}是落单的代理码 U+{ord(char):04X}，不是字符（\\u 转义写坏了？）"
     code = ord(char) - SHIELD if ord(char) >= SHIELD else ord(char)
     code += 0xFF00 if code in (0xFE, 0xFF) else 0            # U+FFFE and U+FFFF, shielded the same way
-    return f"text holds the control character U+{code:04X} {where}"
+    return f"{where}是控制字符 U+{code:04X}（看不见的字符，多由复制粘贴带入）：请删去"
 
 
 def number_problem(value: float) -> str | None:
     if math.isnan(value):
-        return "expected a number, found NaN (not a number)"
+        return "NaN（非数）不是有效的值"
     if math.isinf(value):
-        return f"expected a number, found {'-' if value < 0 else ''}Infinity"
+        return f"{'负' if value < 0 else ''}无穷大（{'-' if value < 0 else ''}Infinity）不是有效的值"
     return None
 
 
@@ -146,19 +160,19 @@ class Walk:
                 continue
             values += 1
             if values > MAX_RECORD_VALUES:
-                return found + [Hazard(at, f"holds more than {MAX_RECORD_VALUES} values (aliases expanded); "
-                                           "a record needs far fewer: is it an alias bomb?")]
+                return found + [Hazard(at, f"含超过 {MAX_RECORD_VALUES:,} 个值（别名展开后），一条记录远用不了这么多："
+                                           "是别名炸弹吗？")]
             if repeating:
                 self.repeated += 1
                 if self.repeated > MAX_REPEATED:
-                    return found + [Hazard(path, f"aliases repeat more than {MAX_REPEATED} values in this file; "
-                                                 "no more are read")]
+                    return found + [Hazard(path, f"本文件中 YAML 别名（*）重复的值超过 {MAX_REPEATED:,} 个，"
+                                                 "余下的不再读取")]
             if isinstance(item, (dict, list)):
                 if id(item) in on_path:
-                    found.append(Hazard(path, "holds itself through an alias (a recursive alias like &a [*a])"))
+                    found.append(Hazard(path, RECURSIVE))
                     continue
                 if len(path) > MAX_DEPTH:
-                    found.append(Hazard(path, f"nested more than {MAX_DEPTH} levels deep"))
+                    found.append(Hazard(path, TOO_DEEP))
                     continue
                 repeating = repeating or id(item) in self.seen
                 self.seen.add(id(item))
@@ -189,14 +203,14 @@ def scalar_problem(value: Any) -> str | None:
         return number_problem(value)
     if isinstance(value, _SCALARS):
         return None
-    return f"expected text, a number, true/false, a list or a mapping, found a {type(value).__name__} (a YAML tag?)"
+    return f"应为文字、数、是/否、列表或映射，实为 {type(value).__name__} 类型的值（用了 YAML 标签“!…”？）"
 
 
 def _key_problem(key: Any) -> str | None:
     if not isinstance(key, str):
-        return f"a key must be text, found {shown_key(key)}"
+        return f"键应为文字，实为 {shown_key(key)}"
     problem = text_problem(key)
-    return f"key: {problem}" if problem else None
+    return f"键中{problem}" if problem else None
 
 
 def shown_key(key: Any) -> str:

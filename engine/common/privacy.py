@@ -5,20 +5,26 @@ digits, and anything in a message that looks like an ID number (ten digits or mo
 unless the user asked `--unmask`. Every output (JSON, terminal, sheets, letters, the decision log)
 goes through these few functions, so masking is decided in one place.
 
-A value of a case file quoted in a message (`found “P10 吴某 321302199001011008”`: a person written as
+A value of a case file quoted in a message (`实为“P10 吴某 321302199001011008”`: a person written as
 one line of text) or a value the user typed and the message echoes (`--subject`) is free text: where a
 name or an ID number sits in it is unknown, so `mask_free_text` masks every run of Chinese characters
-as a name and every run of six digits or more as a number (see there).
+as a name and every run of six digits or more as a number (see there). An error about a case file says
+which field its value is in (`mask_error`, by its path): there a value is masked as a name only when
+it may be one — a field the case schema marks `x-personal` (a name), a whole record, or a place the
+schema does not know; a misspelt 学历 “本料” or a date is shown whole, its long digit runs masked.
 """
 from __future__ import annotations
 
+import functools
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 from .outfiles import formula_like
 
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
-           "mask_error", "outward", "printable", "shown_id"]
+           "mask_error", "personal", "outward", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
@@ -86,14 +92,59 @@ def quote(value: str) -> str:
     return "“" + value.replace("”", "\\u201d") + "”"
 
 
-# A value quoted by `quote` after the words that introduce one (schemas.found_text: `found “…”`, `key “…”`;
-# Chinese messages: 实为“…”). Other quotes in messages hold the policy's words, headers and sheet names.
-_FOUND = re.compile(r"(found |key |实为)“([^”]*)”")
+# A value quoted by `quote` after the words that introduce one (`found “…”`, `key “…”`; Chinese messages:
+# 实为“…”, 填的“…”, 字段“…”, 键“…”). Other quotes in messages hold the policy's words, headers and sheet names.
+_FOUND = re.compile(r"(found |key |实为|填的|字段|键)“([^”]*)”")
 
 
 def mask_message(message: str) -> str:
     """A message that may quote a value of a case file: the quoted value masked as free text, ID numbers elsewhere."""
     return mask_text(_FOUND.sub(lambda m: f"{m.group(1)}“{mask_free_text(m.group(2))}”", message))
+
+
+def _mask_value(message: str) -> str:
+    """A message quoting a value that is no name (a vocabulary word, a date): shown whole, its runs of six digits or
+    more masked (a birth date, an ID number typed in the wrong field), and ID numbers elsewhere."""
+    return mask_text(_FOUND.sub(lambda m: f"{m.group(1)}“{_DIGIT_RUN.sub(_mask_digits, m.group(2))}”", message))
+
+
+_CASE_SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "case.schema.json"
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@functools.lru_cache(maxsize=1)
+def _case_schema() -> dict:
+    return json.loads(_CASE_SCHEMA.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=4096)
+def personal(path: str) -> bool:
+    """Whether the value at `path` of a case file (as an error names it: cases[0].people[3].name) is or may hold a
+    name: a field the case schema marks `x-personal`, a whole record or a list of them (a person written as one
+    line of text), or a place the schema does not know (the top of the file, an unknown field)."""
+    schema = _case_schema()
+    defs = schema.get("$defs", {})
+
+    def resolve(node):
+        while isinstance(node, dict) and "$ref" in node:
+            node = defs.get(node["$ref"].rsplit("/", 1)[-1])
+        return node if isinstance(node, dict) else None
+    steps = [int(i) if i else key for key, i in _STEP.findall(path)]
+    if steps[:1] == ["cases"] and len(steps) >= 2 and isinstance(steps[1], int):
+        steps = steps[2:]
+    if not steps:
+        return True
+    node = schema
+    for step in steps:
+        if isinstance(step, int):
+            node = resolve(node.get("items"))
+        else:
+            inner = (node.get("properties") or {}).get(step, node.get("additionalProperties"))
+            node = resolve(inner) if isinstance(inner, dict) else None
+        if node is None:
+            return True
+    items = resolve(node.get("items")) or {}
+    return bool(node.get("x-personal")) or "properties" in node or "properties" in items
 
 
 def mask_echo(message: str, *values: str | None) -> str:
@@ -111,7 +162,8 @@ def mask_error(data: dict) -> dict:
     """An error about a name or an ID number quotes it: mask the quote, any value it quotes, any long number."""
     message = data["message"]
     path = str(data.get("path") or "")
-    if path.endswith(".name"):
+    named = personal(path)
+    if named and path.endswith(".name"):
         message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
     if path.endswith(".id_number"):
         message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
@@ -119,7 +171,7 @@ def mask_error(data: dict) -> dict:
     ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}
     if isinstance(data.get("detail"), str):   # an exception's text may quote any value of the record
         ids["detail"] = mask_free_text(data["detail"])
-    return dict(data, message=mask_message(message), **ids)
+    return dict(data, message=mask_message(message) if named else _mask_value(message), **ids)
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

@@ -29,7 +29,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
-from .limits import MAX_BYTES, MAX_DEPTH, SHIELD, Flaw, shown_key
+from .limits import MAX_BYTES, MAX_DEPTH, RECURSIVE, SHIELD, TOO_DEEP, Flaw, duplicate_key, shown_key, too_long
 from .locations import Located, Location, YamlError
 
 __all__ = ["MAX_POLICY_VALUES", "read_regular", "load", "load_bytes", "loads", "CaseText", "read_case", "decode", "positioned",
@@ -234,19 +234,33 @@ def loads(text: str, name: str = "<text>") -> Any:
     try:
         return _yaml().load(text)
     except _LongNumber as e:
-        raise YamlError(Location(name, e.line, e.col), f"a number of {e.digits} digits is too long to read") from None
+        raise YamlError(Location(name, e.line, e.col), too_long(e.digits)) from None
     except DuplicateKeyError as e:
         mark = e.problem_mark
-        raise YamlError(Location(name, mark.line + 1, mark.column + 1), "duplicate key: " + (e.problem or "")) from None
+        raise YamlError(Location(name, mark.line + 1, mark.column + 1), f"键重复：{_duplicate(e.problem or '')}") from None
     except MarkedYAMLError as e:
         raise _syntax(e, name) from None
 
 
+# a flow collection left open is found where the next line starts: said where its bracket was opened
+_OPENED = {"expected ',' or ']'": "方括号“[”", "expected ',' or '}'": "花括号“{”", "while scanning a quoted scalar": "引号",
+           "found unexpected end of stream": "引号或括号"}
+
+
 def _syntax(e: MarkedYAMLError, name: str) -> YamlError:
+    """A case file's YAML syntax error in an officer's words (no parser English), at the line to correct."""
+    problem = f"{e.context or ''} {e.problem or ''}"
     mark = e.problem_mark or e.context_mark
+    opened = next((what for english, what in _OPENED.items() if english in problem), None)
+    if opened and e.context_mark is not None:
+        mark = e.context_mark
+        line = mark.line + 1
+        return YamlError(Location(name, line, mark.column + 1), f"YAML 语法错误：第{line}行的{opened}没有闭合"
+                                                                 + ("或缺少逗号" if "括号“" in opened else ""))
+    words = next((chinese for english, chinese in _SYNTAX_WORDS if english in problem), None)
     line = mark.line + 1 if mark else None
     col = mark.column + 1 if mark else None
-    return YamlError(Location(name, line, col), f"YAML syntax: {e.problem or e.context}")
+    return YamlError(Location(name, line, col), f"YAML 语法错误：{words or '此处的写法有误（请检查缩进、冒号和引号）'}")
 
 
 # --- case files ----------------------------------------------------------------------------------------------
@@ -265,13 +279,13 @@ class CaseText:
         """What the reader should know about the encoding (None for UTF-8)."""
         if self.encoding == "utf-8":
             return None
-        return (f"read as {self.encoding.upper()}{' (GBK)' if self.encoding == 'gb18030' else ''}, not UTF-8"
-                + (f" ({self.why})" if self.why else "") + "; save case files as UTF-8")
+        return (f"不是 UTF-8 编码，已按 {self.encoding.upper()}{'（GBK）' if self.encoding == 'gb18030' else ''} 读取"
+                + (f"（{self.why}）" if self.why else "") + "；请把案例文件另存为 UTF-8")
 
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-_EXPECTED = "expected YAML or JSON text in UTF-8 (GB18030/GBK, and UTF-16 with a byte order mark, are read too)"
+_EXPECTED = "案例文件应为 UTF-8 编码的 YAML 或 JSON 文本（GB18030/GBK，以及带字节顺序标记的 UTF-16 也可读）"
 
 
 def read_case(path: str | Path) -> CaseText:
@@ -282,13 +296,15 @@ def read_case(path: str | Path) -> CaseText:
         with path.open("rb") as f:
             data = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise YamlError(Location(name), "file not found") from None
+        raise YamlError(Location(name), "文件不存在") from None
+    except IsADirectoryError:
+        raise YamlError(Location(name), "这是一个文件夹，不是案例文件") from None
     except OSError as e:
-        raise YamlError(Location(name), f"cannot be read ({e.strerror})") from None
+        raise YamlError(Location(name), f"无法读取（{e.strerror}）") from None
     if len(data) > MAX_BYTES:
         size = path.stat().st_size if path.is_file() else len(data)
-        raise YamlError(Location(name), f"the file is {size / 2**20:.1f} MB; a case file may be at most "
-                                        f"{MAX_BYTES // 2**20} MB and this one is not read: split it (by case or by center)")
+        raise YamlError(Location(name), f"文件有 {size / 2**20:.1f} MB；案例文件至多 {MAX_BYTES // 2**20} MB，"
+                                        "此文件不予读取：请按案例或中心拆分")
     text, encoding, why = decode(data, name)
     return CaseText(name, text, encoding, path.suffix.lower() == ".json", why)
 
@@ -298,15 +314,15 @@ def decode(data: bytes, name: str) -> tuple[str, str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding, "a byte order mark"
+                return data.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding, "文件开头有字节顺序标记"
             except UnicodeDecodeError as e:
                 raise YamlError(_byte_location(name, data, e.start),
-                                f"starts with a {encoding.upper()} byte order mark but is not {encoding.upper()} "
-                                f"({e.reason} at byte {e.start})") from None
+                                f"以 {encoding.upper()} 的字节顺序标记开头，内容却不是 {encoding.upper()}（第 {e.start} 字节"
+                                f"无法解码）") from None
     nul = data.find(b"\0")
     if nul >= 0 and (nul < 1024 or data.count(b"\0") * 1000 > len(data)):
-        raise YamlError(_byte_location(name, data, nul), f"not a text file (a NUL byte at byte {nul}; UTF-16 without "
-                                                          f"a byte order mark?): {_EXPECTED}")
+        raise YamlError(_byte_location(name, data, nul), f"不是文本文件（第 {nul} 字节是空字节；是不带字节顺序标记的 "
+                                                          f"UTF-16，或 Excel 工作簿改了扩展名？）：{_EXPECTED}")
     try:
         return data.decode("utf-8"), "utf-8", ""
     except UnicodeDecodeError as e:
@@ -315,10 +331,10 @@ def decode(data: bytes, name: str) -> tuple[str, str, str]:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         raise YamlError(_byte_location(name, data, utf8.start),
-                        f"neither UTF-8 nor GB18030 text (byte 0x{data[utf8.start]:02X} at byte {utf8.start}): "
+                        f"既不是 UTF-8 也不是 GB18030 文本（第 {utf8.start} 字节为 0x{data[utf8.start]:02X}）："
                         f"{_EXPECTED}") from None
     line = data.count(b"\n", 0, utf8.start) + 1
-    return text, "gb18030", f"byte 0x{data[utf8.start]:02X} on line {line} is not UTF-8"
+    return text, "gb18030", f"第 {line} 行的字节 0x{data[utf8.start]:02X} 不是 UTF-8"
 
 
 def _byte_location(name: str, data: bytes, offset: int) -> Location:
@@ -348,18 +364,18 @@ class _CaseReading:
         if key not in mapping:
             return True
         try:
-            first = f" (first on line {mapping.lc.key(key)[0] + 1})"
+            first = mapping.lc.key(key)[0] + 1
         except (AttributeError, KeyError, TypeError):
-            first = ""
+            first = None
         mark = key_node.start_mark
-        mapping[key] = Flaw(f"duplicate key «{shown_key(key)}»{first}; neither value is used", mark.line + 1, mark.column + 1)
+        mapping[key] = Flaw(duplicate_key(shown_key(key), first), mark.line + 1, mark.column + 1)
         return False
 
     def construct_object(self, node, deep=False):
         if node in self.recursive_objects and node not in self.constructed_objects:
             # an alias to a collection still being built (&a [*a]): ruamel would put None here, silently
             mark = node.start_mark
-            return Flaw("holds itself through an alias (a recursive alias like &a [*a])", mark.line + 1, mark.column + 1)
+            return Flaw(RECURSIVE, mark.line + 1, mark.column + 1)
         return super().construct_object(node, deep)
 
     def construct_scalar(self, node):
@@ -371,11 +387,11 @@ class _CaseReading:
             return super().construct_yaml_int(node)
         except ValueError:       # longer than Python converts
             mark = node.start_mark
-            return Flaw(f"a number of {len(str(node.value))} digits is too long to read", mark.line + 1, mark.column + 1)
+            return Flaw(too_long(len(str(node.value))), mark.line + 1, mark.column + 1)
 
     def construct_too_deep(self, node):
         mark = node.start_mark
-        return Flaw(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1, mark.column + 1)
+        return Flaw(TOO_DEEP, mark.line + 1, mark.column + 1)
 
 
 class _CaseConstructor(_CaseReading, _Constructor):
@@ -427,7 +443,7 @@ def _parse_yaml(text: str, name: str, fast: bool) -> Any:
     try:
         return _load_yaml(text, name, fast)
     except RecursionError:   # block nesting (indentation) too deep: no record can be cut out of that
-        raise YamlError(Location(name, _deep_line(text)), f"nested too deep to read (more than {MAX_DEPTH} levels)") from None
+        raise YamlError(Location(name, _deep_line(text)), f"嵌套超过 {MAX_DEPTH} 层，无法读取（案例文件只需 8 层）") from None
 
 
 def _load_yaml(text: str, name: str, fast: bool) -> Any:
@@ -438,7 +454,7 @@ def _load_yaml(text: str, name: str, fast: bool) -> Any:
     except MarkedYAMLError as e:
         raise _syntax(e, name) from None
     except Exception as e:   # ruamel's own limits (an unhashable key …) cost the file, never a traceback
-        raise YamlError(Location(name), f"YAML could not be read: {type(e).__name__}: {e}") from None
+        raise YamlError(Location(name), "YAML 无法读取（用了 YAML 的复杂写法，如以列表或映射作键？）") from None
 
 
 _FLOW = re.compile(r"""[\[\]{}"'#]""")

@@ -405,8 +405,8 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         e = error.as_json()
         masked = e if unmask else mask_error(e)
         who = f" {masked['subject']}" if masked.get("subject") else ""
-        where = f" 第{e['line']}行" if e.get("line") else ""
-        _print(console, _flow(printable(f"错误 {masked['case']}{who}{where} {masked['path']}: {masked['message']}"),
+        where = f" {error.place}" if error.place else ""    # the field is named in the message, by its label
+        _print(console, _flow(printable(f"错误 {masked['case']}{who}{where}：{masked['message']}"),
                               keep, style="red"))
 
 

@@ -1,8 +1,9 @@
 """JSON Schema checks that speak to people: every error at once, each with its line.
 
 Schemas live in `schemas/`. jsonschema's own messages are written for
-programmers; `problems()` rewrites each into "expected …, found …" and points
-at the line and column of the offending value in the YAML.
+programmers; `problems()` rewrites each into a Chinese sentence — for a case
+file naming the field by its label: 学历应为 …之一，实为“本料”；您是否想输入“本科”？
+— and points at the line and column (or the cell) of the offending value.
 
 A roster has thousands of records, nearly all valid: each is first checked by
 a validator fastjsonschema compiled to Python code (about ten times faster),
@@ -12,11 +13,14 @@ format is jsonschema's own check).
 """
 from __future__ import annotations
 
+import calendar
 import copy
 import functools
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker
@@ -26,7 +30,7 @@ from ..common.privacy import quote
 from ..common.words import near
 from ..common.locations import locate
 
-__all__ = ["found_text", "SCHEMA_DIR", "schema", "validator_for", "passes_fast", "path_text", "problems", "located",
+__all__ = ["found_text", "CaseWords", "SCHEMA_DIR", "schema", "validator_for", "passes_fast", "path_text", "problems", "located",
            "shown_zh", "with_attributes", "with_vocabulary"]
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -80,83 +84,157 @@ def path_text(path: Iterable) -> str:
 
 
 def found_text(value: Any) -> str:
-    """A value as a message quotes it. Text is quoted by `privacy.quote`, which the outputs recognise after
-    “found” / “key” and mask as free text (a name, an ID number) unless --unmask (privacy.mask_message)."""
+    """A value of a case file as a message quotes it. Text is quoted by `privacy.quote`, which the outputs recognise
+    after 实为 / 填的 / found / key and mask as free text (a name, an ID number) unless --unmask (privacy.mask_error
+    decides by the field: a vocabulary word or a date is shown whole, a name is masked)."""
     if isinstance(value, str):
         return quote(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
-        return "nothing (null)"
+        return "空值"
     if isinstance(value, dict):
-        return "a mapping"
+        return "一个映射（键: 值）"
     if isinstance(value, list):
-        return "a list"
+        return "一个列表"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 
-_TYPE_WORDS = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
-               "object": "a mapping", "array": "a list", "null": "null"}
+@dataclass(frozen=True)
+class CaseWords:
+    """What a case file's messages call things: a field by its label from the policy's data (the roster's headers,
+    facts.yaml), never by the contract's key (`label`: the path from the top of the file → the label), and the
+    words a yes/no is written with (the roster's, read in every format)."""
+    label: Callable[[tuple], str] = lambda path: str(next((s for s in reversed(path) if isinstance(s, str)), ""))
+    yes: str = "true"
+    no: str = "false"
 
 
-def _expected_type(t) -> str:
-    if isinstance(t, list):
-        return " or ".join(_TYPE_WORDS.get(x, x) for x in t)
-    return _TYPE_WORDS.get(t, t)
+_TYPE_CASE = {"string": "文字", "integer": "整数", "number": "数", "object": "映射（键: 值）", "array": "列表",
+              "null": "空值"}
+# One error per value: of jsonschema's several complaints about one value, the first of these is said.
+_RANK = {"type": 0, "required": 0, "additionalProperties": 0, "enum": 1, "const": 1, "format": 2, "pattern": 3}
+_DAY = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
 
 
-def _message(error) -> tuple[list, str]:
-    """(path to point at, human message) for one jsonschema error."""
+def _shown_case(value: Any, words: CaseWords) -> str:
+    """实为… : what was found, as a case-file message says it."""
+    if value is None:
+        return "却是空的"
+    if isinstance(value, bool):
+        return f"实为“{words.yes if value else words.no}”"
+    if isinstance(value, (int, float)):
+        return f"实为 {found_text(value)}"
+    return f"实为{found_text(value)}"
+
+
+def _date_message(label: str, value: Any, words: CaseWords) -> str:
+    """A date that is not one: an impossible day said as such (with the month's last day), else the form."""
+    if isinstance(value, str):
+        m = _DAY.match(value)
+        if m:
+            year, month, day = int(m[1]), int(m[2]), int(m[3])
+            if not 1900 <= year <= 2999:
+                return f"{label}填的{found_text(value)}不在 1900–2999 年之间（应为 年-月-日，如 {min(max(year, 1900), 2999)}-01-01）"
+            if 1 <= month <= 12:
+                last = calendar.monthrange(year, month)[1]
+                if day > last or day < 1:
+                    return (f"{label}填的{found_text(value)}不是真实的日期：{year}年{month}月只有 {last} 日"
+                            f"（应为 年-月-日，如 {year}-{month:02d}-{last:02d}）")
+            return f"{label}填的{found_text(value)}不是真实的日期（月份应为 1–12；应为 年-月-日，如 {year}-01-31）"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # quoted, so that its digits (19900101: a birth date) are masked as a value's are
+        return (f"{label}填的“{found_text(value)}”是一个数，不是日期（应为 年-月-日，如 2025-03-01；"
+                "在 Excel 中请设为日期或文本格式）")
+    return f"{label}应为日期（年-月-日，如 2025-03-01），{_shown_case(value, words)}"
+
+
+def _is_date(s) -> bool:
+    return isinstance(s, dict) and s.get("format") == "date"
+
+
+def _case_messages(error, words: CaseWords, prefix: tuple) -> list[tuple[list, str, bool]]:
+    """(path to point at, message in Chinese, whether the place is the key) for one jsonschema error in a case
+    file: each names the field by its label and says what was expected and what was found."""
     path = list(error.absolute_path)
     v, s, inst = error.validator, error.schema, error.instance
-    desc = s.get("description") if isinstance(s, dict) else None
+    s = s if isinstance(s, dict) else {}
+
+    def label(at: list) -> str:
+        return words.label(tuple(prefix) + tuple(at))
+    name = label(path)
+    desc = s.get("x-zh")
+    if "propertyNames" in error.relative_schema_path:
+        # the key itself is wrong (a month written otherwise, an attestation the vocabulary does not list)
+        options = [str(x) for x in error.validator_value] if v == "enum" else []
+        expected = f"应为 {'、'.join(options)} 之一" if options else f"应为{desc or '允许的写法'}"
+        return [(path + [inst], f"{name}中的“{inst}”不合规定：{expected}{near(inst, options) if options else ''}", True)]
+    if _is_date(s) and v in ("format", "pattern"):
+        return [(path, _date_message(name, inst, words), False)]
     if v == "type":
-        return path, f"expected {desc or _expected_type(error.validator_value)}, found {found_text(inst)}"
+        expected = error.validator_value
+        if expected == "boolean":
+            return [(path, f"{name}应填 {words.yes} 或 {words.no}，{_shown_case(inst, words)}", False)]
+        if _is_date(s):
+            return [(path, _date_message(name, inst, words), False)]
+        if expected in ("string", ["string"]) and isinstance(inst, (int, float)) and not isinstance(inst, bool):
+            lost = isinstance(inst, float) and abs(inst) >= 1e15
+            why = "作为数字已丢失末几位（数字只保留 15 位有效数字）" if lost else (s.get("x-zh-number") or "")
+            return [(path, f"{name}应按文本填写（加引号，或在 Excel 中设为文本格式）："
+                           f"填成了数字 {found_text(inst)}" + (f"，{why}" if why else ""), False)]
+        wanted = desc or "或".join(_TYPE_CASE.get(x, x) for x in (expected if isinstance(expected, list) else [expected]))
+        return [(path, f"{name}应为{wanted}，{_shown_case(inst, words)}", False)]
     if v == "enum":
-        words = s.get("x-canonical") if isinstance(s, dict) else None
-        shown = "|".join(str(x) for x in (words or error.validator_value))
-        return path, f"expected one of {shown}" + (" (or a listed alias)" if words else "") + f", found {found_text(inst)}"
+        canonical = s.get("x-canonical")
+        options = [str(x) for x in (canonical or error.validator_value)]
+        return [(path, f"{name}应为 {'、'.join(options)} 之一{'（或其别称）' if canonical else ''}，"
+                       f"{_shown_case(inst, words)}{near(inst, [str(x) for x in error.validator_value])}", False)]
     if v == "const":
-        return path, f"expected {found_text(error.validator_value)}, found {found_text(inst)}"
+        return [(path, f"{name}应为 {found_text(error.validator_value)}，{_shown_case(inst, words)}", False)]
     if v == "required":
-        missing = [k for k in error.validator_value if k not in inst]
-        return path, "missing required field " + ", ".join(f"«{k}»" for k in missing)
+        return [(path + [k], f"未填写{label(path + [k])}（必填）", False) for k in error.validator_value if k not in inst]
     if v == "additionalProperties":
-        known = sorted((s.get("properties") or {}).keys())
-        extra = [k for k in inst if k not in (s.get("properties") or {})]
-        hint = f" (expected one of: {', '.join(known)})" if known else ""
-        return path + extra[:1], f"unknown field «{extra[0] if extra else '?'}»{hint}"
+        known = list((s.get("properties") or {}).keys())
+        out = []
+        for extra in (k for k in inst if k not in (s.get("properties") or {})):
+            hint = near(extra, known) or (f"（可用的字段：{'、'.join(known)}）" if known else "")
+            out.append((path + [extra], f"{name + '中' if name else ''}有不认识的字段“{extra}”{hint}", True))
+        return out
     if v == "format":
-        return path, f"expected a real date YYYY-MM-DD, found {found_text(inst)}"
+        return [(path, f"{name}应为{desc or error.validator_value}，{_shown_case(inst, words)}", False)]
     if v == "pattern":
-        return path, f"expected {desc or 'text matching ' + error.validator_value}, found {found_text(inst)}"
+        return [(path, f"{name}应为{desc or '规定格式的文字'}，{_shown_case(inst, words)}", False)]
     if v in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        sign = {"minimum": "≥", "exclusiveMinimum": ">", "maximum": "≤", "exclusiveMaximum": "<"}[v]
-        return path, f"expected a number {sign} {error.validator_value}, found {found_text(inst)}"
-    if v == "propertyNames":
-        # not jsonschema's message: it repeats the key as repr, where no masking finds it
-        return path, f"key {found_text(inst)} is not allowed"
+        bound = {"minimum": "不小于", "exclusiveMinimum": "大于", "maximum": "不大于", "exclusiveMaximum": "小于"}[v]
+        return [(path, f"{name}应{bound} {error.validator_value}，{_shown_case(inst, words)}", False)]
     if v in ("minItems", "minProperties"):
-        return path, f"expected at least {error.validator_value} entries, found {len(inst)}"
+        return [(path, f"{name}至少应有 {error.validator_value} 项，实有 {len(inst)} 项", False)]
+    if v == "minLength":
+        return [(path, f"{name}不能为空", False)]
     if v == "uniqueItems":
-        return path, "expected no repeated entries"
+        return [(path, f"{name}中有重复的项", False)]
     if v in ("oneOf", "anyOf"):
-        return path, f"expected {desc or 'one of the allowed shapes'}"
-    return path, error.message
+        return [(path, f"{name}的写法不对（应为{s.get('x-zh-oneOf') or desc or '允许的写法之一'}）", False)]
+    return [(path, f"{name}不合要求（{desc or v}）", False)]
 
 
 def problems(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = (),
-             chinese: bool = False) -> list[Problem]:
+             chinese: bool = False, words: CaseWords | None = None) -> list[Problem]:
     """Every schema error of `instance`, located in `root` (the loaded YAML tree).
 
-    `chinese`: the messages for policy files (officers'), in Chinese, each unknown key with a "did you
-    mean", and no "expected one of the allowed shapes" where a more precise error was found below it.
+    `chinese`: the messages for policy files (officers'), each unknown key with a "did you mean", and no
+    "expected one of the allowed shapes" where a more precise error was found below it. Otherwise the
+    messages for case files, in Chinese too, each field named by `words.label`: one error per value (an
+    impossible date is one error, not a pattern's and a format's), each at the value's own place (a missing
+    field where it would stand: its empty cell in a sheet).
     """
-    return [p for _, p in located(instance, schema_name_or_doc, file, root, prefix, chinese)]
+    return [p for _, p in located(instance, schema_name_or_doc, file, root, prefix, chinese, words)]
 
 
 def located(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = (),
-            chinese: bool = False) -> list[tuple[list, Problem]]:
+            chinese: bool = False, words: CaseWords | None = None) -> list[tuple[list, Problem]]:
     """As `problems`, each with the path (keys and indices) of what it is about."""
     doc = schema(schema_name_or_doc) if isinstance(schema_name_or_doc, str) else schema_name_or_doc
     if passes_fast(instance, doc):
@@ -164,17 +242,29 @@ def located(instance: Any, schema_name_or_doc, file: str, root: Any = None, pref
     v = _validator(schema_name_or_doc) if isinstance(schema_name_or_doc, str) else validator_for(doc)
     root = instance if root is None else root
     errors = sorted(v.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
-    if chinese:
-        errors = _precise(errors)
-    out = []
-    for error in errors:
+    out: list[tuple[list, Problem]] = []
+    if not chinese:
+        said: dict[tuple, tuple[int, int]] = {}     # path → (index in `out` of what is said about it, its rank)
+        for error in errors:
+            rank = _RANK.get(error.validator, 4)
+            for path, message, on_key in _case_messages(error, words or CaseWords(), tuple(prefix)):
+                full = list(prefix) + path
+                entry = (full, Problem(locate(root, full, file, key=on_key), path_text(full), message))
+                if tuple(full) not in said:
+                    said[tuple(full)] = (len(out), rank)
+                    out.append(entry)
+                elif rank < said[tuple(full)][1]:
+                    index = said[tuple(full)][0]
+                    out[index], said[tuple(full)] = entry, (index, rank)
+        return out
+    for error in _precise(errors):
         # propertyNames errors report the parent path; the bad key is the instance
-        path, message = _message_zh(error) if chinese else _message(error)
+        path, message = _message_zh(error)
         on_key = error.validator in ("propertyNames", "additionalProperties")
         if error.validator == "propertyNames":
             path = path + [error.instance]
         full = list(prefix) + path
-        out.append((full, Problem(locate(root, full, file, key=on_key and chinese), path_text(full), message)))
+        out.append((full, Problem(locate(root, full, file, key=on_key), path_text(full), message)))
     return out
 
 

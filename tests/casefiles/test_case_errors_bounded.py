@@ -22,7 +22,7 @@ CENTER = {"id": "C1", "name": "某镇便民服务中心", "level": "镇", "windo
 
 
 def bad_person(pid: str) -> dict:
-    """A person of ~60 errors: dates, words and types wrong, 24 ratings that are numbers, 8 broken certificates."""
+    """A person of ~50 errors (one per value): dates, words and types wrong, 24 ratings that are numbers, 8 broken certificates."""
     return {"id": pid, "birth_date": "x", "education": 9, "hired_on": "y", "center": "C1",
             "ratings": {f"{y}-{m:02d}": m for y in (2024, 2025) for m in range(1, 13)},
             "certificates": [{"type": 9, "level": [], "obtained_on": "x"}] * 8}
@@ -77,7 +77,7 @@ def test_a_file_of_bad_records_keeps_a_bounded_number_of_errors_and_counts_every
     doc = {"cases": [case("A", people(1)), case("B", people(2)), case("C", [person("P1")], as_of="2025-13-01")]}
     path = write(tmp_path, doc)
     full = uncapped(monkeypatch, path, policy)
-    assert len(full.errors) > 4 * limits.MAX_FILE_ERRORS
+    assert len(full.errors) > 3 * limits.MAX_FILE_ERRORS
     case_file = load_cases(path, policy)
 
     kept = case_file.errors
@@ -117,7 +117,7 @@ def test_the_json_answer_holds_the_bounded_errors(tmp_path, policy):
 def test_an_incomplete_center_names_its_first_rejected_people(tmp_path, policy):
     path = write(tmp_path, case("A", [bad_person(f"B{i}") for i in range(30)]))
     reason = load_cases(path, policy).cases[0].incomplete["C1"]
-    assert reason.startswith("B0（第1行）、B1（第1行）") and reason.endswith(" 等 30 人 的记录有误，无法计入本中心")
+    assert reason.startswith("B0（第1行）、B1（第1行）") and reason.endswith(" 等 30 人的记录有误，无法计入本中心")
     assert reason.count("（第1行）") == limits.MAX_PROBLEMS
 
 

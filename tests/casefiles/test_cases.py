@@ -57,10 +57,10 @@ def test_rating_not_in_the_document(tmp_path, policy):
     assert e.case == "case-1"
     assert e.path == "people[0].ratings.2025-02"
     assert e.line == line_of(path, "很好")
-    assert "好|一般|差|暂停" in e.message
+    assert "月度考核等次（2025-02）应为 好、一般、差、暂停 之一" in e.message     # the field by its label
     assert "很好" in e.message
-    # and the one-line rendering carries all of it
-    assert str(e).startswith(f"{path}:{e.line}:") and "people[0].ratings.2025-02" in str(e)
+    # and the one-line rendering carries all of it: the file, the value's own line and column, no path
+    assert str(e).startswith(f"{path} 第{e.line}行 第{e.col}列（案例 case-1）：") and "ratings" not in str(e)
 
 
 @pytest.mark.parametrize("field", ["hired_on", "birth_date", "as_of"])
@@ -70,21 +70,22 @@ def test_impossible_date(tmp_path, policy, field):
     e = one_error(load_cases(path, policy))
     assert e.path == (field if field == "as_of" else f"people[0].{field}")
     assert e.line == line_of(path, "2025-13-01")
-    assert "real date" in e.message
+    assert "不是真实的日期" in e.message
     assert "2025-13-01" in e.message
 
 
 def test_february_30th_is_not_a_date(tmp_path, policy):
     path = write(tmp_path, PERSON.replace("hired_on: 2020-01-01", "hired_on: 2023-02-29"))
     e = one_error(load_cases(path, policy))
-    assert e.path == "people[0].hired_on" and "2023-02-29" in e.message and "real date" in e.message
+    assert e.path == "people[0].hired_on" and "2023-02-29" in e.message and "不是真实的日期" in e.message
+    assert "2023年2月只有 28 日" in e.message and "2023-02-28" in e.message
 
 
 def test_missing_birth_date(tmp_path, policy):
     path = write(tmp_path, PERSON.replace("    birth_date: 1990-01-01\n", ""))
     e = one_error(load_cases(path, policy))
-    assert e.path == "people[0]"
-    assert "birth_date" in e.message and "missing" in e.message
+    assert e.path == "people[0].birth_date"                 # the field missing, placed at its record
+    assert e.message == "未填写出生日期（必填）"
     assert e.line == line_of(path, "- id: P1")
 
 
@@ -93,7 +94,7 @@ def test_negative_windows(tmp_path, policy):
     e = one_error(load_cases(path, policy))
     assert e.path == "centers[0].windows"
     assert e.line == line_of(path, "windows: -1")
-    assert "-1" in e.message and "≥ 0" in e.message
+    assert "-1" in e.message and "不小于 0" in e.message
 
 
 def test_unknown_certificate_level(tmp_path, policy):
@@ -116,7 +117,7 @@ def test_certificate_level_of_the_other_type(tmp_path, policy):
     assert e.line == line_of(path, "level: 社会工作师")
     assert "社会工作师" in e.message and "政务服务办事员" in e.message
     # it lists the levels valid for this type, not the social-work ones
-    assert "五级/初级工|四级/中级工|三级/高级工|二级/技师|一级/高级技师" in e.message
+    assert "五级/初级工、四级/中级工、三级/高级工、二级/技师、一级/高级技师 之一" in e.message
     assert "助理社会工作师" not in e.message
 
 
@@ -126,10 +127,10 @@ def test_top_of_file_not_a_case(tmp_path, policy, text, found):
     e = one_error(load_cases(path, policy))
     assert e.file == str(path)
     assert e.line == 1
-    assert "expected a case" in e.message
+    assert "应为一个案例" in e.message
 
 
-@pytest.mark.parametrize("text, words", [("- a\n- b\n", "a list"), ("hello\n", "“hello”")])
+@pytest.mark.parametrize("text, words", [("- a\n- b\n", "一个列表"), ("hello\n", "“hello”")])
 def test_top_of_file_not_a_case_says_what_was_found_in_plain_words(tmp_path, policy, text, words):
     e = one_error(load_cases(write(tmp_path, text), policy))
     assert "CommentedSeq" not in e.message and "a str" not in e.message
@@ -139,14 +140,14 @@ def test_top_of_file_not_a_case_says_what_was_found_in_plain_words(tmp_path, pol
 def test_cases_key_not_a_list(tmp_path, policy):
     path = write(tmp_path, "cases: nothing\n")
     e = one_error(load_cases(path, policy))
-    assert e.path == "cases" and "list" in e.message
+    assert e.path == "cases" and "列表" in e.message
 
 
 def test_duplicate_person_ids_refuse_both_records(tmp_path, policy):
     path = write(tmp_path, PERSON + "  - id: P1\n    birth_date: 1991-01-01\n  - id: P2\n    birth_date: 1992-01-01\n")
     cf = load_cases(path, policy)
     assert [e.path for e in cf.errors] == ["people[0].id", "people[1].id"]
-    assert all("P1" in e.message and "none of them is decided" in e.message for e in cf.errors)
+    assert all("P1" in e.message and "均未判定" in e.message for e in cf.errors)
     lines = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if "- id: P1" in line]
     assert [e.line for e in cf.errors] == lines
     assert [p["id"] for p in cf.cases[0].people] == ["P2"]          # the neighbour is still decided
@@ -162,7 +163,7 @@ def test_duplicate_case_ids_refuse_every_case_with_that_id(tmp_path, policy):
     cf = load_cases(path, policy)
     assert [c.id for c in cf.cases] == ["B"]
     assert [e.path for e in cf.errors] == ["cases[0].id", "cases[1].id"]
-    assert all("used 2 times" in e.message for e in cf.errors)
+    assert all("出现了 2 次" in e.message for e in cf.errors)
     assert cf.read["people"] == 1 and sum(held["people"] for held in cf.failed_cases.values()) == 1
 
 
@@ -201,7 +202,7 @@ def test_a_bad_record_in_the_middle_case_costs_only_that_record(tmp_path, policy
     e = cf.errors[0]
     assert (e.file, e.case, e.path) == (str(path), "B", "cases[1].people[0].ratings.2025-03")
     assert e.line == line_of(path, "很好")
-    assert "好|一般|差|暂停" in e.message
+    assert "好、一般、差、暂停" in e.message
 
 
 def test_all_errors_of_one_case_are_reported(tmp_path, policy):

@@ -196,7 +196,7 @@ def test_a_bad_cell_is_an_error_at_its_cell_naming_the_person_and_the_rest_is_de
     case_file = load_cases(path, policy)
     error, = case_file.errors
     assert (error.sheet, error.cell, error.column, error.subject, error.kind) == ("人员", "E5", "学历", "P4", "people")
-    assert str(error).startswith(f"{path}:人员!E5: 列“学历”:") and "很好" in str(error)
+    assert str(error).startswith(f"{path} 人员!E5（案例 T1）：学历应为") and "很好" in str(error)
     decided = values(path, policy)
     assert {s for (_, s, _) in decided if s.startswith("P")} == {"P1", "P2", "P3"}
     assert decided[("T1", "P1", "education_allowance")] == 100
@@ -204,10 +204,12 @@ def test_a_bad_cell_is_an_error_at_its_cell_naming_the_person_and_the_rest_is_de
     assert account(case_file, [result])["people"] == {"read": 4, "decided": 3, "errored": 1}
 
 
-def test_a_missing_required_value_points_at_its_row(tmp_path, policy):
+def test_a_missing_required_value_points_at_its_own_cell(tmp_path, policy):
     path = basic(tmp_path, [person(1), person(2, 出生日期=None)])
     error, = load_cases(path, policy).errors
-    assert (error.sheet, error.line, error.subject) == ("人员", 3, "P2") and "birth_date" in error.message
+    column = "ABCDEFGHIJKLM"[PEOPLE_HEADER.index("出生日期")]
+    assert (error.sheet, error.cell, error.subject) == ("人员", f"{column}3", "P2")   # the blank cell, not A3
+    assert error.message == "未填写出生日期（必填）"
 
 
 @pytest.mark.parametrize("bad, says", [("学位", "不认识的表头“学位”"), ("学历", "表头“学历”重复"),

@@ -281,7 +281,9 @@ def test_bad_case_among_good_in_the_table(tmp_path):
     done = run("evaluate", path)
     assert done.returncode == 1
     assert "GOOD-1" in done.stdout and "GOOD-2" in done.stdout
-    assert "cases[1].people[0].hired_on" in done.stderr
+    line = BAD_AMONG_GOOD.splitlines().index("        hired_on: 2025-13-01") + 1
+    assert f"第{line}行" in done.stderr and "上岗日期" in done.stderr      # the field by its label, at its line
+    assert "cases[1].people[0].hired_on" not in done.stderr
 
 
 def test_unknown_decision_exits_2():
