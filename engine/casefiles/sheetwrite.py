@@ -25,6 +25,7 @@ from ..policy import schemas
 from . import spreadsheet
 
 from ..common import outfiles, yamlio
+from ..common.limits import MAX_PROBLEMS, Flaw
 from ..common.locations import YamlError, plain
 from ..policy.model import Policy
 from .spreadsheet import KINDS, Column, Layout, Repeat, SheetLayout
@@ -245,6 +246,18 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
         problems.append(f"{where}：{schemas.found_text(value)} 无法在 {target.upper()} 中原样表示（读回为 {schemas.found_text(back)}）")
         return None
     return cell
+
+
+def _flaws(tree: Any):
+    """The Flaws a reader left in a tree, in reading order."""
+    if isinstance(tree, Flaw):
+        yield tree
+    elif isinstance(tree, dict):
+        for value in tree.values():
+            yield from _flaws(value)
+    elif isinstance(tree, list):
+        for value in tree:
+            yield from _flaws(value)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -479,6 +492,9 @@ def convert(source: Path, target: Path, policy: Policy) -> tuple[list[Path], lis
     except outfiles.OutputError as e:
         raise ConvertError(e.problems) from None
     tree, warnings = read_any(source, policy)
+    flaws = [f"{source}：{flaw.message}" + (f"（第 {flaw.line} 行）" if flaw.line else "") for flaw in _flaws(tree)]
+    if flaws:   # a value the reader could not give (a formula without its result, an error cell …): nothing to copy
+        raise ConvertError(flaws[:MAX_PROBLEMS] + ([f"……另有 {len(flaws) - MAX_PROBLEMS} 处未列出"] if len(flaws) > MAX_PROBLEMS else []))
     if out == "json":
         # a lone surrogate (a JSON escape can carry one in) stays the escape it came as: UTF-8 cannot encode it
         text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(tree, ensure_ascii=False, indent=1))

@@ -554,3 +554,19 @@ def test_every_fixture_converts_and_decides_the_same(tmp_path, fixture, suffix):
     before, after = _BEFORE[fixture], _determinations(target)
     assert after == before
     assert sum(len(d) for d, _ in before.values()) > 100
+
+
+def test_convert_refuses_a_cell_the_reader_could_not_give(tmp_path):
+    """A formula saved without its result (as openpyxl saves one) is a Flaw: convert names it and writes nothing."""
+    from openpyxl import load_workbook
+    from conftest import cli
+    book = tmp_path / "r.xlsx"
+    code, _, err = cli("convert", ROOT / "fixtures" / "roster_2025.yaml", book)
+    assert code == 0, err
+    wb = load_workbook(book)
+    wb["人员"]["E2"] = "=1+1"
+    wb.save(book)
+    for target in ("r.yaml", "r.json", "r2.xlsx", "r.csv"):
+        code, _, err = cli("convert", book, tmp_path / target)
+        assert code == 2 and "E2" in err and "公式" in err and "Traceback" not in err, err
+        assert not (tmp_path / target).exists()
