@@ -13,6 +13,7 @@ from ..pipeline.evaluate import evaluate_file
 from ..common.words import parse_value
 from ..tools.questions import check_subject, check_value, find_decision
 from . import options
+from ..outputs import terminal
 from .options import UsageError
 
 __all__ = ["add_parser", "run"]
@@ -76,10 +77,8 @@ def run(args) -> int:
         # it echoes --subject and --case as typed: masked as free text (a name, an ID number) unless --unmask
         raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_echo(message, args.subject, args.case))}[/]")
     if result.errors:
-        for e in result.errors:
-            shown = e.as_json() if args.unmask else privacy.mask_error(e.as_json())
-            err.print(f"[red]错误[/] {escape(shown['case'])} {escape(shown['path'])}: {escape(shown['message'])}",
-                      highlight=False)
+        for line in terminal.error_lines(result.errors, args.unmask):
+            err.print(line)
         err.print(f"[red]案例“{escape(privacy.mask_text(result.case.id))}”有错误，未生成告知书[/]", highlight=False)
         return 1
     # the log holds what the letter states: the determinations asked about (all, when none was asked)

@@ -24,7 +24,6 @@ from ..pipeline.evaluate import CaseResult, account
 from ..policy.model import Policy
 from ..pipeline.resolve import Determination
 from ..common.words import shown
-from ..common.locations import Location
 from ..common import outfiles, privacy
 
 __all__ = ["KIND_SHEETS", "SIDE_TABLES", "REASON", "UNDECIDED", "FAILED", "Block", "Table", "Subjects", "cell", "reason",
@@ -135,16 +134,16 @@ def _id(value: Any, unmask: bool) -> Any:
 
 
 def errors(case_file: CaseFile, results: list[CaseResult], unmask: bool) -> Block:
+    """One row per error: where it is in an officer's words (file, and 第5行 第9列 or 人员!E5), and the message,
+    which names the field by its label (the field's path is the JSON answer's)."""
     decided = {r.case.id for r in results}
-    found = [e.as_json() for e in case_file.errors if e.case not in decided] + [e.as_json() for r in results for e in r.errors]
-    block = Block(["案例", "对象", "位置", "字段", "信息"])
+    found = [e for e in case_file.errors if e.case not in decided] + [e for r in results for e in r.errors]
+    block = Block(["案例", "对象", "位置", "信息"])
     for e in found:
-        shown_e = e if unmask else privacy.mask_error(e)
-        where = Location(e.get("file") or "", e.get("line"), e.get("col"), e.get("sheet"), e.get("cell"), e.get("column"))
-        subject = e.get("subject")
-        block.rows.append([_id(e.get("case"), unmask),
-                           subject if unmask or subject is None else privacy.mask_text(str(subject)),
-                           str(where) if unmask else privacy.mask_text(str(where)), e.get("path"), shown_e["message"]])
+        shown_e = e.as_json() if unmask else privacy.mask_error(e.as_json())
+        where = " ".join(x for x in (e.file, e.place) if x)
+        block.rows.append([_id(e.case, unmask), _id(e.subject, unmask),
+                           where if unmask else privacy.mask_text(where), shown_e["message"]])
     return block
 
 

@@ -381,10 +381,10 @@ def test_evaluate_errors_sheet_and_csv(tmp_path, policy):
     path = basic(tmp_path, [person(1), person(2, education="很好")])
     tables = sheetreport.tables(policy, *_evaluated(path, policy), unmask=True)
     errors = next(t for t in tables if t.name == "错误").blocks[0]
-    assert errors.header == ["案例", "对象", "位置", "字段", "信息"]
-    (case, subject, where, field, message), = [r for r in errors.rows if r[1] == "P2"]
-    assert (case, field) == ("T1", "people[1].education") and where.endswith("人员!E3: 列“学历”") and "很好" in message
-    assert {r[3] for r in errors.rows if r[1] != "P2"} == {"good_rating_violations[C1]", "clerk_ratio_compliant[C1]"}
+    assert errors.header == ["案例", "对象", "位置", "信息"]
+    (case, subject, where, message), = [r for r in errors.rows if r[1] == "P2"]
+    assert case == "T1" and where.endswith("人员!E3") and "学历" in message and "很好" in message
+    assert len([r for r in errors.rows if r[1] != "P2"]) == 2     # the center's decisions that count people
     people = next(t for t in tables if t.name == "判定-人员").blocks[0]
     assert [r[people.header.index("依据")] for r in people.rows if r[1] == "P2"] == [sheetreport.UNDECIDED]
     assert [r[people.header.index("姓名")] for r in people.rows if r[1] == "P1"] == ["王1"]   # unmasked on request
