@@ -7,16 +7,17 @@ import io
 import sys
 from typing import Iterable, TextIO
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ..common.limits import MAX_LOG_PROBLEMS
 from ..common.privacy import mask_text, outward, printable, shown_id
-from ..common.words import shown
+from ..common.words import same_value, shown
 from ..policy.model import Policy
 from ..tools.decisionlog import STATUS_LABELS, STATUSES, BadLine, Outcome, PolicyRef, Tally
-from .answer import write_json as write_answer
+from .answer import decision_label, write_json as write_answer
 
 __all__ = ["STATUS_STYLES", "TABLE_ROWS", "SHOWN_VALUE", "render", "summary_line", "problem_line", "replay_table",
            "write_json"]
@@ -32,19 +33,25 @@ def render(console: Console, err: Console, policy: Policy, log: str, items: Iter
     console.print(Text.assemble((policy.document_number, "bold"), f" 重放 {printable(log)} · 现行政策 {policy.id} "
                                 f"版本 {policy.version} · {policy.digest[:19]}"), highlight=False)
     tally, rows, first = Tally(), [], 1
+    logged_under: dict[str, int] = {}   # the other policies records were logged under, said once (a few digests)
     for item in items:
         tally.add(item)
+        if isinstance(item, Outcome) and item.logged_under:
+            said = _masked(item.logged_under.lstrip("；"), item, unmask)
+            logged_under[said] = logged_under.get(said, 0) + 1
         if isinstance(item, BadLine):
             if tally.unreadable <= MAX_LOG_PROBLEMS:
                 err.print(problem_line(item.message, unmask), highlight=False)
             continue
         if len(rows) == TABLE_ROWS:   # more follow: this part is printed and let go
-            console.print(replay_table(rows, f"判定记录（第 {first}–{first + len(rows) - 1} 条）", unmask))
+            console.print(replay_table(rows, f"判定记录（第 {first}–{first + len(rows) - 1} 条）", unmask, policy))
             first, rows = first + len(rows), []
         rows.append(item)
     title = f"判定记录（{len(rows)}）" if first == 1 else f"判定记录（第 {first}–{first + len(rows) - 1} 条）"
     if rows or first == 1:
-        console.print(replay_table(rows, title, unmask))
+        console.print(replay_table(rows, title, unmask, policy))
+    for under, n in logged_under.items():
+        console.print(Text(f"其中 {n} 条记录时的政策与现行不同：{printable(under)}"), highlight=False)
     if tally.unreadable > MAX_LOG_PROBLEMS:
         err.print(Text(f"另有 {tally.unreadable - MAX_LOG_PROBLEMS} 行无法读取，未逐一列出", style="red"), highlight=False)
     console.print(summary_line(tally), highlight=False)
@@ -73,18 +80,35 @@ def _text(value, unmask: bool, limit: int | None = None) -> Text:
     return Text(printable(text))   # Text, not markup: a log line may read “[/]”
 
 
-def replay_table(outcomes: list[Outcome], title: str, unmask: bool = False) -> Table:
-    table = Table(title=title, title_justify="left", header_style="bold")
-    for column in ("记录", "案例", "对象", "判定", "状态"):
-        table.add_column(column, no_wrap=True)
-    for column in ("记录值", "现值", "说明"):
-        table.add_column(column, overflow="fold")
+def replay_table(outcomes: list[Outcome], title: str, unmask: bool = False, policy: Policy | None = None) -> Table:
+    """The records as a table that fits 80 columns: decisions by their labels (the id when the policy has no such
+    decision), one value column (记录值, and → 现值 where it differs), the case in the title when the part has one."""
+    cases = {o.record.case for o in outcomes}
+    one_case = len(cases) == 1
+    if one_case:
+        title += f" · 案例 {shown_id(next(iter(cases)), unmask)}"
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.MINIMAL, show_edge=False,
+                  pad_edge=False)
+    table.add_column("记录", no_wrap=True)
+    if not one_case:
+        table.add_column("案例", overflow="fold")
+    table.add_column("对象", overflow="fold")
+    table.add_column("判定", no_wrap=True)
+    table.add_column("状态", no_wrap=True)
+    table.add_column("值", overflow="fold", min_width=10)   # 记录值, and → 现值 where it differs
+    explained = any(o.effect for o in outcomes)
+    if explained:
+        table.add_column("说明", overflow="fold", min_width=10)
     for o in outcomes:
         r = o.record
-        table.add_row(_text(r.decision_id[:8], unmask), Text(shown_id(r.case, unmask)), Text(shown_id(r.subject, unmask)),
-                      _text(r.decision, unmask), Text(STATUS_LABELS[o.status], style=STATUS_STYLES[o.status]),
-                      _text(shown(r.value), unmask, SHOWN_VALUE), _text(shown(o.now), unmask, SHOWN_VALUE) if o.found else "",
-                      Text(printable(_detail(o, unmask))))
+        label = decision_label(policy, r.decision) if policy is not None else r.decision   # the id when unknown
+        value = _text(shown(r.value), unmask, SHOWN_VALUE)
+        if o.found and not same_value(o.now, r.value):
+            value = Text.assemble(value, " → ", _text(shown(o.now), unmask, SHOWN_VALUE))
+        row = [_text(r.decision_id[:8], unmask)] + ([] if one_case else [Text(shown_id(r.case, unmask))]) + [
+            Text(shown_id(r.subject, unmask)), _text(label, unmask),
+            Text(STATUS_LABELS[o.status], style=STATUS_STYLES[o.status]), value]
+        table.add_row(*row, *([Text(printable(_effect(o, unmask)))] if explained else []))
     return table
 
 
@@ -93,11 +117,20 @@ def replay_table(outcomes: list[Outcome], title: str, unmask: bool = False) -> T
 _PERSONAL = ("case", "subject", "decision", "logged", "now")
 
 
+def _effect(o: Outcome, unmask: bool) -> str:
+    return _masked(o.effect, o, unmask)
+
+
 def _detail(o: Outcome, unmask: bool) -> str:
+    return _masked(o.detail, o, unmask)
+
+
+def _masked(text: str, o: Outcome, unmask: bool) -> str:
+    """`text` from a log line masked (an ID number in an id), except the logged policy's digest, kept whole."""
     if unmask:
-        return o.detail
+        return text
     digest = o.record.policy.digest[:19]
-    return digest.join(mask_text(part) for part in o.detail.split(digest)) if digest else mask_text(o.detail)
+    return digest.join(mask_text(part) for part in text.split(digest)) if digest else mask_text(text)
 
 
 def _record_json(o: Outcome, policy: PolicyRef, unmask: bool) -> dict:

@@ -384,6 +384,12 @@ class Outcome:
     value_changed: bool | None             # None when there is nothing to compare with
     detail: str                            # for the officer, in Chinese
     found: bool = True                     # whether the loaded policy decided it on this case file
+    logged_under: str = ""                 # the end of `detail` naming the other policy it was logged under
+
+    @property
+    def effect(self) -> str:
+        """`detail` without the policy it was logged under (a table says that once, under the records)."""
+        return self.detail[:len(self.detail) - len(self.logged_under)]
 
     def as_json(self, policy: PolicyRef) -> dict:
         r = self.record
@@ -417,10 +423,12 @@ def replay_record(record: Record, now: dict[str, Current], policy: PolicyRef) ->
         f"；记录时政策 {record.policy.id} 版本 {record.policy.version} · {record.policy.digest[:19]}"
     if case.stamp.digest != record.case_digest:
         missing = "" if found else "，现未得出该判定"
-        return Outcome(record, "input_differs", shown_now, changed, f"案例输入已更改{missing}{policy_note}", found)
+        return Outcome(record, "input_differs", shown_now, changed, f"案例输入已更改{missing}{policy_note}", found,
+                       policy_note)
     if record.policy.digest != policy.digest:
         effect = "现已不作此判定" if not found else ("结果将改变" if changed else "结果不变")
-        return Outcome(record, "policy_differs", shown_now, changed if found else True, effect + policy_note, found)
+        return Outcome(record, "policy_differs", shown_now, changed if found else True, effect + policy_note, found,
+                       policy_note)
     if not found:
         return Outcome(record, "different", None, True, "现未得出该判定", False)
     return Outcome(record, "different" if changed else "reproduced", value, changed, "")
