@@ -68,7 +68,7 @@ class CaseError:
     detail: str | None = None      # technical detail for the JSON answer (an exception's text); never on a terminal
 
     @classmethod
-    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None,
+    def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None, *,
            omitted_errors: int = 0, detail: str | None = None) -> "CaseError":
         return cls(loc.file, None if case is None else str(case), path, loc.line, loc.col, message, subject, kind,
                    loc.sheet, loc.cell, loc.column, omitted_errors=omitted_errors, detail=detail)
@@ -369,7 +369,7 @@ def refuse(case: Case, kind: str, subject: str, message: str, detail: str | None
     loc = Location(case.file, record["_line"]) if record.get("_line") else _relocate(case.file, record["_path"])
     case.rejected.append(Rejected(kind, int(index.group(1)) if index else -1, subject, center, record["_path"], loc.line))
     case.incomplete = _incomplete_centers(case)
-    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind, detail)
+    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind, detail=detail)
     case.errors.append(error)
     return error
 
