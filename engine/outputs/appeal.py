@@ -8,7 +8,8 @@ from rich.text import Text
 
 from ..common.privacy import mask_message, mask_name, printable, shown_id
 from ..policy.model import Policy
-from ..tools.appeal import Appeal, shown
+from ..tools.appeal import Appeal
+from ..common.words import shown
 
 __all__ = ["render", "render_problems"]
 

@@ -51,11 +51,11 @@ from ..explain.why import Why
 from ..formula.functions import FUNCTIONS, Witnessed
 from ..policy.model import Decision, Policy, Rule
 from ..common.privacy import mask_name, outward
-from ..common.words import near, os_reason, parse_value, same_value
+from ..common.words import near, os_reason, parse_value, same_value, shown
 from ..pipeline.resolve import Determination
 
 __all__ = ["CASE_FIELDS", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
-           "rule_inputs", "Move", "shown", "Option", "moves_for", "named_dates", "Alternative", "Search",
+           "rule_inputs", "Move", "Option", "moves_for", "named_dates", "Alternative", "Search",
            "Appeal", "appeal", "possible_values", "cases_in", "to_json",
            "Unaskable", "Asked", "asked", "Group", "groups", "effects", "COST_MEANS"]
 
@@ -215,16 +215,6 @@ _FIELD = re.compile(r"\{(\w+)\}")
 def _fill(template: str, values: Mapping[str, Any]) -> str:
     """`{month} 月度考核` with the values known; a placeholder without a value stays (never str.format)."""
     return _FIELD.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
-
-
-def shown(value) -> str:
-    if value is None:
-        return "未填写"
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    return str(expr.plain(value))
 
 
 @dataclass(frozen=True)

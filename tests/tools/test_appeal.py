@@ -240,7 +240,7 @@ def test_unverified_attestation_verified(policy, evaluator):
     result = run_appeal(policy, evaluator, c, "eligibility", "合格")
     assert_claims_hold(policy, evaluator, c, result)
     assert result.alternatives[0].changes == [{"fact": "attestations.healthy", "from": None, "to": True,
-                                               "label": "选聘条件⑨身体健康", "text": "「选聘条件⑨身体健康：未填写 → 是」"}]
+                                               "label": "选聘条件⑨身体健康", "text": "「选聘条件⑨身体健康：未提供 → 是」"}]
 
 
 def test_secondary_school_education_raised(policy, evaluator):
