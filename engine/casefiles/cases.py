@@ -211,7 +211,7 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
         try:
             tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
-            return CaseFile(name, [], [CaseError.at(where, None, "", message) for where, message in e.problems])
+            return CaseFile(name, [], [CaseError.at(p.location, None, "", p.message) for p in e.problems])
         result = _load_tree(tree, policy, name)
         result.warnings = tree.warnings
         return result

@@ -472,7 +472,7 @@ def read_any(path: Path, policy: Policy) -> tuple[Any, list[str]]:
         try:
             tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
-            raise ConvertError([f"{where}: {message}" for where, message in e.problems]) from None
+            raise ConvertError([str(p) for p in e.problems]) from None
         return plain(dict(tree)), tree.warnings
     if kind is None:
         raise ConvertError([f"{path}：不认识的格式（可用：{'、'.join(FORMATS)}）"])

@@ -46,6 +46,7 @@ from ..common.limits import (MAX_BYTES, MAX_CELLS, MAX_CELL_TEXT, MAX_COLUMNS, M
 from ..common.outfiles import csv_value
 from ..common.privacy import mask_name, mask_text
 from ..common.locations import Located, Location, YamlError, locate, plain
+from ..common.problems import Problem
 
 __all__ = ["year_of", "get_path", "KINDS", "LAYOUT_FILE", "ReadError", "Column", "Repeat", "Months", "Entry", "SheetLayout", "Layout",
            "load_layout", "choices", "text", "parse", "month", "month_header", "column_letter", "Sheet",
@@ -56,12 +57,13 @@ LAYOUT_FILE = "roster.yaml"
 
 
 class ReadError(ValueError):
-    """The roster cannot be read as a whole; `problems` holds every (location, message) found, the first one first."""
+    """The roster cannot be read as a whole; `problems` holds every Problem found, the first one first (the
+    readers find them as (location, message) pairs)."""
 
     def __init__(self, location: Location, message: str, more: Iterable[tuple[Location, str]] = ()):
         super().__init__(f"{location}: {message}")
         self.location, self.message = location, message
-        self.problems: list[tuple[Location, str]] = [(location, message), *more]
+        self.problems: list[Problem] = [Problem(where, "", said) for where, said in [(location, message), *more]]
 
     @classmethod
     def of(cls, problems: list[tuple[Location, str]]) -> "ReadError":

@@ -33,7 +33,7 @@ def run(args) -> int:
         with options.writing(args.target):
             written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
-        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]
+        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [str(p) for p in e.problems]
         raise UsageError(*(f"[red]✗[/] {escape(privacy.mask_text(line))}" for line in lines),
                          f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]") from None
     for warning in warnings:

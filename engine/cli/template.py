@@ -29,7 +29,7 @@ def run(args) -> int:
         with options.writing(args.out):
             written = sheetwrite.write_template(Path(args.out), policy, dt.date.today())
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
-        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [f"{w}: {m}" for w, m in e.problems]
+        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [str(p) for p in e.problems]
         raise UsageError(*(f"[red]✗[/] {escape(line)}" for line in lines)) from None
     options.console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False)
     return 0

@@ -999,7 +999,7 @@ def cases_in(path: str, policy: Policy | None = None) -> list[tuple[str, list, d
         try:
             tree = spreadsheet.read(Path(path), policy)
         except spreadsheet.ReadError as e:
-            raise YamlError(e.location, "；".join(m for _, m in e.problems)) from None
+            raise YamlError(e.location, "；".join(p.message for p in e.problems)) from None
     else:
         tree = formats.parse(yamlio.read_case(path), fast=True)
     if isinstance(tree, dict) and isinstance(tree.get("cases"), list):

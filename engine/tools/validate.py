@@ -93,7 +93,7 @@ def _roster(policy: Policy) -> list[Problem]:
     try:
         spreadsheet.load_layout(policy)
     except spreadsheet.ReadError as e:
-        return [Problem(loc, "roster", message) for loc, message in e.problems]
+        return [Problem(p.location, "roster", p.message) for p in e.problems]
     return []
 
 

@@ -229,7 +229,7 @@ def test_data_without_a_header_and_unknown_sheets_are_errors(tmp_path, policy):
     path = workbook(tmp_path / "r.xlsx", {"案例": CASE, "人员": rows, "中心": CENTERS, "Sheet1": [["x"]]})
     with pytest.raises(spreadsheet.ReadError) as e:
         spreadsheet.read(path, policy)
-    messages = [m for _, m in e.value.problems]
+    messages = [p.message for p in e.value.problems]
     assert any("不认识的工作表“Sheet1”" in m for m in messages)
     assert any("O列没有表头" in m and "“备*”" in m for m in messages)   # quoted as a name is masked
 
