@@ -237,7 +237,13 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
     if column.type == "digits" and isinstance(value, (int, float)) and not isinstance(value, bool):
         problems.append(f"{where}：应按文本填写（加引号）：填成了数字 {schemas.found_text(value)}，数字会丢失末位 X 或末几位")
         return None
+    if isinstance(value, dict) or isinstance(value, list) and column.type != "months":   # where a cell holds one value
+        problems.append(f"{where}：应为单个值，实为{'列表' if isinstance(value, list) else '映射'}，一个单元格放不下")
+        return None
     cell = _to_cell(value, column.type, target)
+    if isinstance(cell, str) and _SURROGATE.search(cell):
+        problems.append(f"{where}：{schemas.found_text(value)} 含无法编码的字符（孤立的代理码位），{target} 中无法保存")
+        return None
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
         problems.append(f"{where}：{schemas.found_text(value)} 含控制字符，xlsx 中无法保存")
         return None

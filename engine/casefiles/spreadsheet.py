@@ -44,7 +44,7 @@ from ..common.limits import (MAX_BYTES, MAX_CELLS, MAX_CELL_TEXT, MAX_COLUMNS, M
                              MAX_UNZIPPED, MAX_XML_ELEMENTS, MAX_XML_PART, MAX_XML_RUN, RATIO_FROM, Flaw,
                              shown_key)
 from ..common.outfiles import csv_value
-from ..common.privacy import mask_name, mask_text
+from ..common.privacy import mask_free_text, mask_name, mask_text
 from ..common.locations import Located, Location, YamlError, locate, plain
 from ..common.problems import Problem
 
@@ -1184,7 +1184,11 @@ def _bindings(sheet: Sheet, row: int, header: tuple, spec: SheetLayout, layout: 
         b = _bind(h, i, spec, fields, layout, with_case)
         if b is None:
             known = list(fields) + ([layout.case_column.header] if with_case else [])
-            problems.append((where, f"不认识的表头“{h}”{near(h, known)}（表头见 {Path(layout.file).name} 的“{spec.name}”表）"))
+            hint = near(h, known)
+            if not hint:   # not a header misspelt: maybe data in the header row (a damaged file), a name among it
+                h = mask_free_text(h)
+                where = _cell(sheet, row, i, h)
+            problems.append((where, f"不认识的表头“{h}”{hint}（表头见 {Path(layout.file).name} 的“{spec.name}”表）"))
         elif b.key in by_key:
             problems.append((where, f"表头“{h}”与“{by_key[b.key]}”是同一字段"))
         else:

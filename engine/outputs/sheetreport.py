@@ -105,7 +105,11 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
                                        "编号": _id(record["id"], unmask)}
                 for header, key in extras[kind]:
                     raw = record.get(key)
-                    row[header] = privacy.mask_name(raw) if key == "name" and kind == "person" and not unmask else raw
+                    if key == "name" and kind == "person" and not unmask:
+                        raw = privacy.mask_name(raw)
+                    elif isinstance(raw, str) and not unmask:   # any other text: an ID number in it masked
+                        raw = privacy.mask_text(raw)
+                    row[header] = raw
                 row["名称"] = row.get(extras[kind][0][0]) if extras[kind] else None   # the first shown column, for one_table
                 reasons = []
                 for name, head in zip(names, labels):

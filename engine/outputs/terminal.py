@@ -379,8 +379,9 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         personal = RECORD_KIND.get(kind) == "people"   # a person's name is masked, a center's or an item's never
         for field, header in spec.shown.items():
             raw = [str(e.get(field) or "") for e in rows]
-            masked = personal and field == "name" and not unmask
-            identity.append(_Column(header, [_flow(printable(mask_name(r) if masked else r), _WHOLE) for r in raw]))
+            # a person's name masked as a name; any other text as every text is (an ID number in it, masked)
+            mask = (lambda r: r) if unmask else mask_name if personal and field == "name" else mask_text
+            identity.append(_Column(header, [_flow(printable(mask(r)), _WHOLE) for r in raw]))
         columns: list[_Column] = []
         for n in names:
             d = decisions[n]

@@ -371,3 +371,28 @@ def test_an_id_that_is_an_id_number_is_masked_in_the_reports(tmp_path):
     masked, clear = texts(False), texts(True)
     assert number not in masked and "321302********2083" in masked
     assert number in clear
+
+
+def test_convert_refuses_what_one_cell_cannot_hold(tmp_path):
+    """A list where the sheet has one cell, a lone surrogate: refused by name, nothing written (were tracebacks)."""
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"id": "C1", "as_of": "2025-12-31", "assessment_year": 2025,
+                                "people": [person("P\ud800", birth_date=["2023-05-27", "2023-05-27"])]},
+                               ensure_ascii=True), encoding="utf-8")
+    for target in ("o.xlsx", "o.csv"):
+        code, _, err = cli("convert", path, tmp_path / target)
+        assert code == 2 and "Traceback" not in err and "单个值" in err and "无法编码" in err, err
+        assert not (tmp_path / target).exists()
+
+
+def test_an_id_number_in_any_text_is_masked_in_the_table_and_the_workbook(tmp_path):
+    number = "321302196603067923"
+    path = _write(tmp_path / "items.json", {"id": "C1", "as_of": "2025-12-31", "assessment_year": 2025, "people": [],
+                                           "items": [{"id": "I1", "name": "事项", "department": f"P10 {number}",
+                                                      "center_level": "镇"}]})
+    code, out, err = cli("evaluate", path, "--jobs", "1")
+    assert code == 0 and number not in out + err and "321302********7923" in out
+    code, _, err = cli("evaluate", path, "--format", "xlsx", "--out", tmp_path / "r.xlsx", "--jobs", "1")
+    assert code == 0, err
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
+        assert not any(number.encode() in z.read(n) for n in z.namelist())
