@@ -245,7 +245,7 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
         problems.append(f"{where}：{schemas.found_text(value)} 含无法编码的字符（孤立的代理码位），{target} 中无法保存")
         return None
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
-        problems.append(f"{where}：{schemas.found_text(value)} 含控制字符，xlsx 中无法保存")
+        problems.append(f"{where}：{schemas.found_text(value)} 含控制字符或 XML 不能容纳的字符，xlsx 中无法保存")
         return None
     back = spreadsheet.parse(cell if target == "xlsx" else _csv_text(cell), column.type, layout, year)
     if not _same(back, value, column.type):
@@ -267,7 +267,7 @@ def _flaws(tree: Any):
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")
+_ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037\ufffe\uffff]")   # what XML 1.0 cannot hold
 
 
 

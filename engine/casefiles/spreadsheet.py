@@ -687,7 +687,10 @@ class _SheetRows:
                 style = self.cell.get("s")
                 if style and int(style) in self.dates:
                     try:
-                        return self.from_excel(value, self.epoch, timedelta=int(style) in self.durations)
+                        moment = self.from_excel(value, self.epoch, timedelta=int(style) in self.durations)
+                        # a time of day or a duration has no type in a case file (YAML, JSON): kept as its text
+                        return moment.isoformat() if isinstance(moment, dt.time) else \
+                            str(moment) if isinstance(moment, dt.timedelta) else moment
                     except (OverflowError, ValueError):
                         return Flaw(f"单元格 {self._ref()} 设为日期格式，但 {given[:20]} 超出日期的范围")
                 return value
@@ -811,7 +814,14 @@ def _part(archive: zipfile.ZipFile, name: str, reading: _Reading):
     if info.file_size > MAX_XML_PART:
         raise reading.refuse(f"{reading.part} 解压后 {info.file_size / 2**20:,.1f} MB；这一部分在任何名册中都只有几 KB，"
                              f"超过 {MAX_XML_PART // 2**20} MB 不予读取")
-    return fromstring(archive.read(name), forbid_dtd=True)
+    # read in a bounded piece, never archive.read: a member claiming a huge compressed size would make zipfile
+    # ask the file for that many bytes at once (a MemoryError before anything is checked)
+    with archive.open(name) as f:
+        data = f.read(MAX_XML_PART + 1)
+    if len(data) > MAX_XML_PART:
+        raise reading.refuse(f"{reading.part} 解压后超过 {MAX_XML_PART // 2**20} MB（文件中写的大小与实际不符）；"
+                             f"这一部分在任何名册中都只有几 KB，不予读取")
+    return fromstring(data, forbid_dtd=True)
 
 
 def _read_workbook(archive: zipfile.ZipFile, reading: _Reading) -> list[Sheet]:

@@ -34,9 +34,18 @@ def run(args) -> int:
             written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
         lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [str(p) for p in e.problems]
-        raise UsageError(*(f"[red]✗[/] {escape(privacy.mask_text(line))}" for line in lines),
+        raise UsageError(*(f"[red]✗[/] {escape(_masked(line))}" for line in lines),
                          f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]") from None
     for warning in warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
     options.console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
     return 0
+
+
+def _masked(line: str) -> str:
+    """A problem «path：message» with what it quotes masked as the value at that path deserves (a name as a name),
+    as every case error is (privacy.mask_error)."""
+    path, sep, message = line.partition("：")
+    if not sep:
+        return privacy.mask_text(line)
+    return privacy.mask_text(path) + sep + privacy.mask_error({"message": message, "path": path})["message"]

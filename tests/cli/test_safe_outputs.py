@@ -396,3 +396,13 @@ def test_an_id_number_in_any_text_is_masked_in_the_table_and_the_workbook(tmp_pa
     assert code == 0, err
     with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
         assert not any(number.encode() in z.read(n) for n in z.namelist())
+
+
+def test_convert_to_xlsx_refuses_what_xml_cannot_hold_and_masks_the_name_it_quotes(tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"id": "C1", "as_of": "2025-12-31", "assessment_year": 2025,
+                                "people": [person("P1", name="\u0000向红"), person("P2", education="本科\ufffe")]},
+                               ensure_ascii=True), encoding="utf-8")
+    code, _, err = cli("convert", path, tmp_path / "o.xlsx")
+    assert code == 2 and "Traceback" not in err and err.count("XML 不能容纳") == 2, err
+    assert "向红" not in err and "本科" in err       # the name masked; a vocabulary word shown
