@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The hostile run of issue 15: mutated rosters through every command that reads them, and what went wrong.
+"""The hostile run: mutated rosters through every command that reads them, and what went wrong.
 
     python benchmarks/hostile_run.py --sheets 1000 --texts 1000 --seed 26 --out /tmp/hostile
     python benchmarks/hostile_run.py --out /tmp/hostile --resume           # go on where a run stopped
@@ -184,7 +184,7 @@ def build_bases(base: Path) -> list[dict]:
             try:
                 sheetwrite.convert(source, folder / "roster.xlsx", policy)
                 sheetwrite.convert(source, folder / "roster.csv", policy)
-            except sheetwrite.ConvertError as e:      # a text base only (issue 15: a staff count of 0 is refused)
+            except sheetwrite.ConvertError as e:      # a text base only
                 print(f"base {n} not as spreadsheets: {e.problems[:2]}", file=sys.stderr)
         names, ids = secrets_of(tree)
         subject = next(v["id"] for _, v in slots(tree) if isinstance(v, dict) and "birth_date" in v)

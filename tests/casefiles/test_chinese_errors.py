@@ -1,4 +1,4 @@
-"""Everyday mistakes in a case file — YAML, JSON, .xlsx, .csv — each said in Chinese (issue 14, item 1): the field
+"""Everyday mistakes in a case file — YAML, JSON, .xlsx, .csv — each said in Chinese: the field
 named by its label (学历, not people[0].education), at the value's own line and column or cell, once, with what
 was typed shown (a misspelt word is not masked as if it were a name; a name and an ID number still are).
 

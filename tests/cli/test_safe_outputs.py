@@ -1,4 +1,4 @@
-"""What the commands write is safe to open and never replaces what they read (issue 15, parts 2 and 3).
+"""What the commands write is safe to open and never replaces what they read.
 
 Every command that writes a workbook or CSV file runs on a case file whose ids, names and other text begin with
 each character that makes a spreadsheet program take a cell for a formula; every workbook written is read back

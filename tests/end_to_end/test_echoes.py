@@ -1,4 +1,4 @@
-"""No name or ID number in clear in what a command says back (issue 15, part 4): a person written as one line of
+"""No name or ID number in clear in what a command says back: a person written as one line of
 text quoted in its error, CSV rows swallowed by an open quote, `appeal --subject` and `letter --subject` echoing
 an ID number or a name, `replay` showing an ID number found in a log line. Each is checked on stdout, stderr and
 the JSON, masked by default and shown with --unmask."""

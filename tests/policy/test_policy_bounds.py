@@ -1,4 +1,4 @@
-"""Hostile policy folders (issue 15, part 7): a rule file that is a FIFO, a `source:` that is an endless device,
+"""Hostile policy folders: a rule file that is a FIFO, a `source:` that is an endless device,
 parameter values far beyond any a policy states. Each is a located Chinese error of validate — never a hang,
 a MemoryError or a traceback — and every value validate lets through computes in every later stage.
 

@@ -1,4 +1,4 @@
-"""engine/tools/analyze.py on values validate lets through but a rule makes too large (issue 15, part 7): the
+"""engine/tools/analyze.py on values validate lets through but a rule makes too large: the
 decision that cannot be computed says so and is not enumerated; the other decisions are analysed; no crash."""
 from __future__ import annotations
 

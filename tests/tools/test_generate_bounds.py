@@ -1,4 +1,4 @@
-"""`run.py generate` bounded (issue 15, part 8): a count beyond MAX_GENERATED_PEOPLE, a year outside 1900–2999, a
+"""`run.py generate` bounded: a count beyond MAX_GENERATED_PEOPLE, a year outside 1900–2999, a
 seed longer than 18 digits or anything that is no whole number is refused at once in Chinese with exit 2 and no
 file; every year in range gives a roster the case reader accepts whole. Run in this process (engine.cli.main)."""
 from __future__ import annotations

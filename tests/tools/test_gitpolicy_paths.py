@@ -1,4 +1,4 @@
-"""engine/tools/gitpolicy.py's paths (issue 15): `git:REV:path` is normalised as git resolves it — a `..` inside
+"""engine/tools/gitpolicy.py's paths: `git:REV:path` is normalised as git resolves it — a `..` inside
 the repository reads the same folder (it was a ValueError from relative_to), one leaving it is refused in
 Chinese — and a file larger than a policy file may be is refused before git is asked for it."""
 from __future__ import annotations
