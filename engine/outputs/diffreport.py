@@ -10,22 +10,18 @@ center's id or an amount, and each change is a short block whose reasons break o
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import io
 import re
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.cells import cell_len
 from rich.console import Console
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from ..tools.diff import Change, Side
 from .answer import decision_label
-from .terminal import flowing
+from .terminal import chrome, flowing, new_table
 from ..common import outfiles
 from ..common.privacy import mask_name, outward, printable, shown_id
 from ..common.words import shown
@@ -183,25 +179,12 @@ def render(console: Console, base: Side, new: Side, found: list[Change], summary
         _say(console, "两个版本对每条记录的判定相同。", words, "green")
 
 
-@functools.lru_cache(maxsize=None)
-def _chrome(columns: int) -> int:
-    """The cells a table of this many columns adds to its columns' widths, as rich draws it."""
-    table = _new_table()
-    for _ in range(columns):
-        table.add_column(width=1)
-    return Console(file=io.StringIO(), width=10_000).measure(table).maximum - columns
-
-
-def _new_table() -> Table:
-    return Table(box=box.MINIMAL, show_edge=False, pad_edge=False, header_style="bold")
-
-
 def _widths(headers: list[str], rows: list[list[str]]) -> list[int]:
     return [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
 
 def _fits(headers: list[str], rows: list[list[str]], width: int) -> bool:
-    return sum(_widths(headers, rows)) + _chrome(len(headers)) <= width
+    return sum(_widths(headers, rows)) + chrome(len(headers)) <= width
 
 
 def _table(console: Console, title: str, headers: list[str], rows: list[list[str]], right: set[int],
@@ -209,7 +192,7 @@ def _table(console: Console, title: str, headers: list[str], rows: list[list[str
     """A table whose every cell is whole (none is ever broken); False, printing nothing, when it does not fit."""
     if not _fits(headers, rows, console.width):
         return False
-    table = _new_table()
+    table = new_table()
     for i, (h, w) in enumerate(zip(headers, _widths(headers, rows))):
         table.add_column(h, width=w, no_wrap=True, justify="right" if i in right else "left")
     for n, row in enumerate(rows):

@@ -7,7 +7,6 @@ import io
 import sys
 from typing import Iterable, TextIO
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -18,6 +17,7 @@ from ..common.words import same_value, shown
 from ..policy.model import Policy
 from ..tools.decisionlog import STATUS_LABELS, STATUSES, BadLine, Outcome, PolicyRef, Tally
 from .answer import decision_label, write_json as write_answer
+from .terminal import new_table
 
 __all__ = ["STATUS_STYLES", "TABLE_ROWS", "SHOWN_VALUE", "render", "summary_line", "problem_line", "replay_table",
            "write_json"]
@@ -87,8 +87,8 @@ def replay_table(outcomes: list[Outcome], title: str, unmask: bool = False, poli
     one_case = len(cases) == 1
     if one_case:
         title += f" · 案例 {shown_id(next(iter(cases)), unmask)}"
-    table = Table(title=title, title_justify="left", header_style="bold", box=box.MINIMAL, show_edge=False,
-                  pad_edge=False)
+    table = new_table()
+    table.title, table.title_justify = title, "left"
     table.add_column("记录", no_wrap=True)
     if not one_case:
         table.add_column("案例", overflow="fold")

@@ -51,7 +51,7 @@ from ..common.words import shown
 from .answer import decision_label
 from ..common.privacy import mask_error, mask_name, mask_text, printable, shown_id
 
-__all__ = ["fold", "flowing", "render_case", "render_evaluation", "summary_line", "account_line", "error_lines",
+__all__ = ["fold", "flowing", "new_table", "chrome", "render_case", "render_evaluation", "summary_line", "account_line", "error_lines",
            "render_errors", "explanation_tree", "why_not_tree"]
 
 
@@ -247,22 +247,22 @@ class _Column:
         self.most = max([cell_len(self.header), *(e[1] for e in extents)])
 
 
-def _new_table() -> Table:
+def new_table() -> Table:
     """Columns between rules │, a rule under the headers, no frame (its two sides would take 4 columns)."""
     return Table(box=box.MINIMAL, show_edge=False, pad_edge=False, header_style="bold")
 
 
 @functools.lru_cache(maxsize=None)
-def _chrome(columns: int) -> int:
+def chrome(columns: int) -> int:
     """The cells a table of this many columns adds to its columns' widths (padding, rules), as rich draws it."""
-    table = _new_table()
+    table = new_table()
     for _ in range(columns):
         table.add_column(width=1)
     return Console(file=io.StringIO(), width=10_000).measure(table).maximum - columns
 
 
 def _fits(columns: list[_Column], width: int) -> bool:
-    return sum(c.least for c in columns) + _chrome(len(columns)) <= width
+    return sum(c.least for c in columns) + chrome(len(columns)) <= width
 
 
 def _pack(identity: list[_Column], columns: list[_Column], width: int) -> list[list[_Column]] | None:
@@ -301,7 +301,7 @@ def _pack(identity: list[_Column], columns: list[_Column], width: int) -> list[l
 def _widths(columns: list[_Column], width: int) -> list[int]:
     """Each column at its least, then the room left given to the columns in order, up to their widest line."""
     widths = [c.least for c in columns]
-    room = width - _chrome(len(columns)) - sum(widths)
+    room = width - chrome(len(columns)) - sum(widths)
     for i, c in enumerate(columns):
         grow = max(0, min(room, c.most - widths[i]))
         widths[i] += grow
@@ -310,7 +310,7 @@ def _widths(columns: list[_Column], width: int) -> list[int]:
 
 
 def _table(columns: list[_Column], width: int) -> Table:
-    table = _new_table()
+    table = new_table()
     for column, w in zip(columns, _widths(columns, width)):
         header = _flow(column.header, _WHOLE)
         header.justify = "left"   # above amounts too: the headers' starts mark the columns
