@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -81,6 +82,25 @@ def policy_files_parsed_once():
 def policy():
     """The real policy, loaded and checked once per test session."""
     return load_or_raise(str(POLICY_DIR))
+
+
+@pytest.fixture(scope="session")
+def demo_diff(policy):
+    """The README's diff example, made once: the corpus under the policy and the hypothetical amendment."""
+    from corpus_diffs import DEMO, compared
+    return compared(policy, load_or_raise(str(DEMO)))
+
+
+@pytest.fixture(scope="session")
+def leap_diff(policy):
+    """docs/diff.md's example, made once: the corpus under 1.0.0 (from git) and the policy."""
+    from corpus_diffs import ONE_OH, compared
+    from engine.tools.gitpolicy import materialised
+    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", ONE_OH + "^{commit}"], capture_output=True).returncode:
+        pytest.skip("the 1.0.0 commit is not in this clone")
+    with materialised(f"git:{ONE_OH}:policies/suchen_2024", repo=ROOT) as (root, commit):
+        old = load_or_raise(root)
+    return compared(old, policy, "git", commit)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import io
 import json
 import os
 import re
-import subprocess
 from contextlib import contextmanager
 
 import pytest
@@ -18,36 +17,21 @@ from rich.console import Console
 
 from engine.outputs import diffreport
 from engine.tools import diff
-from engine.tools.gitpolicy import materialised
 from engine.tools.validate import load_or_raise
-from conftest import POLICY_DIR, ROOT, cli
+from conftest import POLICY_DIR, cli
+from corpus_diffs import CORPUS, DEMO
 
-CORPUS = ROOT / "fixtures" / "corpus_500.yaml"
-DEMO = ROOT / "policies" / "examples" / "amendment_demo"
-ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"
 ASCII_WORD = re.compile(r"[A-Za-z_]{2,}")   # an id or a value name (mar_1, full_years, eligibility.over_age)
 
 
-def comparison(base_policy, new_policy, only_changed=False, commit=None, label="base"):
-    old_cases, new_cases = diff.case_files(str(CORPUS), base_policy, new_policy)
-    base = diff.decide(label, commit, base_policy, str(CORPUS), 1, case_file=old_cases)
-    new = diff.decide("new", None, new_policy, str(CORPUS), 1, case_file=new_cases)
-    found = diff.changes(base, new)
-    return base, new, found, diff.summary(base, new, found, None, only_changed)
+@pytest.fixture(scope="module")
+def demo(demo_diff):
+    return (*demo_diff, diff.summary(*demo_diff, None, False))
 
 
 @pytest.fixture(scope="module")
-def demo(policy):
-    return comparison(policy, load_or_raise(DEMO))
-
-
-@pytest.fixture(scope="module")
-def leap(policy):
-    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", ONE_OH + "^{commit}"], capture_output=True).returncode:
-        pytest.skip("the 1.0.0 commit is not in this clone")
-    with materialised(f"git:{ONE_OH}:policies/suchen_2024", repo=ROOT) as (root, commit):
-        old = load_or_raise(root)
-    return comparison(old, policy, True, commit, "git")
+def leap(leap_diff):
+    return (*leap_diff, diff.summary(*leap_diff, None, True))
 
 
 def rendered(compared, width: int = 80) -> str:

@@ -5,46 +5,28 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
 from engine.formula import expr
 from engine.policy.loader import PolicyLoadError
 from engine.tools import diff
-from engine.tools.gitpolicy import materialised
 from engine.tools.validate import load_or_raise
-from conftest import POLICY_DIR, ROOT, edit
+from conftest import POLICY_DIR, edit
 
-CORPUS = ROOT / "fixtures" / "corpus_500.yaml"
-DEMO = ROOT / "policies" / "examples" / "amendment_demo"
-ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0, the base docs/diff.md compares
 ASCII_WORD = re.compile(r"[A-Za-z_]{2,}")   # an id, key or value name (mar_1, full_years, a rule id); 满N年 is words
 
 
-def compared(base_policy, new_policy, label: str = "base", commit: str | None = None):
-    old_cases, new_cases = diff.case_files(str(CORPUS), base_policy, new_policy)
-    base = diff.decide(label, commit, base_policy, str(CORPUS), 1, case_file=old_cases)
-    new = diff.decide("new", None, new_policy, str(CORPUS), 1, case_file=new_cases)
-    found = diff.changes(base, new)
-    return base, new, found
-
-
 @pytest.fixture(scope="module")
-def demo(policy):
+def demo(demo_diff):
     """The README's example: the policy against the hypothetical amendment."""
-    return compared(policy, load_or_raise(DEMO))
+    return demo_diff
 
 
 @pytest.fixture(scope="module")
-def leap(policy):
+def leap(leap_diff):
     """docs/diff.md's example: 1.0.0 (mar_1) from git against the policy (feb_28)."""
-    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", ONE_OH + "^{commit}"], capture_output=True).returncode:
-        pytest.skip("the 1.0.0 commit is not in this clone")
-    with materialised(f"git:{ONE_OH}:policies/suchen_2024", repo=ROOT) as (root, commit):
-        old = load_or_raise(root)
-    return compared(old, policy, "git", commit)
+    return leap_diff
 
 
 def test_a_yes_no_decision_counts_who_newly_is_yes(leap):

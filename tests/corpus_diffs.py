@@ -1,0 +1,18 @@
+"""The 500-person corpus decided under two versions of the policy, for the diff tests (tools/test_diff_memo,
+outputs/test_diffreport): conftest's session fixtures make each comparison once per test process."""
+from __future__ import annotations
+
+from conftest import ROOT
+from engine.tools import diff
+
+CORPUS = ROOT / "fixtures" / "corpus_500.yaml"
+DEMO = ROOT / "policies" / "examples" / "amendment_demo"
+ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0, the base docs/diff.md compares
+
+
+def compared(base_policy, new_policy, label: str = "base", commit: str | None = None):
+    """(base, new, changes) of the corpus, as `run.py diff` decides them (one worker)."""
+    old_cases, new_cases = diff.case_files(str(CORPUS), base_policy, new_policy)
+    base = diff.decide(label, commit, base_policy, str(CORPUS), 1, case_file=old_cases)
+    new = diff.decide("new", None, new_policy, str(CORPUS), 1, case_file=new_cases)
+    return base, new, diff.changes(base, new)
