@@ -28,7 +28,7 @@ from ..common import outfiles, yamlio
 from ..common.limits import MAX_PROBLEMS, Flaw
 from ..common.locations import YamlError, plain
 from ..policy.model import Policy
-from .spreadsheet import KINDS, Column, Layout, Repeat, SheetLayout
+from .spreadsheet import Column, Layout, Repeat, SheetLayout
 
 __all__ = ["FORMATS", "ConvertError", "OutSheet", "sheets_for", "files_of", "csv_files", "write_csv", "write_xlsx",
            "sample_tree", "template_notes", "write_template", "read_any", "convert"]
@@ -74,8 +74,8 @@ def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False) -
     else:
         raise ConvertError(["案例文件应为一个案例（映射）或 cases: 列表"])
     sheets = [_case_sheet(cases, layout, target, prefix, several, problems)]
-    years = [_case_year(c) if isinstance(c, dict) else None for c in cases]
-    for kind in KINDS:
+    years = [spreadsheet.year_of(c, layout.years) if isinstance(c, dict) else None for c in cases]
+    for kind in layout.kinds:
         records = []
         for i, case in enumerate(cases):
             entries = case.get(kind) if isinstance(case, dict) else None
@@ -83,7 +83,7 @@ def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False) -
                 problems.append(f"{_at(prefix(i), kind)}：应为列表")
                 continue
             records += [(i, j, r) for j, r in enumerate(entries or [])]
-        if records or template or (kind == "people" and target == "csv"):   # FILE.csv itself holds the people
+        if records or template or (kind == layout.kinds[0] and target == "csv"):   # FILE.csv itself holds the first
             sheets.append(_record_sheet(kind, records, cases, years, layout, target, prefix, several, template, problems))
     if problems:
         raise ConvertError(problems)
@@ -94,13 +94,9 @@ def _at(prefix: str, rest: str) -> str:
     return f"{prefix}.{rest}" if prefix and rest else prefix or rest
 
 
-def _case_year(case: dict) -> int | None:
-    return spreadsheet.year_of({k: case.get(k) for k in ("assessment_year", "as_of")})
-
-
 def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool, problems: list) -> OutSheet:
     spec = layout.sheets["case"]
-    known = {c.path[0] for c in spec.columns} | set(KINDS)
+    known = {c.path[0] for c in spec.columns} | set(layout.kinds)
     sheet = OutSheet("case", spec.name, [c.header for c in spec.columns], list(spec.columns), pairs=not several)
     ids: dict[str, int] = {}
     for i, case in enumerate(cases):
@@ -444,19 +440,16 @@ def sample_tree(policy: Policy, layout: Layout, year: int) -> dict:
 
 
 def template_notes(layout: Layout, policy: Policy) -> list[str]:
-    spec = layout.sheets
-    return [
-        f"{policy.document_number} 名册模板（表头见 {Path(layout.file).name}）",
-        f"· “{spec['case'].name}”表：案例编号、判定日（据以判定的日期）、考核年度（1月…12月各列所属年度）。",
-        f"· 编号以“{layout.sample_prefix}”开头的灰色行是示例，读入时跳过；可以删除，也可以留着，在其下方填写。",
-        "· 空单元格即未填写。日期可填 Excel 日期或 2025-03-01、2025/3/1、2025年3月1日。",
-        "· 是/否 也可写 √/×、有/无、Y/N。身份证号请保持文本格式（数字格式会丢掉末几位）。",
-        "· 证书可继续向右加列：证书4类别、证书4等级、证书4取得日期 …；月份也可写作 2024-12 这样的表头。",
-        "· 末位月份：多个月份用 、 或 , 或 ； 分隔，如 2025-05、2025-06。",
-        f"· 一个工作簿放多个案例：“{spec['case'].name}”表第一行写表头（案例编号、判定日、考核年度），每行一个案例，"
-        f"人员/中心/事项表加“{layout.case_column.header}”列。",
-        "· 不认识的表头、重复的表头都是错误，不会被悄悄略过。",
-    ]
+    """The template's 说明 sheet: roster.yaml's `template: notes:`, the names of this roster filled in."""
+    names = {"document_number": policy.document_number, "layout_file": Path(layout.file).name,
+             "case_sheet": layout.sheets["case"].name, "sample_prefix": layout.sample_prefix,
+             "case_column": layout.case_column.header}
+    out = []
+    for line in layout.notes:
+        for key, value in names.items():
+            line = line.replace("{" + key + "}", value)
+        out.append(line)
+    return out
 
 
 def write_template(path: Path, policy: Policy, today: dt.date) -> list[Path]:

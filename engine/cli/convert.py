@@ -24,6 +24,7 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..casefiles import sheetwrite, spreadsheet
+    from ..casefiles.cases import personal_of
     err = options.console(stderr=True)
     options.need_file(args.source)
     policy = options.load_policy(args.policy)
@@ -34,7 +35,8 @@ def run(args) -> int:
             written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
         lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [str(p) for p in e.problems]
-        raise UsageError(*(f"[red]✗[/] {escape(_masked(line))}" for line in lines),
+        personal = personal_of(policy)
+        raise UsageError(*(f"[red]✗[/] {escape(_masked(line, personal))}" for line in lines),
                          f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]") from None
     for warning in warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
@@ -42,10 +44,10 @@ def run(args) -> int:
     return 0
 
 
-def _masked(line: str) -> str:
+def _masked(line: str, personal) -> str:
     """A problem «path：message» with what it quotes masked as the value at that path deserves (a name as a name),
     as every case error is (privacy.mask_error)."""
     path, sep, message = line.partition("：")
     if not sep:
         return privacy.mask_text(line)
-    return privacy.mask_text(path) + sep + privacy.mask_error({"message": message, "path": path})["message"]
+    return privacy.mask_text(path) + sep + privacy.mask_error({"message": message, "path": path}, personal.of(path))["message"]

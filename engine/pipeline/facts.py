@@ -21,7 +21,7 @@ from ..formula.functions import FUNCTIONS, Witnessed, month_index
 from ..policy.model import Attribute, Policy
 from ..policy.params import ParamView
 
-__all__ = ["failure", "detail", "Fact", "RecordError", "RECORD_KIND", "ARITHMETIC_ERRORS", "derive", "build_facts",
+__all__ = ["failure", "detail", "Fact", "RecordError", "ARITHMETIC_ERRORS", "derive", "build_facts",
            "Ratings", "rating_scenarios"]
 
 @dataclass
@@ -34,6 +34,7 @@ class Fact:
     origin: str = ""                                        # where in the case file it came from
     scenario: str = ""                                      # what this fact assumes, when it is one of several
     incomplete: str = ""                                    # why a count on this fact cannot be trusted
+    record: str = ""                                        # the case file's list holding the record it comes from
 
     def get(self, name: str):
         """Attribute by name; `attestations.political` reads inside a mapping."""
@@ -67,14 +68,11 @@ class RecordError(ValueError):
 
     def __init__(self, fact: Fact, error: Exception, message: str | None = None):
         super().__init__(message or f"计算出错（{failure(error)}）")
-        self.kind, self.subject = fact.kind, fact.subject
+        self.kind, self.subject, self.record = fact.kind, fact.subject, fact.record
         self.said = message is not None     # the message says it all (it ends 该记录未能判定)
         self.detail = detail(error)
 
 
-# what a failing fact's record is: its own kind, or the record it is computed from
-RECORD_KIND = {"person": "people", "annual_assessment": "people", "center": "centers", "center_month": "centers",
-               "item": "items"}
 ARITHMETIC_ERRORS = (ValueError, TypeError, KeyError, ArithmeticError)
 
 
@@ -119,7 +117,7 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy) -> Fact:
             continue
         value = _field(record, attribute)
         if value is None and attribute.absent:
-            value = _absent(fact, attribute, case)
+            value = _absent(fact, attribute, case, policy.records)
         elif attribute.type == "map":
             value = dict(value or {})
         elif attribute.type == "list":       # a list of words or months is a set: kept sorted
@@ -130,54 +128,59 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy) -> Fact:
     return fact
 
 
-def _absent(fact: Fact, attribute: Attribute, case: Case):
+def _absent(fact: Fact, attribute: Attribute, case: Case, records):
     absent = attribute.absent
     if "value" in absent:
         fact.detail[attribute.name] = absent["note"]
         return absent["value"]
     kind, _, field_name = absent["count"].partition(".")
-    count = sum(1 for r in getattr(case, RECORD_KIND[kind]) if str(r.get(field_name)) == fact.subject)
+    count = sum(1 for r in case.records.get(records.kinds[kind].list, []) if str(r.get(field_name)) == fact.subject)
     fact.detail[attribute.name] = absent["note"].replace("{count}", str(count))
-    if fact.subject in case.incomplete:        # a rejected record may belong here: the count would be a guess
-        fact.incomplete = fact.detail[attribute.name] = case.incomplete[fact.subject]
+    if (fact.kind, fact.subject) in case.incomplete:   # a rejected record may belong here: the count would be a guess
+        fact.incomplete = fact.detail[attribute.name] = case.incomplete[(fact.kind, fact.subject)]
         return None
     return count
 
 
 def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
-    """Every fact of the case, derived attributes included."""
-    year = case.assessment_year
-    common = {"as_of": case.as_of.isoformat(), "assessment_year": year}
+    """Every fact of the case, derived attributes included: one per record of each kind records.yaml declares
+    (a kind facts.yaml does not describe gives none), then the facts computed from them."""
+    common = {"as_of": case.as_of.isoformat(), **case.values}
     facts: list[Fact] = []
-    by_center: dict[str, list[dict]] = defaultdict(list)
-    for p in case.people:
-        person = _inputs(Fact("person", p["id"], f"person:{p['id']}", dict(common), origin=p["_path"]), p, case, policy)
-        try:
-            derive(person, policy, params)
-            annual = _annual_assessments(person, p, year, policy, params) if p.get("hired_on") is not None else []
-        except ARITHMETIC_ERRORS as e:
-            raise RecordError(person, e) from e
-        facts.append(person)
-        if p.get("center") is not None:
-            by_center[str(p["center"])].append(p)
-        facts.extend(annual)
-    for c in case.centers:
-        center = _inputs(Fact("center", c["id"], f"center:{c['id']}", dict(common), origin=c["_path"]), c, case, policy)
-        try:
-            derive(center, policy, params)
-            months = _center_months(center, by_center.get(c["id"], []), policy, params, case.incomplete.get(c["id"], ""))
-        except ARITHMETIC_ERRORS as e:
-            raise RecordError(center, e) from e
-        facts.append(center)
-        facts.extend(months)
-    for it in case.items:
-        item = _inputs(Fact("item", it["id"], f"item:{it['id']}", dict(common), origin=it["_path"]), it, case, policy)
-        try:
-            derive(item, policy, params)
-        except ARITHMETIC_ERRORS as e:
-            raise RecordError(item, e) from e
-        facts.append(item)
+    made: dict[str, list[tuple[Fact, dict]]] = {}
+    for kind in policy.records.kinds.values():
+        made[kind.name] = []
+        if kind.name not in policy.kinds:
+            continue
+        for r in case.records.get(kind.list, []):
+            fact = _inputs(Fact(kind.name, r["id"], f"{kind.name}:{r['id']}", dict(common), origin=r["_path"],
+                                record=kind.list), r, case, policy)
+            try:
+                derive(fact, policy, params)
+            except ARITHMETIC_ERRORS as e:
+                raise RecordError(fact, e) from e
+            made[kind.name].append((fact, r))
+    for kind in policy.records.kinds.values():
+        for fact, r in made[kind.name]:
+            try:
+                more = _computed(fact, r, case, made, policy, params)
+            except ARITHMETIC_ERRORS as e:
+                raise RecordError(fact, e) from e
+            facts.append(fact)
+            facts.extend(more)
     return facts
+
+
+def _computed(fact: Fact, record: dict, case: Case, made: dict, policy: Policy, params: ParamView) -> list[Fact]:
+    """The facts computed from a record's monthly ratings: the person's year, the center's months."""
+    if fact.kind == "person" and "annual_assessment" in policy.kinds:
+        if record.get("hired_on") is None:
+            return []
+        return _annual_assessments(fact, record, case.values["assessment_year"], policy, params)
+    if fact.kind == "center" and "center_month" in policy.kinds:
+        people = [r for _, r in made.get("person", []) if r.get("center") is not None and str(r["center"]) == fact.subject]
+        return _center_months(fact, people, policy, params, case.incomplete.get(("center", fact.subject), ""))
+    return []
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,7 @@ def _center_months(center: Fact, people: list[dict], policy: Policy, params: Par
     for month in sorted(rated):
         fact = Fact("center_month", center.subject, f"center_month:{center.subject}:{month}", {
             "as_of": center.values["as_of"], "assessment_year": center.values["assessment_year"],
-            "month": month, "clerks": center.values["clerks"]}, origin=center.origin)
+            "month": month, "clerks": center.values["clerks"]}, origin=center.origin, record=center.record)
         for word, name in counting:
             fact.values[name] = len(who[(month, word)])
             fact.detail[name] = f"{month}为“{word}”：{len(who[(month, word)])}人"
@@ -243,7 +246,8 @@ def _annual_assessments(person: Fact, p: dict, year: int, policy: Policy, params
         values.update({name: run for (_, name), run in zip(ratings.runs, longest)})
         if ratings.pending_count:
             values[ratings.pending_count] = pending
-        fact = Fact("annual_assessment", person.subject, f"annual:{person.subject}:{n}", values, origin=person.origin)
+        fact = Fact("annual_assessment", person.subject, f"annual:{person.subject}:{n}", values, origin=person.origin,
+                    record=person.record)
         rated = dict(months)
         for word, name in ratings.counts:
             hits = [m for m, _ in months if resolution.get(m, rated[m]) == word]

@@ -16,6 +16,7 @@ from typing import Any
 from ..formula import expr
 
 from . import decisiontypes, schemas
+from .records import Records, check_records, read_records
 
 from ..common import yamlio
 from ..common.limits import MAX_PARAMETER
@@ -78,8 +79,9 @@ class _Files:
 
 # The policy folder's file format. Raised when a file may now say what the engine used to assume, so that an
 # older folder — an earlier git revision read by `diff` — is refused by name instead of read with a meaning
-# it never had (format 2: facts.yaml `absent:`; before it, a blank 试用期 or 人员数 was read in code).
-FORMAT = 2
+# it never had (format 2: facts.yaml `absent:`; before it, a blank 试用期 or 人员数 was read in code; format 3:
+# records.yaml declares what a case holds; before it, the kinds of record and their fields were the engine's).
+FORMAT = 3
 
 
 def _format(manifest: dict, name: str) -> Problem | None:
@@ -88,8 +90,8 @@ def _format(manifest: dict, name: str) -> Problem | None:
         return None
     said = "未写明文件格式（format）" if written is None else f"文件格式为 {written}"
     return Problem(locate(manifest, ["format"] if written is not None else [], name, key=True), "format",
-                   f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请按 README"
-                   f"“Comparing two versions”重述后再比较（或写明 format: {FORMAT}）")
+                   f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请先按格式 {FORMAT} "
+                   f"重述（见 docs/diff.md“旧版本”一节）后再比较（或写明 format: {FORMAT}）")
 
 
 def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | None, list[Problem]]:
@@ -116,6 +118,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
     parameters: dict[str, Parameter] = {}
     for rel in manifest["parameters"]:
         _parameters(files, rel, parameters, partial)
+    records = _records(files, manifest["records"], vocabulary_tree)
     kinds = _kinds(files, manifest["facts"], partial)
     decisions: dict[str, Decision] = {}
     for rel in manifest["rules"]:
@@ -128,7 +131,8 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         files.yaml(manifest["analysis"], "analysis")   # likewise; analyze.py reads it
 
     failed = any(p.severity == "error" for p in files.problems)
-    if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None:
+    if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None \
+            or records is None:
         return None, files.problems
     digest = hashlib.sha256()
     for rel in sorted(files.raw):
@@ -138,7 +142,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         issuer=manifest["issuer"], issued_on=dt.date.fromisoformat(manifest["issued_on"]),
         version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
         vocabulary=plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
-        kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
+        records=records, kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
         keys_at=where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
         incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"),
@@ -289,6 +293,16 @@ def _parse(files: _Files, tree, path: list, name: str, text) -> Any:
         files.problems.append(Problem(Location(loc.file, loc.line, col), schemas.path_text(path),
                                       f"无法解析：{e.reason}（公式第 {e.pos + 1} 个字符处）"))
         return None
+
+
+def _records(files: _Files, rel: str, vocabulary_tree) -> Records | None:
+    tree, name = files.yaml(rel, "records")
+    if tree is None:
+        return None
+    records = read_records(plain(tree), name)
+    found = check_records(records, plain(vocabulary_tree) if isinstance(vocabulary_tree, dict) else {}, tree, name)
+    files.problems.extend(found)
+    return None if found else records
 
 
 def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind]:

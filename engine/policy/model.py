@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..common.locations import Location
+from .records import Records
 
 __all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Derivation",
            "FactKind", "Rule", "Scenarios", "Money", "Decision", "RESERVED_KINDS", "Policy", "NamedDate",
@@ -247,6 +248,7 @@ class Policy:
     vocabulary: dict[str, Any]
     interpretations: dict[str, Interpretation]
     parameters: dict[str, Parameter]
+    records: Records                 # records.yaml: what a case file holds (engine/policy/records.py)
     kinds: dict[str, FactKind]
     decisions: dict[str, Decision]   # in file order
     digest: str
@@ -353,6 +355,7 @@ class Contestable:
 
 @dataclass(frozen=True)
 class Appeals:
+    subject: str                        # the kind of record an appeal is made by (records.yaml): person
     max_changes: int
     max_candidates: int
     alternatives: int

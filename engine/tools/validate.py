@@ -29,7 +29,6 @@ from . import typecheck
 
 from ..formula import expr
 from ..pipeline.compiler import CompileError, compile_policy
-from ..pipeline.facts import RECORD_KIND
 from ..formula.functions import FUNCTIONS
 from ..policy.model import RESERVED_KINDS, DatedValue, Policy
 from ..common.problems import Problem
@@ -181,8 +180,9 @@ def _kinds(policy: Policy) -> list[Problem]:
             other, _, name = counted.partition(".")
             path = f"attributes.{attribute.name}.absent.count"
             fields = policy.kinds[other].attributes if other in policy.kinds else {}
-            if other not in RECORD_KIND:
-                message = f"“{other}”不是案例中记录的事实种类（{'、'.join(RECORD_KIND)}）{near(other, RECORD_KIND)}"
+            kinds = policy.records.kinds
+            if other not in kinds:
+                message = f"“{other}”不是案例中记录的类别（{'、'.join(kinds)}，见 records.yaml）{near(other, kinds)}"
             elif name not in fields:
                 message = f"事实种类“{other}”没有输入字段“{name}”{near(name, fields)}"
             else:
