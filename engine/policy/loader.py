@@ -91,7 +91,7 @@ def _format(manifest: dict, name: str) -> Problem | None:
     said = "未写明文件格式（format）" if written is None else f"文件格式为 {written}"
     return Problem(locate(manifest, ["format"] if written is not None else [], name, key=True), "format",
                    f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请先按格式 {FORMAT} "
-                   f"重述（见 docs/diff.md“旧版本”一节）后再比较（或写明 format: {FORMAT}）")
+                   f"重述（做法见 docs/diff.md）后再比较（或写明 format: {FORMAT}）")
 
 
 def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | None, list[Problem]]:

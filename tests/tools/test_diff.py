@@ -20,7 +20,7 @@ from engine.tools.gitpolicy import GitPolicyError, materialised, parse
 from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit
 
-ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 2
+ONE_OH = "e14932ca1da6c197f655120a32607fa20768f50d"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 3
 
 
 @pytest.fixture(scope="module")
