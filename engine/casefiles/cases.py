@@ -214,10 +214,15 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
     return result
 
 
-def _held(errors: list[CaseError], policy: Policy) -> list[CaseError]:
-    """Each error with what its value may hold (records.yaml `personal:`), for masking it."""
+def _held(errors: list[CaseError], policy: Policy, prefix: list | tuple = ()) -> list[CaseError]:
+    """Each error with what its value may hold (records.yaml `personal:`), for masking it; `prefix`: where the case
+    stands in its file when that is not a case file's own place (a policy test's `tests[0].case`)."""
     personal = personal_of(policy)
-    return [dataclasses.replace(e, held=personal.of(e.path)) if e.path else e for e in errors]
+    start = schemas.path_text(list(prefix)) if prefix and prefix[0] != "cases" else ""
+
+    def relative(path: str) -> str:
+        return path[len(start):].lstrip(".") if start and path.startswith(start) else path
+    return [dataclasses.replace(e, held=personal.of(relative(e.path))) if e.path else e for e in errors]
 
 
 def _load(path: str | Path, policy: Policy, parsed: tuple | None) -> CaseFile:
@@ -386,7 +391,7 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     case.incomplete = _incomplete(case, policy.records, labels)
     case.errors = errors
     case.warnings = _future_dates(case, labels, policy.records)
-    case.errors = errors = _held(errors, policy)
+    case.errors = errors = _held(errors, policy, prefix)
     return case, errors
 
 
