@@ -49,7 +49,7 @@ from ..pipeline.resolve import Determination
 from ..policy.model import Policy
 from ..common.words import shown
 from .answer import decision_label
-from ..common.privacy import mask_error, mask_name, mask_text, printable, shown_id
+from ..common.privacy import mask_error, mask_field, mask_text, printable, shown_id
 
 __all__ = ["fold", "flowing", "new_table", "chrome", "render_case", "render_evaluation", "summary_line", "account_line", "error_lines",
            "render_errors", "explanation_tree", "why_not_tree"]
@@ -376,12 +376,12 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         if not rows or not names:
             continue
         identity = [_Column("编号", [_flow(shown_id(e["id"], unmask), _WHOLE) for e in rows])]
-        personal = RECORD_KIND.get(kind) == "people"   # a person's name is masked, a center's or an item's never
         for field, header in spec.shown.items():
             raw = [str(e.get(field) or "") for e in rows]
-            # a person's name masked as a name; any other text as every text is (an ID number in it, masked)
-            mask = (lambda r: r) if unmask else mask_name if personal and field == "name" else mask_text
-            identity.append(_Column(header, [_flow(printable(mask(r)), _WHOLE) for r in raw]))
+            # as the case schema marks the field: a person's name masked, a center's or an item's never
+            path = f"{RECORD_KIND.get(kind, kind)}[0].{field}"
+            shown_raw = raw if unmask else [mask_field(path, r) for r in raw]
+            identity.append(_Column(header, [_flow(printable(r), _WHOLE) for r in shown_raw]))
         columns: list[_Column] = []
         for n in names:
             d = decisions[n]
