@@ -93,8 +93,8 @@ def quote(value: str) -> str:
 
 
 # A value quoted by `quote` after the words that introduce one (`found “…”`, `key “…”`; Chinese messages:
-# 实为“…”, 填的“…”, 字段“…”, 键“…”). Other quotes in messages hold the policy's words, headers and sheet names.
-_FOUND = re.compile(r"(found |key |实为|填的|字段|键)“([^”]*)”")
+# 实为“…”, 填的“…”, 字段“…”, 键“…”, 读回为“…”). Other quotes in messages hold the policy's words, headers and sheet names.
+_FOUND = re.compile(r"(found |key |实为|填的|字段|键|读回为)“([^”]*)”")
 
 
 def mask_message(message: str) -> str:

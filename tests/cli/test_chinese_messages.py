@@ -292,3 +292,31 @@ def test_a_file_that_cannot_be_written_says_why_in_chinese(error, reason):
             raise error
     assert str(caught.value) == f"[red]判定结果.xlsx：无法写入（{reason}）[/]"
     assert english_lines(str(caught.value)) == []
+
+
+# --- convert's problems --------------------------------------------------------------------------------------
+
+def test_convert_says_each_problem_at_its_place_by_its_label_masked(capsys, tmp_path):
+    """What a spreadsheet cannot hold is said as every case-file error is: file, 第N行 第M列, the case, the field
+    by its label — no path of the contract; a name it quotes masked unless --unmask; the JSON keeps the path."""
+    source = tmp_path / "odd.yaml"
+    source.write_text("id: K1\nas_of: 2025-12-31\npeople:\n  - id: P1\n    birth_date: 1990-01-01\n"
+                      "    name: '王五 '\n    id_number: 321302199001011234\n    ratings: {2025-13: 好}\n",
+                      encoding="utf-8")
+    target = tmp_path / "odd.xlsx"
+    status, out, err = run(capsys, "convert", source, target)
+    assert status == 2 and not target.exists()
+    assert f"{source} 第6行 第11列（案例 K1）：姓名填的“王**”" in err, err
+    assert f"{source} 第7行 第16列（案例 K1）：身份证号应按文本填写" in err and "321302********1234" in err, err
+    assert "月度考核等次的键“2025-13”" in err
+    assert "王五" not in err and "321302199001011234" not in err
+    assert not re.search(r"people\[|\.name|id_number|ratings", err), err
+    assert_chinese(out, err)
+    status, out, err = run(capsys, "convert", source, target, "--unmask")
+    assert status == 2 and "“王五 ”" in err
+    status, out, err = run(capsys, "convert", source, target, "--format", "json")
+    assert status == 2 and err == ""
+    said = {e["path"]: e for e in json.loads(out)["errors"]}
+    assert set(said) == {"people[0].name", "people[0].id_number", "people[0].ratings.2025-13"}
+    assert said["people[0].name"]["line"] == 6 and said["people[0].name"]["subject"] == "P1"
+    assert "王五" not in out and "321302199001011234" not in out
