@@ -23,7 +23,7 @@ from typing import Any
 
 from ..policy import schemas
 
-from . import spreadsheet
+from . import formats, spreadsheet
 
 from ..common import outfiles, yamlio
 from ..common.limits import MAX_PROBLEMS, Flaw
@@ -263,7 +263,7 @@ def _walk(value: Any, shape: Any, where: tuple, problems: list, source: Source) 
             _walk(v, shape[0], (*where, j), problems, source)
     elif shape == "months":
         if not isinstance(value, dict):
-            problems.append(source.of(where, f"应为按月份的映射（如 2025-03: 好），实为{schemas.found_text(value)}，"
+            problems.append(source.of(where, f"应为按月份（如 2025-03）的映射，实为{schemas.found_text(value)}，"
                                              "表格中无法表示"))
             return
         problems += [source.problem((*where, k), f"{source.labels.of(where)}的键“{k}”不是年-月形式的月份"
@@ -549,10 +549,20 @@ def read_any(path: Path, policy: Policy) -> tuple[Any, list[str], Source]:
     if kind is None:
         raise ConvertError([_file_error(path, f"不认识的格式（可用：{'、'.join(FORMATS)}）")])
     try:
-        read = yamlio.load(path)
+        read = yamlio.load(path)   # bounded as a policy file is (aliases expanded, nesting)
     except YamlError as e:
-        raise ConvertError([CaseError(str(path), None, "", e.location.line, e.location.col, e.message)]) from None
+        raise ConvertError([_yaml_error(path, e)]) from None
     return plain(read), [], Source(str(path), read, labels_of(policy))
+
+
+def _yaml_error(path: Path, e: YamlError) -> CaseError:
+    """A case file that does not read, said as the case reader says it (its words for a syntax error, not the
+    parser's English), else as yamlio found it."""
+    try:
+        formats.parse(yamlio.read_case(path))
+    except YamlError as said:
+        e = said
+    return CaseError(str(path), None, "", e.location.line, e.location.col, e.message)
 
 
 def convert(source: Path, target: Path, policy: Policy) -> tuple[list[Path], list[str]]:
