@@ -46,7 +46,7 @@ def run(args) -> int:
         return 0
     for warning in warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
-    options.console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
+    options.console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False, soft_wrap=True)
     return 0
 
 

@@ -31,5 +31,6 @@ def run(args) -> int:
             written = sheetwrite.write_template(Path(args.out), policy, dt.date.today())
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
         raise UsageError(*terminal.error_lines(e.problems)) from None
-    options.console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False)
+    options.console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False,
+                            soft_wrap=True)   # a path is kept whole, as in a message
     return 0
