@@ -67,9 +67,9 @@ class Source:
     root: Any = None
     labels: Labels = field(default_factory=Labels)
 
-    def problem(self, steps: tuple, message: str) -> CaseError:
-        """A problem of the value at `steps` (keys and indices from the top of the file), at its place; the case
-        and the record it is in, by their ids."""
+    def problem(self, steps: tuple, message: str, key: bool = False) -> CaseError:
+        """A problem of the value at `steps` (keys and indices from the top of the file), at its place (`key`: at
+        its key, for a key with no place in the sheets); the case and the record it is in, by their ids."""
         steps = tuple(steps)
         tree = self.root
         case, rest = None, steps
@@ -82,7 +82,8 @@ class Source:
         if len(rest) >= 2 and rest[0] in KINDS and isinstance(rest[1], int):
             kind = rest[0]
             subject = _id_at(tree, steps[:len(steps) - len(rest) + 2])
-        return CaseError.at(locate(self.root, steps, self.file), case, schemas.path_text(steps), message, subject, kind)
+        return CaseError.at(locate(self.root, steps, self.file, key=key), case, schemas.path_text(steps), message,
+                            subject, kind)
 
     def of(self, steps: tuple, tail: str) -> CaseError:
         """A problem whose message begins with the field's label: 学历应为…, 人员第3条应为…"""
@@ -121,7 +122,7 @@ def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False,
     problems: list[CaseError] = []
     if isinstance(tree, dict) and "cases" in tree:
         problems += [source.problem((k,), f"“cases:”旁的字段“{k}”在表格中没有位置：多个案例时，每个案例的字段应写在"
-                                          "“cases:”的列表项里") for k in tree if k != "cases"]
+                                          "“cases:”的列表项里", key=True) for k in tree if k != "cases"]
         cases = tree["cases"] if isinstance(tree["cases"], list) else []
         if not isinstance(tree["cases"], list):
             problems.append(source.problem(("cases",), "“cases:”下应为案例的列表（每个案例以“- ”开头），"
@@ -166,7 +167,7 @@ def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool,
             problems.append(source.of(prefix(i), f"应为一个案例（id、as_of 等“键: 值”），实为{schemas.found_text(case)}"))
             continue
         problems += [source.problem((*prefix(i), k), f"{spec.name}表中没有字段“{k}”的位置（可用："
-                                                     f"{'、'.join(c.header for c in spec.columns)}）")
+                                                     f"{'、'.join(c.header for c in spec.columns)}）", key=True)
                      for k in case if k not in known]
         if several:
             key = str(case.get("id", ""))
@@ -252,7 +253,7 @@ def _walk(value: Any, shape: Any, where: tuple, problems: list, source: Source) 
             return
         for k, v in value.items():
             if k not in shape:
-                problems.append(source.problem((*where, k), f"名册没有字段“{k}”的列（roster.yaml 未定义）"))
+                problems.append(source.problem((*where, k), f"名册没有字段“{k}”的列（roster.yaml 未定义）", key=True))
             elif shape[k] is not None:
                 _walk(v, shape[k], (*where, k), problems, source)
     elif isinstance(shape, list):
@@ -267,7 +268,7 @@ def _walk(value: Any, shape: Any, where: tuple, problems: list, source: Source) 
                                              "表格中无法表示"))
             return
         problems += [source.problem((*where, k), f"{source.labels.of(where)}的键“{k}”不是年-月形式的月份"
-                                                 "（如 2025-03），无法作为表头")
+                                                 "（如 2025-03），无法作为表头", key=True)
                      for k in value if not (isinstance(k, str) and _MONTH_KEY.match(k))]
 
 

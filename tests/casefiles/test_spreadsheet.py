@@ -430,7 +430,8 @@ def test_cli_template_convert_and_usage(tmp_path):
     bad.write_text("id: X\nas_of: 2025-12-31\npeople:\n  - {id: P1, birth_date: 1990-01-01, shoe_size: 42}\n",
                    encoding="utf-8")
     done = run("convert", bad, tmp_path / "bad.xlsx")
-    assert done.returncode == 2 and "people[0].shoe_size" in done.stderr and not (tmp_path / "bad.xlsx").exists()
+    assert done.returncode == 2 and f"{bad} 第4行 第38列（案例 X）：名册没有字段“shoe_size”" in done.stderr, done.stderr
+    assert "people[0]" not in done.stderr and not (tmp_path / "bad.xlsx").exists()
     done = run("evaluate", ROSTER, "--format", "xlsx")
     assert done.returncode == 2 and "--out" in done.stderr
 
