@@ -293,3 +293,21 @@ def test_what_is_masked_follows_the_case_schemas_marks(policy, tmp_path, schema_
     assert "王五" in text and "宿城区政务服务中心" not in text and "宿*******" in text, text
     schema_marks(center={"name": "id_number"})
     assert "宿城区政务服务中心" not in table()
+
+
+def test_the_books_line_keeps_each_kinds_part_whole(policy, roster):
+    """人员 读入 48 = 判定 48 + 出错 0: a part is never broken (its 读入 was split from its kind at 80 columns)."""
+    text = render(policy, roster, 80)
+    line = next(i for i, l in enumerate(text.split("\n")) if l.startswith("记录核对"))
+    lines = text.split("\n")[line:line + 3]
+    for kind, n in (("人员", 48), ("中心", 5), ("事项", 24)):
+        assert any(f"{kind} 读入 {n} = 判定 {n} + 出错 0" in l for l in lines), lines
+
+
+@pytest.mark.parametrize("width", range(20, 60, 3))
+def test_a_number_keeps_its_measure_word(width):
+    """20 条解释, 63 个方案: a count is not left at a line's end without what it counts."""
+    text = "通过 宿区政办发〔2024〕26号 v1.1.0：14 项决定、62 条规则、25 个参数、20 条解释、61 个条款；6 个警告"
+    lines = terminal.fold(text, width)
+    assert not [l for l in lines[:-1] if re.search(r"\d$", l)], lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
