@@ -24,7 +24,7 @@ from typing import Any
 from .outfiles import formula_like
 
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
-           "mask_error", "personal", "outward", "printable", "shown_id"]
+           "mask_error", "personal", "mask_field", "outward", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
@@ -93,8 +93,8 @@ def quote(value: str) -> str:
 
 
 # A value quoted by `quote` after the words that introduce one (`found “…”`, `key “…”`; Chinese messages:
-# 实为“…”, 填的“…”, 字段“…”, 键“…”). Other quotes in messages hold the policy's words, headers and sheet names.
-_FOUND = re.compile(r"(found |key |实为|填的|字段|键)“([^”]*)”")
+# 实为“…”, 填的“…”, 字段“…”, 键“…”, 读回为“…”). Other quotes in messages hold the policy's words, headers and sheet names.
+_FOUND = re.compile(r"(found |key |实为|填的|字段|键|读回为)“([^”]*)”")
 
 
 def mask_message(message: str) -> str:
@@ -118,10 +118,9 @@ def _case_schema() -> dict:
 
 
 @functools.lru_cache(maxsize=4096)
-def personal(path: str) -> bool:
-    """Whether the value at `path` of a case file (as an error names it: cases[0].people[3].name) is or may hold a
-    name: a field the case schema marks `x-personal`, a whole record or a list of them (a person written as one
-    line of text), or a place the schema does not know (the top of the file, an unknown field)."""
+def _mark(path: str) -> str | bool:
+    """The case schema's `x-personal` mark of the value at `path` ("name", "id_number"); True for a whole record
+    or a list of them, or a place the schema does not know; False for any other field."""
     schema = _case_schema()
     defs = schema.get("$defs", {})
 
@@ -144,7 +143,27 @@ def personal(path: str) -> bool:
         if node is None:
             return True
     items = resolve(node.get("items")) or {}
-    return bool(node.get("x-personal")) or "properties" in node or "properties" in items
+    return node.get("x-personal") or "properties" in node or "properties" in items
+
+
+def personal(path: str) -> bool:
+    """Whether the value at `path` of a case file (as an error names it: cases[0].people[3].name) is or may hold a
+    name: a field the case schema marks `x-personal`, a whole record or a list of them (a person written as one
+    line of text), or a place the schema does not know (the top of the file, an unknown field)."""
+    return bool(_mark(path))
+
+
+def mask_field(path: str, value: Any) -> Any:
+    """A value of a case file shown as data (beside the determinations, in a table or a sheet), masked as the case
+    schema's `x-personal` mark of its field says: an ID number keeps its first 6 and last 4 digits, a name (or a
+    value whose place may hold one, `personal`) its first character; any other text (a center's or an item's name)
+    is shown, an ID number inside it masked; a number or a date as it is. The caller decides `--unmask`."""
+    if not isinstance(value, str):
+        return value
+    mark = _mark(path)
+    if mark == "id_number":
+        return mask_id_number(value)
+    return mask_name(value) if mark else mask_text(value)
 
 
 def mask_echo(message: str, *values: str | None) -> str:
@@ -162,10 +181,11 @@ def mask_error(data: dict) -> dict:
     """An error about a name or an ID number quotes it: mask the quote, any value it quotes, any long number."""
     message = data["message"]
     path = str(data.get("path") or "")
-    named = personal(path)
-    if named and path.endswith(".name"):
+    mark = _mark(path)
+    named = bool(mark)
+    if mark == "name":
         message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
-    if path.endswith(".id_number"):
+    if mark == "id_number":
         message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
     # a case or person id may itself be an ID number, and a path holds the keys as written
     ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}

@@ -105,11 +105,8 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
                                        "编号": _id(record["id"], unmask)}
                 for header, key in extras[kind]:
                     raw = record.get(key)
-                    if key == "name" and kind == "person" and not unmask:
-                        raw = privacy.mask_name(raw)
-                    elif isinstance(raw, str) and not unmask:   # any other text: an ID number in it masked
-                        raw = privacy.mask_text(raw)
-                    row[header] = raw
+                    # as the case schema marks the field: a person's name masked, a center's or an item's never
+                    row[header] = raw if unmask else privacy.mask_field(f"{plural}[0].{key}", raw)
                 row["名称"] = row.get(extras[kind][0][0]) if extras[kind] else None   # the first shown column, for one_table
                 reasons = []
                 for name, head in zip(names, labels):

@@ -64,3 +64,17 @@ def test_no_id_number_survives_in_any_found_value(before, number, after):
     masked = mask_message(f"found {found_text(before + number + after)}")
     assert number not in masked
     assert not re.search(r"\d{11}", masked)   # at most the 6 + 4 digits an ID number keeps, never the birth date
+
+
+def test_a_field_is_masked_as_the_case_schema_marks_it():
+    """mask_field: the x-personal mark decides — a person's name as a name, an ID number as one (even inside a
+    case list), a center's or item's name and a date shown, an ID number inside other text masked."""
+    from engine.common.privacy import mask_field
+    assert mask_field("people[0].name", "王五") == "王*"
+    assert mask_field("cases[2].people[0].id_number", "321302199001011234") == "321302********1234"
+    assert mask_field("centers[0].name", "宿城区政务服务中心") == "宿城区政务服务中心"
+    assert mask_field("items[0].name", "王集镇户籍办理") == "王集镇户籍办理"
+    assert mask_field("items[0].department", "P10 321302199001011234") == "P10 321302********1234"
+    assert mask_field("people[0].birth_date", "1990-01-01") == "1990-01-01"
+    assert mask_field("people[0].nickname", "王五") == "王*"      # a field the schema does not know may hold a name
+    assert mask_field("centers[0].windows", 20) == 20
