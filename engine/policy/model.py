@@ -100,8 +100,9 @@ class Parameter:
         return current
 
     def ends(self, dated: DatedValue) -> dt.date | None:
-        """The last day an entry applies by `until:` (its own, or the parameter's for the entries it bounds)."""
-        days = [d for d in (dated.until, self.until) if d is not None]
+        """The last day an entry applies by `until:`: its own, or for the last entry the parameter's (an earlier
+        entry ends where the next begins)."""
+        days = [d for d in (dated.until, self.until if dated is self.values[-1] else None) if d is not None]
         return min(days) if days else None
 
     def at(self, day: dt.date) -> DatedValue | None:

@@ -337,7 +337,6 @@ def _until(policy: Policy) -> list[Problem]:
     value starts (else the next one has replaced it and the `until` says nothing)."""
     out = []
     for p in policy.parameters.values():
-        present = [d for d in p.values if d.value is not None]
         for i, dated in enumerate(p.values):
             if dated.until is None:
                 continue
@@ -351,10 +350,10 @@ def _until(policy: Policy) -> list[Problem]:
                 out.append(Problem(dated.where("until"), path,
                                    f"参数“{p.label}”自 {dated.since} 起的值写明 until {dated.until}，不早于下一个取值的起始日 "
                                    f"{later.since}：自 {later.since} 起已由下一个取值取代；until 应早于 {later.since}，或删去"))
-        if p.until is not None and present and p.until < present[-1].since:
+        if p.until is not None and p.until < p.values[-1].since:
             out.append(Problem(p.where("until"), f"{p.name}.until",
-                               f"参数“{p.label}”写明 until {p.until}，早于其最后一个取值的起始日 {present[-1].since}："
-                               f"该值未及适用即已失效；参数的 until 应不早于 {present[-1].since}"))
+                               f"参数“{p.label}”写明 until {p.until}，早于其最后一个取值的起始日 {p.values[-1].since}："
+                               f"该值未及适用即已失效；参数的 until 应不早于 {p.values[-1].since}"))
     return out
 
 

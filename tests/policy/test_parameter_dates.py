@@ -110,6 +110,16 @@ def test_until_on_the_parameter_ends_it_too(amended, tmp_path):
     assert subsidy(result) == {"EARLY": True}
 
 
+def test_until_on_the_parameter_before_its_last_value_starts_is_refused_at_its_line(amended):
+    edit(amended, "parameters/subsidy.yaml", "      until: 2025-12-31\n",
+         "    2025-07-01: {value: 600, clause: 四(四), reference: 某政办发〔2025〕1号}\n")
+    path = edit(amended, "parameters/subsidy.yaml", "  unit: 元\n", "  unit: 元\n  until: 2025-06-30\n")
+    _, problems = problems_of(amended)
+    errors = [p for p in problems if p.severity == "error"]
+    assert [(p.location.line, p.path) for p in errors] == [(line_of(path, "until: 2025-06-30"), "subsidy_amount.until")]
+    assert "早于其最后一个取值的起始日 2025-07-01" in errors[0].message
+
+
 def test_every_explanation_says_from_when_the_measure_lapsed(amended, tmp_path):
     policy, result = run(amended, case("2026-03-01", EARLY="2019-05-01"), tmp_path)
     lapsed = "一次性岗位补贴金额已于2025年12月31日失效"
