@@ -46,6 +46,7 @@ from ..casefiles.cases import CaseError, CaseFile
 from ..pipeline.evaluate import CaseResult
 from ..pipeline.facts import RECORD_KIND
 from ..pipeline.resolve import Determination
+from ..explain.pieces import parameter_value
 from ..policy.model import Policy
 from ..common.words import shown
 from .answer import decision_label
@@ -521,9 +522,13 @@ def explanation_tree(node: dict, label: str | None = None, policy: Policy | None
     for fact in (node.get("facts") or {}).values():
         _fact_branch(tree, fact, keep)
     for p in (node.get("parameters") or {}).values():
+        if p.get("lapsed"):
+            add(tree, f"参数 {p.get('note', '')}（{p.get('clause') or ''}）")
+            continue
         since = f"，自{p['since']}起" if p.get("since") else ""
+        until = f"，至{p['until']}止" if p.get("until") else ""
         source = f"依据 {p['reference']}" if p.get("reference") else (p.get("clause") or "")
-        add(tree, f"参数 {p.get('label', '')} = {shown(p.get('value'), p.get('unit'))}（{source}{since}）")
+        add(tree, f"参数 {p.get('label', '')} = {parameter_value(p)}（{source}{since}{until}）")
     for i in node.get("interpretations") or []:
         add(tree, f"解释：{i['reading']}（{i['basis']}）", "magenta")
     for b in node.get("blocked") or []:
