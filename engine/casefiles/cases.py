@@ -100,7 +100,7 @@ class CaseError:
         """The line an officer reads: file, place, case, message (the field by its label; the path is the JSON's)."""
         where = " ".join(x for x in (self.file, self.place) if x)
         case = f"（案例 {self.case}）" if self.case else ""
-        return f"{where}{case}：{self.message}"
+        return f"{where}{case}：{self.message}" if where or case else self.message
 
     def as_json(self) -> dict:
         out = {"file": self.file, "case": self.case, "path": self.path, "line": self.line, "col": self.col,

@@ -11,6 +11,7 @@ both alike (no certificates, no ratings).
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import csv
 import datetime as dt
@@ -22,15 +23,18 @@ from typing import Any
 
 from ..policy import schemas
 
-from . import spreadsheet
+from . import formats, spreadsheet
 
 from ..common import outfiles, yamlio
 from ..common.limits import MAX_PROBLEMS, Flaw
-from ..common.locations import YamlError, plain
+from ..common.locations import YamlError, locate, plain
 from ..policy.model import Policy
+from .cases import CaseError, personal_of
+from .labels import Labels, labels_of
+from ..common.privacy import Personal
 from .spreadsheet import Column, Layout, Repeat, SheetLayout
 
-__all__ = ["FORMATS", "ConvertError", "OutSheet", "sheets_for", "files_of", "csv_files", "write_csv", "write_xlsx",
+__all__ = ["FORMATS", "ConvertError", "Source", "OutSheet", "sheets_for", "files_of", "csv_files", "write_csv", "write_xlsx",
            "sample_tree", "template_notes", "write_template", "read_any", "convert"]
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx", ".csv": "csv"}
@@ -38,11 +42,66 @@ _MONTH_KEY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class ConvertError(ValueError):
-    """What cannot be read, or cannot be said in the target format; nothing was written."""
+    """What cannot be read, or cannot be said in the target format; nothing was written. `problems` are case
+    errors as every case file's: at the value's place in the source (第5行 第9列, 人员!E5), the field named by its
+    label in the message, its path for the JSON answer."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[CaseError]):
+        super().__init__("\n".join(map(str, problems)))
         self.problems = problems
+
+
+def _file_error(file: str | Path, message: str, omitted: int = 0) -> CaseError:
+    """A problem of a whole file (its format, a limit), at no value."""
+    return CaseError(str(file), None, "", None, None, message, omitted_errors=omitted)
+
+
+def _read_errors(e: spreadsheet.ReadError) -> list[CaseError]:
+    return [CaseError.at(p.location, None, "", p.message) for p in e.problems]
+
+
+@dataclass
+class Source:
+    """Where the tree being converted came from, to say where a problem is: the file, its tree as read (with
+    positions, or a spreadsheet's cells: `locate`), and the policy's labels for its fields."""
+    file: str = ""
+    root: Any = None
+    labels: Labels = field(default_factory=Labels)
+    personal: Personal | None = None     # which fields hold names (records.yaml), for masking a problem's quote
+
+    def problem(self, steps: tuple, message: str, key: bool = False) -> CaseError:
+        """A problem of the value at `steps` (keys and indices from the top of the file), at its place (`key`: at
+        its key, for a key with no place in the sheets); the case and the record it is in, by their ids."""
+        steps = tuple(steps)
+        tree = self.root
+        case, rest = None, steps
+        if steps[:1] == ("cases",) and len(steps) >= 2 and isinstance(steps[1], int):
+            case = _id_at(tree, steps[:2])
+            rest = steps[2:]
+        elif isinstance(tree, dict) and "cases" not in tree:
+            case = _id_at(tree, ())
+        subject = kind = None
+        if len(rest) >= 2 and rest[0] in self.labels.lists and isinstance(rest[1], int):
+            kind = rest[0]
+            subject = _id_at(tree, steps[:len(steps) - len(rest) + 2])
+        error = CaseError.at(locate(self.root, steps, self.file, key=key), case, schemas.path_text(steps), message,
+                             subject, kind)
+        return error if self.personal is None else dataclasses.replace(error, held=self.personal.of(error.path))
+
+    def of(self, steps: tuple, tail: str) -> CaseError:
+        """A problem whose message begins with the field's label: 学历应为…, 人员第3条应为…"""
+        return self.problem(steps, f"{self.labels.of(tuple(steps))}{tail}")
+
+
+def _id_at(tree: Any, steps: tuple) -> str | None:
+    node = tree
+    for step in steps:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    value = node.get("id") if isinstance(node, dict) else None
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
 
 @dataclass
@@ -58,60 +117,65 @@ class OutSheet:
 
 # --- the tree as sheets ----------------------------------------------------------
 
-def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False) -> list[OutSheet]:
-    """The case file's tree as sheets for `target` (xlsx | csv); raises ConvertError naming what cannot be said."""
-    problems: list[str] = []
+def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False,
+               source: Source | None = None) -> list[OutSheet]:
+    """The case file's tree as sheets for `target` (xlsx | csv); raises ConvertError naming what cannot be said,
+    where it is in `source` (the file the tree was read from)."""
+    source = source or Source(root=tree)
+    problems: list[CaseError] = []
     if isinstance(tree, dict) and "cases" in tree:
-        extra = [k for k in tree if k != "cases"]
-        problems += [f"«{k}»：案例文件顶层除 cases 外的字段在表格中没有位置" for k in extra]
+        problems += [source.problem((k,), f"“cases:”旁的字段“{k}”在表格中没有位置：多个案例时，每个案例的字段应写在"
+                                          "“cases:”的列表项里", key=True) for k in tree if k != "cases"]
         cases = tree["cases"] if isinstance(tree["cases"], list) else []
         if not isinstance(tree["cases"], list):
-            problems.append("cases：应为案例列表")
-        prefix = lambda i: f"cases[{i}]"   # noqa: E731
+            problems.append(source.problem(("cases",), "“cases:”下应为案例的列表（每个案例以“- ”开头），"
+                                                       f"实为{schemas.found_text(tree['cases'])}"))
+        prefix = lambda i: ("cases", i)   # noqa: E731
         several = True
     elif isinstance(tree, dict):
-        cases, prefix, several = [tree], (lambda i: ""), False
+        cases, prefix, several = [tree], (lambda i: ()), False
     else:
-        raise ConvertError(["案例文件应为一个案例（映射）或 cases: 列表"])
-    sheets = [_case_sheet(cases, layout, target, prefix, several, problems)]
+        raise ConvertError([source.problem((), "应为一个案例（id、as_of 等“键: 值”），或“cases:”下的案例列表，"
+                                               f"实为{schemas.found_text(tree)}")])
+    sheets = [_case_sheet(cases, layout, target, prefix, several, problems, source)]
     years = [spreadsheet.year_of(c, layout.years) if isinstance(c, dict) else None for c in cases]
     for kind in layout.kinds:
         records = []
         for i, case in enumerate(cases):
             entries = case.get(kind) if isinstance(case, dict) else None
             if entries is not None and not isinstance(entries, list):
-                problems.append(f"{_at(prefix(i), kind)}：应为列表")
+                problems.append(source.of((*prefix(i), kind), f"应为记录的列表，实为{schemas.found_text(entries)}"))
                 continue
             records += [(i, j, r) for j, r in enumerate(entries or [])]
         if records or template or (kind == layout.kinds[0] and target == "csv"):   # FILE.csv itself holds the first
-            sheets.append(_record_sheet(kind, records, cases, years, layout, target, prefix, several, template, problems))
+            sheets.append(_record_sheet(kind, records, cases, years, layout, target, prefix, several, template,
+                                        problems, source))
     if problems:
         raise ConvertError(problems)
     return sheets
 
 
-def _at(prefix: str, rest: str) -> str:
-    return f"{prefix}.{rest}" if prefix and rest else prefix or rest
-
-
-def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool, problems: list) -> OutSheet:
+def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool, problems: list,
+                source: Source) -> OutSheet:
     spec = layout.sheets["case"]
     known = {c.path[0] for c in spec.columns} | set(layout.kinds)
     sheet = OutSheet("case", spec.name, [c.header for c in spec.columns], list(spec.columns), pairs=not several)
     ids: dict[str, int] = {}
     for i, case in enumerate(cases):
         if not isinstance(case, dict):
-            problems.append(f"{prefix(i) or '案例'}：应为映射")
+            problems.append(source.of(prefix(i), f"应为一个案例（id、as_of 等“键: 值”），实为{schemas.found_text(case)}"))
             continue
-        problems += [f"{_at(prefix(i), k)}：案例表没有这一项（可用：{'、'.join(c.header for c in spec.columns)}）"
+        problems += [source.problem((*prefix(i), k), f"{spec.name}表中没有字段“{k}”的位置（可用："
+                                                     f"{'、'.join(c.header for c in spec.columns)}）", key=True)
                      for k in case if k not in known]
         if several:
             key = str(case.get("id", ""))
             if "id" not in case or key in ids:
-                problems.append(f"{_at(prefix(i), 'id')}：多个案例的名册靠案例编号区分各行，"
-                                + ("此案例没有编号" if "id" not in case else f"“{key}”与 cases[{ids[key]}] 相同"))
+                problems.append(source.of((*prefix(i), "id"), "缺失：多个案例的名册靠案例编号区分各行" if "id" not in case
+                                          else f"“{key}”与第{ids[key] + 1}个案例的相同：多个案例的名册靠案例编号区分各行"))
             ids.setdefault(key, i)
-        cells = [_cell(case.get(c.path[0]), c, layout, target, None, _at(prefix(i), c.path[0]), problems) for c in spec.columns]
+        cells = [_cell(case.get(c.path[0]), c, layout, target, None, (*prefix(i), c.path[0]), problems, source)
+                 for c in spec.columns]
         if several:
             sheet.rows.append(cells)
         else:
@@ -120,7 +184,7 @@ def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool,
 
 
 def _record_sheet(kind: str, records: list, cases: list, years: list, layout: Layout, target: str, prefix,
-                  several: bool, template: bool, problems: list) -> OutSheet:
+                  several: bool, template: bool, problems: list, source: Source) -> OutSheet:
     spec = layout.sheets[kind]
     header: list[str] = [layout.case_column.header] if several else []
     columns: list[Column] = [layout.case_column] if several else []
@@ -132,15 +196,15 @@ def _record_sheet(kind: str, records: list, cases: list, years: list, layout: La
             slots.append(slot)
     sheet = OutSheet(kind, spec.name, header, columns, samples=len(records) if template else 0)
     for i, j, record in records:
-        where = _at(prefix(i), f"{kind}[{j}]")
+        where = (*prefix(i), kind, j)
         if not isinstance(record, dict):
-            problems.append(f"{where}：应为映射")
+            problems.append(source.of(where, f"应为一条记录（编号、各字段的“键: 值”），实为{schemas.found_text(record)}"))
             continue
-        _check_keys(record, spec, where, problems)
+        _check_keys(record, spec, where, problems, source)
         record_id = record.get("id")
         if not template and isinstance(record_id, str) and record_id.startswith(layout.sample_prefix):
-            problems.append(f"{where}.id：编号“{record_id}”以“{layout.sample_prefix}”开头，读入时会当作模板示例行跳过")
-        sheet.rows.append([_slot_cell(slot, column, record, cases[i], years[i], layout, target, where, problems)
+            problems.append(source.of((*where, "id"), f"“{record_id}”以“{layout.sample_prefix}”开头，读入时会当作模板示例行跳过"))
+        sheet.rows.append([_slot_cell(slot, column, record, cases[i], years[i], layout, target, where, problems, source)
                            for slot, column in zip(slots, columns)])
     return sheet
 
@@ -165,7 +229,7 @@ def _entry_columns(entry, records: list, years: list, layout: Layout, template: 
     return out + [(key, entry.column, ("month", key)) for key in sorted(fixed)]
 
 
-def _check_keys(record: dict, spec: SheetLayout, where: str, problems: list) -> None:
+def _check_keys(record: dict, spec: SheetLayout, where: tuple, problems: list, source: Source) -> None:
     """Every field of the record must have a column; maps and lists must have the shape the columns hold."""
     shape: dict = {}
     for e in spec.entries:
@@ -178,52 +242,55 @@ def _check_keys(record: dict, spec: SheetLayout, where: str, problems: list) -> 
             shape[e.field] = [{p.path[0]: None for p in e.parts}]
         else:
             shape[e.field] = "months"
-    _walk(record, shape, where, problems)
+    _walk(record, shape, where, problems, source)
 
 
-def _walk(value: Any, shape: Any, where: str, problems: list) -> None:
+def _walk(value: Any, shape: Any, where: tuple, problems: list, source: Source) -> None:
     if isinstance(shape, dict):
         if not isinstance(value, dict):
-            problems.append(f"{where}：应为映射，表格中无法表示{schemas.found_text(value)}")
+            problems.append(source.of(where, f"应为“键: 值”的映射，实为{schemas.found_text(value)}，表格中无法表示"))
             return
         for k, v in value.items():
             if k not in shape:
-                problems.append(f"{where}.{k}：名册没有这一列（roster.yaml 未定义）")
+                problems.append(source.problem((*where, k), f"名册没有字段“{k}”的列（roster.yaml 未定义）", key=True))
             elif shape[k] is not None:
-                _walk(v, shape[k], f"{where}.{k}", problems)
+                _walk(v, shape[k], (*where, k), problems, source)
     elif isinstance(shape, list):
         if not isinstance(value, list):
-            problems.append(f"{where}：应为列表，表格中无法表示{schemas.found_text(value)}")
+            problems.append(source.of(where, f"应为列表，实为{schemas.found_text(value)}，表格中无法表示"))
             return
         for j, v in enumerate(value):
-            _walk(v, shape[0], f"{where}[{j}]", problems)
+            _walk(v, shape[0], (*where, j), problems, source)
     elif shape == "months":
         if not isinstance(value, dict):
-            problems.append(f"{where}：应为按月份的映射，表格中无法表示{schemas.found_text(value)}")
+            problems.append(source.of(where, f"应为按月份（如 2025-03）的映射，实为{schemas.found_text(value)}，"
+                                             "表格中无法表示"))
             return
-        problems += [f"{where}.{k}：不是 YYYY-MM 形式的月份，无法作为表头" for k in value
-                     if not (isinstance(k, str) and _MONTH_KEY.match(k))]
+        problems += [source.problem((*where, k), f"{source.labels.of(where)}的键“{k}”不是年-月形式的月份"
+                                                 "（如 2025-03），无法作为表头", key=True)
+                     for k in value if not (isinstance(k, str) and _MONTH_KEY.match(k))]
 
 
 def _slot_cell(slot: tuple, column: Column, record: dict, case, year: int | None, layout: Layout, target: str,
-               where: str, problems: list) -> Any:
+               where: tuple, problems: list, source: Source) -> Any:
     if slot[0] == "case":
-        return _cell(case.get("id"), column, layout, target, year, where, problems)
+        return _cell(case.get("id"), column, layout, target, year, where, problems, source)
     if slot[0] == "field":
-        return _cell(spreadsheet.get_path(record, slot[1]), column, layout, target, year,
-                     f"{where}.{'.'.join(slot[1])}", problems)
+        return _cell(spreadsheet.get_path(record, slot[1]), column, layout, target, year, (*where, *slot[1]), problems,
+                     source)
     if slot[0] == "repeat":
         _, name, index, part = slot
         entries = record.get(name) if isinstance(record.get(name), list) else []
         entry = entries[index] if index < len(entries) and isinstance(entries[index], dict) else {}
-        return _cell(entry.get(part), column, layout, target, year, f"{where}.{name}[{index}].{part}", problems)
+        return _cell(entry.get(part), column, layout, target, year, (*where, name, index, part), problems, source)
     key = slot[1] if isinstance(slot[1], str) else (f"{year}-{slot[1]:02d}" if year else None)
     months = spreadsheet.get_path(record, column.path)
     value = months.get(key) if isinstance(months, dict) and key else None
-    return _cell(value, column, layout, target, year, f"{where}.{column.path[0]}.{key}", problems)
+    return _cell(value, column, layout, target, year, (*where, column.path[0], key), problems, source)
 
 
-def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | None, where: str, problems: list) -> Any:
+def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | None, where: tuple, problems: list,
+          source: Source) -> Any:
     """The cell for a value, checked by reading it back; a value that would not come back the same is a problem."""
     if value is None or value == [] or value == {}:
         return None
@@ -231,35 +298,38 @@ def _cell(value: Any, column: Column, layout: Layout, target: str, year: int | N
     if column.type == "bool" and isinstance(value, str) and value.strip().lower() in layout.booleans:
         value = layout.booleans[value.strip().lower()]     # 是/否 … in a YAML or JSON case file: read as the sheet reads it
     if column.type == "digits" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        problems.append(f"{where}：应按文本填写（加引号）：填成了数字 {schemas.found_text(value)}，数字会丢失末位 X 或末几位")
+        problems.append(source.of(where, f"应按文本填写（加引号）：填的是数字 {schemas.found_text(value)}，"
+                                         "数字会丢失末位 X 或末几位"))
         return None
     if isinstance(value, dict) or isinstance(value, list) and column.type != "months":   # where a cell holds one value
-        problems.append(f"{where}：应为单个值，实为{'列表' if isinstance(value, list) else '映射'}，一个单元格放不下")
+        problems.append(source.of(where, f"应为单个值，实为{'列表' if isinstance(value, list) else '映射'}，一个单元格放不下"))
         return None
     cell = _to_cell(value, column.type, target)
     if isinstance(cell, str) and _SURROGATE.search(cell):
-        problems.append(f"{where}：{schemas.found_text(value)} 含无法编码的字符（孤立的代理码位），{target} 中无法保存")
+        problems.append(source.of(where, f"填的{schemas.found_text(value)}含无法编码的字符（孤立的代理码位），"
+                                         f"{target.upper()} 中无法保存"))
         return None
     if isinstance(cell, str) and target == "xlsx" and _ILLEGAL.search(cell):
-        problems.append(f"{where}：{schemas.found_text(value)} 含控制字符或 XML 不能容纳的字符，xlsx 中无法保存")
+        problems.append(source.of(where, f"填的{schemas.found_text(value)}含控制字符或 XML 不能容纳的字符，XLSX 中无法保存"))
         return None
     back = spreadsheet.parse(cell if target == "xlsx" else _csv_text(cell), column.type, layout, year)
     if not _same(back, value, column.type):
-        problems.append(f"{where}：{schemas.found_text(value)} 无法在 {target.upper()} 中原样表示（读回为 {schemas.found_text(back)}）")
+        problems.append(source.of(where, f"填的{schemas.found_text(value)}无法在 {target.upper()} 中原样表示"
+                                         f"（读回为{schemas.found_text(back)}）"))
         return None
     return cell
 
 
-def _flaws(tree: Any):
-    """The Flaws a reader left in a tree, in reading order."""
+def _flaws(tree: Any, at: tuple = ()):
+    """The Flaws a reader left in a tree, in reading order, each with its path."""
     if isinstance(tree, Flaw):
-        yield tree
+        yield at, tree
     elif isinstance(tree, dict):
-        for value in tree.values():
-            yield from _flaws(value)
+        for key, value in tree.items():
+            yield from _flaws(value, (*at, key))
     elif isinstance(tree, list):
-        for value in tree:
-            yield from _flaws(value)
+        for i, value in enumerate(tree):
+            yield from _flaws(value, (*at, i))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -456,7 +526,7 @@ def write_template(path: Path, policy: Policy, today: dt.date) -> list[Path]:
     layout = spreadsheet.load_layout(policy)
     target = FORMATS.get(path.suffix.lower())
     if target not in ("xlsx", "csv"):
-        raise ConvertError([f"{path}：模板只能是 .xlsx 或 .csv"])
+        raise ConvertError([_file_error(path, "模板只能是 .xlsx 或 .csv")])
     sheets = sheets_for(sample_tree(policy, layout, today.year), layout, target, template=True)
     if target == "csv":
         return write_csv(sheets, path, layout)
@@ -464,36 +534,51 @@ def write_template(path: Path, policy: Policy, today: dt.date) -> list[Path]:
     return [path]
 
 
-def read_any(path: Path, policy: Policy) -> tuple[Any, list[str]]:
-    """A case file of any format as the contract's plain tree, and the reader's warnings."""
+def read_any(path: Path, policy: Policy) -> tuple[Any, list[str], Source]:
+    """A case file of any format as the contract's plain tree, the reader's warnings, and where its values are."""
     kind = FORMATS.get(path.suffix.lower())
     if kind in ("xlsx", "csv"):
         try:
             tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
-            raise ConvertError([str(p) for p in e.problems]) from None
-        return plain(dict(tree)), tree.warnings
+            raise ConvertError(_read_errors(e)) from None
+        return plain(dict(tree)), tree.warnings, Source(str(path), tree, labels_of(policy), personal_of(policy))
     if kind is None:
-        raise ConvertError([f"{path}：不认识的格式（可用：{'、'.join(FORMATS)}）"])
+        raise ConvertError([_file_error(path, f"不认识的格式（可用：{'、'.join(FORMATS)}）")])
     try:
-        return plain(yamlio.load(path)), []
+        read = yamlio.load(path)   # bounded as a policy file is (aliases expanded, nesting)
     except YamlError as e:
-        raise ConvertError([str(e)]) from None
+        raise ConvertError([_yaml_error(path, e)]) from None
+    return plain(read), [], Source(str(path), read, labels_of(policy), personal_of(policy))
+
+
+def _yaml_error(path: Path, e: YamlError) -> CaseError:
+    """A case file that does not read, said as the case reader says it (its words for a syntax error, not the
+    parser's English), else as yamlio found it."""
+    try:
+        formats.parse(yamlio.read_case(path))
+    except YamlError as said:
+        e = said
+    return CaseError(str(path), None, "", e.location.line, e.location.col, e.message)
 
 
 def convert(source: Path, target: Path, policy: Policy) -> tuple[list[Path], list[str]]:
     """Write `source` in `target`'s format (by extension); raises ConvertError and writes nothing if anything would be lost."""
     out = FORMATS.get(target.suffix.lower())
     if out is None:
-        raise ConvertError([f"{target}：不认识的格式（可用：{'、'.join(FORMATS)}）"])
+        raise ConvertError([_file_error(target, f"不认识的格式（可用：{'、'.join(FORMATS)}）")])
     try:
         outfiles.check_not_input(files_of(target, policy), files_of(source, policy))
     except outfiles.OutputError as e:
-        raise ConvertError(e.problems) from None
-    tree, warnings = read_any(source, policy)
-    flaws = [f"{source}：{flaw.message}" + (f"（第 {flaw.line} 行）" if flaw.line else "") for flaw in _flaws(tree)]
+        raise ConvertError([_file_error("", p) for p in e.problems]) from None
+    except spreadsheet.ReadError as e:
+        raise ConvertError(_read_errors(e)) from None
+    tree, warnings, where = read_any(source, policy)
+    flaws = [_flaw_error(where, at, flaw) for at, flaw in _flaws(tree)]
     if flaws:   # a value the reader could not give (a formula without its result, an error cell …): nothing to copy
-        raise ConvertError(flaws[:MAX_PROBLEMS] + ([f"……另有 {len(flaws) - MAX_PROBLEMS} 处未列出"] if len(flaws) > MAX_PROBLEMS else []))
+        more = len(flaws) - MAX_PROBLEMS
+        raise ConvertError(flaws[:MAX_PROBLEMS] + ([_file_error(source, f"……另有 {more:,} 处未列出", more)]
+                                                   if more > 0 else []))
     if out == "json":
         # a lone surrogate (a JSON escape can carry one in) stays the escape it came as: UTF-8 cannot encode it
         text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(tree, ensure_ascii=False, indent=1))
@@ -502,12 +587,23 @@ def convert(source: Path, target: Path, policy: Policy) -> tuple[list[Path], lis
     if out == "yaml":
         _write_yaml(tree, target)
         return [target], warnings
-    layout = spreadsheet.load_layout(policy)
-    sheets = sheets_for(tree, layout, out)
+    try:
+        layout = spreadsheet.load_layout(policy)
+    except spreadsheet.ReadError as e:
+        raise ConvertError(_read_errors(e)) from None
+    sheets = sheets_for(tree, layout, out, source=where)
     if out == "csv":
         return write_csv(sheets, target, layout), warnings
     write_xlsx(sheets, target, layout, policy)
     return [target], warnings
+
+
+def _flaw_error(source: Source, at: tuple, flaw: Flaw) -> CaseError:
+    """A value the reader could not give, at its cell (or the line the reader saw it on), named by its label."""
+    error = source.of(at, f"：{flaw.message}")
+    if flaw.line is None:
+        return error
+    return dataclasses.replace(error, line=flaw.line, col=flaw.col, sheet=None, cell=None, column=None)
 
 
 def _write_yaml(tree: Any, target: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..common import privacy
+from ..outputs import answer, terminal
 from . import options
 from .options import UsageError
 
@@ -20,11 +21,12 @@ def add_parser(subparsers) -> None:
     cv.add_argument("source", metavar="IN", help="输入：.yaml .json .xlsx .csv")
     cv.add_argument("target", metavar="OUT", help="输出：.yaml .json .xlsx .csv（CSV 另写 OUT.案例.csv 等）")
     options.add_policy(cv)
+    options.add_format(cv, ["text", "json"], "报告格式：text 供人阅读（默认）；json 供其他程序读取（问题带字段路径）")
+    options.add_unmask(cv, options.MASKED_HELP)
 
 
 def run(args) -> int:
-    from ..casefiles import sheetwrite, spreadsheet
-    from ..casefiles.cases import personal_of
+    from ..casefiles import sheetwrite
     err = options.console(stderr=True)
     options.need_file(args.source)
     policy = options.load_policy(args.policy)
@@ -33,21 +35,23 @@ def run(args) -> int:
     try:
         with options.writing(args.target):
             written, warnings = sheetwrite.convert(Path(args.source), Path(args.target), policy)
-    except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
-        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [str(p) for p in e.problems]
-        personal = personal_of(policy)
-        raise UsageError(*(f"[red]✗[/] {escape(_masked(line, personal))}" for line in lines),
-                         f"[red]未写出 {escape(args.target)}：{len(lines)} 处问题[/]") from None
+    except sheetwrite.ConvertError as e:
+        if args.format == "json":
+            answer.write_json(_report(args, [], [], e.problems), indent=1)
+            return 2
+        raise UsageError(*terminal.error_lines(e.problems, args.unmask),
+                         f"[red]未写出 {escape(args.target)}：{len(e.problems)} 处问题[/]") from None
+    if args.format == "json":
+        answer.write_json(_report(args, written, warnings, []), indent=1)
+        return 0
     for warning in warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
-    options.console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False)
+    options.console().print(f"已写出 {escape('、'.join(map(str, written)))}", highlight=False, soft_wrap=True)
     return 0
 
 
-def _masked(line: str, personal) -> str:
-    """A problem «path：message» with what it quotes masked as the value at that path deserves (a name as a name),
-    as every case error is (privacy.mask_error)."""
-    path, sep, message = line.partition("：")
-    if not sep:
-        return privacy.mask_text(line)
-    return privacy.mask_text(path) + sep + privacy.mask_error({"message": message, "path": path}, personal.of(path))["message"]
+def _report(args, written: list, warnings: list[str], problems: list) -> dict:
+    """The JSON answer: the files written, the reader's warnings, each problem with its file, place and path."""
+    errors = [p.as_json() if args.unmask else privacy.mask_error(p.as_json(), p.held) for p in problems]
+    return privacy.outward({"source": args.source, "target": args.target, "written": [str(w) for w in written],
+                            "warnings": warnings, "errors": errors}, args.unmask)

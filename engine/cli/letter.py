@@ -90,5 +90,5 @@ def run(args) -> int:
                        logged=bool(args.log), decisions=tuple(decisions))
     with options.writing(args.out):
         write(doc, Path(args.out))
-    options.console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False)
+    options.console().print(f"已写出 {escape(args.out)}：{len(records)} 项决定", highlight=False, soft_wrap=True)
     return 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
+from ..outputs import terminal
 from . import options
 from .options import UsageError
 
@@ -29,7 +30,7 @@ def run(args) -> int:
         with options.writing(args.out):
             written = sheetwrite.write_template(Path(args.out), policy, dt.date.today())
     except (sheetwrite.ConvertError, spreadsheet.ReadError) as e:
-        lines = e.problems if isinstance(e, sheetwrite.ConvertError) else [str(p) for p in e.problems]
-        raise UsageError(*(f"[red]✗[/] {escape(line)}" for line in lines)) from None
-    options.console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False)
+        raise UsageError(*terminal.error_lines(e.problems)) from None
+    options.console().print(f"已写出模板 {escape('、'.join(map(str, written)))}", highlight=False,
+                            soft_wrap=True)   # a path is kept whole, as in a message
     return 0

@@ -22,7 +22,7 @@ from typing import Any
 from .outfiles import formula_like
 
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
-           "mask_error", "Personal", "outward", "printable", "shown_id"]
+           "mask_error", "Personal", "mask_field", "outward", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
@@ -118,14 +118,14 @@ class Personal:
         self.of = functools.lru_cache(maxsize=4096)(self._of)
 
     def _of(self, path: str) -> str | None:
-        """None when the value at `path` (cases[0].people[3].education) holds no name; "number" for a personal
-        field of a fixed pattern (an ID number), "name" for another personal field; "record" for a whole record
-        or a list of them (a person written as one line of text) or a place the schema does not know."""
+        """None when the value at `path` (cases[0].people[3].education) holds no name; the field's `x-personal`
+        mark ("name", "id_number") for a personal field; "record" for a whole record or a list of them (a person
+        written as one line of text) or a place the schema does not know."""
         node = _node(self.schema, path)
         if node is None:
             return "record"
         if node.get("x-personal"):
-            return "number" if node.get("pattern") else "name"
+            return "id_number" if node["x-personal"] == "id_number" else "name"
         items = node.get("items") if isinstance(node.get("items"), dict) else {}
         items = _resolve(self.schema, items) or {}
         return "record" if "properties" in node or "properties" in items else None
@@ -157,6 +157,18 @@ def _node(schema: dict, path: str) -> dict | None:
     return node
 
 
+def mask_field(value: Any, mark: str | None) -> Any:
+    """A value of a case file shown as data (beside the determinations, in a table or a sheet), masked as its field's
+    mark says (`Personal.of`): an ID number keeps its first 6 and last 4 digits, a name (or a value whose place may
+    hold one) its first character; any other text (a center's or an item's name) is shown, an ID number inside it
+    masked; a number or a date as it is. The caller decides `--unmask`."""
+    if not isinstance(value, str):
+        return value
+    if mark == "id_number":
+        return mask_id_number(value)
+    return mask_name(value) if mark else mask_text(value)
+
+
 def mask_echo(message: str, *values: str | None) -> str:
     """A message echoing what the user typed (a --subject, quoted “…” or 「…」): those values masked as free
     text, and ID numbers anywhere."""
@@ -175,7 +187,7 @@ def mask_error(data: dict, held: str | None = "record") -> dict:
     named = held is not None
     if held == "name":
         message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
-    if held == "number":
+    if held == "id_number":
         message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
     # a case or person id may itself be an ID number, and a path holds the keys as written
     ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}

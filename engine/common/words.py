@@ -13,7 +13,7 @@ import errno
 from fractions import Fraction
 from typing import Any, Iterable
 
-__all__ = ["shown", "parse_value", "same_value", "near", "os_reason", "NEAR", "NULL_WORDS", "TRUE_WORDS",
+__all__ = ["shown", "cn_date", "parse_value", "same_value", "near", "os_reason", "NEAR", "NULL_WORDS", "TRUE_WORDS",
            "FALSE_WORDS"]
 
 
@@ -36,6 +36,13 @@ def shown(value: Any, unit: str | None = None) -> str:
     if isinstance(value, dt.date):
         value = value.isoformat()
     return f"{value}{unit or ''}"
+
+
+def cn_date(day: dt.date | str) -> str:
+    """A date as a Chinese text says it: 2025年12月31日 (a `dt.date`, or the YYYY-MM-DD text JSON keeps)."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 NULL_WORDS = ("null", "空", "无")   # what a user types for "no value"

@@ -6,14 +6,60 @@ is the same wherever it appears — in a full tree, in a brief answer's referenc
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from ..common.words import cn_date, shown
 from ..formula import expr
 from ..pipeline.facts import Fact
 from ..policy.model import Rule
+from ..policy.params import ParamValue
 from .trace import Trace
 
-__all__ = ["Pieces"]
+__all__ = ["Pieces", "parameter_entry", "json_value", "parameter_value"]
+
+
+def json_value(value):
+    """A parameter's value as JSON holds it: numbers plain, a date as YYYY-MM-DD (in lists and tables too)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    return expr.plain(value)
+
+
+def parameter_entry(pv: ParamValue) -> dict:
+    """A parameter value read: its value, label, unit, clause, first day and interpretations; `type: date` for a
+    date, `until` when the value ends, `reference` when a later source set it. A lapsed parameter has no value:
+    from the day after its `until` on, with a `note` saying so (一次性补贴已于2025年12月31日失效)."""
+    label = pv.parameter.label + (f"（{'·'.join(map(str, pv.keys))}）" if pv.keys else "")
+    if pv.lapsed is not None:
+        return {"value": None, "label": label, "unit": pv.parameter.unit, "clause": pv.dated.clause,
+                "since": (pv.lapsed + dt.timedelta(days=1)).isoformat(), "until": pv.lapsed.isoformat(), "lapsed": True,
+                "note": f"{label}已于{cn_date(pv.lapsed)}失效", "interpretations": list(pv.parameter.interpretations)}
+    entry = {"value": json_value(pv.value), "label": label, "unit": pv.parameter.unit,
+             "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
+             "interpretations": list(pv.parameter.interpretations)}
+    if pv.dated.reference:   # the value in force was set by a later source: say which
+        entry["reference"] = pv.dated.reference
+    if isinstance(pv.value, dt.date):
+        entry["type"] = "date"
+    end = pv.parameter.ends(pv.dated)
+    if end is not None:
+        entry["until"] = end.isoformat()
+    return entry
+
+
+def parameter_value(entry: dict) -> str:
+    """A parameter entry's value as an officer reads it: 150元/月; a date 2025年12月31日; a lapsed parameter
+    已于2025年12月31日失效."""
+    if entry.get("lapsed") and entry.get("until"):
+        return f"已于{cn_date(entry['until'])}失效"
+    if entry.get("type") == "date" and isinstance(entry.get("value"), str):
+        return cn_date(entry["value"])
+    return shown(entry.get("value"), entry.get("unit"))
 
 
 class Pieces:
@@ -48,13 +94,7 @@ class Pieces:
             pv = self.trace.params.lookup(name)
         except KeyError as e:
             return name, {"value": None, "note": str(e.args[0])}
-        label = pv.parameter.label + (f"（{'·'.join(map(str, pv.keys))}）" if pv.keys else "")
-        entry = {"value": expr.plain(pv.value), "label": label, "unit": pv.parameter.unit,
-                 "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
-                 "interpretations": list(pv.parameter.interpretations)}
-        if pv.dated.reference:   # the value in force was set by a later document: say which
-            entry["reference"] = pv.dated.reference
-        return name, entry
+        return name, parameter_entry(pv)
 
     def fact_entry(self, fact: Fact, name: str, depth: int = 0) -> dict:
         """A fact's value as read, with its label and unit, where it came from or how it was derived."""

@@ -111,7 +111,7 @@ class WhyNot:
         verdict = judge(trace, attempt, fact, resolve)
         entry["status"] = verdict.status
         entry["failed"] = list(verdict.failed) if isinstance(verdict, NotMet) else []
-        label = f"{rule.title}（{rule.id}）"
+        label = rule.title   # the sentence names rules by title; the JSON keeps their ids ("rule", "set_aside_by")
         where = f"在{fact.scenario}的情形下，" if fact.scenario else ""
         if isinstance(verdict, Fired):
             got = verdict.firing.value
@@ -130,8 +130,8 @@ class WhyNot:
             rules = self.policy.rules
             entry["set_aside_by"] = [self.pieces.rule_ref(rules[r]) for r in verdict.set_aside_by]
             entry["holding"] = list(verdict.holding)
-            by = "、".join(f"{rules[r].title}（{r}" + (f"，得出“{shown(rules[r].then)}”" if rules[r].has_then and rules[r].concludes else "")
-                          + "）" for r in verdict.set_aside_by)
+            by = "、".join(rules[r].title + (f"（得出“{shown(rules[r].then)}”）" if rules[r].has_then and rules[r].concludes
+                                            else "") for r in verdict.set_aside_by)
             how = "排除了该规则" if all(not rules[r].concludes for r in verdict.set_aside_by) else "优先适用"
             entry["summary"] = f"{where}{label}的条件成立，但{by}{how}，故未得出“{shown(value)}”"
         else:

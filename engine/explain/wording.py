@@ -2,13 +2,16 @@
 
 Every word comes from the policy: a fact's label and unit from facts.yaml, a
 map key's label from its `fields`, a decision's label from its rule file.
-`good_months >= 4` with the fact's value 3 reads `当年“好”的次数 ≥ 4次（实际 3次）`.
+`good_months >= 4` with the fact's value 3 reads `当年“好”的次数 ≥ 4次（实际 3次）`. A date parameter reads
+as a date says it (2025年12月31日); a lapsed one by its label and the day it lapsed (`param.x == null`:
+`一次性补贴已于2025年12月31日失效`).
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Mapping
 
-from ..common.words import shown
+from ..common.words import cn_date, shown
 from ..formula import expr
 from ..formula.expr import And, Arith, Compare, IsNotTrue, ListLit, Lit, Name, Not, Or, Param
 from ..policy.model import Policy
@@ -21,6 +24,8 @@ _MISSING = object()
 
 
 def _quoted(value: Any, unit: str | None = None) -> str:
+    if isinstance(value, dt.date):
+        return cn_date(value)
     return f"“{value}”" if isinstance(value, str) else (f"“{shown(value)}”" if isinstance(value, bool) else shown(value, unit))
 
 
@@ -84,7 +89,8 @@ class Wording:
         if isinstance(node, Name):
             return self.label(kind, node.name)
         if isinstance(node, Lit):
-            return _quoted(node.value)
+            lapsed = self._lapsed(node)
+            return lapsed if lapsed else _quoted(node.value)
         if isinstance(node, ListLit):
             return "、".join(self.term(i, kind) for i in node.items)
         if isinstance(node, Param):
@@ -100,15 +106,45 @@ class Wording:
         except KeyError:
             return node.name
 
+    def _parameter_label(self, source) -> str:
+        parameter = self.policy.parameters.get(source.name)
+        return parameter.label if parameter else source.name
+
+    def _lapsed(self, node) -> str | None:
+        """A lapsed parameter's constant: «一次性补贴（已于2025年12月31日失效）»; None for any other node."""
+        source = getattr(node, "source", None)
+        if source is None or source.lapsed is None:
+            return None
+        return f"{self._parameter_label(source)}（已于{cn_date(source.lapsed)}失效）"
+
+    def _in_force(self, node: Compare) -> str | None:
+        """`param.x == null` / `!= null` once the parameter is put in: whether the measure has lapsed."""
+        side = next((s for s in (node.left, node.right) if getattr(s, "source", None) is not None), None)
+        if side is None:
+            return None
+        source = side.source
+        label = self._parameter_label(source)
+        asks_lapsed = node.op == "=="
+        if source.lapsed is not None:
+            lapsed = f"{label}已于{cn_date(source.lapsed)}失效"
+            return lapsed if asks_lapsed else f"{label}现行有效（实际：{lapsed}）"
+        if isinstance(side, Lit) and side.value is None:
+            return None                      # an entry the table lacks: not a lapse
+        return f"{label}已失效（实际现行有效）" if asks_lapsed else f"{label}现行有效"
+
     def _compare(self, node: Compare, kind, values) -> str:
         left, right, op = node.left, node.right, node.op
+        if expr.is_null_test(node):
+            said = self._in_force(node)
+            if said is not None:
+                return said
         if isinstance(left, (Lit, ListLit)) and isinstance(right, Name) and op in expr.FLIPPED_OP:
             left, right, op = right, left, expr.FLIPPED_OP[op]
         if isinstance(left, Name) and (isinstance(right, (Lit, ListLit)) or op in ("in", "notin")):
             name = left.name
             label, unit = self.label(kind, name), self.unit(kind, name)
             actual = self._actual(values, name, unit)
-            if isinstance(right, Lit) and right.value is None:
+            if isinstance(right, Lit) and right.value is None and self._lapsed(right) is None:
                 return f"{label}{'未提供' if op == '==' else '已提供'}{actual}"
             if op in ("in", "notin"):
                 choices = self.term(right, kind)
@@ -130,7 +166,7 @@ class Wording:
 
     def _value_side(self, node, kind, unit) -> str:
         if isinstance(node, Lit):
-            return _quoted(node.value, unit)
+            return self._lapsed(node) or _quoted(node.value, unit)
         return self.term(node, kind)
 
     @staticmethod

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Callable, Mapping
 
@@ -50,11 +50,15 @@ class ExprError(ValueError):
 @dataclass(frozen=True)
 class Lit:
     value: Any
+    # the parameter this constant stands for, once the compiler has put its value in: explanations name it (and
+    # say when it lapsed); not part of what the constant is, so equal values stay equal
+    source: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class ListLit:
     items: tuple
+    source: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -373,6 +377,8 @@ def render(node) -> str:
             return "true" if v else "false"
         if isinstance(v, str):
             return f"“{v}”"
+        if isinstance(v, dt.date):
+            return f"“{v.isoformat()}”"     # a date as a formula writes it (compared as a date: `as_date`)
         return format_number(v)
     if isinstance(node, ListLit):
         return "[" + ", ".join(render(i) for i in node.items) + "]"
@@ -448,8 +454,10 @@ def as_date(value):
 
 
 def is_null_test(node) -> bool:
-    """`x == null` / `x != null`: the only comparisons that are never unknown."""
-    return isinstance(node, Compare) and node.op in ("==", "!=") and Lit(None) in (node.left, node.right)
+    """`x == null` / `x != null`: the only comparisons that are never unknown. The null is one written as such:
+    a lapsed parameter put in as null (`Lit.source`) compares as the parameter it stands for, unknown."""
+    return isinstance(node, Compare) and node.op in ("==", "!=") and any(
+        isinstance(side, Lit) and side.value is None and side.source is None for side in (node.left, node.right))
 
 
 def compare(op: str, a, b):

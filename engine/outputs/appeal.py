@@ -10,6 +10,7 @@ from ..common.privacy import mask_message, mask_name, printable, shown_id
 from ..policy.model import Policy
 from ..tools.appeal import Appeal
 from ..common.words import shown
+from .terminal import flowing, say
 
 __all__ = ["render", "render_problems"]
 
@@ -21,7 +22,7 @@ def render(console: Console, a: Appeal, policy: Policy, unmask: bool = False) ->
     head.add_column()
     name = printable((a.name if unmask else mask_name(a.name)) or "")
     head.add_row("申诉人", Text(f"{shown_id(a.subject, unmask)} {name}".strip() + f"（案例 {shown_id(a.case_id, unmask)}）"))
-    head.add_row("决定", f"{policy.decisions[a.decision].label}（{a.decision}）")
+    head.add_row("决定", policy.decisions[a.decision].label)
     head.add_row("实际", shown(a.actual) if a.applicable else "不适用")
     head.add_row("期望", shown(a.want))
     console.print(head)
@@ -29,15 +30,21 @@ def render(console: Console, a: Appeal, policy: Policy, unmask: bool = False) ->
     if a.reached:
         console.print("[green]实际已是期望值，无需改变[/]")
     elif a.alternatives:
-        _alternatives(console, a)
+        _alternatives(console, a, policy)
     else:
-        console.print(f"[bold]可选方案[/]：[red]{a.unreachable}[/]", highlight=False)
+        say(console, flowing(Text.assemble(("可选方案", "bold"), "：", (a.unreachable, "red")), policy))
     _excluded(console, a)
-    console.print(f"[dim]可改变的事实 {s.facts} 项、单项改动 {s.moves} 种；重新判定 {s.candidates} 个方案，"
-                  f"用时 {s.seconds:.2f} 秒{'' if s.isolated else '（按整个案例判定）'}[/]", highlight=False)
+    say(console, flowing(f"可改变的事实 {s.facts} 项、单项改动 {s.moves} 种；重新判定 {s.candidates} 个方案，"
+                          f"用时 {s.seconds:.2f} 秒{'' if s.isolated else '（按整个案例判定）'}", policy, "dim"))
 
 
-def _alternatives(console: Console, a: Appeal) -> None:
+def _title(policy: Policy, explanation: dict) -> str:
+    """The rule that gives the value, by its title (its id is the JSON's)."""
+    rule = policy.rules.get(explanation.get("rule", ""))
+    return explanation.get("title") or (rule.title if rule is not None else str(explanation.get("rule", "")))
+
+
+def _alternatives(console: Console, a: Appeal, policy: Policy) -> None:
     """One row per group of alternatives (another month of the same change is the same row); what a cost is, once."""
     rows = a.groups or []
     table = Table(title=f"可选方案（{len(rows)} 种，代价均为 {a.alternatives[0].cost}，改动少的在前）",
@@ -45,30 +52,30 @@ def _alternatives(console: Console, a: Appeal) -> None:
     table.add_column("#", no_wrap=True)
     table.add_column("改动", overflow="fold", ratio=2)
     table.add_column("代价", no_wrap=True)
-    table.add_column("重新判定", ratio=1)
+    table.add_column("重新判定", overflow="fold", ratio=1)
     for i, group in enumerate(rows, 1):
         first = group.members[0]
         e = first.explanation or next((m.explanation for m in a.alternatives if m.explanation), {})
         lines = [m.text for m in group.fixed] + _line(group)
         lines += [f"注意：{n['text']}" for n in dict((n["text"], n) for m in group.members for n in m.notes).values()]
-        table.add_row(str(i), "\n".join(lines), str(group.cost),
-                      f"{shown(first.value)} ← {e.get('rule', '')} {e.get('clause', '')}".strip())
+        table.add_row(str(i), flowing("\n".join(lines), policy), str(group.cost),
+                      flowing(f"{shown(first.value)} ← {_title(policy, e)} {e.get('clause', '')}".strip(), policy))
     console.print(table)
     if a.cost_means:
-        console.print(a.cost_means, highlight=False)
+        say(console, flowing(a.cost_means, policy))
 
 
 def _excluded(console: Console, a: Appeal) -> None:
     """The changes that would give the value but change another's determination: not offered, and why."""
     if not a.excluded_groups:
         return
-    console.print("[bold]未采用的改变[/]（能得到期望值，但会改变他人或所在中心的判定；要保持这些判定，需他人的事实一并改变，"
-                  "不属本人申诉）：", highlight=False)
+    say(console, flowing(Text.assemble(("未采用的改变", "bold"), "（能得到期望值，但会改变他人或所在中心的判定；要保持这些"
+                                         "判定，需他人的事实一并改变，不属本人申诉）：")))
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column()
     for group in a.excluded_groups:
-        grid.add_row(" ✗", "\n".join([m.text for m in group.fixed] + _line(group) + [f"会使{b}" for b in group.spaced]))
+        grid.add_row(" ✗", flowing("\n".join([m.text for m in group.fixed] + _line(group) + [f"会使{b}" for b in group.spaced])))
     console.print(grid)
 
 

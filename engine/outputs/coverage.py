@@ -2,55 +2,68 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from rich.padding import Padding
+from rich.text import Text
 
 from ..formula import expr
 from ..policy.model import Policy
 from ..tools.coverage import DESCRIPTIVE, ENCODED, OPEN, STATUS_LABEL, Coverage
+from .terminal import fitted_table, flowing, say
 
 __all__ = ["render"]
 
 
 def render(console: Console, policy: Policy, cov: Coverage) -> None:
-    """Every clause with its status, the totals, then the rules and parameter values no policy test exercises."""
+    """Every clause with its status, the totals, then the rules and parameter values no policy test exercises.
+    Tables and lines break where Chinese text may, never inside a rule or parameter id (engine/outputs/terminal.py)."""
     colour = {ENCODED: "green", DESCRIPTIVE: "dim", OPEN: "red"}
-    table = Table(title=f"{policy.document_number} 条款覆盖（{len(cov.clauses)} 条）", show_lines=False)
-    for column in ("条款", "标题", "状态", "规则 / 参数 / 理由"):
-        table.add_column(column, overflow="fold")
+    width = console.width
+    say(console, flowing(Text(f"{policy.document_number} 条款覆盖（{len(cov.clauses)} 条）", style="bold"), policy))
+    rows = []
     for c in cov.clauses:
         if c.status == ENCODED:
-            what = "、".join(c.rules + tuple(f"param.{p}" for p in c.parameters) + tuple(f"派生:{d}" for d in c.derivations))
-            what += f"\n[yellow]{escape(c.warning)}[/]" if c.warning else ""
+            what = Text("、".join(c.rules + tuple(f"param.{p}" for p in c.parameters) + tuple(f"派生:{d}" for d in c.derivations)))
+            if c.warning:
+                what.append(f"\n{c.warning}", style="yellow")
         else:
-            what = c.reason
-        table.add_row(escape(c.clause), escape(c.title), f"[{colour[c.status]}]{STATUS_LABEL[c.status]}[/]",
-                      what if c.warning else escape(what))
-    console.print(table)
-    console.print(f"已编码 {cov.count(ENCODED)}，说明性 {cov.count(DESCRIPTIVE)}，未编码 {cov.count(OPEN)}，"
-                  f"共 {len(cov.clauses)} 条；可判定条款的编码率 {cov.percent:.1f}%", highlight=False)
-    console.print(f"政策测试 {cov.tests} 条：未被任何测试检验的规则 {len(cov.untested_rules)} 条，"
-                  f"参数取值 {len(cov.untested_parameters)} 项", highlight=False)
+            what = Text(c.reason)
+        rows.append([c.clause, c.title, Text(STATUS_LABEL[c.status], style=colour[c.status]), what])
+    table = fitted_table(["条款", "标题", "状态", "规则 / 参数 / 理由"], rows, width, policy, whole=(0, 2))
+    if table is not None:
+        console.print(table)
+    else:   # a rule's id is too long to share a line with the rest: a clause a block, its rules below
+        for clause, title, status, what in rows:
+            say(console, flowing(Text.assemble((f"{clause} {title}", "bold"), " ", status), policy),
+                Padding(flowing(what, policy), (0, 0, 0, 2), expand=False))
+    say(console, flowing(f"已编码 {cov.count(ENCODED)}，说明性 {cov.count(DESCRIPTIVE)}，未编码 {cov.count(OPEN)}，"
+                         f"共 {len(cov.clauses)} 条；可判定条款的编码率 {cov.percent:.1f}%", policy),
+        flowing(f"政策测试 {cov.tests} 条：未被任何测试检验的规则 {len(cov.untested_rules)} 条，"
+                f"参数取值 {len(cov.untested_parameters)} 项", policy))
     if cov.untested_rules:
         rules = policy.rules
-        t = Table(title="未被测试检验的规则（没有一条测试所检查的判定由它得出）")
-        for column in ("规则", "标题", "条款"):
-            t.add_column(column, overflow="fold")
-        for r in cov.untested_rules:
-            t.add_row(escape(r), escape(rules[r].title), escape(rules[r].clause))
-        console.print(t)
+        say(console, flowing("未被测试检验的规则（没有一条测试所检查的判定由它得出）", policy, "italic"))
+        _table(console, ["规则", "标题", "条款"], [[r, rules[r].title, rules[r].clause] for r in cov.untested_rules],
+               policy)
     if cov.untested_parameters:
-        t = Table(title="未被测试读取的参数取值（测试所检查的判定从未读取它）")
-        for column in ("参数", "名称", "取值", "起始日", "条款"):
-            t.add_column(column, overflow="fold")
+        rows = []
         for u in cov.untested_parameters:
             head, _, rest = u.path.partition(".")
             parameter = policy.parameters[head]
             value = parameter.at(u.since).value if parameter.at(u.since) else None
             for key in rest.split(".") if rest else ():
                 value = value.get(key) if isinstance(value, dict) else None
-            t.add_row(escape(u.path), escape(parameter.label), escape(str(expr.plain(value))),
-                      u.since.isoformat(), escape(u.clause or ""))
-        console.print(t)
+            rows.append([u.path, parameter.label, str(expr.plain(value)), u.since.isoformat(), u.clause or ""])
+        say(console, flowing("未被测试读取的参数取值（测试所检查的判定从未读取它）", policy, "italic"))
+        _table(console, ["参数", "名称", "取值", "起始日", "条款"], rows, policy)
     for p in cov.problems:
-        console.print(f"[yellow]注意[/] {escape(p)}", highlight=False)
+        say(console, flowing(Text.assemble(("注意", "yellow"), f" {p}"), policy))
+
+
+def _table(console: Console, headers: list[str], rows: list[list], policy: Policy) -> None:
+    """A table when it fits; else each row a line, its values joined (never one cut inside)."""
+    table = fitted_table(headers, rows, console.width, policy)
+    if table is not None:
+        console.print(table)
+        return
+    for row in rows:
+        say(console, flowing("  " + " · ".join(f"{h} {v}" for h, v in zip(headers, row) if str(v)), policy))

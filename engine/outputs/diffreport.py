@@ -21,7 +21,7 @@ from rich.text import Text
 
 from ..tools.diff import Change, Side
 from .answer import decision_label
-from .terminal import chrome, flowing, new_table
+from .terminal import chrome, flowing, new_table, say
 from ..common import outfiles
 from ..common.privacy import mask_name, outward, printable, shown_id
 from ..common.words import shown
@@ -87,7 +87,7 @@ def _signed(v: Any) -> str:
 def version_line(title: str, side: Side) -> str:
     commit = f" · 提交 {side.commit[:12]}" if side.commit else ""
     demo = f" · 【演示，非真实文件】{side.policy.demonstration}" if side.policy.demonstration else ""
-    return f"{title}：{side.label} · {side.policy.id} 版本 {side.policy.version} · {side.policy.digest[:19]}{commit}{demo}"
+    return f"{title}：{side.label} · {side.policy.document_number} 版本 {side.policy.version} · {side.policy.digest[:19]}{commit}{demo}"
 
 
 def _days(base: Side, new: Side) -> dict[str, str]:
@@ -152,7 +152,10 @@ def _totals_line(money: dict) -> str:
 
 def _say(console: Console, text: str, policy=None, style: str = "", indent: int = 0) -> None:
     line = flowing(text, policy, style)
-    console.print(Padding(line, (0, 0, 0, indent), expand=False) if indent else line)
+    if indent:
+        console.print(Padding(line, (0, 0, 0, indent), expand=False))
+    else:
+        say(console, line)
 
 
 def render(console: Console, base: Side, new: Side, found: list[Change], summary: dict, unmask: bool = False,

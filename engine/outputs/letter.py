@@ -25,11 +25,12 @@ from ..pipeline.resolve import Determination
 from ..explain.trace import Trace
 from ..explain.why import Why
 from ..explain.whynot import WhyNot
+from ..explain.pieces import parameter_value
 from ..policy.model import Policy
 from .answer import decision_label
 from ..common import outfiles
 from ..common.privacy import mask_id_number, mask_text
-from ..common.words import near, same_value, shown
+from ..common.words import cn_date, near, same_value, shown
 
 __all__ = ["Row", "Section", "Letter", "Question", "entry_of", "pick_case", "TO_CONFIRM",
            "quoted", "cn_number", "cn_date", "value_text", "Masker", "vocabulary_words", "record_text", "rule_ids_out",
@@ -125,10 +126,6 @@ def cn_number(n: int) -> str:
 def quoted(text: str) -> str:
     """A title in double quotes, its own quotes turned single (“当年工作未满一年，不评‘优秀’”)."""
     return "“" + text.replace("“", "‘").replace("”", "’") + "”"
-
-
-def cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def value_text(value) -> str:
@@ -408,8 +405,9 @@ def parameter_text(p: dict) -> str:
     if p.get("value") is None and p.get("note"):
         return p["note"]
     source = f"依据{p['reference']}" if p.get("reference") else p.get("clause") or ""
-    where = "，".join(x for x in (source, f"自{p['since']}起施行" if p.get("since") else "") if x)
-    return f"{p.get('label', '')}为{shown(p.get('value'), p.get('unit'))}" + (f"（{where}）" if where else "")
+    where = "，".join(x for x in (source, f"自{p['since']}起施行" if p.get("since") else "",
+                                  f"至{p['until']}止" if p.get("until") else "") if x)
+    return f"{p.get('label', '')}为{parameter_value(p)}" + (f"（{where}）" if where else "")
 
 
 def reason_section(policy: Policy, trace: Trace, n: int, d: Determination, node: dict, mask: Masker,

@@ -51,6 +51,7 @@ def render(console: Console, outcomes: list[TestOutcome], problems: list[Problem
             console.print(Text("     " + privacy.printable(f)), highlight=False)
         for head, tree in o.got:   # what was got, and why: the explanation an officer reads to fix the test or the rule
             console.print(explanation_tree(privacy.outward(tree, unmask),
-                                           f"     实得 {escape(privacy.printable(privacy.outward(head, unmask)))}"))
+                                           f"     实得 {escape(privacy.printable(privacy.outward(head, unmask)))}",
+                                           ids=True))
     console.print(f"{len(outcomes) - len(failed)} 个通过，{len(failed)} 个失败"
                   + (f"，测试文件中有 {len(problems)} 处错误" if problems else ""), highlight=False)

@@ -17,7 +17,7 @@ from ..common.words import same_value, shown
 from ..policy.model import Policy
 from ..tools.decisionlog import STATUS_LABELS, STATUSES, BadLine, Outcome, PolicyRef, Tally
 from .answer import decision_label, write_json as write_answer
-from .terminal import new_table
+from .terminal import flowing, new_table, say
 
 __all__ = ["STATUS_STYLES", "TABLE_ROWS", "SHOWN_VALUE", "render", "summary_line", "problem_line", "replay_table",
            "write_json"]
@@ -30,8 +30,8 @@ SHOWN_VALUE = 200      # characters of a logged value in the table (the JSON has
 def render(console: Console, err: Console, policy: Policy, log: str, items: Iterable[Outcome | BadLine],
            unmask: bool = False) -> Tally:
     """The policy replayed under, the table of records (in parts of TABLE_ROWS), each bad line on `err`, the counts."""
-    console.print(Text.assemble((policy.document_number, "bold"), f" 重放 {printable(log)} · 现行政策 {policy.id} "
-                                f"版本 {policy.version} · {policy.digest[:19]}"), highlight=False)
+    say(console, flowing(Text.assemble((policy.document_number, "bold"), f" 重放 {printable(log)} · 现行"
+                                       f"版本 {policy.version} · {policy.digest[:19]}"), policy))
     tally, rows, first = Tally(), [], 1
     logged_under: dict[str, int] = {}   # the other policies records were logged under, said once (a few digests)
     for item in items:
@@ -51,10 +51,10 @@ def render(console: Console, err: Console, policy: Policy, log: str, items: Iter
     if rows or first == 1:
         console.print(replay_table(rows, title, unmask, policy))
     for under, n in logged_under.items():
-        console.print(Text(f"其中 {n} 条记录时的政策与现行不同：{printable(under)}"), highlight=False)
+        say(console, flowing(f"其中 {n} 条记录时的政策与现行不同：{printable(under)}", policy))
     if tally.unreadable > MAX_LOG_PROBLEMS:
         err.print(Text(f"另有 {tally.unreadable - MAX_LOG_PROBLEMS} 行无法读取，未逐一列出", style="red"), highlight=False)
-    console.print(summary_line(tally), highlight=False)
+    say(console, flowing(summary_line(tally), policy))
     return tally
 
 

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 from ..formula import expr
 
 from . import answer
-from ..casefiles.cases import CaseFile
+from ..casefiles.cases import CaseFile, personal_of
 from ..casefiles.labels import kinds_of
 from ..pipeline.evaluate import CaseResult, account
 from ..policy.model import Policy
@@ -105,12 +105,9 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
                                        "编号": _id(record["id"], unmask)}
                 for header, key in extras[kind]:
                     raw = record.get(key)
-                    declared = policy.records.kinds[kind].fields.get(key)
-                    if declared is not None and declared.personal and not unmask:   # a person's name, never a center's
-                        raw = privacy.mask_name(raw)
-                    elif isinstance(raw, str) and not unmask:   # any other text: an ID number in it masked
-                        raw = privacy.mask_text(raw)
-                    row[header] = raw
+                    # as records.yaml marks the field: a person's name masked, a center's or an item's never
+                    mark = personal_of(policy).of(f"{plural}[0].{key}")
+                    row[header] = raw if unmask else privacy.mask_field(raw, mark)
                 row["名称"] = row.get(extras[kind][0][0]) if extras[kind] else None   # the first shown column, for one_table
                 reasons = []
                 for name, head in zip(names, labels):

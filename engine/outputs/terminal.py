@@ -42,16 +42,17 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from ..casefiles.cases import CaseError, CaseFile
+from ..casefiles.cases import CaseError, CaseFile, personal_of
 from ..casefiles.labels import kinds_of
 from ..pipeline.evaluate import CaseResult
 from ..pipeline.resolve import Determination
+from ..explain.pieces import parameter_value
 from ..policy.model import Policy
 from ..common.words import shown
 from .answer import decision_label
-from ..common.privacy import mask_error, mask_name, mask_text, printable, shown_id
+from ..common.privacy import mask_error, mask_field, mask_text, printable, shown_id
 
-__all__ = ["fold", "flowing", "new_table", "chrome", "render_case", "render_evaluation", "summary_line", "account_line", "error_lines",
+__all__ = ["fold", "flowing", "say", "new_table", "fitted_table", "chrome", "render_case", "render_evaluation", "summary_line", "account_line", "error_lines",
            "render_errors", "explanation_tree", "why_not_tree"]
 
 
@@ -59,9 +60,13 @@ __all__ = ["fold", "flowing", "new_table", "chrome", "render_case", "render_eval
 
 _OPENING = frozenset("（([{「『“‘〔【《〈")               # never at the end of a line
 _CLOSING = frozenset("）)]}」』”’〕】》〉，。、；：？！,.;:!?%…")   # never at the start of one
-# Runs never broken although they mix Chinese and digits: a date or month in Chinese, a clause number.
+# Runs never broken although they mix Chinese and digits: a date or month in Chinese, a clause number, a number
+# and the measure word after it (63 个, 20 条: a count is not left at a line's end without what it counts).
 _UNBROKEN = re.compile(r"\d{4}年\d{1,2}月(?:\d{1,2}日)?|\d{1,2}月\d{1,2}日"
-                       r"|[一二三四五六七八九十]+(?:\([一二三四五六七八九十\d]+\)|\d+|[①-⑳])+")
+                       r"|[一二三四五六七八九十]+(?:\([一二三四五六七八九十\d]+\)|\d+|[①-⑳])+"
+                       r"|\d[\d,.]* [\u4e00-\u9fff]")
+# A part of the books' line (人员 读入 48 = 判定 48 + 出错 0), never broken
+_ACCOUNT_PART = re.compile(r"[^：；]+ 读入 [^；]+")
 _WHOLE = re.compile(r"(?s).+")                           # a value, an id, a header: no break at all
 
 
@@ -170,10 +175,13 @@ def fold(text: str, width: int) -> list[str]:
     return [text[a:b].rstrip() for a, b in zip(cuts, cuts[1:]) if text[a:b].strip()] or [""]
 
 
-def _print(console: Console, *texts: Text) -> None:
-    """console.print joins Text arguments into one plain Text, which would wrap by rich's rule: a Group keeps
-    each as it is."""
+def say(console: Console, *texts: Text) -> None:
+    """Print flowing texts, each as it breaks. console.print joins Text arguments into one plain Text, which would
+    wrap by rich's rule: a Group keeps each as it is."""
     console.print(Group(*texts))
+
+
+_print = say
 
 
 _WORDS: dict[str, re.Pattern | None] = {}
@@ -320,6 +328,22 @@ def _table(columns: list[_Column], width: int) -> Table:
     return table
 
 
+def fitted_table(headers: list[str], rows: list[list[Text | str]], width: int, policy: Policy | None = None,
+                 right: Iterable[int] = (), whole: Iterable[int] = ()) -> Table | None:
+    """Any command's table laid out as the determinations' are: each column at least as wide as its header and
+    its widest unbreakable piece (an id, a date, a number with its unit, one of `policy`'s words), the room left
+    given in order; a cell breaks only where a line may (a list between its values). `right`: the columns of
+    numbers, set right; `whole`: the columns whose values are never broken (a status). None when the columns
+    cannot fit `width` so: the caller shows its rows otherwise."""
+    keep, whole = _words(policy), set(whole)
+    cells = [[c if isinstance(c, _Flowing) else _flow(c, _WHOLE if i in whole else keep) for i, c in enumerate(row)]
+             for row in rows]
+    right = set(right)
+    columns = [_Column(h, [row[i] for row in cells], justify="right" if i in right else "left")
+               for i, h in enumerate(headers)]
+    return _table(columns, width) if _fits(columns, width) else None
+
+
 def _block(console: Console, head: str, columns: list[_Column], row: int, width: int, keep: re.Pattern | None) -> None:
     """One subject: its fields and decisions one a line, the label beside the value (or before it, when the
     two cannot share a line)."""
@@ -381,11 +405,11 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
         identity = [_Column("编号", [_flow(shown_id(e["id"], unmask), _WHOLE) for e in rows])]
         for field, header in spec.shown.items():
             raw = [str(e.get(field) or "") for e in rows]
-            # a personal field (records.yaml) masked as a name — a person's, never a center's; any other text as
-            # every text is (an ID number in it, masked)
-            personal = field in declared.fields and declared.fields[field].personal
-            mask = (lambda r: r) if unmask else mask_name if personal else mask_text
-            identity.append(_Column(header, [_flow(printable(mask(r)), _WHOLE) for r in raw]))
+            # as records.yaml marks the field: a person's name masked, a center's or an item's never
+            path = f"{declared.list}[0].{field}" if declared else field
+            mark = personal_of(policy).of(path)
+            shown_raw = raw if unmask else [mask_field(r, mark) for r in raw]
+            identity.append(_Column(header, [_flow(printable(r), _WHOLE) for r in shown_raw]))
         columns: list[_Column] = []
         for n in names:
             d = decisions[n]
@@ -435,7 +459,7 @@ def render_evaluation(out: Console, err: Console, policy: Policy, case_file: Cas
             out.print(why_not_tree(answer, policy))
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
     _print(out, _flow(summary_line(len(results), sum(len(r.determinations) for r in results), errors)))
-    _print(out, _flow(account_line(books, {k: label for _, k, label in kinds_of(policy)})))
+    _print(out, _flow(account_line(books, {k: label for _, k, label in kinds_of(policy)}), _ACCOUNT_PART))
 
 
 def summary_line(cases: int, determinations: int, errors: int) -> str:
@@ -469,17 +493,23 @@ def render_errors(console: Console, errors: list, unmask: bool = False) -> None:
         _print(console, line)
 
 
-def explanation_tree(node: dict, label: str | None = None, policy: Policy | None = None) -> Tree:
+def explanation_tree(node: dict, label: str | None = None, policy: Policy | None = None, ids: bool = False) -> Tree:
     """An explanation (engine/explain/why.py) as a rich tree in Chinese: rule, clause and words, the condition as a
     sentence, facts, parameters, readings, what it set aside, then what it built on. `label`: the head, in markup;
-    `policy`: whose words no line breaks inside."""
+    `policy`: whose words no line breaks inside. Rules are named by their titles; `ids`: with their ids too, for
+    the policy's editor (a failed policy test), who finds a rule by its id."""
     keep = _words(policy)
+
+    def rule(entry: dict) -> str:
+        title = entry.get("title") or (policy.rules[entry["rule"]].title if policy is not None and
+                                       entry.get("rule") in policy.rules else None)
+        return f"{title}（{entry['rule']}）" if ids and title else title or str(entry.get("rule") or "")
 
     def add(tree: Tree, text: str, style: str = "") -> Tree:
         return tree.add(_flow(text, keep, style))
 
-    head = label or (f"[bold]{escape(shown(node.get('value')))}[/] ← {escape(node.get('title') or node.get('rule') or '')}"
-                     f"（{escape(str(node.get('rule')))}）  [cyan]{escape(node.get('clause') or '')}[/]")
+    head = label or (f"[bold]{escape(shown(node.get('value')))}[/] ← {escape(rule(node))}"
+                     f"  [cyan]{escape(node.get('clause') or '')}[/]")
     tree = Tree(_flow(Text.from_markup(head), keep))
     if node.get("note"):
         add(tree, node["note"])
@@ -494,20 +524,24 @@ def explanation_tree(node: dict, label: str | None = None, policy: Policy | None
     for fact in (node.get("facts") or {}).values():
         _fact_branch(tree, fact, keep)
     for p in (node.get("parameters") or {}).values():
+        if p.get("lapsed"):
+            add(tree, f"参数 {p.get('note', '')}（{p.get('clause') or ''}）")
+            continue
         since = f"，自{p['since']}起" if p.get("since") else ""
+        until = f"，至{p['until']}止" if p.get("until") else ""
         source = f"依据 {p['reference']}" if p.get("reference") else (p.get("clause") or "")
-        add(tree, f"参数 {p.get('label', '')} = {shown(p.get('value'), p.get('unit'))}（{source}{since}）")
+        add(tree, f"参数 {p.get('label', '')} = {parameter_value(p)}（{source}{since}{until}）")
     for i in node.get("interpretations") or []:
         add(tree, f"解释：{i['reading']}（{i['basis']}）", "magenta")
     for b in node.get("blocked") or []:
-        add(tree, f"排除：{b['title']}（{b['rule']}）「{b.get('text', '')}」", "dim")
+        add(tree, f"排除：{rule(b)}「{b.get('text', '')}」", "dim")
     for o in node.get("overrides") or []:
-        by = "、".join(f"{b['title']}（{b['rule']}）" for b in o.get("by") or [])
-        add(tree, f"未适用：{o['title']}（{o['rule']}，{shown(o.get('value'))}）条件也成立，但让位于 {by}", "dim")
+        by = "、".join(rule(b) for b in o.get("by") or [])
+        add(tree, f"未适用：{rule(o)}（得出{shown(o.get('value'))}）的条件也成立，但让位于 {by}", "dim")
     for sc in node.get("scenarios") or []:
-        add(tree, f"情形：{sc['assumes']} → {shown(sc['value'])}（{sc['rule'] or '无规则适用'}）")
+        add(tree, f"情形：{sc['assumes']} → {shown(sc['value'])}（{rule(sc) if sc.get('rule') else '无规则适用'}）")
     for child in node.get("because") or []:
-        tree.children.append(explanation_tree(child, policy=policy))
+        tree.children.append(explanation_tree(child, policy=policy, ids=ids))
     return tree
 
 
@@ -530,6 +564,6 @@ def why_not_tree(result: dict, policy: Policy | None = None) -> Tree:
     if result.get("reached") or not result["rules"]:
         tree.add(_flow(result["summary"], keep, "green" if result.get("reached") else ""))
     for r in result["rules"]:
-        branch = tree.add(_flow(f"{r['title']}（{r['rule']}）  {r['clause']}「{r['text']}」", keep))
+        branch = tree.add(_flow(f"{r['title'] or r['rule']}  {r['clause']}「{r['text']}」", keep))
         branch.add(_flow(r["summary"], keep))
     return tree

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from ..common.problems import Problem
 from ..policy.model import Policy
+from .terminal import flowing, say
 
 __all__ = ["as_json", "render"]
 
@@ -25,6 +27,7 @@ def render(console: Console, path: str, policy: Policy | None, problems: list[Pr
         console.print(f"[red]{len(errors)} 处错误[/]：{escape(path)}", highlight=False)
         return
     n_rules = len(policy.rules)
-    console.print(f"[green]通过[/] {policy.document_number} v{policy.version}：{len(policy.decisions)} 项决定、"
-                  f"{n_rules} 条规则、{len(policy.parameters)} 个参数、{len(policy.interpretations)} 条解释、"
-                  f"{len(policy.clauses)} 个条款" + (f"；{len(problems)} 个警告" if problems else ""), highlight=False)
+    say(console, flowing(Text.assemble(("通过", "green"), f" {policy.document_number} v{policy.version}：{len(policy.decisions)} "
+                                       f"项决定、{n_rules} 条规则、{len(policy.parameters)} 个参数、"
+                                       f"{len(policy.interpretations)} 条解释、{len(policy.clauses)} 个条款"
+                                       + (f"；{len(problems)} 个警告" if problems else "")), policy))

@@ -11,7 +11,8 @@ parameters change, so every threshold is a constant in the rete network):
    within a batch (docs/durable_rules.md §3).
 2. Table lookups keyed by a fact (`param.window_quota[level]`) become one
    variant per key, each with `level == key`; the explanation names the key.
-3. Parameters are inlined; the condition is put in negation normal form
+3. Parameters are inlined (each constant keeps which parameter it stands for: `Inlined`; a lapsed
+   parameter is a constant null, and any comparison with it is unknown); the condition is put in negation normal form
    (three-valued: see `nnf`) and simplified with what sibling literals
    already assert. Only a disjunction that involves another decision's
    conclusion splits into several durable_rules rules; the rest stays one
@@ -22,13 +23,15 @@ parameters change, so every threshold is a constant in the rete network):
    cannot be alpha tests: durable_rules mis-compares two attributes of one
    fact (checked: `clerks >= windows` matched 4 ≥ 5). Such a comparison is
    lifted: the runtime stores `left − right` on the fact (exact fractions,
-   days for dates) and the rule tests its sign.
+   days for dates) and the rule tests its sign. A fact's date ordered against
+   a date parameter (`as_of <= param.deadline`) is lifted too: days, not text.
 
 Every rule tests the fact kind `t`, never `id`/`sid`, and writes nothing to
 the session state, so nothing can match the state fact (the loop of docs/durable_rules.md §2).
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 import itertools
@@ -41,13 +44,21 @@ from ..formula.expr import And, Arith, Compare, ListLit, Lit, Name, Not, Or, Par
 from ..policy.model import Decision, Policy, Rule
 from ..policy.params import ParamView
 
-__all__ = ["substitute", "CompileError", "Variant", "Attempt", "Lifted", "CompiledPolicy", "explicit_overriders", "Part",
+__all__ = ["substitute", "CompileError", "Inlined", "Variant", "Attempt", "Lifted", "CompiledPolicy", "explicit_overriders", "Part",
            "effective_parts", "effective_condition", "overriders", "inline", "lookup_bindings", "value_reads",
            "attempts_for", "nnf", "alternatives", "simplify_tree", "simplify", "compile_policy"]
 
 
 class CompileError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Inlined:
+    """What a constant put in for `param.x` stands for (`Lit.source`): the parameter, and the last day it applied
+    when it has lapsed (then the constant is null)."""
+    name: str
+    lapsed: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -236,13 +247,13 @@ def substitute(node, mapping: dict):
     return node
 
 
-def _constant(value) -> Any:
+def _constant(value, source: Inlined | None = None) -> Any:
     """A parameter value as an AST constant: lists stay lists, a table used with `in` means its keys."""
     if isinstance(value, dict):
-        return ListLit(tuple(Lit(k) for k in value))
+        return ListLit(tuple(Lit(k) for k in value), source)
     if isinstance(value, list):
-        return ListLit(tuple(Lit(_num(v)) for v in value))
-    return Lit(_num(value))
+        return ListLit(tuple(Lit(_num(v)) for v in value), source)
+    return Lit(_num(value), source)
 
 
 def _num(v):
@@ -254,15 +265,20 @@ def inline(node, params: ParamView):
     mapping = {}
     for n in expr.walk(node):
         if isinstance(n, Param):
+            read = params.lookup(n.name)
+            source = Inlined(read.parameter.name, read.lapsed)
+            if read.lapsed is not None:     # null, whatever entry of it is asked for
+                mapping[n] = Lit(None, source)
+                continue
             key = None
             if n.key is not None:
                 if not isinstance(n.key, Lit):
                     raise CompileError(f"查表的键 {expr.render(n.key)} 不是常量")
                 key = n.key.value
-            value = params(n.name)
+            value = read.value
             if key is not None:
                 value = value.get(key) if isinstance(value, dict) else None
-            mapping[n] = _constant(value)
+            mapping[n] = _constant(value, source)
     return substitute(node, mapping)
 
 
@@ -272,8 +288,12 @@ def lookup_bindings(nodes, params: ParamView) -> list[tuple[tuple, dict, tuple]]
     for node in nodes:
         lookups += [p for p in _lookups(node) if p not in lookups]
     keysets = []
-    for p in lookups:
-        table = params(p.name)
+    for p in list(lookups):
+        read = params.lookup(p.name)
+        if read.lapsed is not None:         # a lapsed table reads as null for every key (`inline`)
+            lookups.remove(p)
+            continue
+        table = read.value
         if not isinstance(table, dict):
             raise CompileError(f"param.{p.name} 不是表，不能用 [ ] 取值")
         keysets.append([(p, k) for k in table])
@@ -328,6 +348,8 @@ def nnf(node, mode: str = "true"):
         t = expr.truth(node.value) if not isinstance(node.value, bool) else node.value
         return Lit({"true": t is True, "false": t is False, "not_true": t is not True, "not_false": t is not False}[mode])
     if isinstance(node, Compare):
+        if _never_known(node):   # compared with a constant null (a lapsed parameter): unknown on every fact
+            return Lit(mode in ("not_true", "not_false"))
         negated = Compare(expr.NEGATED_OP[node.op], node.left, node.right)
         if expr.is_null_test(node):  # two-valued
             return node if mode in ("true", "not_false") else negated
@@ -345,6 +367,17 @@ def nnf(node, mode: str = "true"):
     if isinstance(node, expr.IsNotTrue):
         return nnf(node.item, {"true": "not_true", "false": "true", "not_true": "true", "not_false": "not_true"}[mode])
     raise CompileError(f"“{expr.render(node)}”不是条件（应得出 true 或 false）")
+
+
+def _null_constant(node) -> bool:
+    if isinstance(node, Lit):
+        return node.value is None
+    return isinstance(node, Arith) and (_null_constant(node.left) or _null_constant(node.right))
+
+
+def _never_known(node: Compare) -> bool:
+    """A comparison (not a presence test) with a side that is null whatever the facts: unknown, as `expr.compare`."""
+    return not expr.is_null_test(node) and (_null_constant(node.left) or _null_constant(node.right))
 
 
 def _is_literal(node) -> bool:
@@ -445,7 +478,8 @@ def _fold(literal):
     """Constant comparisons → True/False; anything else unchanged."""
     if isinstance(literal, Compare) and isinstance(literal.left, (Lit, ListLit)) and isinstance(literal.right, (Lit, ListLit)):
         if expr.is_null_test(literal):
-            present = (literal.left if literal.right == Lit(None) else literal.right).value is not None
+            side = literal.left if literal.right == Lit(None) else literal.right
+            present = not (isinstance(side, Lit) and side.value is None)   # a list parameter is present
             return present if literal.op == "!=" else not present
         left = literal.left.value if isinstance(literal.left, Lit) else [i.value for i in literal.left.items]
         right = literal.right.value if isinstance(literal.right, Lit) else [i.value for i in literal.right.items]
@@ -531,7 +565,9 @@ class _Builder:
         if isinstance(node, (And, Or)):
             return {"$and" if isinstance(node, And) else "$or": [self.alpha(kind, i) for i in node.items]}
         literal = _oriented(node)
-        if isinstance(literal.left, Name) and isinstance(literal.right, (Lit, ListLit)):
+        dated = isinstance(literal.right, Lit) and isinstance(literal.right.value, dt.date) and literal.op in _OPS \
+            and literal.op != "!="
+        if isinstance(literal.left, Name) and isinstance(literal.right, (Lit, ListLit)) and not dated:
             self.projection[kind].add(literal.left.name.split(".")[0])
             return _test(literal.left.name, literal.op, literal.right)
         if literal.op in ("in", "notin"):

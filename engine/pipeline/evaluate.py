@@ -8,7 +8,7 @@ from ..casefiles.cases import Case, CaseError, CaseFile, load_cases, refuse
 from .compiler import CompiledPolicy, compile_policy
 from .facts import Fact, RecordError, build_facts, detail, failure
 from ..policy.model import Policy
-from ..policy.params import ParamView, first_day
+from ..policy.params import ParamView, change_days, first_day
 from .resolve import Determination, resolve
 from .runtime import MAX_MESSAGES, MAX_SECONDS, Bounds, Firing, RunError, handle_for, run
 
@@ -42,7 +42,7 @@ class Evaluator:
         self.max_actions = max_actions
         self.bounds = Bounds(max_actions, max_seconds, max_messages)
         self._compiled: dict[dt.date, CompiledPolicy] = {}
-        self._changes = sorted({v.since for p in policy.parameters.values() for v in p.values})
+        self._changes = change_days(policy)
         self._first = first_day(policy)
 
     def period(self, day: dt.date) -> dt.date:

@@ -315,7 +315,7 @@ def _fire(handle: int, session: Session, variant: Variant, matched: dict, by_fid
 
     def resolve(name: str):
         return reads[name] if name in reads else fact.get(name)
-    value = expr.plain(expr.evaluate(variant.value, resolve, params))
+    value = _engine_value(expr.evaluate(variant.value, resolve, params))   # a date parameter's value: as facts hold dates
     conclusion = {"t": "conclusion", "decision": variant.decision.name, "subject": fact.subject, "from": fact.fid}
     if variant.decision.name not in joined_decisions:
         return Firing(variant, fact, joined, value)   # no rule reads it: the firing is the whole record

@@ -7,7 +7,7 @@ goes to the type that is not text: 零 written for 0 is the usual slip, not the 
 whose type cannot be told has None, and nothing is checked against it.
 
 Facts have the types facts.yaml gives their attributes; a derivation's type is that of its formula
-(formula.valuetypes); a parameter's that of its values on every date.
+(formula.valuetypes); a parameter's its declared `type:` (date), else that of its values on every date.
 
 `typed(policy)` is what the loader returns: every decision with its type, and for a yes/no decision the
 words 是/否 (true/false) of its `then:`, `values:` and `favourable:` read as yes and no.
@@ -64,7 +64,11 @@ def _param_values(policy: Policy, name: str) -> list:
 
 
 def param_type(policy: Policy, name: str, keyed: bool = False) -> str | None:
-    """The type of `param.name` on every date (of its entries when `keyed`); None when unknown or it changes."""
+    """The type of `param.name` on every date (of its entries when `keyed`); None when unknown or it changes.
+    A parameter declared `type: date` is a date (each entry of it, when it is a table)."""
+    declared = policy.parameters.get(name.split(".")[0])
+    if declared is not None and declared.type == "date":
+        return vt.DATE
     values = _param_values(policy, name)
     if keyed:
         return vt.common(vt.value_type(v) for value in values if isinstance(value, dict) for v in value.values())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,9 @@ from ..common.limits import MAX_PARAMETER
 from .model import Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
 from ..common.problems import Problem
 from ..common.locations import Location, YamlError, locate, plain, where
+from ..common.words import cn_date
 
-__all__ = ["PolicyLoadError", "FORMAT", "load_policy"]
+__all__ = ["PolicyLoadError", "FORMAT", "load_policy", "cited"]
 
 
 class PolicyLoadError(Exception):
@@ -228,11 +230,18 @@ def _parameters(files: _Files, rel: str, out: dict[str, Parameter], partial: boo
         values = []
         for since, dated in entry["values"].items():
             base = [pname, "values", since]
-            values.append(DatedValue(dt.date.fromisoformat(str(since)), None if dated is None else plain(dated["value"]),
+            value = None
+            if dated is not None:
+                value = _dated_leaves(plain(dated["value"]), entry.get("type") == "date",
+                                      lambda path, why: files.problems.append(Problem(
+                                          locate(tree, base + ["value", *path], name),
+                                          schemas.path_text(base + ["value", *path]), why)))
+            values.append(DatedValue(dt.date.fromisoformat(str(since)), value,
                                      None if dated is None else dated["clause"], locate(tree, base, name, key=True),
-                                     None if dated is None else dated.get("reference"), where(tree, base, name)))
-            for path, value in ([] if dated is None else _leaves(dated["value"])):
-                why = _number_problem(value, entry.get("unit"))
+                                     None if dated is None else cited(dated.get("reference")), where(tree, base, name),
+                                     None if dated is None else _day(dated.get("until"))))
+            for path, leaf in ([] if dated is None else _leaves(value)):
+                why = _number_problem(leaf, entry.get("unit"))
                 if why:
                     at = base + ["value", *path]
                     files.problems.append(Problem(locate(tree, at, name), schemas.path_text(at), why))
@@ -245,7 +254,45 @@ def _parameters(files: _Files, rel: str, out: dict[str, Parameter], partial: boo
                                                   f"取值“{leaf}”在 labels 中没有说法（已有：{'、'.join(labels)}）"))
         out[pname] = Parameter(pname, entry["label"], entry.get("unit"), tuple(entry.get("interpretations") or ()),
                                tuple(sorted(values, key=lambda d: d.since)), locate(tree, [pname], name, key=True),
-                               where(tree, [pname], name), labels)
+                               where(tree, [pname], name), labels, entry.get("type"), _day(entry.get("until")))
+
+
+def _day(text) -> dt.date | None:
+    """A date the schema has checked (`until:`, a reference's `date:`); None when not written (or not a date)."""
+    try:
+        return None if text is None else dt.date.fromisoformat(str(text))
+    except ValueError:
+        return None
+
+
+def cited(reference) -> str | None:
+    """A `reference:` as explanations cite it: a 文号 as written; a source without one (a mapping of its issuer,
+    title and date) as 国务院《2025年政府工作报告》（2025年3月5日）."""
+    if not isinstance(reference, dict):
+        return None if reference is None else str(reference)
+    day = _day(reference.get("date"))
+    return f"{reference.get('issuer', '')}《{reference.get('title', '')}》" + (f"（{cn_date(day)}）" if day else "")
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _dated_leaves(value, declared: bool, problem, path=()):
+    """A parameter's value with its dates as dates: every leaf written YYYY-MM-DD (every leaf, under `type:
+    date`); `problem(path, why)` for a leaf that is no real date, or no date where `type: date` needs one."""
+    if isinstance(value, dict):
+        return {k: _dated_leaves(v, declared, problem, path + (k,)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dated_leaves(v, declared, problem, path + (i,)) for i, v in enumerate(value)]
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            problem(path, f"应为真实存在的日期 YYYY-MM-DD，实为{schemas.shown_zh(value)}")
+            return value
+    if declared:
+        problem(path, f"参数写明 type: date，取值应为日期 YYYY-MM-DD（如 2025-12-31），实为{schemas.shown_zh(value)}")
+    return value
 
 
 def _leaves(value, path=()):

@@ -60,11 +60,13 @@ Where = dict   # a key of the YAML mapping (or `key[i]`, `value.a.b`) → where 
 @dataclass(frozen=True)
 class DatedValue:
     since: dt.date
-    value: Any         # None ends the parameter (OpenFisca's `null`)
+    value: Any         # None ends the parameter (OpenFisca's `null`); a date value is a dt.date
     clause: str | None
     location: Location
-    reference: str | None = None    # the document that set this value (宿区政办发〔2025〕3号 …), as OpenFisca's `reference`
+    reference: str | None = None    # the source that set this value, as cited: 宿区政办发〔2025〕3号 …, or (a source
+                                    # without a 文号) 国务院《2025年政府工作报告》（2025年3月5日）; OpenFisca's `reference`
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+    until: dt.date | None = None    # the last day this value applies (`until:`); after it the parameter has lapsed
 
     def where(self, key: str) -> Location:
         return self.keys_at.get(key, self.location)
@@ -80,6 +82,8 @@ class Parameter:
     location: Location
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)
     labels: dict = field(default_factory=dict, compare=False, hash=False)   # a word value → the policy's words for it
+    type: str | None = None          # `type: date`: every value is a date (a value written YYYY-MM-DD is one anyway)
+    until: dt.date | None = None     # the last day any value applies (`until:` on the parameter)
 
     def where(self, key: str) -> Location:
         return self.keys_at.get(key, self.location)
@@ -88,13 +92,41 @@ class Parameter:
         """A value as the policy words it (`labels:`: feb_28 → 2月28日); any other value as it is."""
         return self.labels.get(value, value) if isinstance(value, str) else value
 
-    def at(self, day: dt.date) -> DatedValue | None:
-        """The value in force on `day`, or None before the first date or after a `null`."""
+    def current(self, day: dt.date) -> DatedValue | None:
+        """The entry whose `since` is the latest on or before `day` (null entries included, lapse not applied)."""
         current = None
         for dated in self.values:
             if dated.since <= day:
                 current = dated
-        return current if current is not None and current.value is not None else None
+        return current
+
+    def ends(self, dated: DatedValue) -> dt.date | None:
+        """The last day an entry applies by `until:`: its own, or for the last entry the parameter's (an earlier
+        entry ends where the next begins)."""
+        days = [d for d in (dated.until, self.until if dated is self.values[-1] else None) if d is not None]
+        return min(days) if days else None
+
+    def at(self, day: dt.date) -> DatedValue | None:
+        """The value in force on `day`, or None before the first date, after a `null`, or once lapsed."""
+        current = self.current(day)
+        if current is None or current.value is None or self.lapsed(day) is not None:
+            return None
+        return current
+
+    def lapsed(self, day: dt.date) -> DatedValue | None:
+        """The entry that applied last when on `day` the parameter has lapsed (its `until:` is past), else None."""
+        current = self.current(day)
+        if current is None or current.value is None:
+            return None
+        end = self.ends(current)
+        return current if end is not None and day > end else None
+
+    def changes(self) -> list[dt.date]:
+        """The days on which what the parameter says changes: each entry's first day, and the day after a lapse."""
+        days = {d.since for d in self.values}
+        days |= {end + dt.timedelta(days=1) for end in (self.ends(d) for d in self.values if d.value is not None)
+                 if end is not None and end < dt.date.max}
+        return sorted(days)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Parameter values in force on a date, addressed as the rules write them (`seniority_tiers.ten_years.years`)."""
+"""Parameter values in force on a date, addressed as the rules write them (`seniority_tiers.ten_years.years`).
+
+A parameter past its `until:` has lapsed: it reads as no value (null), as a missing fact does, so a rule
+says what follows from the lapse with `param.x == null` (and what needs the measure with `param.x != null`),
+and its explanation says from when (`ParamValue.lapsed`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +11,7 @@ from typing import Any
 
 from .model import DatedValue, Parameter, Policy
 
-__all__ = ["ParamValue", "ParamView", "first_day"]
+__all__ = ["ParamValue", "ParamView", "first_day", "change_days"]
 
 
 @dataclass(frozen=True)
@@ -16,7 +20,8 @@ class ParamValue:
     parameter: Parameter
     dated: DatedValue
     keys: tuple          # the path inside the parameter's value
-    value: Any
+    value: Any           # None once lapsed
+    lapsed: dt.date | None = None   # the last day the value applied, when the parameter has lapsed (`until:`)
 
 
 class ParamView:
@@ -36,6 +41,9 @@ class ParamView:
     def lookup(self, name: str) -> ParamValue:
         parameter, keys = self.split(name)
         dated = parameter.at(self.day)
+        ended = parameter.lapsed(self.day) if dated is None else None
+        if ended is not None:
+            return ParamValue(name, parameter, ended, keys, None, parameter.ends(ended))
         if dated is None:
             raise KeyError(f"参数“{parameter.name}”在 {self.day} 没有现行值")
         value = dated.value
@@ -52,3 +60,9 @@ class ParamView:
 def first_day(policy: Policy) -> dt.date:
     """The earliest date on which every parameter has a value: before it the policy says nothing."""
     return max(p.values[0].since for p in policy.parameters.values())
+
+
+def change_days(policy: Policy) -> list[dt.date]:
+    """Every day on which some parameter's value changes or lapses (the day after its `until:`): the periods
+    within which the compiled rules stay the same."""
+    return sorted({day for p in policy.parameters.values() for day in p.changes()})

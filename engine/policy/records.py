@@ -192,8 +192,8 @@ def _json(f: Field) -> dict:
     else:   # group
         out = _object(f.fields)
         out.pop("required", None)
-    if f.personal:
-        out["x-personal"] = True
+    if f.personal:      # how it is masked (privacy.Personal): an ID number by its digits, anything else as a name
+        out["x-personal"] = "id_number" if t == "digits" else "name"
     return out
 
 

@@ -40,7 +40,7 @@ from ..common.words import near
 from ..pipeline.compiler import Attempt, CompiledPolicy, compile_policy, effective_parts, explicit_overriders
 from ..pipeline.facts import Fact, RecordError
 from ..policy.model import Decision, Policy, Rule
-from ..policy.params import ParamView, first_day
+from ..policy.params import ParamView, change_days, first_day
 from ..pipeline.resolve import Firings, resolve
 from ..pipeline.runtime import Bounds, run
 
@@ -551,7 +551,7 @@ def analyze(policy: Policy, only: list[str] | None = None, max_inputs: int = MAX
     started = time.monotonic()
     hints, possible = load_hints(policy)
     start = first_day(policy)
-    periods = sorted({v.since for p in policy.parameters.values() for v in p.values if v.since > start} | {start})
+    periods = sorted({day for day in change_days(policy) if day > start} | {start})
     out = []
     for day in periods:
         params = ParamView(policy, day)

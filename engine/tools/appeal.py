@@ -983,7 +983,7 @@ def _reason(spec: Appeals, out: Appeal, cited: list[tuple[dict, set[Input]]], un
     change (appeals.yaml `not_contestable`), and how far the search went."""
     want = f"“{shown(out.want)}”"
     read = {name.split(".")[0] for _, inputs in cited for _, name in inputs}
-    because = "；".join([f"{b['rule']}「{b['title']}」（{b['clause']}：{b['text']}"
+    because = "；".join([f"「{b['title']}」（{b['clause']}：{b['text']}"
                         + (f"。{b['discretionary']}" if b.get("discretionary") else "") + "）" for b, _ in cited]
                        + [why for attribute, why in spec.not_contestable.items() if attribute in read])
     because = f"：{because}" if because else ""

@@ -24,8 +24,8 @@ from ..formula import expr
 from ..casefiles import formats
 from ..casefiles.cases import CaseFile, load_cases, read_source
 from ..pipeline.evaluate import CaseResult, Evaluator, account
-from ..common.words import same_value, shown
-from ..explain.pieces import Pieces
+from ..common.words import cn_date, same_value, shown
+from ..explain.pieces import Pieces, parameter_entry, parameter_value
 from ..explain.trace import Trace
 from ..explain.wording import Wording
 from ..policy.model import Decision, Policy
@@ -316,17 +316,16 @@ def _param_at(result: CaseResult | None, name: str) -> dict | None:
         pv = result.params.lookup(name)
     except KeyError:
         return None
-    out = {"value": expr.plain(pv.value), "clause": pv.dated.clause, "since": pv.dated.since.isoformat(),
-           "label": pv.parameter.label, "unit": pv.parameter.unit}
-    if pv.dated.reference:
-        out["reference"] = pv.dated.reference
-    return out
+    return parameter_entry(pv)
 
 
 def _dated(entry: dict | None) -> dict | None:
+    """A parameter entry as a reason compares it: value, clause, first day, and when said the source, the type
+    (a date), the last day and a lapse."""
     if entry is None:
         return None
-    return {k: entry.get(k) for k in ("value", "clause", "since", "reference") if k != "reference" or entry.get(k)}
+    return {k: entry.get(k) for k in ("value", "clause", "since", "reference", "type", "until", "lapsed")
+            if k in ("value", "clause", "since") or entry.get(k)}
 
 
 def _rule_text(policy: Policy, rule_id: str) -> dict | None:
@@ -412,7 +411,10 @@ def _source(entry: dict, clause: bool = True) -> str:
 def _param_value(entry: dict | None, unit: str | None) -> str:
     if entry is None:
         return "（无）"
-    return shown(entry.get("value_label", entry["value"]), None if "value_label" in entry else unit)
+    until = f"（至{cn_date(entry['until'])}止）" if entry.get("until") and not entry.get("lapsed") else ""
+    if "value_label" in entry:
+        return shown(entry["value_label"]) + until
+    return parameter_value(dict(entry, unit=unit)) + until
 
 
 def _param_change(old: dict | None, now: dict | None, unit: str | None) -> str:
@@ -576,7 +578,7 @@ def allowance(base: Side, new: Side, decisions: set[str] | None = None) -> dict 
 
 def _first_difference(old, new) -> dt.date | None:
     """The first day on which two versions of a parameter (either may be None) hold different values."""
-    days = sorted({d.since for p in (old, new) if p is not None for d in p.values})
+    days = sorted({day for p in (old, new) if p is not None for day in p.changes()})
     for day in days:
         was, now = (p.at(day) if p is not None else None for p in (old, new))
         if (was and expr.plain(was.value)) != (now and expr.plain(now.value)) or (was is None) != (now is None):

@@ -28,11 +28,11 @@ from ..policy import appeals, notice
 from . import typecheck
 
 from ..formula import expr
-from ..pipeline.compiler import CompileError, compile_policy
+from ..pipeline.compiler import CompileError, compile_policy, effective_condition
 from ..formula.functions import FUNCTIONS
 from ..policy.model import RESERVED_KINDS, DatedValue, Policy
 from ..common.problems import Problem
-from ..policy.params import ParamView
+from ..policy.params import ParamView, change_days
 from ..common.locations import Location
 from ..common.words import near
 from ..policy.loader import PolicyLoadError, load_policy
@@ -42,7 +42,7 @@ __all__ = ["CHECKS", "problems_of", "check", "clause_contains", "inside", "depar
 CHECKS = (
     "yaml-syntax", "yaml-size", "schema-shape", "unknown-key", "finite-number", "formula-syntax", "formula-depth",
     "clause-starts", "unknown-clause", "verbatim-text", "parameter-numbers-in-clause", "unknown-interpretation",
-    "unknown-function", "unknown-name", "unknown-parameter", "parameter-on-every-date", "unknown-kind",
+    "unknown-function", "unknown-name", "unknown-parameter", "parameter-on-every-date", "parameter-until", "unknown-kind",
     "reserved-kind", "duplicate-rule-id", "overrides-same-decision", "priority-values", "value-in-values",
     "no-functions-in-rules", "decision-subject", "decision-cycle", "compiles", "tests-folder",
     "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks", "value-types",
@@ -65,6 +65,7 @@ def check(policy: Policy) -> list[Problem]:
     out += _kinds(policy)
     out += _clauses(policy)
     out += _numbers(policy)
+    out += _until(policy)
     out += _interpretations(policy)
     out += _derivations(policy)
     out += _decisions(policy)
@@ -316,8 +317,8 @@ def _numbers(policy: Policy) -> list[Problem]:
     out = []
     for p in policy.parameters.values():
         for dated in p.values:
-            if dated.value is None or dated.reference or dated.clause not in policy.clauses:
-                continue
+            if dated.value is None or dated.reference or dated.clause not in policy.clauses or p.type == "date":
+                continue   # (a date parameter's value is a date: loading says so when it is a number)
             words = "\n".join(c.text for c in _clause_texts(policy, dated.clause))
             for path, leaf in _leaves(dated.value):
                 if isinstance(leaf, bool) or not isinstance(leaf, (int, float)) or not math.isfinite(leaf) \
@@ -326,7 +327,33 @@ def _numbers(policy: Policy) -> list[Problem]:
                 out.append(Problem(_leaf_where(dated, path), f"{p.name}.values.{dated.since}.{_leaf_key(path)}",
                                    f"参数“{p.label}”（{p.name}）自 {dated.since} 起的值 {expr.format_number(leaf)} 不见于所引条款 "
                                    f"{dated.clause} 的原文；是笔误吗？若此值由后来的文件修改，请在该日期下写明 "
-                                   f"reference: 该文件的文号（如 某政办发〔2025〕3号 第二条）"))
+                                   f"reference: 该文件的文号（如 某政办发〔2025〕3号 第二条），没有文号的来源写明 "
+                                   f"{{issuer: 发文机关, title: 标题, date: YYYY-MM-DD}}"))
+    return out
+
+
+def _until(policy: Policy) -> list[Problem]:
+    """`until:` (the last day a value applies) is not before the value's first day, and ends it before the next
+    value starts (else the next one has replaced it and the `until` says nothing)."""
+    out = []
+    for p in policy.parameters.values():
+        for i, dated in enumerate(p.values):
+            if dated.until is None:
+                continue
+            path = f"{p.name}.values.{dated.since}.until"
+            later = p.values[i + 1] if i + 1 < len(p.values) else None
+            if dated.until < dated.since:
+                out.append(Problem(dated.where("until"), path,
+                                   f"参数“{p.label}”自 {dated.since} 起的值写明 until {dated.until}，早于其起始日 "
+                                   f"{dated.since}：此值未及适用即已失效；until 应为此值最后适用的一天，不早于 {dated.since}"))
+            elif later is not None and dated.until >= later.since:
+                out.append(Problem(dated.where("until"), path,
+                                   f"参数“{p.label}”自 {dated.since} 起的值写明 until {dated.until}，不早于下一个取值的起始日 "
+                                   f"{later.since}：自 {later.since} 起已由下一个取值取代；until 应早于 {later.since}，或删去"))
+        if p.until is not None and p.until < p.values[-1].since:
+            out.append(Problem(p.where("until"), f"{p.name}.until",
+                               f"参数“{p.label}”写明 until {p.until}，早于其最后一个取值的起始日 {p.values[-1].since}："
+                               f"该值未及适用即已失效；参数的 until 应不早于 {p.values[-1].since}"))
     return out
 
 
@@ -362,7 +389,7 @@ def _interpretations(policy: Policy) -> list[Problem]:
 
 
 def _days(policy: Policy) -> list:
-    return sorted({v.since for p in policy.parameters.values() for v in p.values})
+    return change_days(policy)
 
 
 def _params_exist(policy: Policy, node, location, path) -> list[Problem]:
@@ -505,10 +532,26 @@ def _cycles(policy: Policy, reads: dict[str, set[str]]) -> list[Problem]:
     return out
 
 
+def _lapse_readers(policy: Policy) -> set[str]:
+    """Rules whose condition as compiled reads a parameter that lapses (`until:`): each holds only before the lapse
+    or only after it, which is meant; such a rule is said never to apply only if it applies in no period."""
+    lapsing = {p.name for p in policy.parameters.values() if p.until or any(d.until for d in p.values)}
+    out = set()
+    for decision in policy.decisions.values():
+        for rule in decision.rules:
+            nodes = [effective_condition(decision, rule)] + ([rule.compute] if rule.compute is not None else [])
+            if any(name.split(".")[0] in lapsing for node in nodes for name in expr.params(node)):
+                out.add(rule.id)
+    return out
+
+
 def _compiles(policy: Policy) -> list[Problem]:
     out = []
     rules = policy.rules
-    for day in _days(policy):
+    lapse_readers = _lapse_readers(policy)
+    days = _days(policy)
+    unreachable: dict[str, list] = {}
+    for day in days:
         try:
             compiled = compile_policy(policy, ParamView(policy, day), f"@check{day}")
         except (CompileError, KeyError, ValueError, ArithmeticError) as e:
@@ -519,8 +562,15 @@ def _compiles(policy: Policy) -> list[Problem]:
             out.append(Problem(rules[rule_id].where("when"), rule_id, f"“{read}”未定时本规则不适用（案件中“{read}”报为缺口）",
                                "warning"))
         for rule_id in compiled.unreachable:
+            unreachable.setdefault(rule_id, []).append(day)
+            if rule_id in lapse_readers:
+                continue
             out.append(Problem(rules[rule_id].where("when"), rule_id, f"本规则在 {day} 起永远不会适用（其条件连同覆盖它的规则，"
                                                                     "总是不成立）", "warning"))
+    for rule_id in sorted(lapse_readers):
+        if len(unreachable.get(rule_id, ())) == len(days):
+            out.append(Problem(rules[rule_id].where("when"), rule_id, "本规则在任何日期都不会适用（其条件连同覆盖它的规则，"
+                                                                    "在参数失效之前与之后都不成立）", "warning"))
     return out
 
 

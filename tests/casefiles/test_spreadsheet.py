@@ -2,6 +2,8 @@
 `convert` without loss, and `evaluate --format xlsx|csv`."""
 from __future__ import annotations
 
+import re
+
 import csv
 import datetime as dt
 import io
@@ -119,12 +121,17 @@ def test_what_a_spreadsheet_cannot_say_is_an_error_naming_it(tmp_path, policy):
     for target in ("out.xlsx", "out.csv"):
         with pytest.raises(sheetwrite.ConvertError) as e:
             sheetwrite.convert(source, tmp_path / target, policy)
-        text = "\n".join(e.value.problems)
-        assert "people[0].nickname" in text                 # no column for it
-        assert "people[0].name" in text and "“王五 ”" in text  # trailing space would be trimmed
-        assert "people[0].ratings.2025-13" in text          # not a month: no header can hold it
-        assert "people[1].id" in text and "示例" in text     # would be skipped as a template sample
-        assert "centers[0].windows" in text                 # text "3" would come back as the number 3
+        said = {p.path: p for p in e.value.problems}
+        assert set(said) == {"people[0].nickname",         # no column for it
+                             "people[0].name",             # trailing space would be trimmed
+                             "people[0].ratings.2025-13",  # not a month: no header can hold it
+                             "people[1].id",               # would be skipped as a template sample
+                             "centers[0].windows"}         # text "3" would come back as the number 3
+        # each at its value's line, the field by its label, the record it costs by its id
+        assert said["people[0].name"].message.startswith("姓名填的“王五 ”") and said["people[0].name"].line == 1
+        assert said["people[1].id"].message.startswith("编号“示例-9”") and said["people[1].id"].subject == "示例-9"
+        assert said["centers[0].windows"].message.startswith("窗口数") and said["centers[0].windows"].kind == "centers"
+        assert not [p for p in e.value.problems if "people[" in p.message or "centers[" in p.message]
         assert not (tmp_path / target).exists()
 
 
@@ -423,7 +430,8 @@ def test_cli_template_convert_and_usage(tmp_path):
     bad.write_text("id: X\nas_of: 2025-12-31\npeople:\n  - {id: P1, birth_date: 1990-01-01, shoe_size: 42}\n",
                    encoding="utf-8")
     done = run("convert", bad, tmp_path / "bad.xlsx")
-    assert done.returncode == 2 and "people[0].shoe_size" in done.stderr and not (tmp_path / "bad.xlsx").exists()
+    assert done.returncode == 2 and f"{bad} 第4行 第38列（案例 X）：名册没有字段“shoe_size”" in done.stderr, done.stderr
+    assert "people[0]" not in done.stderr and not (tmp_path / "bad.xlsx").exists()
     done = run("evaluate", ROSTER, "--format", "xlsx")
     assert done.returncode == 2 and "--out" in done.stderr
 
@@ -571,5 +579,7 @@ def test_convert_refuses_a_cell_the_reader_could_not_give(tmp_path):
     wb.save(book)
     for target in ("r.yaml", "r.json", "r2.xlsx", "r.csv"):
         code, _, err = cli("convert", book, tmp_path / target)
-        assert code == 2 and "E2" in err and "公式" in err and "Traceback" not in err, err
+        assert code == 2 and "公式" in err and "Traceback" not in err, err
+        # at its cell, the field by its column's header, as every case-file error
+        assert re.search(rf"r\.xlsx 人员!E2（案例 [^）]+）：{wb['人员']['E1'].value}：", err), err
         assert not (tmp_path / target).exists()

@@ -292,3 +292,129 @@ def test_a_file_that_cannot_be_written_says_why_in_chinese(error, reason):
             raise error
     assert str(caught.value) == f"[red]判定结果.xlsx：无法写入（{reason}）[/]"
     assert english_lines(str(caught.value)) == []
+
+
+# --- convert's problems --------------------------------------------------------------------------------------
+
+def test_convert_says_each_problem_at_its_place_by_its_label_masked(capsys, tmp_path):
+    """What a spreadsheet cannot hold is said as every case-file error is: file, 第N行 第M列, the case, the field
+    by its label — no path of the contract; a name it quotes masked unless --unmask; the JSON keeps the path."""
+    source = tmp_path / "odd.yaml"
+    source.write_text("id: K1\nas_of: 2025-12-31\npeople:\n  - id: P1\n    birth_date: 1990-01-01\n"
+                      "    name: '王五 '\n    id_number: 321302199001011234\n    ratings: {2025-13: 好}\n",
+                      encoding="utf-8")
+    target = tmp_path / "odd.xlsx"
+    status, out, err = run(capsys, "convert", source, target)
+    assert status == 2 and not target.exists()
+    assert f"{source} 第6行 第11列（案例 K1）：姓名填的“王**”" in err, err
+    assert f"{source} 第7行 第16列（案例 K1）：身份证号应按文本填写" in err and "321302********1234" in err, err
+    assert "月度考核等次的键“2025-13”" in err
+    assert "王五" not in err and "321302199001011234" not in err
+    assert not re.search(r"people\[|\.name|id_number|ratings", err), err
+    assert_chinese(out, err)
+    status, out, err = run(capsys, "convert", source, target, "--unmask")
+    assert status == 2 and "“王五 ”" in err
+    status, out, err = run(capsys, "convert", source, target, "--format", "json")
+    assert status == 2 and err == ""
+    said = {e["path"]: e for e in json.loads(out)["errors"]}
+    assert set(said) == {"people[0].name", "people[0].id_number", "people[0].ratings.2025-13"}
+    assert said["people[0].name"]["line"] == 6 and said["people[0].name"]["subject"] == "P1"
+    assert "王五" not in out and "321302199001011234" not in out
+
+
+# --- every command's normal output at 80 columns ---------------------------------------------------------------
+
+# An id of the program's own (a rule annual.competent, a decision annual_grade): a run of lower-case words
+# joined by dots or underscores. A path or a file name (with a slash, or ending .yaml …) is a place, not a code.
+_CODE = re.compile(r"(?<![\w.-])[a-z][a-z0-9]*(?:[._][a-z][a-z0-9]*)+(?![\w.-])")
+_FILE = re.compile(r"\S*/\S*|\S+\.(?:yaml|json|jsonl|xlsx|csv|docx|html|md)\b")
+_TABLE_ROW = re.compile(r"\S\s*│|─┼─|^[┏┡└┗]")
+_GUIDES = re.compile(r"^(?:\s|│   |[├└]── )+")   # a tree's guides (a rule ─── is no guide)
+_SPLIT = re.compile(r"[0-9A-Za-z_.,:/-]")   # the characters of an id, a number, a date, a code: never at a break
+
+
+def codes(text: str) -> list[str]:
+    return [c for line in text.splitlines() for c in _CODE.findall(_FILE.sub(" ", line))]
+
+
+def split_values(text: str) -> list[tuple[str, str]]:
+    """Consecutive lines of running text (not table rows) where the break falls inside an id, a number or a date:
+    the first ends with one of its characters and the next begins with one."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    found = []
+    for before, after in zip(lines, lines[1:]):
+        if _TABLE_ROW.search(before) or _TABLE_ROW.search(after) or not before or not after.strip():
+            continue
+        if len(after) - len(after.lstrip(" ")) > len(before) - len(before.lstrip(" ")):
+            continue   # indented deeper: an item under a heading, not the heading's next line
+        rest = _GUIDES.sub("", after)
+        if rest and _SPLIT.match(before[-1]) and _SPLIT.match(rest[0]) and not before.endswith((" ", "：")):
+            found.append((before, after))
+    return found
+
+
+def test_split_values_and_codes_find_what_they_should():
+    assert split_values("合计 39 人：月度 10,480 → 12\n,140") and split_values("├── 判定日：2025-1\n│   2-31")
+    assert not split_values("P01 │ 王* │ 2025-06-01\nP02 │ 李* │ 2025-06-01")   # table rows
+    assert not split_values("选聘条件②（遵守宪法）、\n选聘条件④")
+    assert codes("决定 年度考核等次（annual_grade） ← annual.competent") == ["annual_grade", "annual.competent"]
+    assert codes("写出 /tmp/x/log.jsonl、policies/suchen_2024，按 appeals.yaml 的权重") == []
+
+
+def _normal_runs(tmp_path) -> dict[str, list[str]]:
+    out = tmp_path
+    return {
+        "evaluate": ["evaluate", ROSTER, "--jobs", "1"],
+        "evaluate one explained": ["evaluate", ROSTER, "--subject", "P11", "--explain", "--jobs", "1"],
+        "evaluate why not": ["evaluate", ROSTER, "--subject", "P11", "--why-not", "优秀", "--decision", "年度考核等次",
+                             "--jobs", "1"],
+        "appeal": ["appeal", ROSTER, "--subject", "P11", "--decision", "年度考核等次", "--want", "优秀"],
+        "appeal with alternatives": ["appeal", ROSTER, "--subject", "P05", "--decision", "年度考核等次", "--want", "称职"],
+        "letter": ["letter", ROSTER, "--subject", "P11", "--decision", "年度考核等次", "--why-not", "年度考核等次=优秀",
+                   "--out", out / "P11告知书.docx", "--log", out / "判定记录.jsonl"],
+        "replay": ["replay", out / "判定记录.jsonl", "--cases", ROSTER],
+        "diff": ["diff", POLICY, str(ROOT / "policies" / "examples" / "amendment_demo"), "--cases", ROSTER,
+                 "--jobs", "1"],
+        "template": ["template", out / "名册.xlsx"],
+        "convert": ["convert", ROSTER, out / "示例名册.xlsx"],
+        "generate": ["generate", "--people", "20", "--seed", "1", "--out", out / "演练名册.yaml"],
+        "validate": ["validate"], "test": ["test"], "coverage": ["coverage"], "analyze": ["analyze"],
+    }
+
+
+# The policy editor's commands name rules, parameters and decisions by their ids: the editor finds them so in the
+# policy files. Each id is shown whole (a cut one would be a fragment no policy file holds).
+EDITORS = {"validate", "test", "coverage", "analyze"}
+
+
+def _ids(policy) -> set[str]:
+    return (set(policy.rules) | set(policy.decisions) | {f"param.{p}" for p in policy.parameters}
+            | {d.name for kind in policy.kinds.values() for d in kind.derived}
+            | {d.scenarios.possible for d in policy.decisions.values() if d.scenarios})
+
+
+def test_every_commands_normal_output_is_chinese_and_whole_at_80_columns(capsys, monkeypatch, tmp_path, policy):
+    """Each command as the README runs it, piped at 80 columns: no English line; no code an officer would read
+    (a rule or decision id; an id appears only as the subject's own, P11); no line wider than 80 columns but the
+    messages kept whole on purpose (警告/错误/✗ file:line:col, so that grep finds them); no id, number or date
+    broken across lines."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.chdir(ROOT)
+    from rich.cells import cell_len
+    known = _ids(policy)
+    for name, argv in _normal_runs(tmp_path).items():
+        status, out, err = run(capsys, *argv)
+        assert status == 0, (name, out, err)
+        text = out + err
+        assert_chinese(out, err)
+        found = codes(text)
+        if argv[0] in EDITORS:   # an id of the policy, or a key a message kept whole names (notice.yaml's review.days)
+            whole = set(codes("\n".join(line for line in text.splitlines() if line.startswith(("警告 ", "错误 ")))))
+            assert [c for c in found if c not in known | whole] == [], name
+        else:
+            assert found == [], (name, found)
+        # a path the test chose (long, in a temporary folder) is kept whole as any value; it is not the layout's
+        wide = [line for line in text.splitlines() if cell_len(line.replace(str(tmp_path), "OUT")) > 80
+                and not line.startswith(("警告 ", "错误 ", "✗ "))]
+        assert wide == [], (name, wide)
+        assert split_values(text) == [], (name, split_values(text))

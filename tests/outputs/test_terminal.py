@@ -10,7 +10,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from conftest import ROOT, person, write_case
+from conftest import ROOT, person, remarked, write_case
 from engine.common import privacy
 from engine.common.words import shown
 from engine.explain.trace import Trace
@@ -250,3 +250,35 @@ def test_a_persons_name_is_masked_a_centers_never(policy, tmp_path):
         terminal.render_case(Console(width=80, file=out, force_terminal=False), policy, results[0], unmask)
         text = out.getvalue()
         assert "宿城区政务服务中心" in text and name in text and (unmask or "王五" not in text), text
+
+
+def test_what_is_masked_follows_the_records_declaration(tmp_path):
+    """The table masks a shown field because records.yaml marks it `personal`, not because it is a person's `name`:
+    unmark the person's name and it shows whole; mark the center's name and it is masked."""
+    policy = remarked(tmp_path)
+    case = {"id": "K", "as_of": "2025-12-31", "assessment_year": 2025,
+            "people": [person("P1", name="王五", center="C1")],
+            "centers": [{"id": "C1", "name": "宿城区政务服务中心", "level": "区级", "windows": 20}]}
+    case_file, results = evaluate_file(str(write_case(case, tmp_path)), policy)
+    out = io.StringIO()
+    terminal.render_case(Console(width=80, file=out, force_terminal=False), policy, results[0])
+    text = out.getvalue()
+    assert "王五" in text and "宿城区政务服务中心" not in text and "宿*******" in text, text
+
+
+def test_the_books_line_keeps_each_kinds_part_whole(policy, roster):
+    """人员 读入 48 = 判定 48 + 出错 0: a part is never broken (its 读入 was split from its kind at 80 columns)."""
+    text = render(policy, roster, 80)
+    line = next(i for i, l in enumerate(text.split("\n")) if l.startswith("记录核对"))
+    lines = text.split("\n")[line:line + 3]
+    for kind, n in (("人员", 48), ("中心", 5), ("事项", 24)):
+        assert any(f"{kind} 读入 {n} = 判定 {n} + 出错 0" in l for l in lines), lines
+
+
+@pytest.mark.parametrize("width", range(20, 60, 3))
+def test_a_number_keeps_its_measure_word(width):
+    """20 条解释, 63 个方案: a count is not left at a line's end without what it counts."""
+    text = "通过 宿区政办发〔2024〕26号 v1.1.0：14 项决定、62 条规则、25 个参数、20 条解释、61 个条款；6 个警告"
+    lines = terminal.fold(text, width)
+    assert not [l for l in lines[:-1] if re.search(r"\d$", l)], lines
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
