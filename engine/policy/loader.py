@@ -21,7 +21,7 @@ from .records import Records, check_records, read_records
 
 from ..common import yamlio
 from ..common.limits import MAX_PARAMETER
-from .model import Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
+from .model import Attribute, Tally, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
 from ..common.problems import Problem
 from ..common.locations import Location, YamlError, locate, plain, where
 from ..common.words import cn_date
@@ -363,8 +363,12 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
             continue
         attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()),
                                    spec.get("unit"), dict(spec.get("fields") or {}),
-                                   tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"))
+                                   tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"),
+                                   None if spec.get("count") is None else str(spec["count"]),
+                                   None if spec.get("run") is None else str(spec["run"]), bool(spec.get("period")),
+                                   spec.get("note"), spec.get("total"))
                       for a, spec in (entry.get("attributes") or {}).items()}
+        tally = entry.get("tally")
         derived = []
         for dname, spec in (entry.get("derived") or {}).items():
             ast = _parse(files, tree, ["kinds", kname, "derived", dname, "formula"], name, spec["formula"])
@@ -373,7 +377,9 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
                                       tuple(spec.get("interpretations") or ()), locate(tree, at, name, key=True),
                                       spec.get("unit"), where(tree, at, name)))
         out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name, key=True),
-                              dict(entry.get("shown") or {}), where(tree, ["kinds", kname], name))
+                              dict(entry.get("shown") or {}), where(tree, ["kinds", kname], name),
+                              Tally(tally["of"], tally["months"], tally["per"], tally.get("year"), tally.get("requires"))
+                              if tally else None)
     return out
 
 

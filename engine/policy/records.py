@@ -13,6 +13,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.limits import MAX_PARAMETER
 from ..common.locations import Location, locate
 from ..common.problems import Problem
 from ..common.words import near
@@ -28,7 +29,7 @@ class Field:
     """One field of a record (or of the case, or of a nested record), as records.yaml declares it."""
     name: str
     label: str
-    type: str                     # id text digits date month months year count yes_no word ref map by_month records group
+    type: str                     # id text digits date month months year count number yes_no word ref map by_month …
     required: bool = False
     personal: bool = False        # a name or an ID number: masked unless --unmask
     vocabulary: str | None = None  # word: its vocabulary; map: the vocabulary of its keys (`keys:`)
@@ -175,6 +176,8 @@ def _json(f: Field) -> dict:
         out = {"$ref": f"#/$defs/{t}"}
     elif t == "year":
         out = {"type": "integer", "minimum": 1900, "maximum": 2999}
+    elif t == "number":    # an amount (元): finite, within the bound every parameter keeps
+        out = {"type": "number", "minimum": -MAX_PARAMETER, "maximum": MAX_PARAMETER, "x-zh": "数"}
     elif t == "yes_no":
         out = {"type": "boolean"}
     elif t == "word":
