@@ -20,7 +20,7 @@ from engine.tools.gitpolicy import GitPolicyError, materialised, parse
 from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit
 
-ONE_OH = "e14932ca1da6c197f655120a32607fa20768f50d"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 3
+ONE_OH = "3bd7862b78465775a22ad41a9877aadf970ab5db"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 3
 
 
 @pytest.fixture(scope="module")
