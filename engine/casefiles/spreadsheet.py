@@ -263,10 +263,12 @@ def _column(c: dict, props: dict, kind: str, policy: Policy, problem) -> Column:
 
 
 def _each_columns(c: dict, props: dict, kind: str, policy: Policy, problem) -> list[Column]:
-    """One column per key of a map attribute of the person fact, headed by its label in facts.yaml."""
-    attribute = policy.kinds["person"].attributes.get(c["each"]) if "person" in policy.kinds else None
+    """One column per key of a map attribute of the sheet's kind of fact, headed by its label in facts.yaml."""
+    declared = policy.records.of_list(kind)
+    fact_kind = policy.kinds.get(declared.name) if declared else None
+    attribute = fact_kind.attributes.get(c["each"]) if fact_kind else None
     if c["each"] not in props or attribute is None or not attribute.fields:
-        problem(["each"], f"“{c['each']}”不是 facts.yaml 中 person 带 fields 的映射字段")
+        problem(["each"], f"“{c['each']}”不是 facts.yaml 中 {declared.name if declared else kind} 带 fields 的映射字段")
         return []
     aliases = c.get("aliases") or {}
     for key in aliases:

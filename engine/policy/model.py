@@ -8,7 +8,7 @@ from typing import Any
 from ..common.locations import Location
 from .records import Records
 
-__all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Derivation",
+__all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Tally", "Derivation",
            "FactKind", "Rule", "Scenarios", "Money", "Decision", "RESERVED_KINDS", "Policy", "NamedDate",
            "DateOption", "ValueMove", "Raise", "DateShift", "NewEntry", "Grouping", "Contestable", "Appeals"]
 
