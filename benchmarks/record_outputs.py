@@ -72,7 +72,7 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("diff_json", ["diff", POLICY, AMENDMENT, "--cases", CORPUS, "--format", "json", "--jobs", "2"]),
     ("diff_report_md", ["diff", POLICY, AMENDMENT, "--cases", CORPUS, "--report", "{tmp}/diff.md"]),
     ("diff_report_xlsx", ["diff", POLICY, AMENDMENT, "--cases", CORPUS, "--report", "{tmp}/diff.xlsx"]),
-    ("diff_git", ["diff", "git:2c2e563:policies/suchen_2024", POLICY, "--cases", CORPUS, "--only-changed"]),
+    ("diff_git", ["diff", "git:3bd7862:policies/suchen_2024", POLICY, "--cases", CORPUS, "--only-changed"]),
     ("generate", ["generate", "--people", "60", "--seed", "7", "--out", "{tmp}/gen.yaml"]),
     # everyday mistakes: the messages are output too
     ("err_nofile", ["evaluate", "no_such_file.yaml"]),

@@ -150,6 +150,23 @@ def edit(root: Path, rel: str, old: str, new: str) -> Path:
     return path
 
 
+def remarked(tmp_path: Path, person_name: bool = False, center_name: bool = True, item_name: bool = True):
+    """A copy of the shipped policy whose records.yaml marks the names otherwise than it ships: a person's name not
+    personal, a center's and an item's personal — to show masking follows the declaration, not the field's name."""
+    import shutil
+    from engine.tools.validate import load_or_raise as load
+    root = tmp_path / "remarked"
+    shutil.copytree(POLICY_DIR, root)
+    if not person_name:
+        edit(root, "records.yaml", "name: {label: 姓名, type: text, personal: true}", "name: {label: 姓名, type: text}")
+    records = (root / "records.yaml").read_text(encoding="utf-8")
+    assert records.count("name: {label: 名称, type: text}") == 2
+    parts = records.split("name: {label: 名称, type: text}")
+    marks = ["name: {label: 名称, type: text" + (", personal: true}" if on else "}") for on in (center_name, item_name)]
+    (root / "records.yaml").write_text(parts[0] + marks[0] + parts[1] + marks[1] + parts[2], encoding="utf-8")
+    return load(str(root))
+
+
 def line_of(path: Path, needle: str) -> int:
     """1-based number of the one line of `path` containing `needle`."""
     hits = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if needle in line]

@@ -7,7 +7,7 @@ from engine.tools import diff
 
 CORPUS = ROOT / "fixtures" / "corpus_500.yaml"
 DEMO = ROOT / "policies" / "examples" / "amendment_demo"
-ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0, the base docs/diff.md compares
+ONE_OH = "3bd7862b78465775a22ad41a9877aadf970ab5db"   # policy 1.0.0, the base docs/diff.md compares
 
 
 def compared(base_policy, new_policy, label: str = "base", commit: str | None = None):

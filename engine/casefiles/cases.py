@@ -25,6 +25,7 @@ downstream walks a value that could hang, crash or leak through it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -37,15 +38,14 @@ from ..common import yamlio
 from . import formats
 from ..common.limits import MAX_FILE_ERRORS, MAX_PROBLEMS, Hazard, Walk
 from ..policy.model import Policy
+from ..policy.records import Field, Records, case_schema
 from ..common.locations import Location, YamlError, locate, plain
+from ..common.privacy import Personal
 from ..common.words import near
 from .labels import Labels, labels_of, yes_no
 
-__all__ = ["KINDS", "CaseError", "Rejected", "Case", "CaseFile", "read_source", "load_cases", "check_case",
-           "refuse", "canonical"]
-
-KINDS = ("people", "centers", "items")
-
+__all__ = ["CaseError", "Rejected", "Case", "CaseFile", "read_source", "load_cases", "check_case",
+           "refuse", "canonical", "subjects", "entries", "personal_of"]
 
 @dataclass(frozen=True)
 class CaseError:
@@ -56,7 +56,7 @@ class CaseError:
     col: int | None
     message: str
     subject: str | None = None     # the record the error costs, when it costs one record
-    kind: str | None = None        # people | centers | items
+    kind: str | None = None        # the list the record is in (records.yaml `list:`)
     sheet: str | None = None       # for a spreadsheet: where the cell is, and its column's header
     cell: str | None = None
     column: str | None = None
@@ -66,6 +66,9 @@ class CaseError:
     omitted_records: int = 0
     omitted_cases: int = 0
     detail: str | None = None      # technical detail for the JSON answer (an exception's text); never on a terminal
+    # what the value it quotes may hold, for masking (privacy.Personal.of): "name", "number", "record" (a whole
+    # record, or a place the case schema does not know: masked as free text) or None (no name: shown whole)
+    held: str | None = "record"
 
     @classmethod
     def at(cls, loc: Location, case, path: str, message: str, subject=None, kind=None, *,
@@ -155,28 +158,27 @@ def _at_most(errors: list[CaseError], loc: Location, case_id, path: str, subject
 @dataclass(frozen=True)
 class Rejected:
     """A record that could not be read: it is not decided, and its errors say why."""
-    kind: str
+    kind: str               # the list it is in
     index: int
     subject: str | None
-    center: str | None      # the center it names; "" when none, None when that cannot be read
     path: str
     line: int | None
+    refs: tuple[tuple[str, str | None], ...] = ()   # (field, record named): "" names none, None cannot be read
 
 
 @dataclass
 class Case:
     id: str
     as_of: dt.date
-    assessment_year: int
-    people: list[dict]
-    centers: list[dict]
-    items: list[dict]
+    values: dict[str, Any]          # the case's own fields records.yaml declares (a year defaulted), by name
+    records: dict[str, list[dict]]  # list key → its records that could be read, normalised, in file order
     file: str
     index: int
     location: Location
     errors: list[CaseError] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
-    incomplete: dict[str, str] = field(default_factory=dict)   # center id → why its counts cannot be trusted
+    # (kind, id) of a record whose related records cannot all be counted → why (a rejected record may name it)
+    incomplete: dict[tuple[str, str], str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)          # read and decided, but worth a look (future dates)
 
 
@@ -185,7 +187,7 @@ class CaseFile:
     path: str
     cases: list[Case]
     errors: list[CaseError]      # errors of records and cases that could not be read, and of the file itself
-    read: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})   # records found, per kind
+    read: dict[str, int] = field(default_factory=dict)                             # records found, per list
     failed_cases: dict[str, dict[str, int]] = field(default_factory=dict)        # case id → records it held
     encoding: str = "utf-8"
     warnings: list[str] = field(default_factory=list)   # about the file as a whole: encoding read, sample rows skipped
@@ -205,13 +207,33 @@ def read_source(path: str | Path) -> tuple[yamlio.CaseText, Any]:
 def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) -> CaseFile:
     """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated.
     `parsed`: `read_source(path)`, when already read (the tree is not changed by checking it)."""
+    result = _load(path, policy, parsed)
+    result.errors = _held(result.errors, policy)
+    for case in result.cases:
+        case.errors[:] = _held(case.errors, policy)
+    return result
+
+
+def _held(errors: list[CaseError], policy: Policy, prefix: list | tuple = ()) -> list[CaseError]:
+    """Each error with what its value may hold (records.yaml `personal:`), for masking it; `prefix`: where the case
+    stands in its file when that is not a case file's own place (a policy test's `tests[0].case`)."""
+    personal = personal_of(policy)
+    start = schemas.path_text(list(prefix)) if prefix and prefix[0] != "cases" else ""
+
+    def relative(path: str) -> str:
+        return path[len(start):].lstrip(".") if start and path.startswith(start) else path
+    return [dataclasses.replace(e, held=personal.of(relative(e.path))) if e.path else e for e in errors]
+
+
+def _load(path: str | Path, policy: Policy, parsed: tuple | None) -> CaseFile:
     name = str(path)
     if formats.is_spreadsheet(path):
         from . import spreadsheet   # openpyxl is imported only for spreadsheets
         try:
             tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
-            return CaseFile(name, [], [CaseError.at(p.location, None, "", p.message) for p in e.problems])
+            return CaseFile(name, [], [CaseError.at(p.location, None, "", p.message) for p in e.problems],
+                            _records(None, policy.records))
         result = _load_tree(tree, policy, name)
         result.warnings = tree.warnings
         return result
@@ -219,7 +241,7 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
         source, tree = parsed if parsed is not None else read_source(path)
     except YamlError as e:
         loc = e.location
-        return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)])
+        return CaseFile(name, [], [CaseError(name, None, "", loc.line, loc.col, e.message)], _records(None, policy.records))
     result = _load_tree(tree, policy, name)
     if (result.errors or any(c.rejected or c.warnings for c in result.cases)) and not yamlio.positioned(tree):
         # Something is wrong: read the file again keeping positions, so every error and warning has its line.
@@ -229,18 +251,21 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
     return result
 
 
-def _records(raw) -> dict[str, int]:
-    return {k: len(raw.get(k) or []) if isinstance(raw, dict) and isinstance(raw.get(k), list) else 0 for k in KINDS}
+def _records(raw, records: Records) -> dict[str, int]:
+    """How many records of each declared list the case holds (0 for each when it is not a mapping)."""
+    return {k: len(raw.get(k) or []) if isinstance(raw, dict) and isinstance(raw.get(k), list) else 0
+            for k in records.lists}
 
 
 def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
     walk = Walk()   # one per reading of the file: aliases are counted across all its records
+    nothing = _records(None, policy.records)
     if isinstance(tree, dict) and "cases" in tree:
         if not isinstance(tree["cases"], list):
             top = walk.hazards(tree["cases"], ["cases"])[:1]
             return CaseFile(name, [], [_hazard_error(name, None, tree, top[0], labels=labels_of(policy)) if top else
                                        _error(name, None, tree, ["cases"], "“cases:”下应为案例的列表（每个案例以“- ”开头），"
-                                              f"实为{schemas.found_text(tree['cases'])}")])
+                                              f"实为{schemas.found_text(tree['cases'])}")], nothing)
         extra = [k for k in tree if k != "cases"]
         entries = [(["cases", i], c) for i, c in enumerate(tree["cases"])]
         errors = [_error(name, None, tree, [k], f"“cases:”旁有不认识的字段“{k}”：多个案例时，每个案例的字段应写在"
@@ -250,16 +275,16 @@ def _load_tree(tree, policy: Policy, name: str) -> CaseFile:
     else:
         found = "却是空文件" if tree is None else f"实为{schemas.found_text(tree)}"
         return CaseFile(name, [], [CaseError(name, None, "", 1, 1, "应为一个案例（id、as_of 等“键: 值”），或“cases:”下的"
-                                             f"案例列表，{found}")])
+                                             f"案例列表，{found}")], nothing)
 
-    out = CaseFile(name, [], errors)
+    out = CaseFile(name, [], errors, dict(nothing))
     budget = _Budget()
     counts: dict[str, int] = {}
     for n, (_, raw) in enumerate(entries):
         counts[_case_id(raw, n)] = counts.get(_case_id(raw, n), 0) + 1
     for n, (prefix, raw) in enumerate(entries):
-        held = _records(raw)
-        for k in KINDS:
+        held = _records(raw, policy.records)
+        for k in held:
             out.read[k] += held[k]
         case_id = _case_id(raw, n)
         if counts[case_id] > 1:
@@ -289,18 +314,32 @@ _SCHEMAS: dict[tuple[str, str], dict] = {}
 
 
 def _schema(policy: Policy, part: str) -> dict:
-    """The case schema with this policy's words: the case's own fields (`case`) or one kind of record."""
+    """The case schema with this policy's words: the case's own fields (`case`), one list of records (`people`), or
+    the whole (`full`)."""
     key = (policy.digest, part)
     if key not in _SCHEMAS:
-        full = schemas.with_attributes(schemas.with_vocabulary(schemas.schema("case"), policy.vocabulary), policy.kinds)
-        if part == "case":
+        full = schemas.with_attributes(schemas.with_vocabulary(case_schema(schemas.schema("case"), policy.records),
+                                                               policy.vocabulary), policy.kinds)
+        if part == "full":
+            doc = full
+        elif part == "case":
             doc = copy.deepcopy(full)
-            for kind in KINDS:
+            for kind in policy.records.lists:
                 doc["properties"][kind] = {"type": "array", "description": f"a list of {kind}"}
         else:
-            doc = {"$defs": full["$defs"], "$ref": f"#/$defs/{ {'people': 'person', 'centers': 'center', 'items': 'item'}[part] }"}
+            doc = {"$defs": full["$defs"], "$ref": f"#/$defs/{policy.records.of_list(part).name}"}
         _SCHEMAS[key] = doc
     return _SCHEMAS[key]
+
+
+_PERSONAL: dict[str, Personal] = {}
+
+
+def personal_of(policy: Policy) -> Personal:
+    """Which values of this policy's case files are personal (records.yaml `personal:`), for masking errors."""
+    if policy.digest not in _PERSONAL:
+        _PERSONAL[policy.digest] = Personal(_schema(policy, "full"))
+    return _PERSONAL[policy.digest]
 
 
 def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 0,
@@ -315,7 +354,8 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
     walk = walk or Walk()
     budget = budget or _Budget()
     case_id = _case_id(raw, index)
-    hazards = walk.hazards(raw, prefix, records=frozenset(KINDS))
+    lists = policy.records.lists
+    hazards = walk.hazards(raw, prefix, records=frozenset(lists))
     if hazards:
         return None, budget.keep([_hazard_error(file, case_id, root, h, labels=labels_of(policy)) for h in hazards],
                                  case=True)
@@ -323,7 +363,7 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
         return None, budget.keep([_error(file, case_id, root, prefix, "应为一个案例（id、as_of 等“键: 值”），实为"
                                          f"{schemas.found_text(raw)}")], case=True)
     # the records' lists stand for themselves here: each record is checked on its own below
-    shell = {k: [] if k in KINDS and isinstance(v, list) else plain(v) for k, v in raw.items()}
+    shell = {k: [] if k in lists and isinstance(v, list) else plain(v) for k, v in raw.items()}
     problems = schemas.problems(shell, _schema(policy, "case"), file, root, tuple(prefix),
                                 words=labels_of(policy).words())
     errors = [CaseError.at(p.location, case_id, p.path, p.message) for p in problems]
@@ -332,44 +372,72 @@ def check_case(raw, policy: Policy, file: str, root, prefix: list, index: int = 
         return None, budget.keep(_at_most(errors, loc, case_id, schemas.path_text(prefix)), case=True)
     data = shell
     as_of = dt.date.fromisoformat(data["as_of"])
-    case = Case(case_id, as_of, int(data.get("assessment_year", as_of.year)), [], [], [], file, index,
-                locate(root, prefix, file))
+    case = Case(case_id, as_of, _case_values(data, policy.records), {}, file, index, locate(root, prefix, file))
     accepted: dict[str, list[tuple[int, dict]]] = {}
-    for kind in KINDS:
+    for kind in lists:
         accepted[kind] = []
         for i, record in enumerate(raw.get(kind) or []):
             at = prefix + [kind, i]
             normal, found = _check_record(kind, record, policy, file, case_id, root, at, walk)
             if found:
                 errors.extend(budget.keep(found))
-                case.rejected.append(_rejected(kind, i, record, at, root, file))
+                case.rejected.append(_rejected(kind, i, record, at, root, file, policy.records))
             else:
                 accepted[kind].append((i, normal))
     labels = labels_of(policy)
-    _refuse_duplicates(case, accepted, errors, file, root, prefix, budget, labels)
-    _refuse_unknown_centers(case, accepted, errors, file, root, prefix, budget, labels)
-    case.people = [r for _, r in accepted["people"]]
-    case.centers = [r for _, r in accepted["centers"]]
-    case.items = [r for _, r in accepted["items"]]
-    case.incomplete = _incomplete_centers(case)
+    _refuse_duplicates(case, accepted, errors, file, root, prefix, budget, labels, policy.records)
+    _refuse_unknown_refs(case, accepted, errors, file, root, prefix, budget, labels, policy.records)
+    case.records = {kind: [r for _, r in accepted[kind]] for kind in lists}
+    case.incomplete = _incomplete(case, policy.records, labels)
     case.errors = errors
-    case.warnings = _future_dates(case, labels)
+    case.warnings = _future_dates(case, labels, policy.records)
+    case.errors = errors = _held(errors, policy, prefix)
     return case, errors
 
 
-def refuse(case: Case, kind: str, subject: str, message: str, detail: str | None = None) -> CaseError | None:
+def _case_values(data: dict, records: Records) -> dict[str, Any]:
+    """The case's own declared fields as written; a blank year with a `default:` is the year of that date field."""
+    out = {}
+    for name, f in records.case_fields.items():
+        value = data.get(name)
+        if value is None and f.type == "year" and f.default and isinstance(data.get(f.default), str):
+            value = dt.date.fromisoformat(data[f.default]).year
+        out[name] = int(value) if f.type == "year" and value is not None else value
+    return out
+
+
+def subjects(case: Case, records: Records) -> dict[str, str]:
+    """Each record's id → its kind (person, center …); an id two kinds share is the first kind's."""
+    out: dict[str, str] = {}
+    for kind in records.kinds.values():
+        for r in case.records.get(kind.list, []):
+            out.setdefault(str(r["id"]), kind.name)
+    return out
+
+
+def entries(case: Case, records: Records, kind: str) -> list[dict]:
+    """The case's records of a kind (person → its people), [] for a kind records.yaml does not declare."""
+    declared = records.kinds.get(kind)
+    return case.records.get(declared.list, []) if declared else []
+
+
+def refuse(case: Case, kind: str, subject: str, message: str, policy: Policy,
+           detail: str | None = None) -> CaseError | None:
     """Take a record out of a case after it was read (its facts could not be computed); None when it is not there."""
-    records = getattr(case, kind) if kind in KINDS else []
-    record = next((r for r in records if r["id"] == subject), None)
+    held = case.records.get(kind, [])
+    record = next((r for r in held if r["id"] == subject), None)
     if record is None:
         return None
-    records.remove(record)
+    held.remove(record)
     index = re.search(r"\[(\d+)\]$", record["_path"])
-    center = str(record.get("center") or "") if kind == "people" else ""
+    records = policy.records
+    declared = records.of_list(kind)
+    refs = tuple((f, str(record.get(f) or "")) for f in (declared.refs if declared else {}))
     loc = Location(case.file, record["_line"]) if record.get("_line") else _relocate(case.file, record["_path"])
-    case.rejected.append(Rejected(kind, int(index.group(1)) if index else -1, subject, center, record["_path"], loc.line))
-    case.incomplete = _incomplete_centers(case)
-    error = CaseError.at(loc, case.id, record["_path"], message, subject, kind, detail=detail)
+    case.rejected.append(Rejected(kind, int(index.group(1)) if index else -1, subject, record["_path"], loc.line, refs))
+    case.incomplete = _incomplete(case, records, labels_of(policy))
+    error = dataclasses.replace(CaseError.at(loc, case.id, record["_path"], message, subject, kind, detail=detail),
+                                held=personal_of(policy).of(record["_path"]))
     case.errors.append(error)
     return error
 
@@ -395,19 +463,19 @@ def _hazard_error(file: str, case_id, root, hazard: Hazard, subject=None, kind=N
                         hazard.message, subject, kind)
 
 
-_PERSON_DATES = ("birth_date", "selection_date", "hired_on", "service_start")
-
-
-def _future_dates(case: Case, labels: Labels) -> list[str]:
-    """A person born, selected or hired after the day the case is judged is decided as written, with a warning."""
+def _future_dates(case: Case, labels: Labels, records: Records) -> list[str]:
+    """A date records.yaml marks `warn_after:` a date of the case (a person born or hired after the day the case is
+    judged) is decided as written, with a warning."""
     out = []
-    for p in case.people:
-        for name in _PERSON_DATES:
-            day = p.get(name)
-            if day is not None and day > case.as_of.isoformat():
-                where = f"（第{p['_line']}行）" if p.get("_line") else ""
-                out.append(f"{labels.sheets.get('people', 'people')} {p['id']}{where}的{labels.of(('people', 0, name))} "
-                           f"{day} 晚于判定日 {case.as_of}；已按所填判定")
+    for kind in records.kinds.values():
+        later = [(n, f.warn_after) for n, f in kind.fields.items() if f.warn_after]
+        for r in case.records.get(kind.list, []) if later else ():
+            for name, bound in later:
+                day, limit = r.get(name), case.as_of.isoformat() if bound == "as_of" else case.values.get(bound)
+                if day is not None and limit is not None and day > limit:
+                    where = f"（第{r['_line']}行）" if r.get("_line") else ""
+                    out.append(f"{labels.sheets.get(kind.list, kind.list)} {r['id']}{where}的"
+                               f"{labels.of((kind.list, 0, name))} {day} 晚于{labels.of((bound,))} {limit}；已按所填判定")
     return out
 
 
@@ -416,13 +484,14 @@ def _subject(record) -> str | None:
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
 
 
-def _rejected(kind: str, index: int, record, at: list, root, file: str) -> Rejected:
-    """`center` is the center the record names, "" when it names none, None when that cannot be read."""
-    center = None
-    if isinstance(record, dict):
-        value = record.get("center", "")
-        center = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-    return Rejected(kind, index, _subject(record), center, schemas.path_text(at), locate(root, at, file).line)
+def _rejected(kind: str, index: int, record, at: list, root, file: str, records: Records) -> Rejected:
+    """`refs`: the record each of the kind's relations names, "" when none, None when that cannot be read."""
+    declared = records.of_list(kind)
+    refs = []
+    for name in declared.refs if declared else {}:
+        value = record.get(name, "") if isinstance(record, dict) else None
+        refs.append((name, str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None))
+    return Rejected(kind, index, _subject(record), schemas.path_text(at), locate(root, at, file).line, tuple(refs))
 
 
 def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, root, at: list,
@@ -436,13 +505,14 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
         return None, [_error(file, case_id, root, at, f"{labels.of(tuple(at))}应为一条记录（编号、各字段的“键: 值”），"
                                                       f"实为{schemas.found_text(record)}", subject, kind)]
     data = plain(record)
-    _integer_levels_as_text(data)
+    declared = policy.records.of_list(kind)
+    _words_as_text(data, declared.fields)
     _yes_no_fields(data, _schema(policy, kind), labels)
     problems = schemas.problems(data, _schema(policy, kind), file, root, tuple(at), words=labels.words())
     errors = [CaseError.at(p.location, case_id, p.path, p.message, subject, kind) for p in problems]
     if errors:
         return None, _at_most(errors, locate(root, at, file), case_id, schemas.path_text(at), subject, kind)
-    normal = _normalise(kind, data, policy, at, labels)
+    normal = _normalise(declared, data, policy, at, labels)
     errors = [_error(file, case_id, root, at + list(path), message, subject, kind) for path, message in normal.pop("_problems")]
     normal["_line"] = locate(root, at, file).line     # for evaluation errors and warnings about this record
     if errors:
@@ -475,11 +545,19 @@ def _yes_no_fields(data: Any, node: dict, labels: Labels, defs: dict | None = No
                 _yes_no_fields(value, node["items"], labels, defs)
 
 
-def _integer_levels_as_text(person: dict) -> None:
-    """`level: 4` and `level: "4"` mean the same; the vocabulary's aliases are text."""
-    for cert in person.get("certificates") or [] if isinstance(person.get("certificates"), list) else []:
-        if isinstance(cert, dict) and isinstance(cert.get("level"), int) and not isinstance(cert.get("level"), bool):
-            cert["level"] = str(cert["level"])
+def _words_as_text(data: dict, fields: dict[str, Field]) -> None:
+    """`level: 4` and `level: "4"` mean the same: a word typed as a whole number is read as its text (the
+    vocabulary's words and aliases are text), in place, in records and nested records alike."""
+    for name, f in fields.items():
+        value = data.get(name)
+        if f.type == "word" and isinstance(value, int) and not isinstance(value, bool):
+            data[name] = str(value)
+        elif f.type == "records" and isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    _words_as_text(entry, f.fields)
+        elif f.type == "group" and isinstance(value, dict):
+            _words_as_text(value, f.fields)
 
 
 def canonical(policy: Policy, vocabulary: str, word: str) -> str:
@@ -487,44 +565,54 @@ def canonical(policy: Policy, vocabulary: str, word: str) -> str:
     return (entry.get("aliases") or {}).get(word, word)
 
 
-def _normalise(kind: str, data: dict, policy: Policy, at: list, labels: Labels) -> dict:
-    """Canonical words and ids; `_problems` lists what the schema cannot see (a level of another type)."""
+def _normalise(kind, data: dict, policy: Policy, at: list, labels: Labels) -> dict:
+    """Canonical words and ids, as records.yaml types the fields; `_problems` lists what the schema cannot see
+    (a word not among those its `by:` field allows)."""
     problems: list[tuple[tuple, str]] = []
-    path = schemas.path_text(at)
-    if kind == "centers":
-        return dict(data, id=str(data["id"]), level=canonical(policy, "center_level", data["level"]), _path=path,
-                    _problems=problems)
-    if kind == "items":
-        return dict(data, id=str(data["id"]), center_level=canonical(policy, "center_level", data["center_level"]),
-                    _path=path, _problems=problems)
-    levels_by_type = policy.vocabulary["certificate_level"]["by_type"]
-    p = dict(data, id=str(data["id"]))
-    if "center" in p:
-        p["center"] = str(p["center"])
-    if "education" in p:
-        p["education"] = canonical(policy, "education", p["education"])
-    certs = []
-    for j, c in enumerate(p.get("certificates") or []):
-        ctype = canonical(policy, "certificate_type", c["type"])
-        level = canonical(policy, "certificate_level", str(c["level"]))
-        allowed = levels_by_type.get(ctype, [])
-        if level not in allowed:
-            where = labels.of(tuple(at) + ("certificates", j, "level"))
-            problems.append((("certificates", j, "level"), f"{where}应为 {'、'.join(allowed)} 之一（{ctype}证书的等级），"
-                                                           f"实为{schemas.found_text(str(c['level']))}"
-                                                           f"{near(str(c['level']), allowed)}"))
-        certs.append({"type": ctype, "level": level, "obtained_on": c["obtained_on"]})
-    p["certificates"] = certs
-    p["ratings"] = {str(k): v for k, v in (p.get("ratings") or {}).items()}
-    p["_path"] = path
-    p["_problems"] = problems
-    return p
+    out = dict(data, id=str(data["id"]))
+    _normal_fields(out, kind.fields, policy, tuple(at), (), labels, problems)
+    out["_path"] = schemas.path_text(at)
+    out["_problems"] = problems
+    return out
+
+
+def _normal_fields(data: dict, fields: dict[str, Field], policy: Policy, at: tuple, inner: tuple, labels: Labels,
+                   problems: list) -> None:
+    for name, f in fields.items():
+        if f.type in ("records", "by_month") and name not in data:
+            data[name] = [] if f.type == "records" else {}    # read as none: the rules and counts see an empty list
+        if name not in data:
+            continue
+        value = data[name]
+        if f.type == "ref":
+            data[name] = str(value)
+        elif f.type == "word":
+            data[name] = canonical(policy, f.vocabulary, value)
+        elif f.type == "by_month":
+            data[name] = {str(k): v for k, v in value.items()}
+        elif f.type == "records":
+            entries = []
+            for j, entry in enumerate(value):
+                entry = {k: entry[k] for k in f.fields if k in entry}
+                _normal_fields(entry, f.fields, policy, at, inner + (name, j), labels, problems)
+                entries.append(entry)
+            data[name] = entries
+    for name, f in fields.items():
+        if f.type == "word" and f.by and name in data and f.by in data:
+            chosen = data[f.by]
+            allowed = (policy.vocabulary[f.vocabulary].get("by_type") or {}).get(chosen, [])
+            if data[name] not in allowed:
+                where = labels.of(at + inner + (name,))
+                what = (f.says or "{" + f.by + "}").replace("{" + f.by + "}", str(chosen))
+                problems.append((inner + (name,), f"{where}应为 {'、'.join(allowed)} 之一（{what}），"
+                                                  f"实为{schemas.found_text(str(data[name]))}"
+                                                  f"{near(str(data[name]), allowed)}"))
 
 
 def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root, prefix: list,
-                       budget: _Budget, labels: Labels) -> None:
+                       budget: _Budget, labels: Labels, records: Records) -> None:
     """Records of one kind sharing an id cannot be told apart: every one of them is refused."""
-    for kind in KINDS:
+    for kind in accepted:
         first: dict[str, int] = {}
         for i, record in accepted[kind]:
             first.setdefault(record["id"], i)
@@ -540,47 +628,52 @@ def _refuse_duplicates(case: Case, accepted: dict, errors: list, file: str, root
                                                   f"出现了 {counts[record['id']]} 次（第一次在{label}第"
                                                   f"{first[record['id']] + 1}条），无法区分，均未判定",
                                                   record["id"], kind)]))
-                case.rejected.append(Rejected(kind, i, record["id"], record.get("center", ""), schemas.path_text(at),
-                                              locate(root, at, file).line))
+                case.rejected.append(_rejected(kind, i, record, at, root, file, records))
             else:
                 kept.append((i, record))
         accepted[kind] = kept
 
 
-def _refuse_unknown_centers(case: Case, accepted: dict, errors: list, file: str, root, prefix: list,
-                            budget: _Budget, labels: Labels) -> None:
-    """A person at a center the case does not hold (nor holds as a rejected record) is an error on that person."""
-    known = {r["id"] for _, r in accepted["centers"]} | {r.subject for r in case.rejected
-                                                         if r.kind == "centers" and r.subject is not None}
-    kept = []
-    for i, person in accepted["people"]:
-        center = person.get("center")
-        if center is not None and center not in known:
-            at = prefix + ["people", i]
-            held = f"本案例的{labels.sheets.get('centers', 'centers')}：{'、'.join(sorted(known))}" if known else \
-                f"本案例没有{labels.sheets.get('centers', 'centers')}"
-            errors.extend(budget.keep([_error(file, case.id, root, at + ["center"], f"{labels.of(tuple(at) + ('center',))}"
-                                              f"“{center}”不是本案例中的{labels.sheets.get('centers', 'centers')}（{held}）"
-                                              f"{near(center, known)}", person["id"], "people")]))
-            case.rejected.append(Rejected("people", i, person["id"], center, schemas.path_text(at),
-                                          locate(root, at, file).line))
-        else:
-            kept.append((i, person))
-    accepted["people"] = kept
+def _refuse_unknown_refs(case: Case, accepted: dict, errors: list, file: str, root, prefix: list,
+                         budget: _Budget, labels: Labels, records: Records) -> None:
+    """A record naming one the case does not hold (nor holds as a rejected record: a person at an unknown center)
+    is an error on that record."""
+    for kind in records.kinds.values():
+        for name, to in kind.refs.items():
+            target = records.kinds[to].list
+            known = {r["id"] for _, r in accepted[target]} | {r.subject for r in case.rejected
+                                                              if r.kind == target and r.subject is not None}
+            called = labels.sheets.get(target, target)
+            kept = []
+            for i, record in accepted[kind.list]:
+                value = record.get(name)
+                if value is not None and value not in known:
+                    at = prefix + [kind.list, i]
+                    held = f"本案例的{called}：{'、'.join(sorted(known))}" if known else f"本案例没有{called}"
+                    errors.extend(budget.keep([_error(file, case.id, root, at + [name],
+                                                      f"{labels.of(tuple(at) + (name,))}“{value}”不是本案例中的{called}"
+                                                      f"（{held}）{near(value, known)}", record["id"], kind.list)]))
+                    case.rejected.append(_rejected(kind.list, i, record, at, root, file, records))
+                else:
+                    kept.append((i, record))
+            accepted[kind.list] = kept
 
 
-def _incomplete_centers(case: Case) -> dict[str, str]:
-    """Centers whose people cannot all be counted, because a rejected person names them or names no readable center."""
-    out: dict[str, list[str]] = {}
-    centers = [c["id"] for c in case.centers]
+def _incomplete(case: Case, records: Records, labels: Labels) -> dict[tuple[str, str], str]:
+    """Records whose related records cannot all be counted (a center's people), because a rejected record names them
+    or names none that can be read: (kind, id) → why, said with each decision that counts them."""
+    out: dict[tuple[str, str], list[str]] = {}
     for r in case.rejected:
-        if r.kind != "people":
-            continue
+        kind = records.of_list(r.kind)
         name = r.subject or f"第{r.index + 1}条"       # a record without a readable id: by its place in the list
         who = f"{name}（第{r.line}行）" if r.line else name
-        # a person naming a center of the case counts there; one whose center cannot be read might count anywhere
-        for center in ([r.center] if r.center in centers else centers if r.center is None else []):
-            out.setdefault(center, []).append(who)
-    # the first MAX_PROBLEMS named: the reason is shown with each of the center's decisions
-    return {c: "、".join(people[:MAX_PROBLEMS]) + (f" 等 {len(people):,} 人" if len(people) > MAX_PROBLEMS else "")
-            + "的记录有误，无法计入本中心" for c, people in out.items()}
+        for field_name, named in r.refs:
+            to = records.kinds[kind.refs[field_name]]
+            ids = [t["id"] for t in case.records.get(to.list, [])]
+            # a record naming one of the case counts there; one whose reference cannot be read might count anywhere
+            for target in ([named] if named in ids else ids if named is None else []):
+                out.setdefault((to.name, target), []).append(who)
+    called = {k.name: labels.sheets.get(k.list, k.label) for k in records.kinds.values()}
+    # the first MAX_PROBLEMS named: the reason is shown with each of the decisions that count them
+    return {(k, t): "、".join(held[:MAX_PROBLEMS]) + (f" 等 {len(held):,} 条记录" if len(held) > MAX_PROBLEMS else "的记录")
+            + f"有误，无法计入本{called[k]}" for (k, t), held in out.items()}

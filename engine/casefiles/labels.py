@@ -14,10 +14,7 @@ from ..policy.model import Policy
 from ..policy.schemas import CaseWords
 from . import spreadsheet
 
-__all__ = ["Labels", "labels_of", "yes_no"]
-
-_KINDS = spreadsheet.KINDS
-
+__all__ = ["Labels", "labels_of", "kinds_of", "yes_no"]
 
 @dataclass
 class Labels:
@@ -27,6 +24,7 @@ class Labels:
     repeats: dict[tuple, tuple[str, dict[str, str]]] = field(default_factory=dict)   # (kind, list) → prefix, parts
     months: dict[tuple, str] = field(default_factory=dict)          # (kind, map) → what each month holds
     booleans: dict[str, bool] = field(default_factory=dict)         # lower-cased word → value, true words first
+    lists: tuple[str, ...] = ()                                      # the case file's lists of records
 
     def of(self, path: tuple) -> str:
         """The label of the value at `path` (from the top of the file): 学历, 证书2等级, 月度考核等次（2025-03）,
@@ -35,7 +33,7 @@ class Labels:
         if len(path) >= 2 and path[0] == "cases" and isinstance(path[1], int):
             path = path[2:]
         kind, rest = "case", path
-        if path and path[0] in _KINDS:
+        if path and path[0] in self.lists:
             if len(path) == 1:
                 return self.sheets.get(path[0], str(path[0]))
             if not isinstance(path[1], int):
@@ -81,10 +79,11 @@ def labels_of(policy: Policy) -> Labels:
     hit = _CACHE.get(policy.digest)
     if hit is not None:
         return hit
-    out = Labels()
+    out = Labels(lists=policy.records.lists)
     for kind in policy.kinds.values():      # facts.yaml: a fallback, by the record field an attribute reads
         for name, attribute in kind.attributes.items():
             out.fields.setdefault(("*", *(attribute.source or (name,))), attribute.label)
+    _declared(out, policy)
     try:
         layout = spreadsheet.load_layout(policy)
     except spreadsheet.ReadError:
@@ -104,6 +103,29 @@ def labels_of(policy: Policy) -> Labels:
             out.fields.setdefault(("case", "id"), layout.case_column.header)
     _CACHE[policy.digest] = out
     return out
+
+
+def _declared(out: Labels, policy: Policy) -> None:
+    """records.yaml's labels, under the roster's headers (set after, they win): every declared field has one."""
+    records = policy.records
+    out.fields[("case", "as_of")] = "判定日"
+    for name, f in records.case_fields.items():
+        out.fields[("case", name)] = f.label
+    for kind in records.kinds.values():
+        out.sheets[kind.list] = kind.label
+
+        def walk(fields, at):
+            for name, f in fields.items():
+                out.fields[(kind.list, *at, name)] = f.label
+                walk(f.fields, (*at, name))
+        walk(kind.fields, ())
+
+
+def kinds_of(policy: Policy) -> tuple[tuple[str, str, str], ...]:
+    """(kind, list, label) of each kind of record, in records.yaml's order: ("person", "people", "人员"); the label
+    is the roster's sheet, else records.yaml's."""
+    sheets = labels_of(policy).sheets
+    return tuple((k.name, k.list, sheets.get(k.list, k.label)) for k in policy.records.kinds.values())
 
 
 def yes_no(value: Any, labels: Labels) -> Any:

@@ -27,11 +27,12 @@ from . import formats, spreadsheet
 
 from ..common import outfiles, yamlio
 from ..common.limits import MAX_PROBLEMS, Flaw
-from ..common.locations import Location, YamlError, locate, plain
+from ..common.locations import YamlError, locate, plain
 from ..policy.model import Policy
-from .cases import CaseError
+from .cases import CaseError, personal_of
 from .labels import Labels, labels_of
-from .spreadsheet import KINDS, Column, Layout, Repeat, SheetLayout
+from ..common.privacy import Personal
+from .spreadsheet import Column, Layout, Repeat, SheetLayout
 
 __all__ = ["FORMATS", "ConvertError", "Source", "OutSheet", "sheets_for", "files_of", "csv_files", "write_csv", "write_xlsx",
            "sample_tree", "template_notes", "write_template", "read_any", "convert"]
@@ -66,6 +67,7 @@ class Source:
     file: str = ""
     root: Any = None
     labels: Labels = field(default_factory=Labels)
+    personal: Personal | None = None     # which fields hold names (records.yaml), for masking a problem's quote
 
     def problem(self, steps: tuple, message: str, key: bool = False) -> CaseError:
         """A problem of the value at `steps` (keys and indices from the top of the file), at its place (`key`: at
@@ -79,11 +81,12 @@ class Source:
         elif isinstance(tree, dict) and "cases" not in tree:
             case = _id_at(tree, ())
         subject = kind = None
-        if len(rest) >= 2 and rest[0] in KINDS and isinstance(rest[1], int):
+        if len(rest) >= 2 and rest[0] in self.labels.lists and isinstance(rest[1], int):
             kind = rest[0]
             subject = _id_at(tree, steps[:len(steps) - len(rest) + 2])
-        return CaseError.at(locate(self.root, steps, self.file, key=key), case, schemas.path_text(steps), message,
-                            subject, kind)
+        error = CaseError.at(locate(self.root, steps, self.file, key=key), case, schemas.path_text(steps), message,
+                             subject, kind)
+        return error if self.personal is None else dataclasses.replace(error, held=self.personal.of(error.path))
 
     def of(self, steps: tuple, tail: str) -> CaseError:
         """A problem whose message begins with the field's label: 学历应为…, 人员第3条应为…"""
@@ -135,8 +138,8 @@ def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False,
         raise ConvertError([source.problem((), "应为一个案例（id、as_of 等“键: 值”），或“cases:”下的案例列表，"
                                                f"实为{schemas.found_text(tree)}")])
     sheets = [_case_sheet(cases, layout, target, prefix, several, problems, source)]
-    years = [_case_year(c) if isinstance(c, dict) else None for c in cases]
-    for kind in KINDS:
+    years = [spreadsheet.year_of(c, layout.years) if isinstance(c, dict) else None for c in cases]
+    for kind in layout.kinds:
         records = []
         for i, case in enumerate(cases):
             entries = case.get(kind) if isinstance(case, dict) else None
@@ -144,7 +147,7 @@ def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False,
                 problems.append(source.of((*prefix(i), kind), f"应为记录的列表，实为{schemas.found_text(entries)}"))
                 continue
             records += [(i, j, r) for j, r in enumerate(entries or [])]
-        if records or template or (kind == "people" and target == "csv"):   # FILE.csv itself holds the people
+        if records or template or (kind == layout.kinds[0] and target == "csv"):   # FILE.csv itself holds the first
             sheets.append(_record_sheet(kind, records, cases, years, layout, target, prefix, several, template,
                                         problems, source))
     if problems:
@@ -152,14 +155,10 @@ def sheets_for(tree: Any, layout: Layout, target: str, template: bool = False,
     return sheets
 
 
-def _case_year(case: dict) -> int | None:
-    return spreadsheet.year_of({k: case.get(k) for k in ("assessment_year", "as_of")})
-
-
 def _case_sheet(cases: list, layout: Layout, target: str, prefix, several: bool, problems: list,
                 source: Source) -> OutSheet:
     spec = layout.sheets["case"]
-    known = {c.path[0] for c in spec.columns} | set(KINDS)
+    known = {c.path[0] for c in spec.columns} | set(layout.kinds)
     sheet = OutSheet("case", spec.name, [c.header for c in spec.columns], list(spec.columns), pairs=not several)
     ids: dict[str, int] = {}
     for i, case in enumerate(cases):
@@ -511,19 +510,16 @@ def sample_tree(policy: Policy, layout: Layout, year: int) -> dict:
 
 
 def template_notes(layout: Layout, policy: Policy) -> list[str]:
-    spec = layout.sheets
-    return [
-        f"{policy.document_number} 名册模板（表头见 {Path(layout.file).name}）",
-        f"· “{spec['case'].name}”表：案例编号、判定日（据以判定的日期）、考核年度（1月…12月各列所属年度）。",
-        f"· 编号以“{layout.sample_prefix}”开头的灰色行是示例，读入时跳过；可以删除，也可以留着，在其下方填写。",
-        "· 空单元格即未填写。日期可填 Excel 日期或 2025-03-01、2025/3/1、2025年3月1日。",
-        "· 是/否 也可写 √/×、有/无、Y/N。身份证号请保持文本格式（数字格式会丢掉末几位）。",
-        "· 证书可继续向右加列：证书4类别、证书4等级、证书4取得日期 …；月份也可写作 2024-12 这样的表头。",
-        "· 末位月份：多个月份用 、 或 , 或 ； 分隔，如 2025-05、2025-06。",
-        f"· 一个工作簿放多个案例：“{spec['case'].name}”表第一行写表头（案例编号、判定日、考核年度），每行一个案例，"
-        f"人员/中心/事项表加“{layout.case_column.header}”列。",
-        "· 不认识的表头、重复的表头都是错误，不会被悄悄略过。",
-    ]
+    """The template's 说明 sheet: roster.yaml's `template: notes:`, the names of this roster filled in."""
+    names = {"document_number": policy.document_number, "layout_file": Path(layout.file).name,
+             "case_sheet": layout.sheets["case"].name, "sample_prefix": layout.sample_prefix,
+             "case_column": layout.case_column.header}
+    out = []
+    for line in layout.notes:
+        for key, value in names.items():
+            line = line.replace("{" + key + "}", value)
+        out.append(line)
+    return out
 
 
 def write_template(path: Path, policy: Policy, today: dt.date) -> list[Path]:
@@ -546,14 +542,14 @@ def read_any(path: Path, policy: Policy) -> tuple[Any, list[str], Source]:
             tree = spreadsheet.read(path, policy)
         except spreadsheet.ReadError as e:
             raise ConvertError(_read_errors(e)) from None
-        return plain(dict(tree)), tree.warnings, Source(str(path), tree, labels_of(policy))
+        return plain(dict(tree)), tree.warnings, Source(str(path), tree, labels_of(policy), personal_of(policy))
     if kind is None:
         raise ConvertError([_file_error(path, f"不认识的格式（可用：{'、'.join(FORMATS)}）")])
     try:
         read = yamlio.load(path)   # bounded as a policy file is (aliases expanded, nesting)
     except YamlError as e:
         raise ConvertError([_yaml_error(path, e)]) from None
-    return plain(read), [], Source(str(path), read, labels_of(policy))
+    return plain(read), [], Source(str(path), read, labels_of(policy), personal_of(policy))
 
 
 def _yaml_error(path: Path, e: YamlError) -> CaseError:

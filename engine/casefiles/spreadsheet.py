@@ -39,6 +39,7 @@ from ..policy import schemas
 
 from ..common import yamlio
 from ..policy.model import Policy
+from ..policy.records import case_schema
 from ..common.words import near
 from ..common.limits import (MAX_BYTES, MAX_CELLS, MAX_CELL_TEXT, MAX_COLUMNS, MAX_MEMBERS, MAX_RATIO, MAX_ROWS,
                              MAX_UNZIPPED, MAX_XML_ELEMENTS, MAX_XML_PART, MAX_XML_RUN, RATIO_FROM, Flaw,
@@ -48,11 +49,10 @@ from ..common.privacy import mask_free_text, mask_name, mask_text
 from ..common.locations import Located, Location, YamlError, locate, plain
 from ..common.problems import Problem
 
-__all__ = ["year_of", "get_path", "KINDS", "LAYOUT_FILE", "ReadError", "Column", "Repeat", "Months", "Entry", "SheetLayout", "Layout",
+__all__ = ["year_of", "get_path", "LAYOUT_FILE", "ReadError", "Column", "Repeat", "Months", "Entry", "SheetLayout", "Layout",
            "load_layout", "choices", "text", "parse", "month", "month_header", "column_letter", "Sheet",
            "Book", "open_book", "decode", "csv_siblings", "read"]
 
-KINDS = ("people", "centers", "items")
 LAYOUT_FILE = "roster.yaml"
 
 
@@ -161,12 +161,20 @@ class Layout:
     template_rows: int = 500
     template_certificates: int = 3
     sample: dict | None = None               # the template's sample case ({year} stands for the year)
+    years: tuple[str, ...] = ()              # the case's year fields (records.yaml): the year of the 1月…12月 columns
+    notes: tuple[str, ...] = ()              # the template's 说明 sheet ({case_sheet} … filled in)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The record lists the roster has a sheet for, in its order (the first is FILE.csv itself)."""
+        return tuple(k for k in self.sheets if k != "case")
+
+    @property
+    def case_headers(self) -> str:
+        return "、".join(c.header for c in self.sheets["case"].columns)
 
     def kind_of_sheet(self, name: str) -> str | None:
         return next((s.kind for s in self.sheets.values() if name in (s.name, *s.aliases)), None)
-
-
-_SCHEMA_OF_KIND = {"people": "person", "centers": "center", "items": "item"}
 
 
 def load_layout(policy: Policy) -> Layout:
@@ -191,9 +199,12 @@ def load_layout(policy: Policy) -> Layout:
             problems.append((where, f"“{raw['kind']}”的表定义了两次"))
         sheets[raw["kind"]] = _sheet_layout(raw, policy, lambda p, m, i=i: problems.append(
             (locate(tree, ["sheets", i, *p], name), m)))
-    for kind in ("case", *KINDS):
-        if kind not in sheets:
-            problems.append((Location(name, 1, 1), f"缺少 kind: {kind} 的表"))
+    for kind in ("case",) if "case" not in sheets else ():
+        problems.append((Location(name, 1, 1), f"缺少 kind: {kind} 的表"))
+    for i, raw in enumerate(data["sheets"]):
+        if raw["kind"] != "case" and raw["kind"] not in policy.records.lists:
+            problems.append((locate(tree, ["sheets", i, "kind"], name), f"“{raw['kind']}”不是 records.yaml 中的记录列表"
+                             f"（{'、'.join(policy.records.lists)}）{near(raw['kind'], policy.records.lists)}"))
     if problems:
         raise ReadError.of(problems)
     words = {str(w).lower(): value for value in (True, False) for w in data["booleans"]["true" if value else "false"]}
@@ -201,13 +212,16 @@ def load_layout(policy: Policy) -> Layout:
     template = data.get("template") or {}
     return Layout(name, sheets, Column(cc["header"], ("case",), "id", tuple(cc.get("aliases") or ())),
                   data["sample_prefix"], words, tuple(data["separators"]), tuple(data.get("ignored_sheets") or ()),
-                  template.get("rows", 500), template.get("certificates", 3), template.get("sample"))
+                  template.get("rows", 500), template.get("certificates", 3), template.get("sample"),
+                  tuple(n for n, f in policy.records.case_fields.items() if f.type == "year"),
+                  tuple(template.get("notes") or ()))
 
 
 def _sheet_layout(raw: dict, policy: Policy, problem) -> SheetLayout:
     kind = raw["kind"]
-    schema = schemas.schema("case")
-    props = schema["properties"] if kind == "case" else schema["$defs"][_SCHEMA_OF_KIND[kind]]["properties"]
+    schema = case_schema(schemas.schema("case"), policy.records)
+    declared = policy.records.of_list(kind)
+    props = schema["properties"] if kind == "case" else schema["$defs"][declared.name]["properties"] if declared else {}
     entries: list[Entry] = []
     for j, c in enumerate(raw["columns"]):
         if "header" in c:
@@ -249,10 +263,12 @@ def _column(c: dict, props: dict, kind: str, policy: Policy, problem) -> Column:
 
 
 def _each_columns(c: dict, props: dict, kind: str, policy: Policy, problem) -> list[Column]:
-    """One column per key of a map attribute of the person fact, headed by its label in facts.yaml."""
-    attribute = policy.kinds["person"].attributes.get(c["each"]) if "person" in policy.kinds else None
+    """One column per key of a map attribute of the sheet's kind of fact, headed by its label in facts.yaml."""
+    declared = policy.records.of_list(kind)
+    fact_kind = policy.kinds.get(declared.name) if declared else None
+    attribute = fact_kind.attributes.get(c["each"]) if fact_kind else None
     if c["each"] not in props or attribute is None or not attribute.fields:
-        problem(["each"], f"“{c['each']}”不是 facts.yaml 中 person 带 fields 的映射字段")
+        problem(["each"], f"“{c['each']}”不是 facts.yaml 中 {declared.name if declared else kind} 带 fields 的映射字段")
         return []
     aliases = c.get("aliases") or {}
     for key in aliases:
@@ -926,7 +942,8 @@ def decode(data: bytes) -> tuple[str, str]:
 
 def csv_siblings(path: Path, layout: Layout) -> dict[str, Path]:
     """Each kind's CSV file: the people in FILE.csv itself, the others in FILE.中心.csv, FILE.事项.csv, FILE.案例.csv."""
-    return {kind: path if kind == "people" else path.with_name(f"{path.stem}.{sheet.name}{path.suffix}")
+    first = layout.kinds[0] if layout.kinds else None
+    return {kind: path if kind == first else path.with_name(f"{path.stem}.{sheet.name}{path.suffix}")
             for kind, sheet in layout.sheets.items()}
 
 
@@ -934,7 +951,7 @@ def _open_csv(path: Path, layout: Layout) -> Book:
     book = Book([], meta={"format": "csv", "encodings": {}})
     reading = _Reading(str(path))
     for kind, file in csv_siblings(path, layout).items():
-        if kind != "people" and not file.is_file():
+        if file != path and not file.is_file():
             continue
         try:
             with file.open("rb") as f:
@@ -1052,7 +1069,7 @@ class _Case:
     locations: dict[tuple, Location]
     at: Location
     year: int | None = None
-    records: dict[str, list[tuple[dict, tuple]]] = field(default_factory=lambda: {k: [] for k in KINDS})   # (record, where: _record)
+    records: dict[str, list[tuple[dict, tuple]]] = field(default_factory=dict)   # list → (record, where: _record)
 
 
 def read(path: str | Path, policy: Policy) -> Located:
@@ -1064,10 +1081,10 @@ def read(path: str | Path, policy: Policy) -> Located:
     by_kind = _classify(book.sheets, layout, problems, str(path))
     if "case" not in by_kind:
         where = csv_siblings(path, layout)["case"] if path.suffix.lower() == ".csv" else f"工作表“{layout.sheets['case'].name}”"
-        problems.append((Location(str(path)), f"缺少{where}（案例编号、判定日、考核年度）"))
+        problems.append((Location(str(path)), f"缺少{where}（{layout.case_headers}）"))
         raise ReadError.of(problems)
     cases, table = _read_cases(by_kind["case"], layout, problems)
-    for kind in KINDS:
+    for kind in layout.kinds:
         if kind in by_kind:
             _read_records(by_kind[kind], layout.sheets[kind], layout, cases, problems, book.warnings)
     if problems:
@@ -1102,9 +1119,12 @@ def _rows(sheet: Sheet) -> list[tuple[int, tuple]]:
     return [(n, cells) for n, cells in enumerate(sheet.rows, 1) if any(text(c) is not None for c in cells)]
 
 
-def year_of(data: dict) -> int | None:
-    if isinstance(data.get("assessment_year"), int):
-        return data["assessment_year"]
+def year_of(data: dict, years: tuple[str, ...]) -> int | None:
+    """The year of a case's month columns (1月…12月): its first year field (records.yaml) as written, else the
+    year of its date."""
+    for name in years:
+        if isinstance(data.get(name), int):
+            return data[name]
     as_of = data.get("as_of")
     return int(as_of[:4]) if isinstance(as_of, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", as_of) else None
 
@@ -1115,13 +1135,13 @@ def _read_cases(sheet: Sheet, layout: Layout, problems: list) -> tuple[list[_Cas
     headers = {h: c for c in spec.columns for h in c.headers}
     rows = _rows(sheet)
     if not rows:
-        problems.append((Location(sheet.file, sheet=sheet.name), f"工作表“{sheet.name}”是空的（应有案例编号、判定日、考核年度）"))
+        problems.append((Location(sheet.file, sheet=sheet.name), f"工作表“{sheet.name}”是空的（应有{layout.case_headers}）"))
         return [], False
     first = rows[0][1]
     table = len(first) > 1 and text(first[1]) in headers
     cases = _case_table(sheet, rows, spec, layout, problems) if table else [_case_pairs(sheet, rows, headers, layout, problems)]
     for case in cases:
-        case.year = year_of(case.data)
+        case.year = year_of(case.data, layout.years)
     return cases, table
 
 
@@ -1272,7 +1292,7 @@ def _read_records(sheet: Sheet, spec: SheetLayout, layout: Layout, cases: list[_
             continue
         case = cases[index]
         record, row = _record(sheet, n, cells, bindings, months, layout, case.year, problems)
-        case.records[spec.kind].append((record, row))
+        case.records.setdefault(spec.kind, []).append((record, row))
     if skipped:
         warnings.append(f"已跳过模板示例行（编号以“{layout.sample_prefix}”开头）：{'、'.join(skipped)}")
 
@@ -1372,8 +1392,8 @@ def _tree(cases: list[_Case], table: bool, file: str, book: Book) -> Located:
         fixed[prefix] = case.at
         for path, where in case.locations.items():
             fixed[prefix + path] = where
-        for kind in KINDS:
-            if case.records[kind]:
+        for kind in case.records:
+            if case.records.get(kind):
                 data[kind] = [r for r, _ in case.records[kind]]
                 for j, (_, row) in enumerate(case.records[kind]):
                     rows[prefix + (kind, j)] = row

@@ -52,6 +52,6 @@ def run(args) -> int:
 
 def _report(args, written: list, warnings: list[str], problems: list) -> dict:
     """The JSON answer: the files written, the reader's warnings, each problem with its file, place and path."""
-    errors = [p.as_json() if args.unmask else privacy.mask_error(p.as_json()) for p in problems]
+    errors = [p.as_json() if args.unmask else privacy.mask_error(p.as_json(), p.held) for p in problems]
     return privacy.outward({"source": args.source, "target": args.target, "written": [str(w) for w in written],
                             "warnings": warnings, "errors": errors}, args.unmask)

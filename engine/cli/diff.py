@@ -16,7 +16,7 @@ __all__ = ["EPILOG", "add_parser", "run"]
 EPILOG = """\
 示例：
   python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml
-  python run.py diff git:2c2e563:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
+  python run.py diff git:3bd7862:policies/suchen_2024 policies/suchen_2024 --cases fixtures/corpus_500.yaml
   python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml --report 比较.xlsx
   python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases fixtures/corpus_500.yaml --decision 选聘资格 --only-changed
 

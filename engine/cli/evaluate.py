@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..casefiles.cases import load_cases
+from ..casefiles.labels import kinds_of
 from ..common import privacy
 from ..explain.trace import Trace
 from ..explain.why import Why
@@ -109,7 +110,7 @@ def run(args) -> int:
                                                   for s in subjects_of(policy, result, args.decision, args.subject)], args.unmask)
         answer.write_json(doc)
         if not doc["account"]["balanced"]:
-            err.print(f"[red]{escape(terminal.account_line(doc['account']))}[/]")
+            err.print(f"[red]{escape(terminal.account_line(doc['account'], _called(policy)))}[/]")
             return 3
         return 1 if failed else 0
     books = account(case_file, results)
@@ -176,5 +177,10 @@ def _sheets(args, policy, case_file, results, failed: bool, err) -> int:
     books = account(case_file, results)
     if written:
         err.print(f"已写出 {escape('、'.join(written))}", highlight=False)
-    err.print(terminal.account_line(books), highlight=False)
+    err.print(terminal.account_line(books, _called(policy)), highlight=False)
     return 3 if not books["balanced"] else 1 if failed else 0
+
+
+def _called(policy) -> dict[str, str]:
+    """What each list of records is called in the account line: 人员, 中心 …"""
+    return {k: label for _, k, label in kinds_of(policy)}

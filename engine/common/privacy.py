@@ -16,15 +16,13 @@ schema does not know; a misspelt 学历 “本料” or a date is shown whole, i
 from __future__ import annotations
 
 import functools
-import json
 import re
-from pathlib import Path
 from typing import Any
 
 from .outfiles import formula_like
 
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
-           "mask_error", "personal", "mask_field", "outward", "printable", "shown_id"]
+           "mask_error", "Personal", "mask_field", "outward", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
@@ -93,8 +91,8 @@ def quote(value: str) -> str:
 
 
 # A value quoted by `quote` after the words that introduce one (`found “…”`, `key “…”`; Chinese messages:
-# 实为“…”, 填的“…”, 字段“…”, 键“…”, 读回为“…”). Other quotes in messages hold the policy's words, headers and sheet names.
-_FOUND = re.compile(r"(found |key |实为|填的|字段|键|读回为)“([^”]*)”")
+# 实为“…”, 填的“…”, 字段“…”, 键“…”). Other quotes in messages hold the policy's words, headers and sheet names.
+_FOUND = re.compile(r"(found |key |实为|填的|字段|键)“([^”]*)”")
 
 
 def mask_message(message: str) -> str:
@@ -108,59 +106,64 @@ def _mask_value(message: str) -> str:
     return mask_text(_FOUND.sub(lambda m: f"{m.group(1)}“{_DIGIT_RUN.sub(_mask_digits, m.group(2))}”", message))
 
 
-_CASE_SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "case.schema.json"
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-@functools.lru_cache(maxsize=1)
-def _case_schema() -> dict:
-    return json.loads(_CASE_SCHEMA.read_text(encoding="utf-8"))
+class Personal:
+    """Which values of one policy's case files are personal, read from its case schema's `x-personal` marks
+    (records.yaml `personal:`): `of(path)` for the value an error names."""
+
+    def __init__(self, schema: dict):
+        self.schema = schema
+        self.of = functools.lru_cache(maxsize=4096)(self._of)
+
+    def _of(self, path: str) -> str | None:
+        """None when the value at `path` (cases[0].people[3].education) holds no name; the field's `x-personal`
+        mark ("name", "id_number") for a personal field; "record" for a whole record or a list of them (a person
+        written as one line of text) or a place the schema does not know."""
+        node = _node(self.schema, path)
+        if node is None:
+            return "record"
+        if node.get("x-personal"):
+            return "id_number" if node["x-personal"] == "id_number" else "name"
+        items = node.get("items") if isinstance(node.get("items"), dict) else {}
+        items = _resolve(self.schema, items) or {}
+        return "record" if "properties" in node or "properties" in items else None
 
 
-@functools.lru_cache(maxsize=4096)
-def _mark(path: str) -> str | bool:
-    """The case schema's `x-personal` mark of the value at `path` ("name", "id_number"); True for a whole record
-    or a list of them, or a place the schema does not know; False for any other field."""
-    schema = _case_schema()
+def _resolve(schema: dict, node):
     defs = schema.get("$defs", {})
+    while isinstance(node, dict) and "$ref" in node:
+        node = defs.get(node["$ref"].rsplit("/", 1)[-1])
+    return node if isinstance(node, dict) else None
 
-    def resolve(node):
-        while isinstance(node, dict) and "$ref" in node:
-            node = defs.get(node["$ref"].rsplit("/", 1)[-1])
-        return node if isinstance(node, dict) else None
+
+def _node(schema: dict, path: str) -> dict | None:
+    """The schema of the value at `path`, None where the schema does not know it."""
     steps = [int(i) if i else key for key, i in _STEP.findall(path)]
     if steps[:1] == ["cases"] and len(steps) >= 2 and isinstance(steps[1], int):
         steps = steps[2:]
     if not steps:
-        return True
+        return None
     node = schema
     for step in steps:
         if isinstance(step, int):
-            node = resolve(node.get("items"))
+            node = _resolve(schema, node.get("items"))
         else:
             inner = (node.get("properties") or {}).get(step, node.get("additionalProperties"))
-            node = resolve(inner) if isinstance(inner, dict) else None
+            node = _resolve(schema, inner) if isinstance(inner, dict) else None
         if node is None:
-            return True
-    items = resolve(node.get("items")) or {}
-    return node.get("x-personal") or "properties" in node or "properties" in items
+            return None
+    return node
 
 
-def personal(path: str) -> bool:
-    """Whether the value at `path` of a case file (as an error names it: cases[0].people[3].name) is or may hold a
-    name: a field the case schema marks `x-personal`, a whole record or a list of them (a person written as one
-    line of text), or a place the schema does not know (the top of the file, an unknown field)."""
-    return bool(_mark(path))
-
-
-def mask_field(path: str, value: Any) -> Any:
-    """A value of a case file shown as data (beside the determinations, in a table or a sheet), masked as the case
-    schema's `x-personal` mark of its field says: an ID number keeps its first 6 and last 4 digits, a name (or a
-    value whose place may hold one, `personal`) its first character; any other text (a center's or an item's name)
-    is shown, an ID number inside it masked; a number or a date as it is. The caller decides `--unmask`."""
+def mask_field(value: Any, mark: str | None) -> Any:
+    """A value of a case file shown as data (beside the determinations, in a table or a sheet), masked as its field's
+    mark says (`Personal.of`): an ID number keeps its first 6 and last 4 digits, a name (or a value whose place may
+    hold one) its first character; any other text (a center's or an item's name) is shown, an ID number inside it
+    masked; a number or a date as it is. The caller decides `--unmask`."""
     if not isinstance(value, str):
         return value
-    mark = _mark(path)
     if mark == "id_number":
         return mask_id_number(value)
     return mask_name(value) if mark else mask_text(value)
@@ -177,15 +180,14 @@ def mask_echo(message: str, *values: str | None) -> str:
     return mask_message(message)
 
 
-def mask_error(data: dict) -> dict:
-    """An error about a name or an ID number quotes it: mask the quote, any value it quotes, any long number."""
+def mask_error(data: dict, held: str | None = "record") -> dict:
+    """An error about a name or an ID number quotes it: mask the quote, any value it quotes, any long number.
+    `held`: what the value at its path may hold (`Personal.of`; by default, anything)."""
     message = data["message"]
-    path = str(data.get("path") or "")
-    mark = _mark(path)
-    named = bool(mark)
-    if mark == "name":
+    named = held is not None
+    if held == "name":
         message = _QUOTED.sub(lambda m: f"“{mask_name(m.group(1))}”", message)
-    if mark == "id_number":
+    if held == "id_number":
         message = _QUOTED.sub(lambda m: f"“{mask_id_number(m.group(1))}”", message)
     # a case or person id may itself be an ID number, and a path holds the keys as written
     ids = {k: mask_text(data[k]) for k in ("case", "subject", "path") if isinstance(data.get(k), str)}

@@ -31,7 +31,7 @@ def policy_header(policy: Policy) -> dict:
 
 def _error_json(e: CaseError, unmask: bool) -> dict:
     data = e.as_json()
-    return data if unmask else mask_error(data)
+    return data if unmask else mask_error(data, e.held)
 
 
 EXPLAIN_SIZES = ("none", "brief", "full")
@@ -58,14 +58,16 @@ def case_json(result: CaseResult, policy: Policy, explain: str | bool = "full", 
         elif why is not None:
             entry["explanation"] = why.determination(d)
         determinations.append(entry)
-    out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(),
-           "assessment_year": result.case.assessment_year,
+    out = {"id": result.case.id, "as_of": result.case.as_of.isoformat(), **result.case.values,
            "determinations": determinations,
            "errors": [_error_json(e, unmask) for e in result.errors]}
     if result.warnings:
         out["warnings"] = result.warnings
-    if unmask:
-        out["people"] = {p["id"]: {"name": p.get("name"), "id_number": p.get("id_number")} for p in result.case.people}
+    if unmask:   # each record's personal fields (records.yaml `personal:`), under its list's name
+        for kind in policy.records.kinds.values():
+            personal = [n for n, f in kind.fields.items() if f.personal]
+            if personal:
+                out[kind.list] = {r["id"]: {n: r.get(n) for n in personal} for r in result.case.records.get(kind.list, [])}
     return out
 
 
@@ -77,9 +79,9 @@ def rendered_case(result: CaseResult, policy: Policy, explain: str = "brief", un
 
 
 def _subject_ranks(result: CaseResult) -> dict[str, tuple]:
-    """Subjects in the order the case lists them: people, then centers, then items."""
+    """Subjects in the order the case lists them: its lists in records.yaml's order, each in file order."""
     ranks: dict[str, tuple] = {}
-    for kind_rank, entries in enumerate((result.case.people, result.case.centers, result.case.items)):
+    for kind_rank, entries in enumerate(result.case.records.values()):
         for i, entry in enumerate(entries):
             ranks.setdefault(entry["id"], (kind_rank, i))
     return ranks

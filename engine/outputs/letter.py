@@ -32,7 +32,7 @@ from ..common import outfiles
 from ..common.privacy import mask_id_number, mask_text
 from ..common.words import cn_date, near, same_value, shown
 
-__all__ = ["Row", "Section", "Letter", "Question", "KIND_ENTRIES", "entry_of", "pick_case", "TO_CONFIRM",
+__all__ = ["Row", "Section", "Letter", "Question", "entry_of", "pick_case", "TO_CONFIRM",
            "quoted", "cn_number", "cn_date", "value_text", "Masker", "vocabulary_words", "record_text", "rule_ids_out",
            "at_bound", "made_a_difference", "chosen", "build", "next_number", "addressee_name", "salutation", "party",
            "center_text", "decided", "clause_ref", "fact_text", "parameter_text", "reason_section", "decision_of",
@@ -83,15 +83,12 @@ class Question:
 
 # --- choosing the case --------------------------------------------------------------------------
 
-KIND_ENTRIES = (("person", "people"), ("center", "centers"), ("item", "items"))
-
-
-def entry_of(result: CaseResult, subject: str) -> tuple[str, dict] | None:
+def entry_of(result: CaseResult, subject: str, policy: Policy) -> tuple[str, dict] | None:
     """(kind, entry) of the subject in the case, or None."""
-    for kind, attr in KIND_ENTRIES:
-        for e in getattr(result.case, attr):
+    for kind in policy.records.kinds.values():
+        for e in result.case.records.get(kind.list, []):
             if str(e["id"]) == subject:
-                return kind, e
+                return kind.name, e
     return None
 
 
@@ -102,9 +99,9 @@ def pick_case(results: list[CaseResult], subject: str, case_id: str | None) -> t
         if case_id not in results_by_id:
             return None, f"案例文件中没有编号为“{case_id}”的案例{near(case_id, results_by_id)}"
         results = [results_by_id[case_id]]
-    holding = [r for r in results if entry_of(r, subject) is not None]
+    holding = [r for r in results if any(str(e["id"]) == subject for held in r.case.records.values() for e in held)]
     if not holding:
-        known = [e["id"] for r in results for _, attr in KIND_ENTRIES for e in getattr(r.case, attr)]
+        known = [e["id"] for r in results for held in r.case.records.values() for e in held]
         where = f"案例“{case_id}”" if case_id is not None else "案例文件"
         return None, f"{where}中没有编号为“{subject}”的对象{near(subject, known)}"
     if len(holding) > 1:
@@ -262,7 +259,7 @@ def build(policy: Policy, result: CaseResult, subject: str, records: list[Record
     """The letter for one subject of an evaluated case (`records`: the subject's, from `decisionlog.records_for`;
     `logged`: whether they were appended to a log). `decisions` narrows it to what was asked about (none given:
     the decisions of `questions`, else every determination)."""
-    found = entry_of(result, subject)
+    found = entry_of(result, subject, policy)
     if found is None:
         raise KeyError(subject)
     kind, entry = found
@@ -306,30 +303,49 @@ def next_number(sections: list[Section]) -> int:
     return 1 + sum(1 for s in sections if s.level == 1 and s.heading)
 
 
+def _personal(policy: Policy, kind: str) -> bool:
+    """A kind of record with personal fields (records.yaml) is a person: the letter says 您."""
+    declared = policy.records.kinds.get(kind)
+    return bool(declared and declared.name_field)
+
+
+def _name_field(policy: Policy, kind: str) -> str | None:
+    """The field naming a record: a person's name, else the kind's first text field (a center's 名称)."""
+    declared = policy.records.kinds.get(kind)
+    if declared is None:
+        return None
+    return declared.name_field or next((n for n, f in declared.fields.items() if f.type == "text"), None)
+
+
 def addressee_name(policy: Policy, kind: str, entry: dict, mask: Masker) -> str:
     """How the letter addresses its subject: a person by full name; a center or item by its name (else its id)."""
-    name = mask.name(entry.get("name")) if entry.get("name") else ""
+    field_name = _name_field(policy, kind)
+    name = mask.name(entry.get(field_name)) if field_name and entry.get(field_name) else ""
     return name or mask.text(str(entry["id"]))
 
 
 def salutation(policy: Policy, result: CaseResult, kind: str, entry: dict, mask: Masker, explained,
                narrowed: bool) -> Section:
-    you = "您" if kind == "person" else "该" + policy.kinds[kind].label
+    you = "您" if _personal(policy, kind) else "该" + policy.kinds[kind].label
     what = "、".join(f"“{decision_label(policy, d.decision)}”" for d, _ in explained) if narrowed else "各项"
+    years = "".join(f"（{f.label}{result.case.values[n]}年）" for n, f in policy.records.case_fields.items()
+                    if f.type == "year" and result.case.values.get(n) is not None)
     return Section("", paragraphs=(
         f"{addressee_name(policy, kind, entry, mask)}：",
-        f"本单位依据上述文件，对{you}截至{cn_date(result.case.as_of)}（考核年度{result.case.assessment_year}年）"
+        f"本单位依据上述文件，对{you}截至{cn_date(result.case.as_of)}{years}"
         f"的情况进行了审核，现将{what}决定及其理由告知如下。"))
 
 
 def party(policy: Policy, result: CaseResult, kind: str, entry: dict, mask: Masker) -> Section:
     """一、当事人: who the letter is about, by full name (the ID number masked unless --unmask)."""
     rows = []
-    if kind == "person":
-        rows += [Row("姓名", (mask.name(entry.get("name")) or "未登记",)),
-                 Row("身份证号", (mask.id_number(entry.get("id_number")) or "未登记",)),
-                 Row("编号", (mask.text(str(entry["id"])),)),
-                 Row(policy.kinds[kind].label_of("center") or "所在中心", (center_text(result, entry.get("center")),))]
+    declared = policy.records.kinds[kind]
+    if _personal(policy, kind):    # each personal field (the ID number masked), the id, the records it names
+        rows += [Row(f.label, ((mask.id_number if f.type == "digits" else mask.name)(entry.get(n)) or "未登记",))
+                 for n, f in declared.fields.items() if f.personal]
+        rows.append(Row("编号", (mask.text(str(entry["id"])),)))
+        rows += [Row(policy.kinds[kind].label_of(n) or declared.fields[n].label,
+                     (center_text(policy, result, to, entry.get(n)),)) for n, to in declared.refs.items()]
     else:
         rows.append(Row("名称", (addressee_name(policy, kind, entry, mask),)))
         attributes = policy.kinds[kind].attributes
@@ -338,19 +354,23 @@ def party(policy: Policy, result: CaseResult, kind: str, entry: dict, mask: Mask
     return Section("一、当事人", rows=tuple(rows))
 
 
-def center_text(result: CaseResult, center: str | None) -> str:
+def center_text(policy: Policy, result: CaseResult, kind: str, center: str | None) -> str:
+    """A record the subject names (their center): its name, and its first word (the center's level) after it."""
     if not center:
         return "未登记"
-    entry = next((c for c in result.case.centers if str(c["id"]) == str(center)), None)
-    name = entry.get("name") if entry else None
-    level = entry.get("level") if entry else None
+    declared = policy.records.kinds[kind]
+    entry = next((c for c in result.case.records.get(declared.list, []) if str(c["id"]) == str(center)), None)
+    field_name = _name_field(policy, kind)
+    word = next((n for n, f in declared.fields.items() if f.type == "word"), None)
+    name = entry.get(field_name) if entry and field_name else None
+    level = entry.get(word) if entry and word else None
     return f"{name or center}" + (f"（{level}）" if level else "")
 
 
 def decided(policy: Policy, kind: str, explained) -> Section:
     if not explained:
         return Section("二、决定", paragraphs=("本次审核未对该对象作出决定。",))
-    you = "您的" if kind == "person" else ""
+    you = "您的" if _personal(policy, kind) else ""
     return Section("二、决定", paragraphs=tuple(f"{you}{decision_label(policy, d.decision)}：{value_text(d.value)}。"
                                              for d, _ in explained))
 

@@ -22,7 +22,7 @@ def policy_test_failures(outcome: TestOutcome, unmask: bool = False) -> list[str
     """A policy test's failures as `run.py test` prints them: a malformed case's errors masked as everywhere."""
     if unmask:
         return list(outcome.failures)
-    malformed = [f"案例有误：{mask_text(str(dataclasses.replace(e, **mask_error(e.as_json()))))}"
+    malformed = [f"案例有误：{mask_text(str(dataclasses.replace(e, **mask_error(e.as_json(), e.held))))}"
                  if isinstance(e, CaseError) else mask_text(str(e)) for e in outcome.case_errors]
     return malformed + [mask_text(f) for f in outcome.failures[len(outcome.case_errors):]]
 

@@ -27,13 +27,13 @@ def bar(console: Console, cases: list[Case], label: str = "判定") -> Iterator[
                         console=console, transient=True, auto_refresh=False)
     task = progress.add_task(label, total=len(cases), rate="")
     started = last = time.monotonic()
-    people = 0
+    records = 0
 
     def advance(result: CaseResult) -> None:
-        nonlocal people, last
-        people += len(result.case.people)
+        nonlocal records, last
+        records += sum(len(held) for held in result.case.records.values())
         now = time.monotonic()
-        progress.update(task, advance=1, rate=f"{people / max(now - started, 1e-6):.0f} 人/秒")
+        progress.update(task, advance=1, rate=f"{records / max(now - started, 1e-6):.0f} 条/秒")
         if now - last >= REFRESH or progress.tasks[0].completed >= len(cases):
             last = now
             progress.refresh()

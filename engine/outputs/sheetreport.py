@@ -19,18 +19,18 @@ from typing import Any, TextIO
 from ..formula import expr
 
 from . import answer
-from ..casefiles.cases import CaseFile
+from ..casefiles.cases import CaseFile, personal_of
+from ..casefiles.labels import kinds_of
 from ..pipeline.evaluate import CaseResult, account
 from ..policy.model import Policy
 from ..pipeline.resolve import Determination
 from ..common.words import shown
 from ..common import outfiles, privacy
 
-__all__ = ["KIND_SHEETS", "SIDE_TABLES", "REASON", "UNDECIDED", "FAILED", "Block", "Table", "Subjects", "cell", "reason",
+__all__ = ["SIDE_TABLES", "REASON", "UNDECIDED", "FAILED", "Block", "Table", "Subjects", "cell", "reason",
            "subjects", "errors", "counts", "numeric_decisions", "center_sums", "books", "tables", "write_xlsx",
            "one_table", "write_csv_blocks", "csv_text", "csv_paths", "write_csv"]
 
-KIND_SHEETS = (("person", "people", "人员"), ("center", "centers", "中心"), ("item", "items", "事项"))
 SIDE_TABLES = ("错误", "汇总", "记录核对")   # the tables beside the determinations (CSV: FILE.错误.csv …)
 REASON = "依据"
 UNDECIDED = "记录有误，未判定（见“错误”表）"
@@ -93,20 +93,21 @@ def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Su
     out = []
     # the record's own columns beside the decisions: facts.yaml `shown` (field → header) of each kind
     extras = {k: [(header, key) for key, header in policy.kinds[k].shown.items()] if k in policy.kinds else []
-              for k, _, _ in KIND_SHEETS}
-    for kind, plural, label in KIND_SHEETS:
+              for k, _, _ in kinds_of(policy)}
+    for kind, plural, label in kinds_of(policy):
         names = [n for n in policy.output_decisions() if _kind_of(policy, n) == kind]
         labels = [answer.decision_label(policy, n) for n in names]
         table = Subjects(kind, label, ["案例", "编号", *(h for h, _ in extras[kind]), *labels, REASON], names)
         for result in results:
             values = {(d.subject, d.decision): d for d in result.determinations}
-            for record in getattr(result.case, plural):
+            for record in result.case.records.get(plural, []):
                 row: dict[str, Any] = {"案例": _id(result.case.id, unmask),
                                        "编号": _id(record["id"], unmask)}
                 for header, key in extras[kind]:
                     raw = record.get(key)
-                    # as the case schema marks the field: a person's name masked, a center's or an item's never
-                    row[header] = raw if unmask else privacy.mask_field(f"{plural}[0].{key}", raw)
+                    # as records.yaml marks the field: a person's name masked, a center's or an item's never
+                    mark = personal_of(policy).of(f"{plural}[0].{key}")
+                    row[header] = raw if unmask else privacy.mask_field(raw, mark)
                 row["名称"] = row.get(extras[kind][0][0]) if extras[kind] else None   # the first shown column, for one_table
                 reasons = []
                 for name, head in zip(names, labels):
@@ -141,7 +142,7 @@ def errors(case_file: CaseFile, results: list[CaseResult], unmask: bool) -> Bloc
     found = [e for e in case_file.errors if e.case not in decided] + [e for r in results for e in r.errors]
     block = Block(["案例", "对象", "位置", "信息"])
     for e in found:
-        shown_e = e.as_json() if unmask else privacy.mask_error(e.as_json())
+        shown_e = e.as_json() if unmask else privacy.mask_error(e.as_json(), e.held)
         where = " ".join(x for x in (e.file, e.place) if x)
         block.rows.append([_id(e.case, unmask), _id(e.subject, unmask),
                            where if unmask else privacy.mask_text(where), shown_e["message"]])
@@ -188,16 +189,23 @@ def numeric_decisions(policy: Policy, results: list[CaseResult]) -> list[str]:
 
 
 def center_sums(policy: Policy, results: list[CaseResult], unmask: bool = False) -> Block:
+    """The numeric decisions summed by the record their subjects are grouped under (a person's center: the first
+    relation records.yaml declares for the kind the sums are of)."""
     names = numeric_decisions(policy, results)
-    block = Block(["案例", "中心", "人数", *(answer.decision_label(policy, n) for n in names)], title="数值决定按中心合计")
+    grouped = next((k for k in policy.records.kinds.values() if k.group and any(
+        policy.decisions[n].subject == k.name for n in names)), None)
+    called = {k: label for _, k, label in kinds_of(policy)}
+    group_label = called.get(policy.records.kinds[grouped.refs[grouped.group]].list, "") if grouped else ""
+    block = Block(["案例", group_label, f"{called.get(grouped.list, '')}数" if grouped else "",
+                   *(answer.decision_label(policy, n) for n in names)], title=f"数值决定按{group_label}合计")
     total = [0] * len(names)
     people = 0
     for r in results:
         values = {(d.subject, d.decision): expr.plain(d.value) for d in r.determinations}
         centers: dict[str, list] = {}
-        for p in r.case.people:
+        for p in r.case.records.get(grouped.list, []) if grouped else ():
             if not r.failed:
-                centers.setdefault(p.get("center") or "（未分配）", []).append(p["id"])
+                centers.setdefault(p.get(grouped.group) or "（未分配）", []).append(p["id"])
         for center, ids in centers.items():
             sums = [sum(values.get((i, n)) or 0 for i in ids) for n in names]
             block.rows.append([_id(r.case.id, unmask), _id(center, unmask), len(ids), *sums])
@@ -207,10 +215,10 @@ def center_sums(policy: Policy, results: list[CaseResult], unmask: bool = False)
     return block
 
 
-def books(case_file: CaseFile, results: list[CaseResult]) -> Block:
+def books(policy: Policy, case_file: CaseFile, results: list[CaseResult]) -> Block:
     ledger = account(case_file, results)
     block = Block(["类别", "读入", "判定", "出错"])
-    for _, plural, label in KIND_SHEETS:
+    for _, plural, label in kinds_of(policy):
         v = ledger[plural]
         block.rows.append([label, v["read"], v["decided"], v["errored"]])
     block.rows.append(["核对", "平衡" if ledger["balanced"] else "不平衡（程序错误，请报告）", None, None])
@@ -222,7 +230,7 @@ def tables(policy: Policy, case_file: CaseFile, results: list[CaseResult], unmas
     out = [Table(f"判定-{s.label}", [Block(s.columns, [[row.get(c) for c in s.columns] for row in s.rows])])
            for s in subjects(policy, results, unmask)]
     side = ([errors(case_file, results, unmask)], [counts(policy, results), center_sums(policy, results, unmask)],
-            [books(case_file, results)])
+            [books(policy, case_file, results)])
     return out + [Table(name, blocks) for name, blocks in zip(SIDE_TABLES, side)]
 
 

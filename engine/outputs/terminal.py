@@ -42,9 +42,9 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from ..casefiles.cases import CaseError, CaseFile
+from ..casefiles.cases import CaseError, CaseFile, personal_of
+from ..casefiles.labels import kinds_of
 from ..pipeline.evaluate import CaseResult
-from ..pipeline.facts import RECORD_KIND
 from ..pipeline.resolve import Determination
 from ..explain.pieces import parameter_value
 from ..policy.model import Policy
@@ -382,7 +382,9 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
     docstring), or a block for one subject; then the case's errors."""
     keep = _words(policy)
     case = result.case
-    head = Text.assemble((shown_id(case.id, unmask), "bold"), f" · 判定日 {case.as_of} · 考核年度 {case.assessment_year}")
+    said = "".join(f" · {f.label} {case.values.get(n)}" for n, f in policy.records.case_fields.items()
+                   if case.values.get(n) is not None)
+    head = Text.assemble((shown_id(case.id, unmask), "bold"), f" · 判定日 {case.as_of}{said}")
     if cell_len(head.plain) + 4 <= console.width:
         console.rule(head)
     else:   # a rule would cut its title short
@@ -395,16 +397,18 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
     width = console.width
     for kind, spec in policy.kinds.items():
         names = [n for n in policy.output_decisions() if n in decisions and decisions[n].subject == kind]
-        entries = getattr(case, RECORD_KIND.get(kind, ""), None) or []
+        declared = policy.records.kinds.get(kind)
+        entries = case.records.get(declared.list, []) if declared else []
         rows = [e for e in entries if subject is None or e["id"] == subject]
         if not rows or not names:
             continue
         identity = [_Column("编号", [_flow(shown_id(e["id"], unmask), _WHOLE) for e in rows])]
         for field, header in spec.shown.items():
             raw = [str(e.get(field) or "") for e in rows]
-            # as the case schema marks the field: a person's name masked, a center's or an item's never
-            path = f"{RECORD_KIND.get(kind, kind)}[0].{field}"
-            shown_raw = raw if unmask else [mask_field(path, r) for r in raw]
+            # as records.yaml marks the field: a person's name masked, a center's or an item's never
+            path = f"{declared.list}[0].{field}" if declared else field
+            mark = personal_of(policy).of(path)
+            shown_raw = raw if unmask else [mask_field(r, mark) for r in raw]
             identity.append(_Column(header, [_flow(printable(r), _WHOLE) for r in shown_raw]))
         columns: list[_Column] = []
         for n in names:
@@ -428,7 +432,7 @@ def render_case(console: Console, policy: Policy, result: CaseResult, unmask: bo
             console.print(_table(table, width))
     for error in result.errors:
         e = error.as_json()
-        masked = e if unmask else mask_error(e)
+        masked = e if unmask else mask_error(e, error.held)
         who = f" {masked['subject']}" if masked.get("subject") else ""
         where = f" {error.place}" if error.place else ""    # the field is named in the message, by its label
         _print(console, _flow(printable(f"错误 {masked['case']}{who}{where}：{masked['message']}"),
@@ -455,7 +459,7 @@ def render_evaluation(out: Console, err: Console, policy: Policy, case_file: Cas
             out.print(why_not_tree(answer, policy))
     errors = len([e for e in case_file.errors if e.case not in {r.case.id for r in results}]) + sum(len(r.errors) for r in results)
     _print(out, _flow(summary_line(len(results), sum(len(r.determinations) for r in results), errors)))
-    _print(out, _flow(account_line(books), _ACCOUNT_PART))
+    _print(out, _flow(account_line(books, {k: label for _, k, label in kinds_of(policy)}), _ACCOUNT_PART))
 
 
 def summary_line(cases: int, determinations: int, errors: int) -> str:
@@ -463,13 +467,11 @@ def summary_line(cases: int, determinations: int, errors: int) -> str:
     return f"判定 {cases} 个案例，共 {determinations} 项判定；出错 {errors} 处"
 
 
-_KIND_LABELS = {"people": "人员", "centers": "中心", "items": "事项"}
-
-
-def account_line(books: dict) -> str:
-    """读入 = 判定 + 出错, per kind; a run that does not balance says so."""
-    parts = [f"{_KIND_LABELS[k]} 读入 {v['read']} = 判定 {v['decided']} + 出错 {v['errored']}"
-             for k, v in books.items() if k in _KIND_LABELS]
+def account_line(books: dict, labels: dict[str, str]) -> str:
+    """读入 = 判定 + 出错, per list of records (`labels`: list → what it is called); a run that does not balance
+    says so."""
+    parts = [f"{labels.get(k, k)} 读入 {v['read']} = 判定 {v['decided']} + 出错 {v['errored']}"
+             for k, v in books.items() if isinstance(v, dict)]
     head = "记录核对" if books["balanced"] else "记录核对不平（程序错误，请报告）"
     return f"{head}：" + "；".join(parts)
 
@@ -479,7 +481,7 @@ def error_lines(errors: list, unmask: bool = False) -> list[Text]:
     lines = []
     for e in errors:
         if isinstance(e, CaseError) and not unmask:
-            masked = mask_error(e.as_json())
+            masked = mask_error(e.as_json(), e.held)
             e = dataclasses.replace(e, message=masked["message"])
         text = str(e)
         lines.append(_flow(Text.assemble(("✗", "red"), " ", printable(text if unmask else mask_text(text)))))

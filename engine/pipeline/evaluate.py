@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..casefiles.cases import Case, CaseError, CaseFile, load_cases, refuse
 from .compiler import CompiledPolicy, compile_policy
-from .facts import RECORD_KIND, Fact, RecordError, build_facts, detail, failure
+from .facts import Fact, RecordError, build_facts, detail, failure
 from ..policy.model import Policy
 from ..policy.params import ParamView, change_days, first_day
 from .resolve import Determination, resolve
@@ -113,7 +113,7 @@ class Evaluator:
                 return facts, run(result.compiled, facts, params, bounds=self.bounds)
             except RecordError as e:
                 message = str(e) if e.said else f"该记录无法判定：{e}；请运行 validate 检查政策文件，并核对该记录的数据"
-                error = refuse(case, RECORD_KIND.get(e.kind, ""), e.subject, message, e.detail)
+                error = refuse(case, e.record, e.subject, message, self.policy, e.detail)
                 if error is None:
                     raise
                 result.errors.append(error)
@@ -130,14 +130,14 @@ def evaluate_file(path: str, policy: Policy, evaluator: Evaluator | None = None)
 
 
 def account(case_file: CaseFile, results: list[CaseResult]) -> dict:
-    """Records read = decided + errored, per kind: nothing read is silently lost.
+    """Records read = decided + errored, per list of the case file: nothing read is silently lost.
 
     Decided: a record of a case that was evaluated. Errored: a rejected
     record, a record of a case that could not be read or whose run failed.
     `balanced` is false only through a bug, which the command line reports
     loudly (exit 3).
     """
-    kinds = ("people", "centers", "items")
+    kinds = tuple(case_file.read)
     decided = {k: 0 for k in kinds}
     errored = {k: 0 for k in kinds}
     for held in case_file.failed_cases.values():
@@ -147,7 +147,7 @@ def account(case_file: CaseFile, results: list[CaseResult]) -> dict:
         case = result.case
         for k in kinds:
             rejected = sum(1 for r in case.rejected if r.kind == k)
-            standing = len(getattr(case, k))
+            standing = len(case.records.get(k, []))
             errored[k] += rejected + (standing if result.failed else 0)
             decided[k] += 0 if result.failed else standing
     out = {k: {"read": case_file.read[k], "decided": decided[k], "errored": errored[k]} for k in kinds}

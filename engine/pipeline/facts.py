@@ -1,28 +1,27 @@
-"""From a case to facts: the contract's structure in code, the policy's arithmetic from facts.yaml.
+"""From a case to facts: records.yaml says what a case holds, facts.yaml what the rules read of it.
 
-The shape of a case (people, centers, items, monthly ratings) is the fact
-model's contract and lives here; every number, list and reading the facts
-depend on comes from the policy (parameters via `param.…` in formulas,
-vocabulary for the words, facts.yaml's `absent:` for what a blank field is
-read as). Derived attributes are evaluated in the order
-facts.yaml lists them, each keeping a note of how it was obtained so the
-explanation can show it.
+Each record of a kind facts.yaml describes becomes one fact: its input
+attributes as the record gives them (a blank one as `absent:` reads it), then
+its derived attributes, evaluated in the order facts.yaml lists them, each
+keeping a note of how it was obtained so the explanation can show it. A kind
+with `tally:` counts a by-month field instead — per year of one record, or
+per month of the records naming one (`Sequence`, `month_scenarios`). Every
+number, list and word comes from the policy; nothing here names a field.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..formula import expr
 from ..casefiles.cases import Case
 from ..formula.functions import FUNCTIONS, Witnessed, month_index
-from ..policy.model import Attribute, Policy
+from ..policy.model import Attribute, FactKind, Policy
 from ..policy.params import ParamView
 
-__all__ = ["failure", "detail", "Fact", "RecordError", "RECORD_KIND", "ARITHMETIC_ERRORS", "derive", "build_facts",
-           "Ratings", "rating_scenarios"]
+__all__ = ["failure", "detail", "Fact", "RecordError", "ARITHMETIC_ERRORS", "derive", "build_facts",
+           "Sequence", "month_scenarios"]
 
 @dataclass
 class Fact:
@@ -34,6 +33,7 @@ class Fact:
     origin: str = ""                                        # where in the case file it came from
     scenario: str = ""                                      # what this fact assumes, when it is one of several
     incomplete: str = ""                                    # why a count on this fact cannot be trusted
+    record: str = ""                                        # the case file's list holding the record it comes from
 
     def get(self, name: str):
         """Attribute by name; `attestations.political` reads inside a mapping."""
@@ -67,14 +67,11 @@ class RecordError(ValueError):
 
     def __init__(self, fact: Fact, error: Exception, message: str | None = None):
         super().__init__(message or f"计算出错（{failure(error)}）")
-        self.kind, self.subject = fact.kind, fact.subject
+        self.kind, self.subject, self.record = fact.kind, fact.subject, fact.record
         self.said = message is not None     # the message says it all (it ends 该记录未能判定)
         self.detail = detail(error)
 
 
-# what a failing fact's record is: its own kind, or the record it is computed from
-RECORD_KIND = {"person": "people", "annual_assessment": "people", "center": "centers", "center_month": "centers",
-               "item": "items"}
 ARITHMETIC_ERRORS = (ValueError, TypeError, KeyError, ArithmeticError)
 
 
@@ -119,7 +116,7 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy) -> Fact:
             continue
         value = _field(record, attribute)
         if value is None and attribute.absent:
-            value = _absent(fact, attribute, case)
+            value = _absent(fact, attribute, case, policy.records)
         elif attribute.type == "map":
             value = dict(value or {})
         elif attribute.type == "list":       # a list of words or months is a set: kept sorted
@@ -130,130 +127,192 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy) -> Fact:
     return fact
 
 
-def _absent(fact: Fact, attribute: Attribute, case: Case):
+def _absent(fact: Fact, attribute: Attribute, case: Case, records):
     absent = attribute.absent
     if "value" in absent:
         fact.detail[attribute.name] = absent["note"]
         return absent["value"]
     kind, _, field_name = absent["count"].partition(".")
-    count = sum(1 for r in getattr(case, RECORD_KIND[kind]) if str(r.get(field_name)) == fact.subject)
+    count = sum(1 for r in case.records.get(records.kinds[kind].list, []) if str(r.get(field_name)) == fact.subject)
     fact.detail[attribute.name] = absent["note"].replace("{count}", str(count))
-    if fact.subject in case.incomplete:        # a rejected record may belong here: the count would be a guess
-        fact.incomplete = fact.detail[attribute.name] = case.incomplete[fact.subject]
+    if (fact.kind, fact.subject) in case.incomplete:   # a rejected record may belong here: the count would be a guess
+        fact.incomplete = fact.detail[attribute.name] = case.incomplete[(fact.kind, fact.subject)]
         return None
     return count
 
 
 def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
-    """Every fact of the case, derived attributes included."""
-    year = case.assessment_year
-    common = {"as_of": case.as_of.isoformat(), "assessment_year": year}
+    """Every fact of the case, derived attributes included: one per record of each kind records.yaml declares
+    (a kind facts.yaml does not describe gives none), then the facts computed from them."""
+    common = {"as_of": case.as_of.isoformat(), **case.values}
     facts: list[Fact] = []
-    by_center: dict[str, list[dict]] = defaultdict(list)
-    for p in case.people:
-        person = _inputs(Fact("person", p["id"], f"person:{p['id']}", dict(common), origin=p["_path"]), p, case, policy)
-        try:
-            derive(person, policy, params)
-            annual = _annual_assessments(person, p, year, policy, params) if p.get("hired_on") is not None else []
-        except ARITHMETIC_ERRORS as e:
-            raise RecordError(person, e) from e
-        facts.append(person)
-        if p.get("center") is not None:
-            by_center[str(p["center"])].append(p)
-        facts.extend(annual)
-    for c in case.centers:
-        center = _inputs(Fact("center", c["id"], f"center:{c['id']}", dict(common), origin=c["_path"]), c, case, policy)
-        try:
-            derive(center, policy, params)
-            months = _center_months(center, by_center.get(c["id"], []), policy, params, case.incomplete.get(c["id"], ""))
-        except ARITHMETIC_ERRORS as e:
-            raise RecordError(center, e) from e
-        facts.append(center)
-        facts.extend(months)
-    for it in case.items:
-        item = _inputs(Fact("item", it["id"], f"item:{it['id']}", dict(common), origin=it["_path"]), it, case, policy)
-        try:
-            derive(item, policy, params)
-        except ARITHMETIC_ERRORS as e:
-            raise RecordError(item, e) from e
-        facts.append(item)
+    made: dict[str, list[tuple[Fact, dict]]] = {}
+    for kind in policy.records.kinds.values():
+        made[kind.name] = []
+        if kind.name not in policy.kinds:
+            continue
+        for r in case.records.get(kind.list, []):
+            fact = _inputs(Fact(kind.name, r["id"], f"{kind.name}:{r['id']}", dict(common), origin=r["_path"],
+                                record=kind.list), r, case, policy)
+            try:
+                derive(fact, policy, params)
+            except ARITHMETIC_ERRORS as e:
+                raise RecordError(fact, e) from e
+            made[kind.name].append((fact, r))
+    for kind in policy.records.kinds.values():
+        for fact, r in made[kind.name]:
+            try:
+                more = _computed(fact, r, case, made, policy, params)
+            except ARITHMETIC_ERRORS as e:
+                raise RecordError(fact, e) from e
+            facts.append(fact)
+            facts.extend(more)
     return facts
 
 
-@dataclass(frozen=True)
-class Ratings:
-    """How monthly ratings become facts, as vocabulary.yaml's `rating` says: which word counts in which
-    attribute, which runs are measured, what a pending word (its month not yet rated) may become."""
-    counts: tuple[tuple[str, str], ...]          # (word, attribute of the yearly fact counting its months)
-    runs: tuple[tuple[str, str], ...]            # (word, attribute: the longest run of adjacent months at it)
-    center_counts: tuple[tuple[str, str], ...]   # (word, attribute of the monthly center fact counting its people)
-    pending: str | None = None                   # the word of a month not yet rated
-    pending_count: str | None = None             # attribute: how many months are pending
-    resolves_to: tuple[str, ...] = ()            # what a pending month may become
-
-    @classmethod
-    def of(cls, policy: Policy) -> "Ratings":
-        spec = policy.vocabulary.get("rating") or {}
-        pending = spec.get("pending") or {}
-        return cls(tuple((spec.get("counts") or {}).items()), tuple((spec.get("runs") or {}).items()),
-                   tuple((spec.get("center_counts") or {}).items()), pending.get("word"), pending.get("count"),
-                   tuple(pending.get("resolves_to") or ()))
-
-
-def _center_months(center: Fact, people: list[dict], policy: Policy, params: ParamView, incomplete: str) -> list[Fact]:
-    counting = Ratings.of(policy).center_counts
-    who: dict[tuple[str, str], list[str]] = defaultdict(list)   # (month, word) → people rated so
-    rated: set[str] = set()
-    for p in people:
-        for month, rating in p["ratings"].items():
-            rated.add(month)
-            who[(month, rating)].append(p["id"])
-    out = []
-    for month in sorted(rated):
-        fact = Fact("center_month", center.subject, f"center_month:{center.subject}:{month}", {
-            "as_of": center.values["as_of"], "assessment_year": center.values["assessment_year"],
-            "month": month, "clerks": center.values["clerks"]}, origin=center.origin)
-        for word, name in counting:
-            fact.values[name] = len(who[(month, word)])
-            fact.detail[name] = f"{month}为“{word}”：{len(who[(month, word)])}人"
-        fact.detail["clerks"] = center.detail.get("clerks", "中心填报")
-        if incomplete:
-            for _, name in counting:
-                fact.values[name] = None
-                fact.detail[name] = incomplete
-            fact.incomplete = incomplete
-        derive(fact, policy, params)
-        out.append(fact)
+def _computed(fact: Fact, record: dict, case: Case, made: dict, policy: Policy, params: ParamView) -> list[Fact]:
+    """The facts facts.yaml tallies from this record's by-month field (or its related records'), in file order."""
+    out: list[Fact] = []
+    for kind in policy.kinds.values():
+        tally = kind.tally
+        if tally is None or tally.of != fact.kind or (tally.requires and record.get(tally.requires) is None):
+            continue
+        if tally.related is None:
+            out += _own(kind, fact, record, case, policy, params)
+        else:
+            out += _related(kind, fact, case, made, policy, params)
     return out
 
 
-def _annual_assessments(person: Fact, p: dict, year: int, policy: Policy, params: ParamView) -> list[Fact]:
-    """One fact per distinct way the year's pending months may resolve (usually exactly one)."""
-    ratings = Ratings.of(policy)
-    months = sorted((m, r) for m, r in p["ratings"].items() if m.startswith(f"{year}-"))
-    if not months:
-        return []
+@dataclass(frozen=True)
+class Sequence:
+    """What a tally of a record's own by-month words reads (facts.yaml attributes `count:`, `run:`), and what the
+    vocabulary's pending word (a month not yet rated) may become."""
+    counts: tuple[tuple[str, str], ...]          # (word, attribute counting the months at it)
+    runs: tuple[tuple[str, str], ...]            # (word, attribute: the longest run of adjacent months at it)
+    pending: str | None = None                   # the word of a month whose value is not yet known
+    resolves_to: tuple[str, ...] = ()            # what a pending month may become
+    every: str | None = None                     # attribute counting every month with a value (`count: "*"`)
+    pending_count: str | None = None             # attribute counting the pending months
+
+    @classmethod
+    def of(cls, policy: Policy, kind: FactKind) -> "Sequence":
+        tally = kind.tally
+        declared = policy.records.kinds[tally.of].fields.get(tally.months)
+        vocabulary = declared.values.vocabulary if declared is not None and declared.values is not None else None
+        pending = (policy.vocabulary.get(vocabulary) or {}).get("pending") or {}
+        word = pending.get("word")
+        counts = tuple((a.count, a.name) for a in kind.attributes.values() if a.count not in (None, "*", word))
+        return cls(counts, tuple((a.run, a.name) for a in kind.attributes.values() if a.run is not None),
+                   word, tuple(pending.get("resolves_to") or ()),
+                   next((a.name for a in kind.attributes.values() if a.count == "*"), None),
+                   next((a.name for a in kind.attributes.values() if word is not None and a.count == word), None))
+
+
+def period_of(month: str, per: str) -> str:
+    """The period a month YYYY-MM falls in: itself, its quarter (2025-Q1) or its year (2025)."""
+    if per == "month":
+        return month
+    return month[:4] if per == "year" else f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def _periods(months, tally, case: Case) -> dict[str, list]:
+    """(month, value) pairs by period, in order; only the months of the case's year field when the tally names one."""
+    year = case.values.get(tally.year) if tally.year else None
+    out: dict[str, list] = {}
+    for month, value in sorted(months):
+        if year is None or month.startswith(f"{year}-"):
+            out.setdefault(period_of(month, tally.per), []).append((month, value))
+    return out
+
+
+def _start(kind: FactKind, subject: Fact, case: Case, period: str, fid: str) -> Fact:
+    """A tally's fact for one period: the case's values, the period, and what it copies from its subject."""
+    fact = Fact(kind.name, subject.subject, fid, {"as_of": subject.values["as_of"], **case.values},
+                origin=subject.origin, record=subject.record)
+    for a in kind.attributes.values():
+        if a.period:
+            fact.values[a.name] = period
+    for a in kind.attributes.values():   # copied from the subject (the person's 上岗日期, the center's 人数)
+        if a.count is None and a.run is None and a.total is None and not a.period and a.name not in fact.values:
+            fact.values[a.name] = subject.values.get(a.name)
+            note = subject.detail.get(a.name) or a.note
+            if note:
+                fact.detail[a.name] = note
+    return fact
+
+
+def _totals(kind: FactKind, fact: Fact, period: str, values: list) -> None:
+    """Sum, mean, least, greatest of the numbers given in the period (none given: no value)."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    for a in kind.attributes.values():
+        if a.total is None:
+            continue
+        if not numbers:
+            fact.values[a.name] = None
+            fact.detail[a.name] = f"{period}无数值"
+            continue
+        total = sum(numbers)
+        fact.values[a.name] = {"sum": total, "mean": total / len(numbers), "min": min(numbers), "max": max(numbers)}[a.total]
+        fact.detail[a.name] = f"{period}的 {len(numbers)} 个数值的" + {"sum": "合计", "mean": "平均", "min": "最小值",
+                                                                     "max": "最大值"}[a.total]
+
+
+def _own(kind: FactKind, subject: Fact, record: dict, case: Case, policy: Policy, params: ParamView) -> list[Fact]:
+    """Per period of the record's own by-month field: one fact per distinct way its pending months may resolve
+    (usually exactly one)."""
+    seq = Sequence.of(policy, kind)
     out = []
-    pending = sum(1 for _, r in months if r == ratings.pending)
-    for n, (signature, resolution) in enumerate(sorted(rating_scenarios(months, ratings).items())):
-        counts, longest = signature[:len(ratings.counts)], signature[len(ratings.counts):]
-        values = {"as_of": person.values["as_of"], "assessment_year": year, "hired_on": person.values["hired_on"],
-                  "rated_months": len(months), "scenario": n}
-        values.update({name: c for (_, name), c in zip(ratings.counts, counts)})
-        values.update({name: run for (_, name), run in zip(ratings.runs, longest)})
-        if ratings.pending_count:
-            values[ratings.pending_count] = pending
-        fact = Fact("annual_assessment", person.subject, f"annual:{person.subject}:{n}", values, origin=person.origin)
-        rated = dict(months)
-        for word, name in ratings.counts:
-            hits = [m for m, _ in months if resolution.get(m, rated[m]) == word]
-            fact.detail[name] = "、".join(hits) + f"为“{word}”" if hits else f"无“{word}”"
-        if resolution:
-            fact.scenario = "假定" + "、".join(f"{m}{ratings.pending}→{g}" for m, g in sorted(resolution.items()))
-            if ratings.pending_count:
-                fact.detail[ratings.pending_count] = fact.scenario
-        for word, name in ratings.runs:
-            fact.detail[name] = _run_note(months, resolution, word)
+    for period, months in _periods((record.get(kind.tally.months) or {}).items(), kind.tally, case).items():
+        pending = sum(1 for _, v in months if v == seq.pending)
+        given = dict(months)
+        for n, (signature, resolution) in enumerate(sorted(month_scenarios(months, seq).items())):
+            counts, longest = signature[:len(seq.counts)], signature[len(seq.counts):]
+            fact = _start(kind, subject, case, period, f"{kind.name}:{subject.subject}:{period}:{n}")
+            if seq.every:
+                fact.values[seq.every] = len(months)
+            fact.values["scenario"] = n
+            fact.values.update({name: c for (_, name), c in zip(seq.counts, counts)})
+            fact.values.update({name: run for (_, name), run in zip(seq.runs, longest)})
+            if seq.pending_count:
+                fact.values[seq.pending_count] = pending
+            for word, name in seq.counts:
+                hits = [m for m, _ in months if resolution.get(m, given[m]) == word]
+                fact.detail[name] = "、".join(hits) + f"为“{word}”" if hits else f"无“{word}”"
+            if resolution:
+                fact.scenario = "假定" + "、".join(f"{m}{seq.pending}→{g}" for m, g in sorted(resolution.items()))
+                if seq.pending_count:
+                    fact.detail[seq.pending_count] = fact.scenario
+            for word, name in seq.runs:
+                fact.detail[name] = _run_note(months, resolution, word)
+            _totals(kind, fact, period, [v for _, v in months])
+            derive(fact, policy, params)
+            out.append(fact)
+    return out
+
+
+def _related(kind: FactKind, subject: Fact, case: Case, made: dict, policy: Policy, params: ParamView) -> list[Fact]:
+    """Per period in which a record naming the subject (a person of the center) has a value: how many of those
+    values are at each counted word, and their totals."""
+    related, field_name = kind.tally.related
+    via = next((f for f, to in policy.records.kinds[related].refs.items() if to == subject.kind), None)
+    members = [r for _, r in made.get(related, []) if via and r.get(via) is not None and str(r[via]) == subject.subject]
+    given = [(m, v) for r in members for m, v in (r.get(field_name) or {}).items()]
+    incomplete = case.incomplete.get((subject.kind, subject.subject), "")
+    out = []
+    for period, months in _periods(given, kind.tally, case).items():
+        fact = _start(kind, subject, case, period, f"{kind.name}:{subject.subject}:{period}")
+        for a in kind.attributes.values():
+            if a.count is not None:
+                hits = sum(1 for _, v in months if a.count == "*" or v == a.count)
+                fact.values[a.name] = None if incomplete else hits
+                fact.detail[a.name] = incomplete or f"{period}为“{a.count}”：{hits}{a.unit or ''}"
+        _totals(kind, fact, period, [v for _, v in months])
+        if incomplete:
+            for a in kind.attributes.values():
+                if a.total is not None:
+                    fact.values[a.name], fact.detail[a.name] = None, incomplete
+        fact.incomplete = incomplete
         derive(fact, policy, params)
         out.append(fact)
     return out
@@ -264,7 +323,7 @@ def _run_note(months, resolution, word: str) -> str:
     return (f"“{word}”的月份：" + "、".join(hits)) if hits else f"无“{word}”"
 
 
-def rating_scenarios(months: list[tuple[str, str]], ratings: Ratings) -> dict[tuple, dict[str, str]]:
+def month_scenarios(months: list[tuple[str, str]], seq: Sequence) -> dict[tuple, dict[str, str]]:
     """Distinct (count of each counted word …, longest run of each run word …) over every resolution of the
     pending months.
 
@@ -272,17 +331,17 @@ def rating_scenarios(months: list[tuple[str, str]], ratings: Ratings) -> dict[tu
     cost a few hundred states, not 3¹² resolutions. Each signature keeps one
     resolution that produces it, for the explanation.
     """
-    words = [w for w, _ in ratings.counts]
-    run_words = [w for w, _ in ratings.runs]
+    words = [w for w, _ in seq.counts]
+    run_words = [w for w, _ in seq.runs]
     start = (tuple(0 for _ in words), tuple(0 for _ in run_words), tuple(0 for _ in run_words), None)
     states: dict[tuple, dict[str, str]] = {start: {}}   # counts, current runs, longest runs, last month
-    for month, rating in months:
+    for month, value in months:
         index = month_index(month)
-        pending = rating == ratings.pending
+        pending = seq.pending is not None and value == seq.pending
         nxt: dict[tuple, dict[str, str]] = {}
         for (counts, runs, longest, last), chosen in states.items():
             adjacent = last is not None and index == last + 1
-            for grade in (ratings.resolves_to if pending else (rating,)):
+            for grade in (seq.resolves_to if pending else (value,)):
                 new_counts = tuple(c + (grade == w) for c, w in zip(counts, words))
                 new_runs = tuple(((r + 1 if adjacent else 1) if grade == w else 0) for r, w in zip(runs, run_words))
                 key = (new_counts, new_runs, tuple(map(max, longest, new_runs)), index)

@@ -51,7 +51,7 @@ def from_tree(tree: dict, name: str, parse: Callable[[list, str], Any]) -> Appea
             keys=c.get("keys"), months_of=c.get("months_of"), location=locate(tree, ["contestable", i], name),
             group=Grouping(c["group"]["offered"], c["group"]["excluded"]) if "group" in c else None))
     search, keep, discretionary = tree["search"], tree.get("keep") or {}, tree.get("discretionary") or {}
-    return Appeals(int(search["max_changes"]), int(search["max_candidates"]), int(search["alternatives"]),
+    return Appeals(tree["subject"], int(search["max_changes"]), int(search["max_candidates"]), int(search["alternatives"]),
                    dates, tuple(out), dict(tree["not_contestable"]), name,
                    keep_others=keep.get("others", "changed"), keep_own=keep.get("own", "ignored"),
                    cost_means=tree.get("cost_means"), discretionary_words=tuple(discretionary.get("words") or ()),

@@ -17,10 +17,11 @@ from typing import Any
 from ..formula import expr
 
 from . import decisiontypes, schemas
+from .records import Records, check_records, read_records
 
 from ..common import yamlio
 from ..common.limits import MAX_PARAMETER
-from .model import Attribute, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
+from .model import Attribute, Tally, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
 from ..common.problems import Problem
 from ..common.locations import Location, YamlError, locate, plain, where
 from ..common.words import cn_date
@@ -80,8 +81,9 @@ class _Files:
 
 # The policy folder's file format. Raised when a file may now say what the engine used to assume, so that an
 # older folder — an earlier git revision read by `diff` — is refused by name instead of read with a meaning
-# it never had (format 2: facts.yaml `absent:`; before it, a blank 试用期 or 人员数 was read in code).
-FORMAT = 2
+# it never had (format 2: facts.yaml `absent:`; before it, a blank 试用期 or 人员数 was read in code; format 3:
+# records.yaml declares what a case holds; before it, the kinds of record and their fields were the engine's).
+FORMAT = 3
 
 
 def _format(manifest: dict, name: str) -> Problem | None:
@@ -90,8 +92,8 @@ def _format(manifest: dict, name: str) -> Problem | None:
         return None
     said = "未写明文件格式（format）" if written is None else f"文件格式为 {written}"
     return Problem(locate(manifest, ["format"] if written is not None else [], name, key=True), "format",
-                   f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请按 README"
-                   f"“Comparing two versions”重述后再比较（或写明 format: {FORMAT}）")
+                   f"此政策文件夹{said}，本程序读取格式 {FORMAT}：旧格式的文件夹不能按原意读取，请先按格式 {FORMAT} "
+                   f"重述（做法见 docs/diff.md）后再比较（或写明 format: {FORMAT}）")
 
 
 def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | None, list[Problem]]:
@@ -118,6 +120,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
     parameters: dict[str, Parameter] = {}
     for rel in manifest["parameters"]:
         _parameters(files, rel, parameters, partial)
+    records = _records(files, manifest["records"], vocabulary_tree)
     kinds = _kinds(files, manifest["facts"], partial)
     decisions: dict[str, Decision] = {}
     for rel in manifest["rules"]:
@@ -130,7 +133,8 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         files.yaml(manifest["analysis"], "analysis")   # likewise; analyze.py reads it
 
     failed = any(p.severity == "error" for p in files.problems)
-    if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None:
+    if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None \
+            or records is None:
         return None, files.problems
     digest = hashlib.sha256()
     for rel in sorted(files.raw):
@@ -140,7 +144,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         issuer=manifest["issuer"], issued_on=dt.date.fromisoformat(manifest["issued_on"]),
         version=manifest["version"], root=str(root), source_text=source_text, clauses=clauses,
         vocabulary=plain(vocabulary_tree), interpretations=interpretations, parameters=parameters,
-        kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
+        records=records, kinds=kinds, decisions=decisions, digest="sha256:" + digest.hexdigest(),
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
         keys_at=where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
         incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"),
@@ -338,6 +342,16 @@ def _parse(files: _Files, tree, path: list, name: str, text) -> Any:
         return None
 
 
+def _records(files: _Files, rel: str, vocabulary_tree) -> Records | None:
+    tree, name = files.yaml(rel, "records")
+    if tree is None:
+        return None
+    records = read_records(plain(tree), name)
+    found = check_records(records, plain(vocabulary_tree) if isinstance(vocabulary_tree, dict) else {}, tree, name)
+    files.problems.extend(found)
+    return None if found else records
+
+
 def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind]:
     tree, name = files.yaml(rel, "facts", partial=2 if partial else 0)
     if tree is None:
@@ -349,8 +363,12 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
             continue
         attributes = {a: Attribute(a, spec["label"], spec["type"], tuple(spec.get("interpretations") or ()),
                                    spec.get("unit"), dict(spec.get("fields") or {}),
-                                   tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"))
+                                   tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"),
+                                   None if spec.get("count") is None else str(spec["count"]),
+                                   None if spec.get("run") is None else str(spec["run"]), bool(spec.get("period")),
+                                   spec.get("note"), spec.get("total"))
                       for a, spec in (entry.get("attributes") or {}).items()}
+        tally = entry.get("tally")
         derived = []
         for dname, spec in (entry.get("derived") or {}).items():
             ast = _parse(files, tree, ["kinds", kname, "derived", dname, "formula"], name, spec["formula"])
@@ -359,7 +377,9 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
                                       tuple(spec.get("interpretations") or ()), locate(tree, at, name, key=True),
                                       spec.get("unit"), where(tree, at, name)))
         out[kname] = FactKind(kname, entry["label"], attributes, tuple(derived), locate(tree, ["kinds", kname], name, key=True),
-                              dict(entry.get("shown") or {}), where(tree, ["kinds", kname], name))
+                              dict(entry.get("shown") or {}), where(tree, ["kinds", kname], name),
+                              Tally(tally["of"], tally["months"], tally["per"], tally.get("year"), tally.get("requires"))
+                              if tally else None)
     return out
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..common.locations import Location
+from .records import Records
 
-__all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Derivation",
+__all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Tally", "Derivation",
            "FactKind", "Rule", "Scenarios", "Money", "Decision", "RESERVED_KINDS", "Policy", "NamedDate",
            "DateOption", "ValueMove", "Raise", "DateShift", "NewEntry", "Grouping", "Contestable", "Appeals"]
 
@@ -138,6 +139,35 @@ class Attribute:
     fields: dict[str, str] = field(default_factory=dict)      # a map's keys → their labels
     source: tuple[str, ...] = ()                             # the record's field path (`from:`); () = the name
     absent: dict[str, Any] | None = None                     # facts.yaml `absent:`: value or count, and note
+    # on a kind with `tally:`: what this attribute makes of the by-month values in its period — `count` the values
+    # at a word (or "*": every value), `run` the longest run of adjacent months at a word, `total` their sum, mean,
+    # min or max (numbers), `period` the period itself (2025, 2025-Q1, 2025-03); none of these: copied from the
+    # subject's own fact, `note` saying how it was obtained when the subject's says nothing
+    count: str | None = None
+    run: str | None = None
+    period: bool = False
+    note: str | None = None
+    total: str | None = None        # sum | mean | min | max
+
+
+@dataclass(frozen=True)
+class Tally:
+    """facts.yaml `tally:`: a kind whose facts count or sum the values of a by-month field (records.yaml
+    `by_month`) period by period (`per`: year, quarter, month) — of each record of kind `of` (its own field; one
+    fact per period and distinct way the vocabulary's pending word may resolve), or of the records naming it
+    (`months: person.ratings`: the people of a center); one fact per period in which a value is given, within the
+    case's `year` field when named."""
+    of: str                         # the subject's kind of record
+    months: str                     # "ratings": the subject's own field; "person.ratings": of the records naming it
+    per: str                        # year | quarter | month
+    year: str | None = None         # the case's field holding the year the months are taken from (all when None)
+    requires: str | None = None     # only subjects whose record fills this field
+
+    @property
+    def related(self) -> tuple[str, str] | None:
+        """(kind, by-month field) of the related records a per-month tally counts; None for the subject's own."""
+        kind, _, name = self.months.partition(".")
+        return (kind, name) if name else None
 
 
 @dataclass(frozen=True)
@@ -165,6 +195,7 @@ class FactKind:
     location: Location
     shown: dict[str, str] = field(default_factory=dict)   # record field → column header, beside the decisions
     keys_at: Where = field(default_factory=dict, compare=False, hash=False)
+    tally: Tally | None = None      # facts counted from a by-month field, not one per record
 
     def where(self, key: str) -> Location:
         return self.keys_at.get(key, self.location)
@@ -279,6 +310,7 @@ class Policy:
     vocabulary: dict[str, Any]
     interpretations: dict[str, Interpretation]
     parameters: dict[str, Parameter]
+    records: Records                 # records.yaml: what a case file holds (engine/policy/records.py)
     kinds: dict[str, FactKind]
     decisions: dict[str, Decision]   # in file order
     digest: str
@@ -385,6 +417,7 @@ class Contestable:
 
 @dataclass(frozen=True)
 class Appeals:
+    subject: str                        # the kind of record an appeal is made by (records.yaml): person
     max_changes: int
     max_candidates: int
     alternatives: int

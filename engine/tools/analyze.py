@@ -308,15 +308,18 @@ def _anchor(policy: Policy, dom: Domain, name: str, params: ParamView):
 def _sequences(policy: Policy, dom: Domain, hints: dict) -> None:
     """Replace attributes that summarise a sequence of words by the distinct values every sequence gives them.
 
-    The words and what becomes of them (`counts`, `runs`, the `pending` word that resolves into each
-    of the others) are the vocabulary's, as facts.yaml builds the facts; the hint adds only the length.
+    What is counted and measured is facts.yaml's tally (`count:`, `run:`), the `pending` word that resolves into
+    each of the others the vocabulary's, as the facts are built; the hint adds only the length.
     """
     spec = (hints.get("sequences") or {}).get(dom.kind)
     if not spec:
         return
     vocabulary = policy.vocabulary.get(spec["words"]) or {}
-    counts = {w: a for w, a in (spec.get("counts") or vocabulary.get("counts") or {}).items() if a in dom.values}
-    runs = {w: a for w, a in (spec.get("runs") or vocabulary.get("runs") or {}).items() if a in dom.values}
+    kind = policy.kinds.get(dom.kind)
+    tallied = kind.attributes.values() if kind is not None and kind.tally is not None else ()
+    pending_word = (vocabulary.get("pending") or {}).get("word")
+    counts = {a.count: a.name for a in tallied if a.count not in (None, "*", pending_word) and a.name in dom.values}
+    runs = {a.run: a.name for a in tallied if a.run is not None and a.name in dom.values}
     read = tuple(counts.values()) + tuple(runs.values())
     if not read:
         return

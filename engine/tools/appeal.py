@@ -37,7 +37,6 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from ..formula import expr
 
-from ..policy import schemas
 
 from ..common import yamlio
 from ..common.locations import YamlError
@@ -54,15 +53,27 @@ from ..common.privacy import mask_name, outward
 from ..common.words import near, os_reason, parse_value, same_value, shown
 from ..pipeline.resolve import Determination
 
-__all__ = ["CASE_FIELDS", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
+__all__ = ["Shape", "AppealError", "APPEND", "parse_path", "apply_changes", "Input", "decision_inputs",
            "rule_inputs", "Move", "Option", "moves_for", "named_dates", "Alternative", "Search",
            "Appeal", "appeal", "possible_values", "cases_in", "to_json",
            "Unaskable", "Asked", "asked", "Group", "groups", "effects", "COST_MEANS"]
 
 
-# Top-level fields of a case (as_of …): a change of one of these is the case's, not the person's.
-# `id` is left out because a person has one too; people/centers/items are the subjects themselves.
-CASE_FIELDS = frozenset(schemas.schema("case")["properties"]) - {"id", "people", "centers", "items"}
+@dataclass(frozen=True)
+class Shape:
+    """Where an appeal's facts are, from records.yaml and appeals.yaml `subject:`: the case's own fields (as_of …:
+    a change of one is the case's, not the person's), the list holding the subject's record (people) and the
+    records it names (its center), whose other records its change can reach."""
+    case_fields: frozenset[str]
+    list: str
+    refs: tuple[tuple[str, str], ...]     # (field of the subject's record, list of the record it names)
+
+    @classmethod
+    def of(cls, policy: Policy) -> "Shape":
+        records = policy.records
+        kind = records.kinds.get(policy.appeals.subject if policy.appeals else "") or next(iter(records.kinds.values()))
+        return cls(frozenset({"as_of", *records.case_fields}), kind.list,
+                   tuple((f, records.kinds[to].list) for f, to in kind.refs.items()))
 
 
 class AppealError(Exception):
@@ -95,8 +106,8 @@ def parse_path(path: str) -> list:
     return steps
 
 
-def _person_entry(case: dict, subject: str | None) -> dict:
-    people = case.get("people") or []
+def _person_entry(case: dict, subject: str | None, shape: Shape) -> dict:
+    people = case.get(shape.list) or []
     if subject is None and len(people) == 1:
         return people[0]
     for p in people:
@@ -120,16 +131,17 @@ def _set(node, steps: list, value) -> None:
         node[last] = value
 
 
-def apply_changes(case_dict: dict, changes: Iterable[Mapping], subject: str | None = None) -> dict:
+def apply_changes(case_dict: dict, changes: Iterable[Mapping], policy: Policy, subject: str | None = None) -> dict:
     """A copy of one case (as in the case file) with each change's `to` written at its `fact` path.
 
     Paths are the person's (`ratings.2025-03`), except the case's own fields (`as_of`); `subject`
     names the person (it may be left out when the case holds one person).
     """
     out = copy.deepcopy(case_dict)
+    shape = Shape.of(policy)
     for change in changes:
         steps = parse_path(change["fact"])
-        target = out if steps[0] in CASE_FIELDS else _person_entry(out, subject)
+        target = out if steps[0] in shape.case_fields else _person_entry(out, subject, shape)
         _set(target, steps, copy.deepcopy(change["to"]))
     return out
 
@@ -460,12 +472,15 @@ def _values_of(result: CaseResult, subject: str) -> dict:
     return {d.decision: expr.plain(d.value) for d in result.determinations if d.subject == subject}
 
 
-def _alone(case_dict: dict, person: dict) -> dict:
-    """The case with only this person (and the center they name, which the case requires to exist)."""
-    centers = [c for c in case_dict.get("centers") or []
-               if isinstance(c, dict) and isinstance(person, dict) and str(c.get("id")) == str(person.get("center"))]
-    return dict({k: v for k, v in case_dict.items() if k not in ("people", "centers", "items")}, people=[person],
-                centers=centers)
+def _alone(case_dict: dict, person: dict, shape: Shape, lists: tuple[str, ...]) -> dict:
+    """The case with only this person (and the records they name — their center — which the case requires)."""
+    out = {k: v for k, v in case_dict.items() if k not in lists}
+    out[shape.list] = [person]
+    for name, target in shape.refs:
+        if target != shape.list:
+            out[target] = out.get(target, []) + [r for r in case_dict.get(target) or [] if isinstance(r, dict)
+                                                 and isinstance(person, dict) and str(r.get("id")) == str(person.get(name))]
+    return out
 
 
 def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, decision: str, want: Any,
@@ -479,7 +494,8 @@ def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, 
     if spec is None:
         raise AppealError([f"政策 {policy.id} 没有申诉文件（policy.yaml 中的 appeals:）"])
     started, subject = time.perf_counter(), str(subject)
-    person_raw = _person_entry(case_dict, subject)
+    shape = Shape.of(policy)
+    person_raw = _person_entry(case_dict, subject, shape)
     case, result, errors = _decide(policy, evaluator, case_dict, file, prefix)
     if result is None or errors:
         raise AppealError(errors)
@@ -493,7 +509,7 @@ def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, 
         return out
 
     # The person alone, if it decides exactly as the whole case does.
-    base = _alone(case_dict, person_raw)
+    base = _alone(case_dict, person_raw, shape, policy.records.lists)
     alone_case, alone, _ = _decide(policy, evaluator, base, file)
     if alone is None or alone.errors or _values_of(alone, subject) != _values_of(result, subject):
         base, alone_case, alone, out.search.isolated = case_dict, case, result, False
@@ -524,15 +540,17 @@ def _moves(policy: Policy, spec: Appeals, base: dict, case: Case, result: CaseRe
     Current values are read twice: as written (what a change says it replaces) and as the case loader
     normalised them (aliases resolved), which is what the vocabulary's lists are in.
     """
-    person = next(p for p in case.people if p["id"] == subject)
-    person_fact = next(f for f in result.facts if f.kind == "person" and f.subject == subject)
+    shape = Shape.of(policy)
+    person = next(p for p in case.records[shape.list] if p["id"] == subject)
+    person_fact = next(f for f in result.facts if f.kind == spec.subject and f.subject == subject)
     dates = named_dates(spec, person_fact, result.params)
     out = []
     for contestable in spec.contestable:
-        of_case = parse_path(contestable.fact)[0] in CASE_FIELDS
-        raw = base if of_case else _person_entry(base, subject)
-        normal = {"as_of": case.as_of.isoformat(), "assessment_year": case.assessment_year} if of_case else person
-        out += [m for m in moves_for(spec, contestable, raw, normal, policy, case.assessment_year, dates)
+        of_case = parse_path(contestable.fact)[0] in shape.case_fields
+        raw = base if of_case else _person_entry(base, subject, shape)
+        normal = {"as_of": case.as_of.isoformat(), **case.values} if of_case else person
+        year = case.values.get(contestable.months_of) if contestable.months_of else None
+        out += [m for m in moves_for(spec, contestable, raw, normal, policy, year, dates)
                 if _feeds_touch(m.feeds, readable)]
     return out
 
@@ -576,7 +594,7 @@ def _search(policy: Policy, evaluator: Evaluator, out: Appeal, base: dict, moves
             break
         out.search.candidates += 1
         chosen = tuple(moves[i] for i in combo)
-        changed = apply_changes(base, [m.change() for m in chosen], out.subject)
+        changed = apply_changes(base, [m.change() for m in chosen], policy, out.subject)
         _, result, errors = _decide(policy, evaluator, changed, file)
         if result is None:
             out.search.invalid += 1
@@ -631,7 +649,8 @@ class _Judge:
         self.case_dict, self.file, self.prefix = case_dict, file, prefix
         self.whole: dict[str, CaseResult | None] = {"[]": result}
         self.near, self.near_baselines = case_dict, self.whole
-        near = _neighbourhood(case_dict, _person_entry(case_dict, out.subject))
+        shape = Shape.of(policy)
+        near = _neighbourhood(case_dict, _person_entry(case_dict, out.subject, shape), shape, policy.records.lists)
         _, near_result, errors = _decide(policy, evaluator, near, file)
         if near_result is not None and not errors:
             mine = _all_values(near_result)
@@ -640,13 +659,14 @@ class _Judge:
         self.singles: dict[str, list[dict]] = {}
 
     def _decide(self, base: dict, changes: list[dict], prefix: Sequence = ()) -> CaseResult | None:
-        _, result, errors = _decide(self.policy, self.evaluator, apply_changes(base, changes, self.out.subject),
+        _, result, errors = _decide(self.policy, self.evaluator, apply_changes(base, changes, self.policy,
+                                                                               self.out.subject),
                                     self.file, prefix)
         return None if errors else result
 
     def _effects(self, base: dict, baselines: dict, result: CaseResult, changes: list[dict],
                  prefix: Sequence = ()) -> tuple[list[dict], list[dict]]:
-        of_case = [c for c in changes if parse_path(c["fact"])[0] in CASE_FIELDS]
+        of_case = [c for c in changes if parse_path(c["fact"])[0] in Shape.of(self.policy).case_fields]
         key = repr([(c["fact"], c["to"]) for c in of_case])
         if key not in baselines:
             baselines[key] = self._decide(base, of_case, prefix)
@@ -705,15 +725,17 @@ class _Judge:
         return list(out.values())
 
 
-def _neighbourhood(case_dict: dict, person: dict) -> dict:
-    """The case with only the person's center and the people of that center (no other subjects)."""
-    center = str(person.get("center")) if isinstance(person, dict) else None
-    people = [p for p in case_dict.get("people") or [] if isinstance(p, dict) and str(p.get("center")) == center]
-    if person not in people:
-        people = [person]
-    centers = [c for c in case_dict.get("centers") or [] if isinstance(c, dict) and str(c.get("id")) == center]
-    return dict({k: v for k, v in case_dict.items() if k not in ("people", "centers", "items")}, people=people,
-                centers=centers)
+def _neighbourhood(case_dict: dict, person: dict, shape: Shape, lists: tuple[str, ...]) -> dict:
+    """The case with only the records the person names (their center) and the records naming those the same way
+    (the people of that center): no other subjects."""
+    out = {k: v for k, v in case_dict.items() if k not in lists}
+    mine = {name: str(person.get(name)) if isinstance(person, dict) else None for name, _ in shape.refs}
+    people = [p for p in case_dict.get(shape.list) or [] if isinstance(p, dict)
+              and all(str(p.get(name)) == value for name, value in mine.items())]
+    out[shape.list] = people if person in people else [person]
+    for name, target in shape.refs:
+        out[target] = [r for r in case_dict.get(target) or [] if isinstance(r, dict) and str(r.get("id")) == mine[name]]
+    return out
 
 
 def _all_values(result: CaseResult) -> dict:
@@ -768,7 +790,7 @@ def effects(policy: Policy, spec: Appeals, before: CaseResult, after: CaseResult
         d, label = _decision_of(policy, name)
         if d is None:
             continue
-        own = d.subject == "person" and who == subject
+        own = d.subject == spec.subject and who == subject
         if own and d.name == decision:
             continue
         mode = spec.keep_own if own else spec.keep_others
@@ -1007,8 +1029,8 @@ def cases_in(path: str, policy: Policy | None = None) -> list[tuple[str, list, d
     return [(str(tree.get("id", "case-1")), [], tree)] if isinstance(tree, dict) else []
 
 
-def _people(case: dict) -> list[str]:
-    return [str(p.get("id")) for p in (case.get("people") or []) if isinstance(p, dict)]
+def _people(case: dict, shape: Shape) -> list[str]:
+    return [str(p.get("id")) for p in (case.get(shape.list) or []) if isinstance(p, dict)]
 
 
 def to_json(a: Appeal, policy: Policy, unmask: bool = False) -> dict:
@@ -1059,8 +1081,10 @@ def asked(policy: Policy, casefile: str, subject: str | None, decision: str | No
           case: str | None) -> Asked:
     """`run.py appeal`'s question, checked: Unaskable when it cannot be put so (a "did you mean" where it
     helps); locations.YamlError when the case file cannot be read as one."""
-    person_decisions = [n for n, d in policy.decisions.items() if d.subject == "person"]
-    who = policy.kinds["person"].label if "person" in policy.kinds else "本人"   # facts.yaml's word for a person
+    kind = policy.appeals.subject if policy.appeals else ""
+    person_decisions = [n for n, d in policy.decisions.items() if d.subject == kind]
+    who = policy.kinds[kind].label if kind in policy.kinds else "本人"   # facts.yaml's word for an appellant
+    shape = Shape.of(policy)
     known = f"；{who}的决定有：{'、'.join(person_decisions)}"
     if not subject or decision is None or want_text is None:
         example = next(((n, possible_values(policy.decisions[n])) for n in person_decisions
@@ -1085,9 +1109,9 @@ def asked(policy: Policy, casefile: str, subject: str | None, decision: str | No
         if case not in ids:
             raise Unaskable(f"未找到案例「{case}」{near(case, ids)}", f"；案例有：{'、'.join(ids)}")
         cases = [c for c in cases if c[0] == case]
-    holding = [c for c in cases if subject in _people(c[2])]
+    holding = [c for c in cases if subject in _people(c[2], shape)]
     if not holding:
-        raise Unaskable(f"未找到{who}「{subject}」{near(subject, [p for c in cases for p in _people(c[2])])}")
+        raise Unaskable(f"未找到{who}「{subject}」{near(subject, [p for c in cases for p in _people(c[2], shape)])}")
     if len(holding) > 1:
         raise Unaskable(f"{who}「{subject}」出现在多个案例中，请用 --case 指定", f"：{'、'.join(c[0] for c in holding)}")
     _, prefix, raw = holding[0]

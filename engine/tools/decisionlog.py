@@ -122,8 +122,7 @@ class Record:
 
 def canonical_input(case: Case) -> bytes:
     """The case's normalised input as canonical JSON (sorted keys, UTF-8, dates as ISO text)."""
-    data = {"id": case.id, "as_of": case.as_of, "assessment_year": case.assessment_year,
-            "people": case.people, "centers": case.centers, "items": case.items}
+    data = {"id": case.id, "as_of": case.as_of, **case.values, **case.records}
     return json.dumps(_public(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                       default=_iso).encode("utf-8")
 

@@ -126,8 +126,9 @@ def _by_case(side: Side) -> dict[str, CaseResult]:
     return {str(r.case.id): r for r in side.results}
 
 
-def _people(result: CaseResult | None) -> dict[str, dict]:
-    return {} if result is None else {str(p["id"]): p for p in result.case.people}
+def _people(result: CaseResult | None, policy: Policy) -> dict[str, tuple[str | None, str | None]]:
+    """Each record's id → (personal name, group): what a change shows beside the subject (records.yaml)."""
+    return {} if result is None else policy.records.identities(result.case.records)
 
 
 def case_ids(base: Side, new: Side) -> list[str]:
@@ -172,7 +173,7 @@ def compare(base: Side, new: Side, decisions: set[str] | None = None) -> list[Ch
         ro, rn = old_cases.get(case_id), new_cases.get(case_id)
         eo = _subject_errors(ro, [e for e in base.case_file.errors if str(e.case) == case_id])
         en = _subject_errors(rn, [e for e in new.case_file.errors if str(e.case) == case_id])
-        people = {**_people(ro), **_people(rn)}
+        people = {**_people(ro, base.policy), **_people(rn, new.policy)}
         errored = set(eo) | set(en)
         for subject in sorted(errored, key=lambda s: (s is not None, str(s))):
             if sorted(eo.get(subject, [])) != sorted(en.get(subject, [])) and decisions is None:
@@ -188,20 +189,18 @@ def compare(base: Side, new: Side, decisions: set[str] | None = None) -> list[Ch
                 continue
             if vo.get(key) is None and vn.get(key) is None:
                 continue
-            person = people.get(subject, {})
-            change = Change(case_id, subject, decision, vo.get(key), vn.get(key), person.get("name"),
-                            str(person["center"]) if person.get("center") is not None else None)
+            name, group = people.get(subject, (None, None))
+            change = Change(case_id, subject, decision, vo.get(key), vn.get(key), name, group)
             out.append(change)
     return out
 
 
 def _error_change(case_id: str, subject, old: list[str], new: list[str], people: dict) -> Change:
-    person = people.get(subject, {}) if subject is not None else {}
+    name, group = people.get(subject, (None, None)) if subject is not None else (None, None)
     reason = {"kind": "error", "old": "；".join(old) or None, "new": "；".join(new) or None,
               "text": f"记录在{'两个版本中出错不同' if old and new else '新版本中出错' if new else '原版本中出错'}：" +
                       f"原：{'；'.join(old) or '无错误'}；新：{'；'.join(new) or '无错误'}"}
-    return Change(case_id, subject, None, "；".join(old) or None, "；".join(new) or None, person.get("name"),
-                  str(person["center"]) if person.get("center") is not None else None, [reason])
+    return Change(case_id, subject, None, "；".join(old) or None, "；".join(new) or None, name, group, [reason])
 
 
 # --- reasons -----------------------------------------------------------------------------
@@ -528,10 +527,12 @@ def money_decision(policy: Policy, decisions: set[str] | None = None) -> Decisio
 def _amounts(side: Side, decision: str) -> dict[tuple[str, str], tuple[float, str]]:
     """(case, person) → (amount, center) for a money decision."""
     out = {}
+    groups: dict[int, dict] = {}     # id(result) → its records' (name, group), made once per case
     for result, d in _decided(side):
         if d.decision == decision and isinstance(d.value, (int, float)) and not isinstance(d.value, bool):
-            person = next((p for p in result.case.people if str(p["id"]) == str(d.subject)), {})
-            center = person.get("center")
+            if id(result) not in groups:
+                groups[id(result)] = side.policy.records.identities(result.case.records)
+            center = groups[id(result)].get(str(d.subject), (None, None))[1]
             out[(str(result.case.id), str(d.subject))] = (d.value, NO_CENTER if center is None else f"{result.case.id}/{center}")
     return out
 

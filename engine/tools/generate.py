@@ -29,7 +29,7 @@ from ruamel.yaml.representer import SafeRepresenter
 
 from ..common import outfiles
 from ..common.limits import GENERATED_YEARS, MAX_GENERATED_PEOPLE, MAX_SEED
-from ..pipeline.facts import Ratings
+from ..pipeline.facts import Sequence
 from ..policy.model import Policy
 from ..policy.params import ParamView, first_day
 
@@ -94,18 +94,21 @@ class Vocabulary:
     window_quota: dict[str, int]
     staffing_levels: list[str]
     good_share: float
-    good: str          # the rating counted against the quota (vocabulary rating.center_counts)
-    bad: str           # the rating whose runs count (rating.runs)
+    good: str          # the rating counted against the quota (facts.yaml: the per-month tally's `count:`)
+    bad: str           # the rating whose runs count (the per-year tally's `run:`)
     ordinary: str      # the other counted rating
-    pending: str       # a month not yet rated (rating.pending)
+    pending: str       # a month not yet rated (the vocabulary's `pending:`)
     departments: dict[str, list[str]]  # per center level: departments the routing rules name there
 
 
 def vocabulary(policy: Policy, day: dt.date) -> Vocabulary:
     params = ParamView(policy, max(day, first_day(policy)))
     voc = policy.vocabulary
-    ratings = Ratings.of(policy)
-    good, bad = ratings.center_counts[0][0], ratings.runs[0][0]
+    yearly = next(k for k in policy.kinds.values() if k.tally and k.tally.related is None)
+    monthly = next(k for k in policy.kinds.values() if k.tally and k.tally.related)
+    ratings = Sequence.of(policy, yearly)
+    good = next(a.count for a in monthly.attributes.values() if a.count not in (None, "*"))
+    bad = ratings.runs[0][0]
     ordinary = next(w for w, _ in ratings.counts if w not in (good, bad))
     clerk = params("clerk_certificate_type")
     types = list(voc["certificate_type"]["values"])

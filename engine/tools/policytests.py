@@ -18,7 +18,7 @@ from typing import Any
 from ..policy import schemas
 
 from ..common import yamlio
-from ..casefiles.cases import CaseError, check_case
+from ..casefiles.cases import CaseError, check_case, subjects as case_subjects
 from ..pipeline.evaluate import Evaluator
 from ..policy.model import Policy
 from ..common.problems import Problem
@@ -117,9 +117,8 @@ def shown(value: Any) -> str:
     return f"“{value}”" if isinstance(value, str) else show(value)
 
 
-def _subjects(case) -> dict[str, str]:
-    return {str(e["id"]): kind for kind, entries in (("person", case.people), ("center", case.centers),
-                                                     ("item", case.items)) for e in entries}
+def _subjects(case, policy) -> dict[str, str]:
+    return case_subjects(case, policy.records)
 
 
 def _clause_fits(test_clause: str, rule_clause: str) -> bool:
@@ -139,7 +138,7 @@ def _run_one(policy: Policy, evaluator: Evaluator, tree, i: int, test, name: str
     outcome.rules = {f.rule.id for f in result.firings if f.rule is not None}
     found = {(d.subject, d.decision): d for d in result.determinations}
     decisions = policy.output_decisions()
-    subjects = _subjects(case)
+    subjects = _subjects(case, policy)
     clause_ok = []
     for j, expected in enumerate(test["expect"]):
         subject, decision = str(expected["subject"]), expected["decision"]

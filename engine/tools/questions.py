@@ -4,6 +4,7 @@ Chinese label, a subject of the cases, a value the decision can take (`evaluate`
 nothing here prints."""
 from __future__ import annotations
 
+from ..casefiles.cases import entries, subjects
 from ..common.words import near, same_value, shown
 from ..explain.whynot import WhyNot
 
@@ -23,11 +24,10 @@ def find_decision(policy, text: str) -> tuple[str | None, str]:
 
 def check_subject(policy, results, subject: str | None, decision: str | None) -> str:
     """An empty string when --subject (and --decision) make sense for the cases read; else the message."""
-    kinds = {}
+    kinds: dict[str, str] = {}
     for r in results:
-        for kind, entries in (("person", r.case.people), ("center", r.case.centers), ("item", r.case.items)):
-            for e in entries:
-                kinds.setdefault(str(e["id"]), kind)
+        for sid, kind in subjects(r.case, policy.records).items():
+            kinds.setdefault(sid, kind)
     if subject is not None and subject not in kinds:
         return f"案件中没有编号为“{subject}”的对象{near(subject, kinds)}"
     if subject is not None and decision is not None:
@@ -59,6 +59,5 @@ def subjects_of(policy, result, decision: str, subject: str | None = None) -> li
     """Every subject of the decision's kind in the case (those without a determination are explained too);
     only `subject` when given."""
     kind = policy.decisions[decision].subject
-    entries = {"person": result.case.people, "center": result.case.centers, "item": result.case.items}.get(kind, [])
-    subjects = [str(e["id"]) for e in entries]
-    return [s for s in subjects if subject is None or s == subject]
+    ids = [str(e["id"]) for e in entries(result.case, policy.records, kind)]
+    return [s for s in ids if subject is None or s == subject]

@@ -29,7 +29,6 @@ from . import typecheck
 
 from ..formula import expr
 from ..pipeline.compiler import CompileError, compile_policy, effective_condition
-from ..pipeline.facts import RECORD_KIND
 from ..formula.functions import FUNCTIONS
 from ..policy.model import RESERVED_KINDS, DatedValue, Policy
 from ..common.problems import Problem
@@ -182,13 +181,61 @@ def _kinds(policy: Policy) -> list[Problem]:
             other, _, name = counted.partition(".")
             path = f"attributes.{attribute.name}.absent.count"
             fields = policy.kinds[other].attributes if other in policy.kinds else {}
-            if other not in RECORD_KIND:
-                message = f"“{other}”不是案例中记录的事实种类（{'、'.join(RECORD_KIND)}）{near(other, RECORD_KIND)}"
+            kinds = policy.records.kinds
+            if other not in kinds:
+                message = f"“{other}”不是案例中记录的类别（{'、'.join(kinds)}，见 records.yaml）{near(other, kinds)}"
             elif name not in fields:
                 message = f"事实种类“{other}”没有输入字段“{name}”{near(name, fields)}"
             else:
                 continue
             out.append(Problem(kind.where(path), f"kinds.{kind.name}.{path}", message))
+    for kind in policy.kinds.values():
+        out += _tally(policy, kind) if kind.tally else []
+    return out
+
+
+def _tally(policy: Policy, kind) -> list[Problem]:
+    """A tally names a kind of record, a by-month field of it (or of a kind naming it), the case's year field, and
+    words of that field's vocabulary; what it copies is the subject's."""
+    tally, records, out = kind.tally, policy.records, []
+
+    def problem(key: str, message: str) -> None:
+        out.append(Problem(kind.where(key), f"kinds.{kind.name}.{key}", message))
+    if tally.of not in records.kinds:
+        problem("tally", f"tally.of “{tally.of}”不是 records.yaml 中的记录类别{near(tally.of, records.kinds)}")
+        return out
+    owner, field_name = tally.related or (tally.of, tally.months)
+    if owner not in records.kinds:
+        problem("tally", f"tally.months “{tally.months}”：“{owner}”不是 records.yaml 中的记录类别{near(owner, records.kinds)}")
+        return out
+    if tally.related and tally.of not in records.kinds[owner].refs.values():
+        problem("tally", f"tally.months “{tally.months}”：{records.kinds[owner].label}的记录没有指向"
+                         f"{records.kinds[tally.of].label}的字段（records.yaml 中 type: ref, to: {tally.of}）")
+    declared = records.kinds[owner].fields.get(field_name)
+    if declared is None or declared.type != "by_month":
+        problem("tally", f"tally.months “{tally.months}”不是{records.kinds[owner].label}按月份的字段（type: by_month）"
+                         f"{near(field_name, [n for n, f in records.kinds[owner].fields.items() if f.type == 'by_month'])}")
+        return out
+    if tally.year and (tally.year not in records.case_fields or records.case_fields[tally.year].type != "year"):
+        problem("tally", f"tally.year “{tally.year}”不是案例的年份字段（records.yaml case.fields 中 type: year）")
+    if tally.requires and tally.requires not in records.kinds[tally.of].fields:
+        problem("tally", f"tally.requires “{tally.requires}”不是{records.kinds[tally.of].label}的字段"
+                         f"{near(tally.requires, records.kinds[tally.of].fields)}")
+    vocabulary = policy.vocabulary.get(declared.values.vocabulary if declared.values else "") or {}
+    words = [str(w) for w in vocabulary.get("values") or []]
+    subject = policy.kinds.get(tally.of)
+    own = set(subject.attributes) | {d.name for d in subject.derived} if subject else set()
+    for a in kind.attributes.values():
+        for role, word in (("count", a.count), ("run", a.run)):
+            if word is not None and word != "*" and words and word not in words:
+                problem(f"attributes.{a.name}.{role}", f"“{word}”不是词表“{vocabulary.get('label', '')}”中的词"
+                                                       f"（{'、'.join(words)}）{near(word, words)}")
+        if a.total and declared.values is not None and declared.values.type not in ("count", "number"):
+            problem(f"attributes.{a.name}.total", f"{declared.label}的值不是数（type: count 或 number），无法求{a.total}")
+        copied = a.count is None and a.run is None and a.total is None and not a.period
+        if copied and a.name not in own and a.name not in records.case_fields and a.name != "as_of":
+            problem(f"attributes.{a.name}", f"“{a.name}”不计数，应取自{records.kinds[tally.of].label}的事实，"
+                                            f"但 facts.yaml 的 {tally.of} 没有这一项{near(a.name, own)}")
     return out
 
 

@@ -64,7 +64,7 @@ def test_a_record_lists_its_first_errors_and_one_line_for_the_rest(tmp_path, pol
     assert (more.path, more.kind, more.case, more.line) == ("people[0]", "people", "A", 1)
     assert more.as_json()["omitted"] == {"errors": len(full) - limits.MAX_PROBLEMS}
     assert sum(e.stands_for for e in listed) == len(full)
-    assert {p["id"] for p in case_file.cases[0].people} == {"P2"}
+    assert {p["id"] for p in case_file.cases[0].records["people"]} == {"P2"}
     assert balanced(case_file, policy)["people"] == {"read": 2, "decided": 1, "errored": 1}
 
 
@@ -116,8 +116,8 @@ def test_the_json_answer_holds_the_bounded_errors(tmp_path, policy):
 
 def test_an_incomplete_center_names_its_first_rejected_people(tmp_path, policy):
     path = write(tmp_path, case("A", [bad_person(f"B{i}") for i in range(30)]))
-    reason = load_cases(path, policy).cases[0].incomplete["C1"]
-    assert reason.startswith("B0（第1行）、B1（第1行）") and reason.endswith(" 等 30 人的记录有误，无法计入本中心")
+    reason = load_cases(path, policy).cases[0].incomplete[("center", "C1")]
+    assert reason.startswith("B0（第1行）、B1（第1行）") and reason.endswith(" 等 30 条记录有误，无法计入本中心")
     assert reason.count("（第1行）") == limits.MAX_PROBLEMS
 
 

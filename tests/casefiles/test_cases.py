@@ -42,7 +42,7 @@ def one_error(case_file):
     if error.kind is not None:
         case, = [c for c in case_file.cases if c.id == error.case]
         assert [(r.kind, r.subject) for r in case.rejected] == [(error.kind, error.subject)]
-        assert error.subject not in [r["id"] for r in getattr(case, error.kind)]
+        assert error.subject not in [r["id"] for r in case.records[error.kind]]
     else:
         assert error.case not in [c.id for c in case_file.cases]
     return error
@@ -150,7 +150,7 @@ def test_duplicate_person_ids_refuse_both_records(tmp_path, policy):
     assert all("P1" in e.message and "均未判定" in e.message for e in cf.errors)
     lines = [i + 1 for i, line in enumerate(path.read_text(encoding="utf-8").splitlines()) if "- id: P1" in line]
     assert [e.line for e in cf.errors] == lines
-    assert [p["id"] for p in cf.cases[0].people] == ["P2"]          # the neighbour is still decided
+    assert [p["id"] for p in cf.cases[0].records["people"]] == ["P2"]          # the neighbour is still decided
 
 
 def test_duplicate_case_ids_refuse_every_case_with_that_id(tmp_path, policy):
@@ -195,8 +195,8 @@ def test_a_bad_record_in_the_middle_case_costs_only_that_record(tmp_path, policy
         """)
     cf = load_cases(path, policy)
     assert [c.id for c in cf.cases] == ["A", "B", "C"]      # B stands, without its one bad person
-    assert [p["id"] for p in cf.cases[0].people] == ["P1"]
-    assert cf.cases[1].people == [] and [r.subject for r in cf.cases[1].rejected] == ["P2"]
+    assert [p["id"] for p in cf.cases[0].records["people"]] == ["P1"]
+    assert cf.cases[1].records["people"] == [] and [r.subject for r in cf.cases[1].rejected] == ["P2"]
     assert str(cf.cases[2].as_of) == "2025-06-30"
     assert len(cf.errors) == 1
     e = cf.errors[0]
@@ -209,7 +209,7 @@ def test_all_errors_of_one_case_are_reported(tmp_path, policy):
     path = write(tmp_path, PERSON.replace("hired_on: 2020-01-01", "hired_on: 2025-13-01")
                  + "    ratings: {2025-01: 很好}\n")
     cf = load_cases(path, policy)
-    assert cf.cases[0].people == [] and [r.subject for r in cf.cases[0].rejected] == ["P1"]
+    assert cf.cases[0].records["people"] == [] and [r.subject for r in cf.cases[0].rejected] == ["P1"]
     assert {e.path for e in cf.errors} == {"people[0].hired_on", "people[0].ratings.2025-01"}
     assert {e.subject for e in cf.errors} == {"P1"}
 
@@ -227,7 +227,7 @@ def test_aliases_normalise_to_the_document_terms(tmp_path, policy):
 """)
     cf = load_cases(path, policy)
     assert cf.errors == [], [str(e) for e in cf.errors]
-    person = cf.cases[0].people[0]
+    person = cf.cases[0].records["people"][0]
     assert person["education"] == "大专"
     assert [(c["type"], c["level"]) for c in person["certificates"]] == [
         ("政务服务办事员", "五级/初级工"),
@@ -243,8 +243,8 @@ def test_center_level_alias(tmp_path, policy):
                                     "items:\n  - {id: I1, department: 民政, center_level: 街道}\n")
     cf = load_cases(path, policy)
     assert cf.errors == [], [str(e) for e in cf.errors]
-    assert cf.cases[0].centers[0]["level"] == "村(社区)"
-    assert cf.cases[0].items[0]["center_level"] == "城区中心街道"
+    assert cf.cases[0].records["centers"][0]["level"] == "村(社区)"
+    assert cf.cases[0].records["items"][0]["center_level"] == "城区中心街道"
 
 
 def test_single_case_file_defaults(tmp_path, policy):
@@ -253,7 +253,7 @@ def test_single_case_file_defaults(tmp_path, policy):
     assert cf.errors == []
     case = cf.cases[0]
     assert case.id == "case-1"
-    assert case.assessment_year == 2025   # default: the year of as_of
+    assert case.values["assessment_year"] == 2025   # default: the year of as_of
     assert case.file == str(path)
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from conftest import cli
-from engine.casefiles.cases import load_cases
+from conftest import POLICY_DIR, cli
+from engine.tools.validate import load_or_raise
+from engine.casefiles.cases import load_cases, personal_of
 from engine.common.privacy import mask_error
 
 NAME, ID = "王婷婷", "321302199001011234"
@@ -49,6 +50,8 @@ def printed(path: Path) -> tuple[list[str], list[dict]]:
     return lines, list(doc.get("errors") or []) + [e for c in doc["cases"] for e in c["errors"]]
 
 
+PERSONAL = personal_of(load_or_raise(POLICY_DIR))   # which fields of the shipped policy's case files hold names
+
 def check(path: Path, expected: dict[str, tuple[str, str, list[str]]], ids=("T1", "P1", "P2", "C1")) -> list[str]:
     """`expected`: JSON path → (place, label, words the message holds). Each error is there once, at its place,
     naming its field by its label; every printed line is Chinese; no path is printed."""
@@ -58,7 +61,7 @@ def check(path: Path, expected: dict[str, tuple[str, str, list[str]]], ids=("T1"
     for e in record_errors:
         place, label, words = expected[e["path"]]
         assert e["message"].startswith(label) or label in e["message"], e
-        shown = mask_error(e)["message"]
+        shown = mask_error(e, PERSONAL.of(e["path"]))["message"]
         assert all(w in shown for w in words), (shown, words)
         ours = [line for line in lines if line.startswith("✗") and shown in line]
         assert len(ours) == 1, (shown, lines)                                      # printed once in the list
@@ -127,7 +130,7 @@ def test_the_rosters_yes_no_words_are_read_in_yaml_and_json(tmp_path, policy, wo
              "attestations": {"healthy": word}}]}, ensure_ascii=False), encoding="utf-8")
         case_file = load_cases(path, policy)
         assert case_file.errors == [], [str(e) for e in case_file.errors]
-        person, = case_file.cases[0].people
+        person, = case_file.cases[0].records["people"]
         assert person["probation"] is value and person["attestations"]["healthy"] is value
 
 
@@ -265,17 +268,18 @@ def test_an_unknown_header_is_said_at_its_cell_with_the_header_meant(tmp_path):
     ("people[0].ratings.2025-03", "实为“很好”"),
     ("people[0].birth_date", "填的“1990-02-30”"),
 ])
-def test_a_value_of_a_field_that_is_no_name_is_shown_whole(path, shown):
+def test_a_value_of_a_field_that_is_no_name_is_shown_whole(path, shown, policy):
     message = f"某字段应为…，{shown}"
-    assert mask_error({"path": path, "message": message})["message"] == message
+    assert mask_error({"path": path, "message": message}, personal_of(policy).of(path))["message"] == message
 
 
 @pytest.mark.parametrize("path", ["people[0].name", "cases[0].people[1]", "", "people[0].nickname", "people"])
-def test_a_name_a_whole_record_or_an_unknown_place_is_masked(path):
-    masked = mask_error({"path": path, "message": f"应为…，实为“P10 {NAME} {ID}”"})["message"]
+def test_a_name_a_whole_record_or_an_unknown_place_is_masked(path, policy):
+    masked = mask_error({"path": path, "message": f"应为…，实为“P10 {NAME} {ID}”"}, personal_of(policy).of(path))["message"]
     assert NAME not in masked and ID not in masked and ID[6:14] not in masked and "P" in masked
 
 
-def test_long_digit_runs_are_masked_in_any_field():
-    masked = mask_error({"path": "people[0].education", "message": "学历应为…，实为“19900101本科”"})["message"]
+def test_long_digit_runs_are_masked_in_any_field(policy):
+    path = "people[0].education"
+    masked = mask_error({"path": path, "message": "学历应为…，实为“19900101本科”"}, personal_of(policy).of(path))["message"]
     assert "19900101" not in masked and "本科" in masked

@@ -287,7 +287,7 @@ def test_csv_in_the_encodings_offices_save(tmp_path, policy, encoding, said):
     error, = case_file.errors
     assert (error.file, error.sheet, error.cell, error.column, error.subject) == (
         str(tmp_path / "名册.csv"), "人员", "E3", "学历", "P2")
-    assert [p["name"] for p in case_file.cases[0].people] == ["张晓明"]
+    assert [p["name"] for p in case_file.cases[0].records["people"]] == ["张晓明"]
     if said:
         assert any(said in w for w in case_file.warnings)
         assert spreadsheet.read(tmp_path / "名册.csv", policy).meta["encodings"][str(tmp_path / "名册.csv")] == said
@@ -348,7 +348,7 @@ def test_a_template_filled_by_hand_evaluates(tmp_path, policy):
     assert case_file.errors == []
     assert any("示例-P1" in w for w in case_file.warnings)       # the sample row was skipped, and it says so
     case, = case_file.cases
-    assert case.id == "镇2025" and [p["id"] for p in case.people] == ["Z1"]
+    assert case.id == "镇2025" and [p["id"] for p in case.records["people"]] == ["Z1"]
     got = values(path, policy)
     assert got[("镇2025", "Z1", "education_allowance")] == 200
     assert got[("镇2025", "Z1", "skill_allowance")] == 200

@@ -149,7 +149,7 @@ def record_errors(case_file: CaseFile) -> dict[str, list]:
 
 
 def decided(case_file: CaseFile) -> set[str]:
-    return {r["id"] for c in case_file.cases for r in c.people + c.centers}
+    return {r["id"] for c in case_file.cases for r in c.records["people"] + c.records["centers"]}
 
 
 # --- 1. size: zip bombs, too many rows, columns, cells -------------------------------------------------------

@@ -46,7 +46,7 @@ def test_a_quote_inside_the_value_cannot_end_the_quote_early():
 def test_mask_error_masks_a_person_written_as_one_line():
     error = {"case": "C1", "path": "cases[0].people[1]", "subject": None,
              "message": f"expected a record (a mapping), found {found_text(f'P10 {NAME} {ID}')}"}
-    masked = mask_error(error)
+    masked = mask_error(error)        # by default a value may hold anything: masked as free text
     assert NAME not in masked["message"] and ID not in masked["message"] and "吴**" in masked["message"]
 
 
@@ -66,15 +66,17 @@ def test_no_id_number_survives_in_any_found_value(before, number, after):
     assert not re.search(r"\d{11}", masked)   # at most the 6 + 4 digits an ID number keeps, never the birth date
 
 
-def test_a_field_is_masked_as_the_case_schema_marks_it():
-    """mask_field: the x-personal mark decides — a person's name as a name, an ID number as one (even inside a
-    case list), a center's or item's name and a date shown, an ID number inside other text masked."""
+def test_a_field_is_masked_as_the_records_declaration_marks_it(policy):
+    """mask_field with Personal.of: the records.yaml mark decides — a person's name as a name, an ID number as one
+    (even inside a case list), a center's or item's name and a date shown, an ID number inside other text masked."""
+    from engine.casefiles.cases import personal_of
     from engine.common.privacy import mask_field
-    assert mask_field("people[0].name", "王五") == "王*"
-    assert mask_field("cases[2].people[0].id_number", "321302199001011234") == "321302********1234"
-    assert mask_field("centers[0].name", "宿城区政务服务中心") == "宿城区政务服务中心"
-    assert mask_field("items[0].name", "王集镇户籍办理") == "王集镇户籍办理"
-    assert mask_field("items[0].department", "P10 321302199001011234") == "P10 321302********1234"
-    assert mask_field("people[0].birth_date", "1990-01-01") == "1990-01-01"
-    assert mask_field("people[0].nickname", "王五") == "王*"      # a field the schema does not know may hold a name
-    assert mask_field("centers[0].windows", 20) == 20
+    of = personal_of(policy).of
+    assert mask_field("王五", of("people[0].name")) == "王*"
+    assert mask_field("321302199001011234", of("cases[2].people[0].id_number")) == "321302********1234"
+    assert mask_field("宿城区政务服务中心", of("centers[0].name")) == "宿城区政务服务中心"
+    assert mask_field("王集镇户籍办理", of("items[0].name")) == "王集镇户籍办理"
+    assert mask_field("P10 321302199001011234", of("items[0].department")) == "P10 321302********1234"
+    assert mask_field("1990-01-01", of("people[0].birth_date")) == "1990-01-01"
+    assert mask_field("王五", of("people[0].nickname")) == "王*"      # a field the schema does not know may hold a name
+    assert mask_field(20, of("centers[0].windows")) == 20

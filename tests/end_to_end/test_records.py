@@ -49,7 +49,7 @@ def test_one_bad_rating_costs_one_person_and_the_counts_of_their_center(tmp_path
                               if "很好" in line)
     old, new = _values(before), _values(after)
     # everyone else is decided exactly as before, P05 not at all
-    people = {p["id"] for r in before for p in r.case.people}
+    people = {p["id"] for r in before for p in r.case.records["people"]}
     assert {s for (_, s, _) in new if s in people} == people - {"P05"}
     changed = {k for k in new if new[k] != old.get(k)}
     # P05's center counts people: its 20% check and (clerks not given) its ratio are undecided, never guessed

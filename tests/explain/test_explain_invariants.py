@@ -91,8 +91,8 @@ def check_case(result) -> int:
     trace = Trace.of(POLICY, result)
     why, why_not = Why(trace), WhyNot(trace)
     index = {(d.subject, d.decision): d for d in result.determinations}
-    subjects = {"person": [p["id"] for p in result.case.people], "center": [c["id"] for c in result.case.centers],
-                "item": [i["id"] for i in result.case.items]}
+    subjects = {"person": [p["id"] for p in result.case.records["people"]], "center": [c["id"] for c in result.case.records["centers"]],
+                "item": [i["id"] for i in result.case.records["items"]]}
     checked = 0
     fired_by = _fired(result)
     shown: list[str] = []

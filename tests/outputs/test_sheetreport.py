@@ -2,12 +2,9 @@
 schema marks each field — a person's name and ID number masked without --unmask, a center's or item's name never."""
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from conftest import person, write_case
-from engine.common import privacy
+from conftest import person, remarked, write_case
 from engine.outputs import sheetreport
 from engine.pipeline.evaluate import evaluate_file
 
@@ -36,18 +33,16 @@ def test_a_persons_name_is_masked_a_centers_and_an_items_never(policy, evaluated
     assert masked["center"]["名称"] == CENTER and masked["item"]["名称"] == ITEM
 
 
-def test_what_is_masked_follows_the_case_schemas_marks(policy, evaluated, monkeypatch):
-    """Unmark the person's name and it shows whole; mark the item's name as an ID number and it is masked as one."""
-    real = copy.deepcopy(privacy._case_schema())
-    real["$defs"]["person"]["properties"]["name"].pop("x-personal")
-    real["$defs"]["item"]["properties"]["name"]["x-personal"] = "name"
-    real["$defs"]["center"]["properties"]["name"]["x-personal"] = "id_number"
-    monkeypatch.setattr(privacy, "_case_schema", lambda: real)
-    privacy._mark.cache_clear()
-    try:
-        found = rows(policy, evaluated)
-    finally:
-        privacy._mark.cache_clear()
+def test_what_is_masked_follows_the_records_declaration(tmp_path):
+    """Unmark the person's name in records.yaml and it shows whole; mark the item's and the center's names personal
+    and they are masked as names."""
+    policy = remarked(tmp_path)
+    case = {"id": "K", "as_of": "2025-12-31", "assessment_year": 2025,
+            "people": [person("P1", name="王五", center="C1", id_number="321302199001011234")],
+            "centers": [{"id": "C1", "name": CENTER, "level": "区级", "windows": 20}],
+            "items": [{"id": "I1", "name": ITEM, "department": "公安局", "center_level": "区级"}]}
+    _, results = evaluate_file(str(write_case(case, tmp_path)), policy)
+    found = rows(policy, results)
     assert found["person"]["姓名"] == "王五"
     assert found["item"]["名称"] == "王" + "*" * (len(ITEM) - 1)
-    assert found["center"]["名称"] == privacy.mask_id_number(CENTER)
+    assert found["center"]["名称"] == CENTER[0] + "*" * (len(CENTER) - 1)

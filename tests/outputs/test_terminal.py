@@ -10,7 +10,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from conftest import ROOT, person, write_case
+from conftest import ROOT, person, remarked, write_case
 from engine.common import privacy
 from engine.common.words import shown
 from engine.explain.trace import Trace
@@ -252,47 +252,18 @@ def test_a_persons_name_is_masked_a_centers_never(policy, tmp_path):
         assert "宿城区政务服务中心" in text and name in text and (unmask or "王五" not in text), text
 
 
-def marked(schema: dict, **marks) -> dict:
-    """The case schema with `x-personal` set on some fields (record def → {field: mark or None})."""
-    import copy
-    out = copy.deepcopy(schema)
-    for record, fields in marks.items():
-        for name, mark in fields.items():
-            out["$defs"][record]["properties"][name].pop("x-personal", None)
-            if mark:
-                out["$defs"][record]["properties"][name]["x-personal"] = mark
-    return out
-
-
-@pytest.fixture
-def schema_marks(monkeypatch):
-    """Re-mark fields of the case schema for one test (privacy reads its marks once per process)."""
-    real = privacy._case_schema()
-
-    def use(**marks):
-        monkeypatch.setattr(privacy, "_case_schema", lambda: marked(real, **marks))
-        privacy._mark.cache_clear()
-    yield use
-    privacy._mark.cache_clear()
-
-
-def test_what_is_masked_follows_the_case_schemas_marks(policy, tmp_path, schema_marks):
-    """The table masks a shown field because the case schema marks it `x-personal`, not because it is a person's
-    `name`: unmark the person's name and it shows whole; mark the center's name and it is masked."""
+def test_what_is_masked_follows_the_records_declaration(tmp_path):
+    """The table masks a shown field because records.yaml marks it `personal`, not because it is a person's `name`:
+    unmark the person's name and it shows whole; mark the center's name and it is masked."""
+    policy = remarked(tmp_path)
     case = {"id": "K", "as_of": "2025-12-31", "assessment_year": 2025,
             "people": [person("P1", name="王五", center="C1")],
             "centers": [{"id": "C1", "name": "宿城区政务服务中心", "level": "区级", "windows": 20}]}
     case_file, results = evaluate_file(str(write_case(case, tmp_path)), policy)
-
-    def table() -> str:
-        out = io.StringIO()
-        terminal.render_case(Console(width=80, file=out, force_terminal=False), policy, results[0])
-        return out.getvalue()
-    schema_marks(person={"name": None}, center={"name": "name"})
-    text = table()
+    out = io.StringIO()
+    terminal.render_case(Console(width=80, file=out, force_terminal=False), policy, results[0])
+    text = out.getvalue()
     assert "王五" in text and "宿城区政务服务中心" not in text and "宿*******" in text, text
-    schema_marks(center={"name": "id_number"})
-    assert "宿城区政务服务中心" not in table()
 
 
 def test_the_books_line_keeps_each_kinds_part_whole(policy, roster):

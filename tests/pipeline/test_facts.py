@@ -1,4 +1,5 @@
-"""engine/pipeline/facts.py `rating_scenarios`: the dynamic programme against brute force over every 暂停 resolution."""
+"""engine/pipeline/facts.py `month_scenarios`: the dynamic programme against brute force over every 暂停 resolution;
+the tallies facts.yaml declares."""
 from __future__ import annotations
 
 import itertools
@@ -6,13 +7,13 @@ import random
 
 import pytest
 
-from engine.pipeline.facts import Ratings, rating_scenarios
+from engine.pipeline.facts import Sequence, month_scenarios
 
 GOOD, ORDINARY, BAD, SUSPENDED = "好", "一般", "差", "暂停"
-# the shipped vocabulary's reading of the ratings (vocabulary.yaml `rating`), as data
-RATINGS = Ratings(counts=((GOOD, "good_months"), (ORDINARY, "ordinary_months"), (BAD, "bad_months")),
-                  runs=((BAD, "longest_bad_run"),), center_counts=((GOOD, "good_ratings"),),
-                  pending=SUSPENDED, pending_count="suspended_months", resolves_to=(GOOD, ORDINARY, BAD))
+# the shipped policy's reading of the ratings (facts.yaml annual_assessment's tally, vocabulary.yaml's pending), as data
+RATINGS = Sequence(counts=((GOOD, "good_months"), (ORDINARY, "ordinary_months"), (BAD, "bad_months")),
+                   runs=((BAD, "longest_bad_run"),), pending=SUSPENDED, resolves_to=(GOOD, ORDINARY, BAD),
+                   every="rated_months", pending_count="suspended_months")
 
 
 def _signature(resolved: list[tuple[int, str]]) -> tuple[int, int, int, int]:
@@ -64,7 +65,7 @@ CASES = [
 
 @pytest.mark.parametrize("ratings", CASES)
 def test_hand_picked_years_match_brute_force(ratings):
-    got = rating_scenarios(as_input(2025, ratings), RATINGS)
+    got = month_scenarios(as_input(2025, ratings), RATINGS)
     assert set(got) == brute_force(2025, ratings)
 
 
@@ -76,7 +77,7 @@ def test_random_years_match_brute_force():
         if sum(1 for g in ratings.values() if g == SUSPENDED) > 8:
             continue  # keep the brute force quick
         year = rng.choice([2024, 2025])
-        got = rating_scenarios(as_input(year, ratings), RATINGS)
+        got = month_scenarios(as_input(year, ratings), RATINGS)
         assert set(got) == brute_force(year, ratings), ratings
         checked += 1
     assert checked > 300
@@ -88,7 +89,7 @@ def test_each_signature_keeps_a_resolution_that_produces_it():
         ratings = random_year(rng)
         if sum(1 for g in ratings.values() if g == SUSPENDED) > 8:
             continue
-        for signature, resolution in rating_scenarios(as_input(2025, ratings), RATINGS).items():
+        for signature, resolution in month_scenarios(as_input(2025, ratings), RATINGS).items():
             suspended = {f"2025-{m:02d}" for m, g in ratings.items() if g == SUSPENDED}
             assert set(resolution) == suspended                      # exactly the 暂停 months are resolved
             assert set(resolution.values()) <= {GOOD, ORDINARY, BAD}
@@ -103,7 +104,7 @@ def test_each_signature_keeps_a_resolution_that_produces_it():
     {3: BAD, 4: BAD, 5: BAD, 9: GOOD},
 ])
 def test_year_without_suspension_has_one_scenario(ratings):
-    got = rating_scenarios(as_input(2025, ratings), RATINGS)
+    got = month_scenarios(as_input(2025, ratings), RATINGS)
     assert len(got) == 1
     (signature, resolution), = got.items()
     assert resolution == {}
@@ -116,21 +117,21 @@ def test_random_years_without_suspension_have_one_scenario():
         ratings = {m: g for m, g in random_year(rng).items() if g != SUSPENDED}
         if not ratings:
             continue
-        got = rating_scenarios(as_input(2025, ratings), RATINGS)
+        got = month_scenarios(as_input(2025, ratings), RATINGS)
         assert list(got) == [_signature(sorted(ratings.items()))]
 
 
 def test_known_counts():
     # one 暂停 between two 差: resolving to 差 makes a run of 3, otherwise runs of 1
-    got = set(rating_scenarios(as_input(2025, {1: BAD, 2: SUSPENDED, 3: BAD}), RATINGS))
+    got = set(month_scenarios(as_input(2025, {1: BAD, 2: SUSPENDED, 3: BAD}), RATINGS))
     assert got == {(1, 0, 2, 1), (0, 1, 2, 1), (0, 0, 3, 3)}
     # December and the next January are adjacent, but a year only has its own months: no run across a gap
-    got = set(rating_scenarios(as_input(2025, {10: BAD, 12: BAD}), RATINGS))
+    got = set(month_scenarios(as_input(2025, {10: BAD, 12: BAD}), RATINGS))
     assert got == {(0, 0, 2, 1)}
 
 
-def test_the_shipped_vocabulary_reads_the_ratings_as_the_tests_assume(policy):
-    assert Ratings.of(policy) == RATINGS
+def test_the_shipped_policy_reads_the_ratings_as_the_tests_assume(policy):
+    assert Sequence.of(policy, policy.kinds["annual_assessment"]) == RATINGS
 
 
 def test_what_a_pending_month_may_become_is_policy_data(tmp_policy):

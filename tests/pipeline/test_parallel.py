@@ -223,4 +223,4 @@ def test_progress_bar_only_on_a_terminal(policy, casefile):
             for r in results:
                 advance(r)
         text = out.getvalue()
-        assert ("人/秒" in text and "2/2" in text) if terminal else text == ""
+        assert ("条/秒" in text and "2/2" in text) if terminal else text == ""

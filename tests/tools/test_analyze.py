@@ -132,7 +132,7 @@ def test_hints_file_is_checked_with_the_policy(tmp_policy):
 
 def test_hints_that_name_what_the_policy_lacks_are_refused_at_their_line(tmp_policy):
     edit(tmp_policy, "analysis.yaml", "  annual_assessment: {length: 12", "  annual_asessment: {length: 12")
-    with pytest.raises(PolicyLoadError, match=r"analysis\.yaml:15:3: sequences\.annual_asessment: 没有名为“annual_asessment”"
+    with pytest.raises(PolicyLoadError, match=r"analysis\.yaml:16:3: sequences\.annual_asessment: 没有名为“annual_asessment”"
                                               "的事实类型；您是否想输入“annual_assessment”"):
         load_or_raise(tmp_policy)
 

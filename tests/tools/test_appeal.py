@@ -68,7 +68,7 @@ def run_appeal(policy, evaluator, case_dict, decision, want, subject="A1"):
 
 def redecided(policy, evaluator, case_dict, alternative, decision, subject="A1"):
     """The value of `decision` once the alternative's changes are written into the case."""
-    changed = apply_changes(case_dict, alternative.changes, subject)
+    changed = apply_changes(case_dict, alternative.changes, policy, subject)
     return decide(policy, evaluator, changed)[(subject, decision)]
 
 
@@ -114,7 +114,7 @@ def test_parse_path_reads_keys_indices_and_new_entries():
     assert parse_path("as_of") == ["as_of"]
 
 
-def test_apply_changes_writes_each_path_and_leaves_the_original_alone():
+def test_apply_changes_writes_each_path_and_leaves_the_original_alone(policy):
     original = case(person(), person(id="A2"))
     before = copy.deepcopy(original)
     changed = apply_changes(original, [
@@ -123,7 +123,7 @@ def test_apply_changes_writes_each_path_and_leaves_the_original_alone():
         {"fact": "certificates[+]", "to": {"type": "政务服务办事员", "level": "二级/技师", "obtained_on": "2025-01-01"}},
         {"fact": "education", "to": "硕士"},
         {"fact": "as_of", "to": "2026-01-01"},
-    ], "A2")
+    ], policy, "A2")
     assert original == before
     mine = changed["people"][1]
     assert mine["ratings"]["2025-03"] == "好"
@@ -134,22 +134,22 @@ def test_apply_changes_writes_each_path_and_leaves_the_original_alone():
     assert changed["people"][0] == before["people"][0]  # the other person untouched
 
 
-def test_apply_changes_creates_what_is_absent():
+def test_apply_changes_creates_what_is_absent(policy):
     bare = person(ratings=None)
     del bare["attestations"], bare["certificates"], bare["ratings"]
     changed = apply_changes(case(bare), [{"fact": "attestations.healthy", "to": True},
                                          {"fact": "certificates[+]", "to": {"type": "政务服务办事员", "level": "五级/初级工",
                                                                             "obtained_on": "2020-01-01"}},
-                                         {"fact": "ratings.2025-01", "to": "好"}])
+                                         {"fact": "ratings.2025-01", "to": "好"}], policy)
     p = changed["people"][0]
     assert p["attestations"] == {"healthy": True}
     assert p["certificates"][0]["level"] == "五级/初级工"
     assert p["ratings"] == {"2025-01": "好"}
 
 
-def test_apply_changes_needs_the_subject_when_the_case_holds_several_people():
+def test_apply_changes_needs_the_subject_when_the_case_holds_several_people(policy):
     with pytest.raises(KeyError):
-        apply_changes(case(person(), person(id="A2")), [{"fact": "education", "to": "硕士"}])
+        apply_changes(case(person(), person(id="A2")), [{"fact": "education", "to": "硕士"}], policy)
 
 
 # --- annual_grade: ratings ---------------------------------------------------------------------------
@@ -454,7 +454,7 @@ def test_cli_json_changes_applied_to_the_file_give_the_value(policy, evaluator):
     for alt in doc["alternatives"]:
         assert set(alt) >= {"changes", "value", "explanation"}
         assert all(set(ch) >= {"fact", "from", "to"} for ch in alt["changes"])
-        changed = dict(tree, cases=[apply_changes(tree["cases"][0], alt["changes"], "P02")] + tree["cases"][1:])
+        changed = dict(tree, cases=[apply_changes(tree["cases"][0], alt["changes"], policy, "P02")] + tree["cases"][1:])
         path = write_case(changed)
         from engine.pipeline.evaluate import evaluate_file
         _, results = evaluate_file(str(path), policy, evaluator)

@@ -75,7 +75,7 @@ def test_five_clerk_center_gets_month_12_first_and_no_change_over_the_quota(poli
     # every change offered, in the list or in a group, keeps every other determination of the whole case
     offered = result.alternatives + [a for g in result.groups for a in g.members]
     for alternative in offered:
-        after = decide(policy, evaluator, apply_changes(c, alternative.changes, "A1"))
+        after = decide(policy, evaluator, apply_changes(c, alternative.changes, policy, "A1"))
         assert after[("A1", "annual_grade")] == "优秀"
         assert {k: v for k, v in after.items() if k[0] != "A1"} == {k: v for k, v in before.items() if k[0] != "A1"}
     assert {m for a in offered for m in months_of(a)} == {"2025-12"}
@@ -83,7 +83,7 @@ def test_five_clerk_center_gets_month_12_first_and_no_change_over_the_quota(poli
     excluded = {months_of(a)[0]: a for a in result.excluded}
     assert sorted(excluded) == [f"2025-{m:02d}" for m in range(1, 9)]
     for month, alternative in excluded.items():
-        after = decide(policy, evaluator, apply_changes(c, alternative.changes, "A1"))
+        after = decide(policy, evaluator, apply_changes(c, alternative.changes, policy, "A1"))
         assert after[("A1", "annual_grade")] == "优秀"
         assert after[("C1", "good_rating_violations")] == [month]
         [effect] = alternative.breaks
@@ -133,7 +133,7 @@ def test_alternatives_differing_in_the_month_only_are_one_line(policy, evaluator
     nine = [f"2025-{m:02d}" for m in range(1, 13) if m not in (2, 5, 8)]
     assert group.keys == nine and group.text.endswith("：" + "、".join(nine))
     for alternative in group.members:
-        assert decide(policy, evaluator, apply_changes(c, alternative.changes, "A1"))[("A1", "annual_grade")] == "优秀"
+        assert decide(policy, evaluator, apply_changes(c, alternative.changes, policy, "A1"))[("A1", "annual_grade")] == "优秀"
     table = table_of(result, policy, width=80)
     assert table.count("任一不超出") == 1 and "可选方案（1 种" in table
     assert all(table.count(month) == 1 for month in nine)   # each once, and whole at 80 columns

@@ -20,7 +20,7 @@ from engine.tools.gitpolicy import GitPolicyError, materialised, parse
 from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit
 
-ONE_OH = "2c2e5634682ae6e967b68a73f8d10aca81ac3668"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 2
+ONE_OH = "3bd7862b78465775a22ad41a9877aadf970ab5db"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 3
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +143,7 @@ def test_a_record_that_errors_in_one_version_only(tmp_path, base, corpus):
     edit(folder, "vocabulary.yaml", "values: [高中及以下, 中专, 大专, 本科, 硕士, 博士]", "values: [高中及以下, 大专, 本科, 硕士, 博士]")
     new = side_of(folder, corpus)
     found = diff.changes(base, new)
-    word = {key: p.get("education") for r in base.results for p in r.case.people for key in [(str(r.case.id), str(p["id"]))]}
+    word = {key: p.get("education") for r in base.results for p in r.case.records["people"] for key in [(str(r.case.id), str(p["id"]))]}
     expected = {key for key, w in word.items() if w == "中专"}
     assert expected
     errors = [c for c in found if c.decision is None]
@@ -187,7 +187,7 @@ def test_the_29_february_correction_changes_exactly_those_it_should(tmp_path, po
     tiers = [t["years"] for t in params("seniority_tiers").values()]
     expected = {"certificate_deadline": set(), "seniority_allowance": set()}
     for r in base.results:
-        for decision, people in _leap_sensitive(r.case.people, r.case.as_of, tiers, params("clerk_certificate_type")).items():
+        for decision, people in _leap_sensitive(r.case.records["people"], r.case.as_of, tiers, params("clerk_certificate_type")).items():
             expected[decision] |= {(str(r.case.id), s) for s in people}
     assert expected["certificate_deadline"] and expected["seniority_allowance"], "the corpus must hold such people"
     assert changed(found, "certificate_deadline") == expected["certificate_deadline"]
@@ -289,7 +289,7 @@ def test_cli_json_report_and_options(raised, corpus, tmp_path, base):
     assert all(set(c) >= {"case", "subject", "decision", "old", "new", "reasons"} for c in doc["changes"])
     assert set(doc["summary"]["distribution"]) == {"eligibility"}
     # names masked: none of the roster's names or ID numbers appears whole
-    people = [p for r in base.results for p in r.case.people]
+    people = [p for r in base.results for p in r.case.records["people"]]
     assert not [p["name"] for p in people if len(p["name"]) > 1 and p["name"] in out]
     assert not [p["id_number"] for p in people if p["id_number"] in out]
     from openpyxl import load_workbook

@@ -61,7 +61,7 @@ def test_every_year_in_range_gives_a_roster_the_reader_accepts(tmp_path, policy,
     assert code == 0, err
     cases = load_cases(out, policy)
     assert not cases.errors, [str(e) for e in cases.errors][:3]
-    assert sum(len(c.people) for c in cases.cases) == 140
+    assert sum(len(c.records["people"]) for c in cases.cases) == 140
 
 
 def test_the_library_refuses_the_same(policy):
