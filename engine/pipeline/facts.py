@@ -108,11 +108,15 @@ def _field(record: dict, attribute: Attribute):
     return value
 
 
-def _inputs(fact: Fact, record: dict, case: Case, policy: Policy) -> Fact:
+def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: dict | None = None) -> Fact:
     """Every input attribute facts.yaml declares for the kind, as the record gives it; a missing one as its
-    `absent:` reads it (with the note the explanation shows), else None — an empty map or list when of that type."""
+    `absent:` reads it (with the note the explanation shows), else None — an empty map or list when of that type;
+    one computed over related records (`related:`) from their facts in `made`."""
     for attribute in policy.kinds[fact.kind].attributes.values():
         if attribute.name in fact.values:      # the case's own (as_of, assessment_year)
+            continue
+        if attribute.related is not None:
+            fact.values[attribute.name] = _aggregate(fact, attribute, case, policy, made or {})
             continue
         value = _field(record, attribute)
         if value is None and attribute.absent:
@@ -141,19 +145,63 @@ def _absent(fact: Fact, attribute: Attribute, case: Case, records):
     return count
 
 
+def _aggregate(fact: Fact, attribute: Attribute, case: Case, policy: Policy, made: dict):
+    """How many of the records naming this one (where `where` holds), or the sum, mean, least or greatest of an
+    attribute of theirs; unknown when a rejected record may be among them, or when one's value is unknown."""
+    spec = attribute.related
+    members = [f for f, r in made.get(spec.of, ()) if r.get(spec.via) is not None and str(r[spec.via]) == fact.subject]
+    chosen = [f for f in members if spec.where is None or f.values.get(spec.where) is True]
+    if (fact.kind, fact.subject) in case.incomplete:
+        fact.incomplete = fact.detail[attribute.name] = case.incomplete[(fact.kind, fact.subject)]
+        return None
+    called = policy.kinds[spec.of].label
+    which = f"中{policy.kinds[spec.of].label_of(spec.where) or spec.where}的" if spec.where else "中"
+    shown = "、".join(f.subject for f in chosen[:MAX_SHOWN]) + (f" 等 {len(chosen)} 条" if len(chosen) > MAX_SHOWN else "")
+    if spec.how == "count":
+        fact.detail[attribute.name] = f"本{policy.kinds[fact.kind].label}的{called}{which}：{shown or '无'}"
+        return len(chosen)
+    values = [f.values.get(spec.attribute) for f in chosen]
+    if any(v is None for v in values):
+        fact.detail[attribute.name] = f"本{policy.kinds[fact.kind].label}的{called}中有未知的" \
+                                      f"{policy.kinds[spec.of].label_of(spec.attribute) or spec.attribute}"
+        return None
+    fact.detail[attribute.name] = f"本{policy.kinds[fact.kind].label}的{called}{which}{len(values)} 条：{shown or '无'}"
+    if not values:
+        return 0 if spec.how == "sum" else None
+    total = sum(values)
+    return {"sum": total, "mean": total / len(values), "min": min(values), "max": max(values)}[spec.how]
+
+
+MAX_SHOWN = 20   # related records named in a note, then a count
+
+
+def _order(policy: Policy) -> list:
+    """The kinds of record in the order their facts are made: records.yaml's, except that a kind whose attributes
+    are computed over another kind's records (`related:`) comes after it."""
+    kinds = list(policy.records.kinds.values())
+    needs = {k.name: {a.related.of for a in policy.kinds[k.name].attributes.values() if a.related}
+             if k.name in policy.kinds else set() for k in kinds}
+    out: list = []
+    while kinds:
+        ready = next((k for k in kinds if needs[k.name] <= {o.name for o in out} | {k.name}), kinds[0])
+        out.append(ready)
+        kinds.remove(ready)
+    return out
+
+
 def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     """Every fact of the case, derived attributes included: one per record of each kind records.yaml declares
     (a kind facts.yaml does not describe gives none), then the facts computed from them."""
     common = {"as_of": case.as_of.isoformat(), **case.values}
     facts: list[Fact] = []
     made: dict[str, list[tuple[Fact, dict]]] = {}
-    for kind in policy.records.kinds.values():
+    for kind in _order(policy):
         made[kind.name] = []
         if kind.name not in policy.kinds:
             continue
         for r in case.records.get(kind.list, []):
             fact = _inputs(Fact(kind.name, r["id"], f"{kind.name}:{r['id']}", dict(common), origin=r["_path"],
-                                record=kind.list), r, case, policy)
+                                record=kind.list), r, case, policy, made)
             try:
                 derive(fact, policy, params)
             except ARITHMETIC_ERRORS as e:

@@ -21,7 +21,7 @@ from .records import Records, check_records, read_records
 
 from ..common import yamlio
 from ..common.limits import MAX_PARAMETER
-from .model import Attribute, Tally, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
+from .model import Attribute, Related, Tally, Clause, DatedValue, Decision, Derivation, FactKind, Interpretation, Money, Parameter, Policy, Rule, Scenarios
 from ..common.problems import Problem
 from ..common.locations import Location, YamlError, locate, plain, where
 from ..common.words import cn_date
@@ -352,6 +352,13 @@ def _records(files: _Files, rel: str, vocabulary_tree) -> Records | None:
     return None if found else records
 
 
+def _related(spec: dict | None) -> Related | None:
+    if not spec:
+        return None
+    how = next(h for h in ("count", "sum", "mean", "min", "max") if h in spec)
+    return Related(spec["of"], spec["via"], how, None if how == "count" else spec[how], spec.get("where"))
+
+
 def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind]:
     tree, name = files.yaml(rel, "facts", partial=2 if partial else 0)
     if tree is None:
@@ -366,7 +373,7 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
                                    tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"),
                                    None if spec.get("count") is None else str(spec["count"]),
                                    None if spec.get("run") is None else str(spec["run"]), bool(spec.get("period")),
-                                   spec.get("note"), spec.get("total"))
+                                   spec.get("note"), spec.get("total"), _related(spec.get("related")))
                       for a, spec in (entry.get("attributes") or {}).items()}
         tally = entry.get("tally")
         derived = []

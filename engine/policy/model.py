@@ -8,7 +8,8 @@ from typing import Any
 from ..common.locations import Location
 from .records import Records
 
-__all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Tally", "Derivation",
+__all__ = ["Clause", "Interpretation", "Review", "Notice", "Where", "DatedValue", "Parameter", "Attribute", "Related", "Tally",
+           "Derivation",
            "FactKind", "Rule", "Scenarios", "Money", "Decision", "RESERVED_KINDS", "Policy", "NamedDate",
            "DateOption", "ValueMove", "Raise", "DateShift", "NewEntry", "Grouping", "Contestable", "Appeals"]
 
@@ -148,6 +149,19 @@ class Attribute:
     period: bool = False
     note: str | None = None
     total: str | None = None        # sum | mean | min | max
+    related: "Related | None" = None   # computed over the records naming this one (facts.yaml `related:`)
+
+
+@dataclass(frozen=True)
+class Related:
+    """facts.yaml `related:` on an attribute: computed over the facts of the records of kind `of` whose `via`
+    field names this record (the people of a center, the workers of an enterprise) — how many (`count`, of those
+    whose `where` attribute is true), or the sum, mean, least or greatest of their attribute `of_attribute`."""
+    of: str
+    via: str
+    how: str                        # count | sum | mean | min | max
+    attribute: str | None = None    # what is summed …; None for a count
+    where: str | None = None        # a yes/no attribute of the related fact: only those where it is true
 
 
 @dataclass(frozen=True)

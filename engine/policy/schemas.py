@@ -371,6 +371,8 @@ def with_attributes(doc: dict, kinds: dict) -> dict:
         if not isinstance(record, dict) or "properties" not in record:
             continue
         for attribute, spec in kind.attributes.items():
+            if spec.related is not None:    # computed over related records, never written in a case file
+                continue
             if attribute not in record["properties"] and attribute not in doc.get("properties", {}):
                 record["properties"][attribute] = dict(_JSON_TYPES[spec.type], description=spec.label)
     return doc

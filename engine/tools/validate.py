@@ -191,7 +191,34 @@ def _kinds(policy: Policy) -> list[Problem]:
             out.append(Problem(kind.where(path), f"kinds.{kind.name}.{path}", message))
     for kind in policy.kinds.values():
         out += _tally(policy, kind) if kind.tally else []
+        for attribute in kind.attributes.values():
+            out += _related(policy, kind, attribute) if attribute.related else []
     return out
+
+
+def _related(policy: Policy, kind, attribute) -> list[Problem]:
+    """`related:` names a kind of record with a relation to this one and attributes of its facts; the two kinds do
+    not compute over each other (the order facts are made in could not hold)."""
+    spec, records, key = attribute.related, policy.records, f"attributes.{attribute.name}.related"
+
+    def problem(message: str) -> list[Problem]:
+        return [Problem(kind.where(key), f"kinds.{kind.name}.{key}", message)]
+    if spec.of not in records.kinds or spec.of not in policy.kinds:
+        return problem(f"related.of “{spec.of}”不是有事实的记录类别（records.yaml 与 facts.yaml 中都应有）"
+                       f"{near(spec.of, records.kinds)}")
+    other = records.kinds[spec.of]
+    if other.refs.get(spec.via) != kind.name:
+        named = [f for f, to in other.refs.items() if to == kind.name]
+        return problem(f"related.via “{spec.via}”不是{other.label}指向{kind.label}的字段"
+                       + (f"（可用：{'、'.join(named)}）" if named else f"（records.yaml 中应有 type: ref, to: {kind.name}）"))
+    theirs = policy.kinds[spec.of]
+    own = set(theirs.attributes) | {d.name for d in theirs.derived}
+    for name in (spec.attribute, spec.where):
+        if name is not None and name not in own:
+            return problem(f"“{name}”不是{theirs.label}的事实属性{near(name, own)}")
+    if any(a.related and a.related.of == kind.name for a in theirs.attributes.values()):
+        return problem(f"{kind.label}与{theirs.label}相互汇总对方的记录，无法确定先算哪一类")
+    return []
 
 
 def _tally(policy: Policy, kind) -> list[Problem]:

@@ -116,3 +116,47 @@ def test_a_person_naming_an_unknown_team_is_refused_alone(teams_policy, tmp_path
     errors = [e for r in results for e in r.errors]
     assert [(e.subject, e.path) for e in errors] == [("P1", "people[0].team")]
     assert "所属小组“T9”不是本案例中的小组" in errors[0].message
+
+
+RELATED = """      on_probation:
+        label: 试用期人数
+        type: int
+        unit: 人
+        related: {of: person, via: team, count: true, where: probation}
+      oldest:
+        label: 最大选聘年龄
+        type: int
+        unit: 周岁
+        related: {of: person, via: team, max: age_at_selection}
+"""
+
+
+def test_a_count_and_a_maximum_over_related_records_need_yaml_only(teams_policy, tmp_path):
+    """The team counts its people on probation and takes their greatest age at selection: facts.yaml `related:`,
+    computed after the people's own facts, explained by who was counted."""
+    edit(teams_policy, "facts.yaml", "      name: {label: 名称, type: text}\n  team_quarter:",
+         "      name: {label: 名称, type: text}\n" + RELATED + "  team_quarter:")
+    _, problems = problems_of(str(teams_policy))
+    assert not [p for p in problems if p.severity == "error"], [str(p) for p in problems]
+    policy = load_or_raise(str(teams_policy))
+    people = [person("P1", team="T1", probation=True, birth_date="1990-01-01", selection_date="2020-01-01"),
+              person("P2", team="T1", probation=False, birth_date="1980-06-01", selection_date="2020-01-01"),
+              person("P3", team="T1", probation=True, birth_date="1995-01-01", selection_date="2020-01-01"),
+              person("P4", team="T2", probation=False)]
+    path = write_case({"id": "K", "as_of": "2025-12-31", "people": people,
+                       "teams": [{"id": "T1"}, {"id": "T2"}, {"id": "T3"}]}, tmp_path)
+    _, results = evaluate_file(str(path), policy)
+    teams = {f.subject: f for f in results[0].facts if f.kind == "team"}
+    assert {t: (f.values["on_probation"], f.values["oldest"]) for t, f in teams.items()} == {
+        "T1": (2, 39), "T2": (0, 22), "T3": (0, None)}   # P4 selected when hired (2013-01-01) at 22
+    assert teams["T1"].detail["on_probation"] == "本小组的办事员中试用期的：P1、P3"
+
+
+def test_related_names_what_exists(teams_policy):
+    edit(teams_policy, "facts.yaml", "      name: {label: 名称, type: text}\n  team_quarter:",
+         "      name: {label: 名称, type: text}\n"
+         "      on_probation: {label: 试用期人数, type: int, related: {of: person, via: center, count: true, where: probaton}}\n"
+         "  team_quarter:")
+    _, problems = problems_of(str(teams_policy))
+    assert [p.message for p in problems if p.severity == "error"] == [
+        "related.via “center”不是办事员指向小组的字段（可用：team）"]
