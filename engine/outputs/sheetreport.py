@@ -176,12 +176,14 @@ def _number_first(text: str) -> tuple:
 
 
 def numeric_decisions(policy: Policy, results: list[CaseResult]) -> list[str]:
-    """Person decisions every value of which is a number (the allowances): found from the values, not by name."""
+    """Decisions on a kind grouped under another (a person's, by center) every value of which is a number (the
+    allowances): found from the values, not by name."""
     seen: dict[str, bool] = {}
+    grouped = {k.name for k in policy.records.kinds.values() if k.group}   # kinds summed by the record they name
     for r in results:
         for d in r.determinations:
             value = expr.plain(d.value)
-            if value is None or _kind_of(policy, d.decision) != "person":
+            if value is None or _kind_of(policy, d.decision) not in grouped:
                 continue
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
             seen[d.decision] = seen.get(d.decision, True) and number

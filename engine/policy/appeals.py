@@ -81,7 +81,7 @@ def problems(policy) -> list[Problem]:
     if spec is None:
         return []
     out: list[Problem] = []
-    person = policy.kinds.get("person")
+    person = policy.kinds.get(spec.subject)
 
     def at(path: list, message: str, severity: str = "error", where: Location | None = None):
         out.append(Problem(where or Location(spec.file), ".".join(map(str, path)), message, severity))
@@ -91,7 +91,8 @@ def problems(policy) -> list[Problem]:
             continue
         for n in expr.names(d.ast):
             if person is None or person.label_of(n.split(".")[0]) is None:
-                at(["dates", name, "formula"], f"“{n}”不是人员（facts.yaml 中 person）的属性")
+                label = person.label if person is not None else spec.subject
+                at(["dates", name, "formula"], f"“{n}”不是{label}（facts.yaml 中 {spec.subject}）的属性")
         for p in expr.params(d.ast):
             if p.split(".")[0] not in policy.parameters:
                 at(["dates", name, "formula"], f"没有参数“{p}”")

@@ -113,7 +113,7 @@ def _person_entry(case: dict, subject: str | None, shape: Shape) -> dict:
     for p in people:
         if str(p.get("id")) == str(subject):
             return p
-    raise KeyError(f"no person «{subject}» in this case")
+    raise KeyError(f"本案例中没有编号为“{subject}”的申诉人")
 
 
 def _set(node, steps: list, value) -> None:
