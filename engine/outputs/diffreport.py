@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
+from ..casefiles.labels import labels_of
 from ..tools.diff import Change, Side
 from .answer import decision_label
 from .terminal import chrome, flowing, new_table, say
@@ -26,13 +27,12 @@ from ..common import outfiles
 from ..common.privacy import mask_name, outward, printable, shown_id
 from ..common.words import shown
 
-__all__ = ["KIND_WORDS", "document", "reason_text", "version_line", "effective_line", "movement_text",
+__all__ = ["document", "reason_text", "version_line", "effective_line", "movement_text",
            "budget_note", "render", "markdown", "workbook"]
 
-KIND_WORDS = {"person": "人", "center": "个中心", "item": "项事项"}
 
 # The budget's columns: header, the row's key, how shown; in the order they are dropped when the width is short.
-_BUDGET = [("中心", "center"), ("判定日", "as_of"), ("人数", "people_after"), ("月度·原", "before"), ("月度·新", "after"),
+_BUDGET = [("{group}", "center"), ("判定日", "as_of"), ("{unit}数", "people_after"), ("月度·原", "before"), ("月度·新", "after"),
            ("月度·增减", "delta"), ("年度·原", "annual_before"), ("年度·新", "annual_after"), ("年度·增减", "annual_delta")]
 _DROPPED_FIRST = ["annual_before", "annual_after", "before", "after", "people_after"]
 _SIGNED = {"delta", "annual_delta"}
@@ -133,8 +133,20 @@ def movement_text(move: dict, unit: str) -> str:
 
 
 def _unit(side: Side, kind: str) -> str:
+    """How a count of the kind reads (records.yaml `counted:`): 5 人, 2 个中心."""
+    declared = side.policy.records.kinds.get(kind)
     spec = side.policy.kinds.get(kind)
-    return KIND_WORDS.get(kind) or (f"个{spec.label}" if spec else "个")
+    return declared.unit if declared else f"个{spec.label}" if spec else "个"
+
+
+def _budget_words(side: Side, money: dict) -> dict[str, str]:
+    """The budget's words for its rows and counts: what the money decision's subjects are grouped under (中心,
+    the sheet of the record their first relation names) and how a count of them reads (人)."""
+    decision = side.policy.decisions.get(money["decision"])
+    kind = side.policy.records.kinds.get(decision.subject) if decision else None
+    target = side.policy.records.kinds.get(kind.refs[kind.group]) if kind and kind.group else None
+    group = labels_of(side.policy).sheets.get(target.list, target.label) if target else "分组"
+    return {"group": group, "unit": kind.unit if kind else "个"}
 
 
 def _moves(base: Side, new: Side, summary: dict) -> list[str]:
@@ -142,9 +154,9 @@ def _moves(base: Side, new: Side, summary: dict) -> list[str]:
             for name, m in (summary.get("transitions") or {}).items() if m["newly"] or m["no_longer"]]
 
 
-def _totals_line(money: dict) -> str:
+def _totals_line(money: dict, unit: str) -> str:
     t = money["total"]
-    return (f"合计 {t['people_after']} 人：月度 {_money(t['before'])} → {_money(t['after'])}（{_signed(t['delta'])}），"
+    return (f"合计 {t['people_after']} {unit}：月度 {_money(t['before'])} → {_money(t['after'])}（{_signed(t['delta'])}），"
             f"年度 {_money(t['annual_before'])} → {_money(t['annual_after'])}（{_signed(t['annual_delta'])}）")
 
 
@@ -237,8 +249,10 @@ def _allowance(console: Console, base: Side, new: Side, summary: dict, unmask: b
     if not money:
         return
     words = new.policy
-    _say(console, f"{_label(base, new, money['decision'])}：增加 {money['better']} 人，减少 {money['worse']} 人，"
-                  f"不变 {money['unchanged']} 人", words)
+    said = _budget_words(new, money)
+    unit = said["unit"]
+    _say(console, f"{_label(base, new, money['decision'])}：增加 {money['better']} {unit}，减少 {money['worse']} {unit}，"
+                  f"不变 {money['unchanged']} {unit}", words)
     rows = [dict(r, label_center=c if r.get("case") is None else f"{r['case']}/{r['center']}")
             for c, r in money["by_center"].items()]
     rows.append(dict(money["total"], label_center="合计", as_of=None, people_after=money["total"]["people_after"]))
@@ -246,7 +260,7 @@ def _allowance(console: Console, base: Side, new: Side, summary: dict, unmask: b
     title = f"预算：{_label(base, new, money['decision'])}（年度 = 月度 × {money['per_year']}）"
     for drop in range(len(_DROPPED_FIRST) + 1):
         kept = [k for k in keys if k not in _DROPPED_FIRST[:drop]]
-        headers = [h for h, k in _BUDGET if k in kept]
+        headers = [h.format(**said) for h, k in _BUDGET if k in kept]
         cells = [[_budget_cell(r, k, unmask) for k in kept] for r in rows]
         cells[-1][kept.index("as_of")] = ""
         if _table(console, title, headers, cells, {i for i, k in enumerate(kept) if k not in ("center", "as_of")}, True):
@@ -254,10 +268,10 @@ def _allowance(console: Console, base: Side, new: Side, summary: dict, unmask: b
     else:   # not even the center, its date and the changes fit a line: a line per center
         _say(console, title, style="italic")
         for r in rows[:-1]:
-            _say(console, f"{_budget_cell(r, 'center', unmask)}（判定日 {_budget_cell(r, 'as_of', unmask)}）：{r['people_after']} 人，"
+            _say(console, f"{_budget_cell(r, 'center', unmask)}（判定日 {_budget_cell(r, 'as_of', unmask)}）：{r['people_after']} {unit}，"
                           f"月度 {_money(r['before'])} → {_money(r['after'])}（{_signed(r['delta'])}），年度 {_signed(r['annual_delta'])}",
                  words)
-    _say(console, _totals_line(money), words, "bold")
+    _say(console, _totals_line(money, unit), words, "bold")
     note = budget_note(summary)
     if note:
         _say(console, note, words)
@@ -313,9 +327,12 @@ def markdown(base: Side, new: Side, found: list[Change], summary: dict, unmask: 
     out.append("")
     money = summary.get("allowance")
     if money:
+        said = _budget_words(new, money)
+        unit = said["unit"]
         out += [f"## 预算：{_label(base, new, money['decision'])}（年度 = 月度 × {money['per_year']}）", "",
-                f"增加 {money['better']} 人，减少 {money['worse']} 人，不变 {money['unchanged']} 人。{_totals_line(money)}。", "",
-                "| 中心 | 判定日 | 人数 | 月度·原 | 月度·新 | 月度·增减 | 年度·原 | 年度·新 | 年度·增减 |",
+                f"增加 {money['better']} {unit}，减少 {money['worse']} {unit}，不变 {money['unchanged']} {unit}。"
+                f"{_totals_line(money, unit)}。", "",
+                f"| {said['group']} | 判定日 | {unit}数 | 月度·原 | 月度·新 | 月度·增减 | 年度·原 | 年度·新 | 年度·增减 |",
                 "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
         for center, r in list(money["by_center"].items()) + [("**合计**", dict(money["total"], as_of=None))]:
             out.append(f"| {_cell(shown_id(center, unmask))} | {r.get('as_of') or ''} | {r['people_after']} | {_money(r['before'])} | "
@@ -408,7 +425,8 @@ def workbook(path: str | Path, base: Side, new: Side, found: list[Change], summa
     sheets = [(ws, {1: 40, 2: 80})]
     if money:
         bs = wb.create_sheet("预算")
-        outfiles.append_row(bs, ["中心", "案例", "判定日", "人数", "月度·原", "月度·新", "月度·增减", "年度·原", "年度·新",
+        said = _budget_words(new, money)
+        outfiles.append_row(bs, [said["group"], "案例", "判定日", f"{said['unit']}数", "月度·原", "月度·新", "月度·增减", "年度·原", "年度·新",
                                  "年度·增减", "判定日早于改变适用之日"])
         total = dict(money["total"], center="合计", case=None, as_of=None, before_effective=None)
         for r in list(money["by_center"].values()) + [total]:

@@ -198,7 +198,7 @@ def center_sums(policy: Policy, results: list[CaseResult], unmask: bool = False)
         policy.decisions[n].subject == k.name for n in names)), None)
     called = {k: label for _, k, label in kinds_of(policy)}
     group_label = called.get(policy.records.kinds[grouped.refs[grouped.group]].list, "") if grouped else ""
-    block = Block(["案例", group_label, f"{called.get(grouped.list, '')}数" if grouped else "",
+    block = Block(["案例", group_label, f"{grouped.unit}数" if grouped else "",
                    *(answer.decision_label(policy, n) for n in names)], title=f"数值决定按{group_label}合计")
     total = [0] * len(names)
     people = 0

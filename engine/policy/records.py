@@ -52,6 +52,11 @@ class RecordKind:
     list: str                     # the case file's key for the list of them (people)
     label: str
     fields: dict[str, Field]
+    counted: str | None = None    # how a count of them reads: 5 人, 2 个中心 (records.yaml `counted:`)
+
+    @property
+    def unit(self) -> str:
+        return self.counted or f"个{self.label}"
 
     @property
     def refs(self) -> dict[str, str]:
@@ -114,7 +119,8 @@ def read_records(tree: dict, name: str) -> Records:
     """The declaration from records.yaml's tree (already checked against schemas/records.schema.json)."""
     case = tree.get("case") or {}
     return Records(case.get("label", "案例"), {n: _field(n, s) for n, s in (case.get("fields") or {}).items()},
-                   {k: RecordKind(k, e["list"], e["label"], {n: _field(n, s) for n, s in e["fields"].items()})
+                   {k: RecordKind(k, e["list"], e["label"], {n: _field(n, s) for n, s in e["fields"].items()},
+                                  e.get("counted"))
                     for k, e in tree["kinds"].items()}, locate(tree, [], name))
 
 
