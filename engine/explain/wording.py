@@ -19,7 +19,7 @@ from ..policy.model import Policy
 __all__ = ["Wording"]
 
 _OPS = {"<": "＜", "<=": "≤", ">": "＞", ">=": "≥"}
-_ARITH = {"+": "＋", "-": "－", "*": "×"}
+_ARITH = {"+": "＋", "-": "－", "*": "×", "/": "÷"}
 _MISSING = object()
 
 
@@ -95,8 +95,15 @@ class Wording:
             return "、".join(self.term(i, kind) for i in node.items)
         if isinstance(node, Param):
             return self._param(node)
-        if isinstance(node, Arith):
-            return f"{self.term(node.left, kind)} {_ARITH[node.op]} {self.term(node.right, kind)}"
+        if isinstance(node, Arith):   # brackets where the grammar's precedence needs them: a ÷ （b × c）
+            rank = {"+": 1, "-": 1, "*": 2, "/": 2}
+            left, right = self.term(node.left, kind), self.term(node.right, kind)
+            if isinstance(node.left, Arith) and rank[node.left.op] < rank[node.op]:
+                left = f"（{left}）"
+            if isinstance(node.right, Arith) and (rank[node.right.op] < rank[node.op] or
+                                                  rank[node.right.op] == rank[node.op] and node.op in ("-", "/")):
+                right = f"（{right}）"
+            return f"{left} {_ARITH[node.op]} {right}"
         return expr.render(node)
 
     def _param(self, node: Param) -> str:

@@ -9,7 +9,7 @@ grammar is deliberately small and whitelisted:
     not      := 'not' not | compare
     compare  := sum (('=='|'!='|'<'|'<='|'>'|'>=') sum | ['not'] 'in' sum)?
     sum      := product (('+'|'-') product)*
-    product  := atom ('*' atom)*
+    product  := atom (('*'|'/') atom)*       # '/' exact (fractions); by zero: unknown
     atom     := NUMBER | STRING | 'true' | 'false' | 'null' | list
               | NAME ('.' NAME)* ('[' expr ']')?      # a fact, a decision, param.x
               | NAME '(' args ')'                     # a whitelisted function (formulas only)
@@ -129,7 +129,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d+)?)
   | (?P<str>"[^"]*"|'[^']*'|“[^”]*”|「[^」]*」)
-  | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|\(|\)|\[|\]|,|\.)
+  | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|\(|\)|\[|\]|,|\.)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
 """, re.VERBOSE)
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
@@ -236,10 +236,9 @@ class _Parser:
 
     def product(self):
         node, n = self.atom(), 0
-        while self.peek("op", "*"):
+        while self.peek("op", "*") or self.peek("op", "/"):
             n = self.chained(n)
-            self.take()
-            node = Arith("*", node, self.atom())
+            node = Arith(self.take(), node, self.atom())
         return node
 
     def chained(self, n: int) -> int:
@@ -391,12 +390,12 @@ def render(node) -> str:
     if isinstance(node, Compare):
         return f"{_wrap(node.left)} {OP_TEXT.get(node.op, node.op)} {_wrap(node.right)}"
     if isinstance(node, Arith):
-        rank = {"+": 1, "-": 1, "*": 2}
+        rank = {"+": 1, "-": 1, "*": 2, "/": 2}
         left, right = _wrap(node.left), _wrap(node.right)
         if isinstance(node.left, Arith) and rank[node.left.op] < rank[node.op]:
             left = f"({left})"
         if isinstance(node.right, Arith) and (rank[node.right.op] < rank[node.op]
-                                              or rank[node.right.op] == rank[node.op] and node.op == "-"):
+                                              or rank[node.right.op] == rank[node.op] and node.op in ("-", "/")):
             right = f"({right})"
         return f"{left} {node.op} {right}"
     if isinstance(node, And):
@@ -487,6 +486,10 @@ def arith(op: str, a, b):
     a, b = as_date(_num(a)), as_date(_num(b))
     if isinstance(a, dt.date) and isinstance(b, dt.date) and op == "-":
         return (a - b).days
+    if op == "/":   # exact: a third of 3 is 1; by zero there is no value (unknown), as with a missing operand
+        if isinstance(a, (dt.date, bool)) or isinstance(b, (dt.date, bool)):
+            raise TypeError("division of a date or a yes/no")
+        return None if b == 0 else Fraction(a) / Fraction(b)
     return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b}[op]()
 
 

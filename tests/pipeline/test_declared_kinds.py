@@ -160,3 +160,21 @@ def test_related_names_what_exists(teams_policy):
     _, problems = problems_of(str(teams_policy))
     assert [p.message for p in problems if p.severity == "error"] == [
         "related.via “center”不是办事员指向小组的字段（可用：team）"]
+
+
+def test_a_rule_dividing_in_its_condition(teams_policy, tmp_path):
+    """`handled / 3`: the quarter's monthly average, compiled into the ruleset (the division lifted, exact) and
+    explained as ÷; 320 / 3 is over 100, 50 / 3 and 10 / 3 are not."""
+    edit(teams_policy, "rules/teams.yaml", "when: handled > param.team_quarter_load",
+         "when: handled / 3 > param.team_quarter_load")
+    edit(teams_policy, "parameters/teams.yaml", "{value: 300,", "{value: 100,")
+    assert busy(teams_policy, tmp_path) == {"T1": ["2025-Q1"], "T2": []}
+    edit(teams_policy, "parameters/teams.yaml", "{value: 100,", "{value: 106,")   # 106.67 is still over 106
+    assert busy(teams_policy, tmp_path) == {"T1": ["2025-Q1"], "T2": []}
+    edit(teams_policy, "parameters/teams.yaml", "{value: 106,", "{value: 107,")
+    assert busy(teams_policy, tmp_path) == {"T1": [], "T2": []}
+    from engine.explain.why import Why
+    policy = load_or_raise(str(teams_policy))
+    _, results = evaluate_file(str(case(tmp_path)), policy)
+    tree = str(Why.of(policy, results[0]).why("T1", "busy_quarters"))
+    assert "÷" in tree, tree
