@@ -328,6 +328,10 @@ def parse(value: Any, kind: str, layout: Layout, year: int | None = None) -> Any
         if _is_number(value):
             return _as_int(value) if _as_int(value) is not None else value
         return _int(shown)
+    if kind == "number":   # an amount: a number cell as it is, a typed 12.5 (or 1,200.5) read as written
+        if _is_number(value):
+            return _as_int(value) if _as_int(value) is not None else value
+        return _number(shown)
     if kind == "bool":
         return value if isinstance(value, bool) else layout.booleans.get(shown.lower(), shown)
     if kind == "months":
@@ -353,6 +357,15 @@ def _int(shown: str) -> Any:
 
 
 _INT_DIGITS = 18                # an int64; a roster's integers are counts and years
+_NUMBER = re.compile(r"^[+-]?\d{1,18}(?:\.\d{1,12})?$")
+
+
+def _number(shown: str) -> Any:
+    """12.5, 1,200.5 as the number; anything else as its text, for the schema to refuse at the cell."""
+    plain_text = shown.replace(",", "")
+    if not _NUMBER.match(plain_text):
+        return shown
+    return int(plain_text) if "." not in plain_text else float(plain_text)
 
 
 def _is_number(value: Any) -> bool:

@@ -52,7 +52,10 @@ def run(args) -> int:
         raise options.UsageError(*(f"[red]{escape(p)}[/]" for p in problems))
     policy = options.load_policy(args.policy)
     options.check_outputs([args.out], options.policy_files(policy))
-    tree = generate.generate(policy, people, seed, year)
+    try:
+        tree = generate.generate(policy, people, seed, year)
+    except generate.GenerateError as e:
+        raise options.UsageError(f"[red]{escape(str(e))}[/]") from None
     command = f"python run.py generate --people {people} --seed {seed} --out {args.out}" + (
         f" --year {year}" if year != 2025 else "")
     with options.writing(args.out):

@@ -165,7 +165,7 @@ def _aggregate(fact: Fact, attribute: Attribute, case: Case, policy: Policy, mad
         fact.detail[attribute.name] = f"本{policy.kinds[fact.kind].label}的{called}中有未知的" \
                                       f"{policy.kinds[spec.of].label_of(spec.attribute) or spec.attribute}"
         return None
-    fact.detail[attribute.name] = f"本{policy.kinds[fact.kind].label}的{called}{which}{len(values)} 条：{shown or '无'}"
+    fact.detail[attribute.name] = f"本{policy.kinds[fact.kind].label}的{called}{which}共 {len(values)} 条：{shown or '无'}"
     if not values:
         return 0 if spec.how == "sum" else None
     total = sum(values)

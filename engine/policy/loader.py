@@ -373,7 +373,7 @@ def _kinds(files: _Files, rel: str, partial: bool = False) -> dict[str, FactKind
                                    tuple(spec["from"].split(".")) if spec.get("from") else (), spec.get("absent"),
                                    None if spec.get("count") is None else str(spec["count"]),
                                    None if spec.get("run") is None else str(spec["run"]), bool(spec.get("period")),
-                                   spec.get("note"), spec.get("total"), _related(spec.get("related")))
+                                   spec.get("note"), spec.get("total"), _related(spec.get("related")), spec.get("clause"))
                       for a, spec in (entry.get("attributes") or {}).items()}
         tally = entry.get("tally")
         derived = []

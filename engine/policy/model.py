@@ -150,6 +150,7 @@ class Attribute:
     note: str | None = None
     total: str | None = None        # sum | mean | min | max
     related: "Related | None" = None   # computed over the records naming this one (facts.yaml `related:`)
+    clause: str | None = None       # the clause a computed attribute (`related:`) encodes, as a derivation's
 
 
 @dataclass(frozen=True)

@@ -1081,7 +1081,10 @@ def asked(policy: Policy, casefile: str, subject: str | None, decision: str | No
           case: str | None) -> Asked:
     """`run.py appeal`'s question, checked: Unaskable when it cannot be put so (a "did you mean" where it
     helps); locations.YamlError when the case file cannot be read as one."""
-    kind = policy.appeals.subject if policy.appeals else ""
+    if policy.appeals is None:
+        raise Unaskable(f"政策 {policy.document_number} 没有申诉文件（policy.yaml 中的 appeals:，即 appeals.yaml）："
+                        "无从得知哪些事实可以改变，无法申诉")
+    kind = policy.appeals.subject
     person_decisions = [n for n, d in policy.decisions.items() if d.subject == kind]
     who = policy.kinds[kind].label if kind in policy.kinds else "本人"   # facts.yaml's word for an appellant
     shape = Shape.of(policy)

@@ -118,6 +118,9 @@ def clause_coverage(policy: Policy) -> list[ClauseCoverage]:
         for d in kind.derived:
             if d.clause:
                 derived.setdefault(d.clause, []).append(d.name)
+        for a in kind.attributes.values():
+            if a.clause:
+                derived.setdefault(a.clause, []).append(a.name)
     out = []
     for clause in sorted(policy.clauses.values(), key=lambda c: c.line):
         ref = clause.ref
@@ -189,15 +192,21 @@ def _nodes_read(policy: Policy, firing: Firing) -> list:
     """The rule's own condition and value, the decision's scope, and the derivations they read, transitively."""
     rule, decision, fact = firing.rule, firing.variant.decision, firing.fact
     nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
-    derived = {d.name: d for d in policy.kinds[fact.kind].derived}
-    seen: set[str] = set()
-    todo = [n for node in nodes for n in expr.names(node)]
+    seen: set[tuple[str, str]] = set()
+    todo = [(fact.kind, n) for node in nodes for n in expr.names(node)]
     while todo:
-        name = todo.pop()
-        if name in derived and name not in seen:
-            seen.add(name)
-            nodes.append(derived[name].ast)
-            todo += expr.names(derived[name].ast)
+        kind, name = todo.pop()
+        if (kind, name) in seen or kind not in policy.kinds:
+            continue
+        seen.add((kind, name))
+        derivation = next((d for d in policy.kinds[kind].derived if d.name == name), None)
+        attribute = policy.kinds[kind].attributes.get(name)
+        if derivation is not None:
+            nodes.append(derivation.ast)
+            todo += [(kind, n) for n in expr.names(derivation.ast)]
+        elif attribute is not None and attribute.related is not None:   # what the related records' facts read
+            spec = attribute.related
+            todo += [(spec.of, n) for n in (spec.attribute, spec.where) if n]
     return nodes
 
 

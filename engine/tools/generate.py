@@ -257,6 +257,11 @@ def case_days(case_no: int, year: int) -> tuple[dt.date, int]:
     return dt.date(year, 12, 31), year
 
 
+def _missing(error: Exception) -> str:
+    """What of the expected shape a policy lacks, in words: a word list or parameter by its name."""
+    return f"“{error.args[0]}”" if isinstance(error, KeyError) and error.args else "按月份的汇总"
+
+
 def generate(policy: Policy, people: int, seed: int, year: int = 2025, per_case: int = PER_CASE) -> dict:
     """A case file (as a plain tree) of `people` people in cases of about `per_case`; GenerateError beyond the
     bounds (`bounds_problems`)."""
@@ -264,6 +269,12 @@ def generate(policy: Policy, people: int, seed: int, year: int = 2025, per_case:
                                                       [f"每个案例的人数应为 1 至 {MAX_GENERATED_PEOPLE:,}，实为 {_shown(per_case)}"])
     if problems:
         raise GenerateError("；".join(problems))
+    try:
+        vocabulary(policy, dt.date(year, 12, 31))
+    except (StopIteration, KeyError, TypeError, ValueError) as e:   # another shape than the one generated here
+        raise GenerateError(f"generate 目前只能为有按月汇总（facts.yaml tally:）的名册生成示例案例；政策 "
+                            f"{policy.document_number} 的案例形状不同（缺少 {_missing(e)}），请手工编写案例文件，"
+                            f"或用 template 生成的表格填写") from None
     rng = random.Random(seed)
     cases = []
     for case_no, start in enumerate(range(0, people, per_case), 1):
