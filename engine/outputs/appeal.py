@@ -20,7 +20,7 @@ def render(console: Console, a: Appeal, policy: Policy, unmask: bool = False) ->
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
-    name = printable((a.name if unmask else mask_name(a.name)) or "")
+    name = printable((a.name if unmask or not a.personal else mask_name(a.name)) or "")
     head.add_row("申诉人", Text(f"{shown_id(a.subject, unmask)} {name}".strip() + f"（案例 {shown_id(a.case_id, unmask)}）"))
     head.add_row("决定", policy.decisions[a.decision].label)
     head.add_row("实际", shown(a.actual) if a.applicable else "不适用")

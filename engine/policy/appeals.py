@@ -32,7 +32,7 @@ def _raise(spec: dict) -> Raise:
 def from_tree(tree: dict, name: str, parse: Callable[[list, str], Any]) -> Appeals:
     """The schema-checked tree of appeals.yaml as typed data; `parse(path, text)` parses (and reports) a formula."""
     dates = {k: NamedDate(k, v["label"], v["formula"], parse(["dates", k, "formula"], v["formula"]))
-             for k, v in tree["dates"].items()}
+             for k, v in (tree.get("dates") or {}).items()}
     out = []
     for i, c in enumerate(tree["contestable"]):
         shift = None

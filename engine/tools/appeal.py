@@ -67,13 +67,22 @@ class Shape:
     case_fields: frozenset[str]
     list: str
     refs: tuple[tuple[str, str], ...]     # (field of the subject's record, list of the record it names)
+    # (list, field) of the records naming the subject's kind (an enterprise's quarterly reports): part of it
+    named_by: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, policy: Policy) -> "Shape":
         records = policy.records
         kind = records.kinds.get(policy.appeals.subject if policy.appeals else "") or next(iter(records.kinds.values()))
         return cls(frozenset({"as_of", *records.case_fields}), kind.list,
-                   tuple((f, records.kinds[to].list) for f, to in kind.refs.items()))
+                   tuple((f, records.kinds[to].list) for f, to in kind.refs.items()),
+                   tuple((k.list, f) for k, f in records.referring(kind.name) if k.list != kind.list))
+
+    def own(self, case_dict: dict, person: dict) -> dict[str, list]:
+        """The records naming this subject, by list: they belong with it wherever it is judged."""
+        who = str(person.get("id")) if isinstance(person, dict) else None
+        return {target: [r for r in case_dict.get(target) or [] if isinstance(r, dict) and str(r.get(name)) == who]
+                for target, name in self.named_by}
 
 
 class AppealError(Exception):
@@ -449,6 +458,7 @@ class Appeal:
     groups: list[Group] = field(default_factory=list)           # the alternatives, one line per kind
     excluded_groups: list[Group] = field(default_factory=list)
     cost_means: str = ""                                        # what a cost is (appeals.yaml), said once
+    personal: bool = True        # `name` is a person's (records.yaml `personal:`): masked unless --unmask
 
     @property
     def reached(self) -> bool:
@@ -480,6 +490,9 @@ def _alone(case_dict: dict, person: dict, shape: Shape, lists: tuple[str, ...]) 
         if target != shape.list:
             out[target] = out.get(target, []) + [r for r in case_dict.get(target) or [] if isinstance(r, dict)
                                                  and isinstance(person, dict) and str(r.get("id")) == str(person.get(name))]
+    for target, held in shape.own(case_dict, person).items():
+        if held:
+            out[target] = out.get(target, []) + held
     return out
 
 
@@ -500,8 +513,11 @@ def appeal(policy: Policy, evaluator: Evaluator, case_dict: dict, subject: str, 
     if result is None or errors:
         raise AppealError(errors)
     actual = _determination(result, subject, decision)
-    out = Appeal(subject, person_raw.get("name"), case.id, decision, want,
-                 None if actual is None else expr.plain(actual.value), applicable=actual is not None)
+    declared = policy.records.kinds[spec.subject]
+    named = declared.name_field or next((n for n, f in declared.fields.items() if f.type == "text"), None)
+    out = Appeal(subject, person_raw.get(named) if named else None, case.id, decision, want,
+                 None if actual is None else expr.plain(actual.value), applicable=actual is not None,
+                 personal=declared.name_field is not None)
     out.search = Search(max_changes=spec.max_changes, budget=spec.max_candidates)
     out.cost_means = spec.cost_means or COST_MEANS
     if out.reached:
@@ -735,6 +751,9 @@ def _neighbourhood(case_dict: dict, person: dict, shape: Shape, lists: tuple[str
     out[shape.list] = people if person in people else [person]
     for name, target in shape.refs:
         out[target] = [r for r in case_dict.get(target) or [] if isinstance(r, dict) and str(r.get("id")) == mine[name]]
+    for target, held in shape.own(case_dict, person).items():
+        if held:
+            out[target] = out.get(target, []) + held
     return out
 
 
@@ -1036,7 +1055,7 @@ def _people(case: dict, shape: Shape) -> list[str]:
 def to_json(a: Appeal, policy: Policy, unmask: bool = False) -> dict:
     """The appeal as JSON: the name masked, and (as every JSON answer) an id that is an ID number, unless `unmask`."""
     return outward({
-        "subject": a.subject, "name": a.name if unmask else mask_name(a.name), "case": a.case_id,
+        "subject": a.subject, "name": a.name if unmask or not a.personal else mask_name(a.name), "case": a.case_id,
         "decision": a.decision, "decision_label": policy.decisions[a.decision].label,
         "want": a.want, "actual": a.actual, "applicable": a.applicable,
         "alternatives": [{"changes": alt.changes, "cost": alt.cost, "value": alt.value, "explanation": alt.explanation,
