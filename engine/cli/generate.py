@@ -45,6 +45,7 @@ def _whole(text: str | list, option: str) -> int:
 
 def run(args) -> int:
     from ..tools import generate
+    from ..tools.declared import NOTE
     err = options.console(stderr=True)
     people, seed, year = (_whole(args.people, "--people"), _whole(args.seed, "--seed"), _whole(args.year, "--year"))
     problems = generate.bounds_problems(people, seed, year)
@@ -59,6 +60,7 @@ def run(args) -> int:
     command = f"python run.py generate --people {people} --seed {seed} --out {args.out}" + (
         f" --year {year}" if year != 2025 else "")
     with options.writing(args.out):
-        generate.write(tree, args.out, command)
-    err.print(f"已写出 {escape(args.out)}：{people} 人，{len(tree['cases'])} 个案例", highlight=False)
+        generate.write(tree, args.out, command, None if generate.realistic(policy, year) else NOTE)
+    held = sum(len(v) for c in tree["cases"] for v in c.values() if isinstance(v, list))
+    err.print(f"已写出 {escape(args.out)}：{held:,} 条记录，{len(tree['cases'])} 个案例", highlight=False)
     return 0

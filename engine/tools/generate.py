@@ -30,10 +30,11 @@ from ruamel.yaml.representer import SafeRepresenter
 from ..common import outfiles
 from ..common.limits import GENERATED_YEARS, MAX_GENERATED_PEOPLE, MAX_SEED
 from ..pipeline.facts import Sequence
+from .declared import declared_cases
 from ..policy.model import Policy
 from ..policy.params import ParamView, first_day
 
-__all__ = ["PER_CASE", "SURNAMES", "GIVEN", "LEAP_DAYS", "GenerateError", "Vocabulary", "vocabulary", "case_days",
+__all__ = ["realistic", "PER_CASE", "SURNAMES", "GIVEN", "LEAP_DAYS", "GenerateError", "Vocabulary", "vocabulary", "case_days",
            "bounds_problems", "generate", "write"]
 
 PER_CASE = 125                      # people per case: a district's roster split as offices send them
@@ -257,24 +258,25 @@ def case_days(case_no: int, year: int) -> tuple[dt.date, int]:
     return dt.date(year, 12, 31), year
 
 
-def _missing(error: Exception) -> str:
-    """What of the expected shape a policy lacks, in words: a word list or parameter by its name."""
-    return f"“{error.args[0]}”" if isinstance(error, KeyError) and error.args else "按月份的汇总"
+def realistic(policy: Policy, year: int = 2025) -> bool:
+    """Whether the policy has the shape this generator makes realistic rosters of (else: `declared_cases`)."""
+    try:
+        vocabulary(policy, dt.date(year, 12, 31))
+    except (StopIteration, KeyError, TypeError, ValueError):
+        return False
+    return True
 
 
 def generate(policy: Policy, people: int, seed: int, year: int = 2025, per_case: int = PER_CASE) -> dict:
     """A case file (as a plain tree) of `people` people in cases of about `per_case`; GenerateError beyond the
-    bounds (`bounds_problems`)."""
+    bounds (`bounds_problems`). A policy of another shape than this generator's gets cases made from its
+    declaration alone (`declared.declared_cases`: `people` records of each kind no other names)."""
     problems = bounds_problems(people, seed, year) + ([] if 1 <= per_case <= MAX_GENERATED_PEOPLE else
                                                       [f"每个案例的人数应为 1 至 {MAX_GENERATED_PEOPLE:,}，实为 {_shown(per_case)}"])
     if problems:
         raise GenerateError("；".join(problems))
-    try:
-        vocabulary(policy, dt.date(year, 12, 31))
-    except (StopIteration, KeyError, TypeError, ValueError) as e:   # another shape than the one generated here
-        raise GenerateError(f"generate 目前只能为有按月汇总（facts.yaml tally:）的名册生成示例案例；政策 "
-                            f"{policy.document_number} 的案例形状不同（缺少 {_missing(e)}），请手工编写案例文件，"
-                            f"或用 template 生成的表格填写") from None
+    if not realistic(policy, year):
+        return declared_cases(policy, people, seed, year, per_case)
     rng = random.Random(seed)
     cases = []
     for case_no, start in enumerate(range(0, people, per_case), 1):
@@ -314,15 +316,16 @@ def _dumper() -> YAML:
     return out
 
 
-def write(tree: dict, out: str | Path, command: str) -> None:
+def write(tree: dict, out: str | Path, command: str, note: str | None = None) -> None:
     """YAML with the command that made it at the top (so anyone can make it again); `.json`: JSON, which reads
-    several times faster (it has no comments: the command is not kept)."""
+    several times faster (it has no comments: the command is not kept). `note`: the first line, when the cases
+    were not made by the realistic generator (`declared.NOTE`)."""
     if Path(out).suffix.lower() == ".json":
         outfiles.write_text(out, json.dumps(tree, ensure_ascii=False, default=str, separators=(",", ":")))
         return
     buffer = io.StringIO()
     _dumper().dump(tree, buffer)
     body = buffer.getvalue()
-    header = (f"# 生成的测试名册（虚构数据，姓名与身份证号均不对应真实个人；身份证号校验位故意写错）\n"
+    header = (f"# {note or '生成的测试名册（虚构数据，姓名与身份证号均不对应真实个人；身份证号校验位故意写错）'}\n"
               f"# 由以下命令生成，同一种子得到同一文件：\n#   {command}\n")
     outfiles.write_text(out, header + body)
