@@ -107,19 +107,77 @@ def _known_case_files_parsed_once(yamlio) -> None:
     yamlio.parse_case_yaml = parse_case_yaml
 
 
+SHIPPED_POLICIES = (POLICY_DIR, ROOT / "policies" / "examples" / "amendment_demo")
+_LOADED: dict[str, tuple[tuple, object]] = {}
+
+
+def _files_of(folder: str) -> tuple:
+    """What a policy folder holds, as the loader would find it changed: every entry's path, kind, size and time."""
+    out = []
+    for top, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files + dirs):
+            st = os.lstat(os.path.join(top, name))
+            out.append((top, name, st.st_mode, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _shipped_policies_loaded_once(options) -> None:
+    """A command run in process (`cli`) loads and checks the policy anew each time; for the shipped folders (the policy
+    and the amendment demo, named by their paths as `--policy`'s default and the tests name them) the Policy a run
+    loaded is given to the next run in this process while no file of the folder has changed (they never do: tests
+    write only into copies). A Policy is not changed by the commands that read it. A folder that does not load, or
+    any other folder (every copy a test edits), is loaded and checked every time."""
+    real = _REAL["options.load_or_raise"] = options.load_or_raise
+    shipped = {str(p) for p in SHIPPED_POLICIES}
+
+    def load_or_raise(directory):
+        if str(directory) not in shipped:
+            return real(directory)
+        files = _files_of(str(directory))
+        kept = _LOADED.get(str(directory))
+        if kept is not None and kept[0] == files:
+            return kept[1]
+        policy = real(directory)              # a PolicyLoadError leaves nothing behind
+        _LOADED[str(directory)] = (files, policy)
+        return policy
+
+    options.load_or_raise = load_or_raise
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (pyproject.toml) as loadfile, but files marked with one `xdist_group` run on one worker:
+    each file's tests on one worker (its module fixtures made once), and a group's files together (the session
+    fixtures they share made once in the run, not on every worker)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FileOrGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            group = super()._split_scope(nodeid)
+            return "@" + group if group != nodeid else nodeid.split("::", 1)[0]
+
+    return FileOrGroupScheduling(config, log)
+
+
 def pytest_configure(config):
-    """TESTS_PARSE_EVERY_TIME=1 leaves both memos out."""
+    """TESTS_PARSE_EVERY_TIME=1 leaves the memos out."""
     if os.environ.get("TESTS_PARSE_EVERY_TIME") == "1":
         return
+    from engine.cli import options
     from engine.common import yamlio
     _policy_files_parsed_once(yamlio)
     _known_case_files_parsed_once(yamlio)
+    _shipped_policies_loaded_once(options)
 
 
 def pytest_unconfigure(config):
+    from engine.cli import options
     from engine.common import yamlio
     for name, real in _REAL.items():
-        setattr(yamlio, name, real)
+        setattr(options, name.split(".")[1], real) if name.startswith("options.") else setattr(yamlio, name, real)
     _REAL.clear()
 
 
