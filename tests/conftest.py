@@ -39,8 +39,8 @@ POLICY_DIR = ROOT / "policies" / "suchen_2024"
 _counter = itertools.count()
 
 
-# --- parsing once: two memos of the YAML parser (ruamel's pure-Python reader), put in place when pytest starts
-# (pytest_configure), so that what modules read while they are collected is not parsed again by the tests --------
+# --- reading once: two memos of the YAML parser (ruamel's pure-Python reader) and one of the shipped policies'
+# loading, put in place when pytest starts (pytest_configure): what modules read while collected is not read again
 
 _PARSED: dict[str, bytes] = {}
 _KNOWN_CASE_TEXTS: set[str] = set()
