@@ -39,24 +39,24 @@ POLICY_DIR = ROOT / "policies" / "suchen_2024"
 _counter = itertools.count()
 
 
+# --- reading once: two memos of the YAML parser (ruamel's pure-Python reader) and one of the shipped policies'
+# loading, put in place when pytest starts (pytest_configure): what modules read while collected is not read again
+
 _PARSED: dict[str, bytes] = {}
+_KNOWN_CASE_TEXTS: set[str] = set()
+_CASE_TREES: dict[tuple[str, bool], bytes] = {}
+_REAL: dict[str, object] = {}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def policy_files_parsed_once():
+def _policy_files_parsed_once(yamlio) -> None:
     """Each distinct text of a policy file is parsed once per test process (`yamlio.load`, ruamel's pure-Python
     round trip): parsing the same files again for every copy of the policy was over half of the fast tests' time.
 
     The memo is keyed by the file's text, which is all the parse reads (the path only names the file in an
     error, and a file that fails to parse is never kept). Every caller gets its own copy, made by a pickle round
     trip: it keeps ruamel's positions, formats and comments exactly (copy.deepcopy loses the positions of empty
-    collections). Case files, spreadsheets and every subprocess run are read as always.
-    TESTS_PARSE_EVERY_TIME=1 turns the memo off."""
-    if os.environ.get("TESTS_PARSE_EVERY_TIME") == "1":
-        yield
-        return
-    from engine.common import yamlio
-    real = yamlio.load
+    collections). Spreadsheets and every subprocess run are read as always; case files, below."""
+    real = _REAL["load"] = yamlio.load
 
     def load(path):
         try:
@@ -72,10 +72,113 @@ def policy_files_parsed_once():
         return tree
 
     yamlio.load = load
-    try:
-        yield
-    finally:
-        yamlio.load = real
+
+
+def parsed_once(path: str | Path) -> Path:
+    """Let the text of this case file (a roster a test generated, that many of its tests read as it is) be parsed once
+    per test process, as the shipped fixtures are (`_known_case_files_parsed_once`); returns the path."""
+    _KNOWN_CASE_TEXTS.add(Path(path).read_bytes().decode("utf-8"))   # as yamlio.read_case decodes it
+    return Path(path)
+
+
+def _known_case_files_parsed_once(yamlio) -> None:
+    """The text of a shipped case file (fixtures/*.yaml: the roster, the 500-person corpus), or of one a test named
+    with `parsed_once`, is parsed once per test process and way of reading (`fast` or positioned): hundreds of
+    commands read them, and parsing them was over a quarter of the fast tests' time (the corpus alone takes 1.3 s).
+    Any other text — an edited copy, a hostile or damaged file — is parsed for real every time, so no bound on
+    parsing is ever measured on a memo.
+
+    Keyed by the whole text (the name only names the file in an error, and a text that fails to parse is never
+    kept); every caller gets its own copy by a pickle round trip, positions kept."""
+    for path in (ROOT / "fixtures").glob("*.yaml"):
+        parsed_once(path)
+    real = _REAL["parse_case_yaml"] = yamlio.parse_case_yaml
+
+    def parse_case_yaml(source, fast=False):
+        if source.text not in _KNOWN_CASE_TEXTS:
+            return real(source, fast)
+        key = (source.text, fast)
+        if key in _CASE_TREES:
+            return pickle.loads(_CASE_TREES[key])
+        tree = real(source, fast)
+        _CASE_TREES[key] = pickle.dumps(tree, pickle.HIGHEST_PROTOCOL)
+        return tree
+
+    yamlio.parse_case_yaml = parse_case_yaml
+
+
+SHIPPED_POLICIES = (POLICY_DIR, ROOT / "policies" / "examples" / "amendment_demo")
+_LOADED: dict[str, tuple[tuple, object]] = {}
+
+
+def _files_of(folder: str) -> tuple:
+    """What a policy folder holds, as the loader would find it changed: every entry's path, kind, size and time."""
+    out = []
+    for top, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files + dirs):
+            st = os.lstat(os.path.join(top, name))
+            out.append((top, name, st.st_mode, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _shipped_policies_loaded_once(options) -> None:
+    """A command run in process (`cli`) loads and checks the policy anew each time; for the shipped folders (the policy
+    and the amendment demo, named by their paths as `--policy`'s default and the tests name them) the Policy a run
+    loaded is given to the next run in this process while no file of the folder has changed (they never do: tests
+    write only into copies). A Policy is not changed by the commands that read it. A folder that does not load, or
+    any other folder (every copy a test edits), is loaded and checked every time."""
+    real = _REAL["options.load_or_raise"] = options.load_or_raise
+    shipped = {str(p) for p in SHIPPED_POLICIES}
+
+    def load_or_raise(directory):
+        if str(directory) not in shipped:
+            return real(directory)
+        files = _files_of(str(directory))
+        kept = _LOADED.get(str(directory))
+        if kept is not None and kept[0] == files:
+            return kept[1]
+        policy = real(directory)              # a PolicyLoadError leaves nothing behind
+        _LOADED[str(directory)] = (files, policy)
+        return policy
+
+    options.load_or_raise = load_or_raise
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` (pyproject.toml) as loadfile, but files marked with one `xdist_group` run on one worker:
+    each file's tests on one worker (its module fixtures made once), and a group's files together (the session
+    fixtures they share made once in the run, not on every worker)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class FileOrGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            group = super()._split_scope(nodeid)
+            return "@" + group if group != nodeid else nodeid.split("::", 1)[0]
+
+    return FileOrGroupScheduling(config, log)
+
+
+def pytest_configure(config):
+    """TESTS_PARSE_EVERY_TIME=1 leaves the memos out."""
+    if os.environ.get("TESTS_PARSE_EVERY_TIME") == "1":
+        return
+    from engine.cli import options
+    from engine.common import yamlio
+    _policy_files_parsed_once(yamlio)
+    _known_case_files_parsed_once(yamlio)
+    _shipped_policies_loaded_once(options)
+
+
+def pytest_unconfigure(config):
+    from engine.cli import options
+    from engine.common import yamlio
+    for name, real in _REAL.items():
+        setattr(options, name.split(".")[1], real) if name.startswith("options.") else setattr(yamlio, name, real)
+    _REAL.clear()
 
 
 @pytest.fixture(scope="session")

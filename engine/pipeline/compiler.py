@@ -31,10 +31,13 @@ the session state, so nothing can match the state fact (the loop of docs/durable
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 
 import itertools
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -46,7 +49,7 @@ from ..policy.params import ParamView
 
 __all__ = ["substitute", "CompileError", "Inlined", "Variant", "Attempt", "Lifted", "CompiledPolicy", "explicit_overriders", "Part",
            "effective_parts", "effective_condition", "overriders", "inline", "lookup_bindings", "value_reads",
-           "attempts_for", "nnf", "alternatives", "simplify_tree", "simplify", "compile_policy"]
+           "attempts_for", "nnf", "alternatives", "simplify_tree", "simplify", "compile_policy", "compile_period"]
 
 
 class CompileError(Exception):
@@ -656,3 +659,34 @@ def compile_policy(policy: Policy, params: ParamView, suffix: str = "") -> Compi
     builder.add_scopes()
     return CompiledPolicy(policy.ruleset_name + suffix, builder.definition, builder.variants, builder.lifted,
                           builder.projection, unreachable, sorted(set(builder.assumes_decided)), builder.attempts)
+
+
+# The rulesets of the last few (policy, period) pairs compiled: a command compiles each period to check the policy
+# (validate) and again to run it (Evaluator), and a process deciding many case files compiles them once.
+_PERIODS: OrderedDict[tuple[str, dt.date], tuple[Policy, CompiledPolicy]] = OrderedDict()
+_PERIODS_KEPT = 16
+_periods_lock = threading.Lock()
+
+
+def compile_period(policy: Policy, day: dt.date, suffix: str = "") -> CompiledPolicy:
+    """compile_policy with the parameter values of `day`, reused when an equal policy was compiled for that day.
+
+    Compiling reads nothing but the policy and the day, so an equal policy (every field equal, down to each rule's
+    file and line: the same folder loaded again) compiles to an equal ruleset (the fields equality leaves out,
+    `keys_at` and a parameter's `labels`, are not read here); a policy changed in memory or copied elsewhere is not
+    equal and is compiled afresh. The ruleset is not changed once built; only its name (ruleset_name + `suffix`) is
+    the caller's."""
+    key = (policy.ruleset_name, day)
+    with _periods_lock:
+        kept = _PERIODS.get(key)
+    if kept is not None and (kept[0] is policy or kept[0] == policy):
+        compiled = kept[1]
+    else:
+        compiled = compile_policy(policy, ParamView(policy, day))
+        with _periods_lock:
+            _PERIODS[key] = (policy, compiled)
+            _PERIODS.move_to_end(key)
+            while len(_PERIODS) > _PERIODS_KEPT:
+                _PERIODS.popitem(last=False)
+    name = policy.ruleset_name + suffix
+    return compiled if compiled.name == name else dataclasses.replace(compiled, name=name)

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ..casefiles.cases import Case, CaseError, CaseFile, load_cases, refuse
-from .compiler import CompiledPolicy, compile_policy
+from .compiler import CompiledPolicy, compile_period
 from .facts import Fact, RecordError, build_facts, detail, failure
 from ..policy.model import Policy
 from ..policy.params import ParamView, change_days, first_day
@@ -52,7 +52,7 @@ class Evaluator:
     def compiled_for(self, day: dt.date) -> CompiledPolicy:
         start = self.period(day)
         if start not in self._compiled:
-            self._compiled[start] = compile_policy(self.policy, ParamView(self.policy, start), f"@{start.isoformat()}")
+            self._compiled[start] = compile_period(self.policy, start, f"@{start.isoformat()}")
         return self._compiled[start]
 
     def prepare(self, cases: list[Case]) -> None:

@@ -37,7 +37,7 @@ from ..common import yamlio
 from ..common.locations import Location, YamlError, locate, plain
 from ..common.problems import Problem
 from ..common.words import near
-from ..pipeline.compiler import Attempt, CompiledPolicy, compile_policy, effective_parts, explicit_overriders
+from ..pipeline.compiler import Attempt, CompiledPolicy, compile_period, effective_parts, explicit_overriders
 from ..pipeline.facts import Fact, RecordError
 from ..policy.model import Decision, Policy, Rule
 from ..policy.params import ParamView, change_days, first_day
@@ -558,7 +558,7 @@ def analyze(policy: Policy, only: list[str] | None = None, max_inputs: int = MAX
     out = []
     for day in periods:
         params = ParamView(policy, day)
-        compiled = compile_policy(policy, params, f"@analyze@{day.isoformat()}")
+        compiled = compile_period(policy, day, f"@analyze@{day.isoformat()}")
         for decision in policy.decisions.values():
             if only and decision.name not in only:
                 continue

@@ -28,7 +28,7 @@ from ..policy import appeals, notice
 from . import typecheck
 
 from ..formula import expr
-from ..pipeline.compiler import CompileError, compile_policy, effective_condition
+from ..pipeline.compiler import CompileError, compile_period, effective_condition
 from ..formula.functions import FUNCTIONS
 from ..policy.model import RESERVED_KINDS, DatedValue, Policy
 from ..common.problems import Problem
@@ -627,7 +627,7 @@ def _compiles(policy: Policy) -> list[Problem]:
     unreachable: dict[str, list] = {}
     for day in days:
         try:
-            compiled = compile_policy(policy, ParamView(policy, day), f"@check{day}")
+            compiled = compile_period(policy, day, f"@check{day}")
         except (CompileError, KeyError, ValueError, ArithmeticError) as e:
             first = policy.decisions[next(iter(policy.decisions))].location
             out.append(Problem(first, "", f"{day} 起的规则无法编译：{e.args[0] if e.args else e}"))

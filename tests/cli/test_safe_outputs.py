@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -192,14 +193,23 @@ def _roster(d: Path) -> Path:
                                       "items": [{"id": "I1", "name": "事项", "department": "人社", "center_level": "镇"}]})
 
 
-@pytest.fixture
-def inputs(tmp_path):
-    """A roster as YAML, as a workbook, and as CSV files (FILE.csv and its siblings)."""
-    yaml = _roster(tmp_path)
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory) -> Path:
+    """A roster as YAML, as a workbook, and as CSV files (FILE.csv and its siblings), converted once."""
+    folder = tmp_path_factory.mktemp("inputs")
+    yaml = _roster(folder)
     for target in ("roster.xlsx", "roster.csv"):
-        code, _, err = cli("convert", yaml, tmp_path / target)
+        code, _, err = cli("convert", yaml, folder / target)
         assert code == 0, err
-    assert {p.name for p in tmp_path.glob("roster.*.csv")} == {"roster.案例.csv", "roster.中心.csv", "roster.事项.csv"}
+    assert {p.name for p in folder.glob("roster.*.csv")} == {"roster.案例.csv", "roster.中心.csv", "roster.事项.csv"}
+    return folder
+
+
+@pytest.fixture
+def inputs(converted, tmp_path):
+    """The converted roster's files, a fresh copy for each test (which may rename, link or write beside them)."""
+    for path in converted.iterdir():
+        shutil.copy2(path, tmp_path / path.name)
     return tmp_path
 
 

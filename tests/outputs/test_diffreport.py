@@ -21,6 +21,10 @@ from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, cli
 from corpus_diffs import CORPUS, DEMO
 
+# With test_diff_memo / test_diffreport, on one worker: the corpus compared under two policy versions (conftest's
+# demo_diff and leap_diff, made once per process) is then made once in a run, not on both workers.
+pytestmark = pytest.mark.xdist_group("corpus_diffs")
+
 ASCII_WORD = re.compile(r"[A-Za-z_]{2,}")   # an id or a value name (mar_1, full_years, eligibility.over_age)
 
 

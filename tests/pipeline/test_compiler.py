@@ -555,3 +555,39 @@ def test_exception_reading_a_decision_without_conclusion_does_not_block(policy, 
                                     ParamView(flagged, dt.date(2025, 6, 30)))) is True
     value, result = _flag_for(flagged, person, tmp_path)
     assert value == "base", result.errors
+
+
+# --- a period compiled once per policy -----------------------------------------------------------------
+
+def test_a_period_is_compiled_again_unless_the_policy_is_equal(policy, tmp_path, monkeypatch):
+    """compile_period reuses a ruleset only for an equal policy (the same folder loaded again): a rule changed in
+    memory under the same name and version, or the same files in another folder, is compiled afresh; the name is
+    always the caller's."""
+    import shutil
+    from engine.pipeline import compiler
+    from engine.policy.params import change_days
+    from engine.tools.validate import load_or_raise
+    day = change_days(policy)[0]
+    first = compiler.compile_period(policy, day, "@a")
+    assert first.definition == compile_policy(policy, ParamView(policy, day)).definition
+    calls = []
+    real = compiler.compile_policy
+    monkeypatch.setattr(compiler, "compile_policy", lambda *a: calls.append(a[0]) or real(*a))
+
+    again = load_or_raise(ROOT / "policies" / "suchen_2024")   # checking it compiles every period: none afresh
+    assert again is not policy and calls == []
+    reused = compiler.compile_period(again, day, "@b")
+    assert calls == [] and reused.name == policy.ruleset_name + "@b" and reused.definition == first.definition
+
+    decision = policy.decisions["annual_grade"]
+    changed = dataclasses.replace(decision.rules[0], when=expr.parse("false"))
+    edited = dataclasses.replace(policy, decisions=dict(policy.decisions, annual_grade=dataclasses.replace(
+        decision, rules=(changed,) + decision.rules[1:])))
+    assert edited.ruleset_name == policy.ruleset_name
+    assert compiler.compile_period(edited, day).definition != first.definition and calls == [edited]
+
+    shutil.copytree(ROOT / "policies" / "suchen_2024", tmp_path / "copy")
+    elsewhere = load_or_raise(tmp_path / "copy")
+    assert elsewhere.ruleset_name == policy.ruleset_name and calls[-1] is elsewhere   # compiled afresh to check it
+    variant = next(v for v in compiler.compile_period(elsewhere, day).variants.values() if v.rule is not None)
+    assert variant.rule.location.file.startswith(str(tmp_path))   # its own rules, where they are written

@@ -320,7 +320,7 @@ def with_lines(log: Path, *bad: str | bytes, at: int = 2) -> Path:
     return log
 
 
-@pytest.mark.parametrize("bad, says", [
+HOSTILE = [
     ("[" * 100_000 + "]" * 100_000, "嵌套超过 32 层"),
     ('{"decision_id": ' + "[" * 40 + "]" * 40 + "}", "嵌套超过 32 层"),
     ('{"value": ' + "7" * 100_000 + "}", "含位数过多的整数"),
@@ -330,16 +330,32 @@ def with_lines(log: Path, *bad: str | bytes, at: int = 2) -> Path:
     (b'{"case": "\xff\xfe"}', "不是 UTF-8 文本（此行第 11 字节）"),
     ('{"log": 2}', "不认识的日志格式版本 2（本程序读取版本 1）"),
     ('"just text"', "应为一个 JSON 对象"),
-])
-def test_a_hostile_line_costs_that_line_only(log_copy, bad, says):
-    with_lines(log_copy, bad)
-    code, out, err = cli("replay", log_copy, "--cases", ROSTER)
-    assert code == 1
-    assert f"{log_copy}:3：{says}" in err and "Traceback" not in err
-    assert "共 441 条记录：已复现 441，结果不同 0，政策版本不同 0，输入不同 0；另有 1 行无法读取" in out
-    code, report = replay_json(log_copy)
-    assert report["summary"]["reproduced"] == 441 and report["unreadable"] == 1
-    assert report["errors"][0].startswith(f"{log_copy}:3：{says}")
+]
+
+
+@pytest.fixture(scope="module")
+def hostile_replay(logged, tmp_path_factory):
+    """The log with every line of HOSTILE in it, each between two good records (the i-th is line 3 + 2i), replayed
+    once as the table and once as JSON (one replay checked for every line, not one replay per line):
+    (log, (code, out, err), (code, report))."""
+    log = tmp_path_factory.mktemp("hostile") / "decisions.jsonl"
+    shutil.copy(logged[0], log)
+    for i, (bad, _) in enumerate(HOSTILE):
+        with_lines(log, bad, at=2 + 2 * i)
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("COLUMNS", "400")        # as `wide` does for each test
+        return log, cli("replay", log, "--cases", ROSTER), replay_json(log)
+
+
+@pytest.mark.parametrize("bad, says", HOSTILE)
+def test_a_hostile_line_costs_that_line_only(hostile_replay, bad, says):
+    log, (code, out, err), (json_code, report) = hostile_replay
+    line = 3 + 2 * HOSTILE.index((bad, says))
+    assert code == json_code == 1
+    assert f"{log}:{line}：{says}" in err and "Traceback" not in err
+    assert f"共 441 条记录：已复现 441，结果不同 0，政策版本不同 0，输入不同 0；另有 {len(HOSTILE)} 行无法读取" in out
+    assert report["summary"]["reproduced"] == 441 and report["unreadable"] == len(HOSTILE)
+    assert [e for e in report["errors"] if e.startswith(f"{log}:{line}：{says}")], report["errors"]
 
 
 def test_a_line_of_50_mb_is_skipped_without_being_held(log_copy):

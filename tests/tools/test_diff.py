@@ -18,17 +18,18 @@ from engine.tools import diff, generate
 from engine.formula import expr
 from engine.tools.gitpolicy import GitPolicyError, materialised, parse
 from engine.tools.validate import load_or_raise
-from conftest import POLICY_DIR, ROOT, cli, edit
+from conftest import POLICY_DIR, ROOT, cli, edit, parsed_once
 
 ONE_OH = "3bd7862b78465775a22ad41a9877aadf970ab5db"   # policy 1.0.0 (leap_day_anniversary mar_1), file format 3
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory, policy) -> Path:
-    """A small generated roster: four cases, judged on 31 December, 28 February and 1 March."""
+    """A small generated roster: four cases, judged on 31 December, 28 February and 1 March. Every test reads it as
+    written: its text is parsed once (conftest.parsed_once)."""
     path = tmp_path_factory.mktemp("corpus") / "corpus.yaml"
     generate.write(generate.generate(policy, 240, 5, per_case=60), path, "test")
-    return path
+    return parsed_once(path)
 
 
 @pytest.fixture(scope="module")

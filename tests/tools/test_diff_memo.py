@@ -14,6 +14,10 @@ from engine.tools import diff
 from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, edit
 
+# With test_diff_memo / test_diffreport, on one worker: the corpus compared under two policy versions (conftest's
+# demo_diff and leap_diff, made once per process) is then made once in a run, not on both workers.
+pytestmark = pytest.mark.xdist_group("corpus_diffs")
+
 ASCII_WORD = re.compile(r"[A-Za-z_]{2,}")   # an id, key or value name (mar_1, full_years, a rule id); 满N年 is words
 
 
