@@ -32,9 +32,9 @@ __all__ = ["document", "reason_text", "version_line", "effective_line", "movemen
 
 
 # The budget's columns: header, the row's key, how shown; in the order they are dropped when the width is short.
-_BUDGET = [("{group}", "center"), ("判定日", "as_of"), ("{unit}数", "people_after"), ("月度·原", "before"), ("月度·新", "after"),
+_BUDGET = [("{group}", "group"), ("判定日", "as_of"), ("{unit}数", "subjects_after"), ("月度·原", "before"), ("月度·新", "after"),
            ("月度·增减", "delta"), ("年度·原", "annual_before"), ("年度·新", "annual_after"), ("年度·增减", "annual_delta")]
-_DROPPED_FIRST = ["annual_before", "annual_after", "before", "after", "people_after"]
+_DROPPED_FIRST = ["annual_before", "annual_after", "before", "after", "subjects_after"]
 _SIGNED = {"delta", "annual_delta"}
 
 
@@ -118,10 +118,10 @@ def budget_note(summary: dict) -> str | None:
     money, when = summary.get("allowance"), summary.get("effective") or {}
     if not money:
         return None
-    early = sorted({r["case"] for r in money["by_center"].values() if r.get("before_effective") and r.get("case")})
+    early = sorted({r["case"] for r in money["by_group"].values() if r.get("before_effective") and r.get("case")})
     if not early:
         return None
-    days = {r["case"]: r["as_of"] for r in money["by_center"].values() if r.get("case")}
+    days = {r["case"]: r["as_of"] for r in money["by_group"].values() if r.get("case")}
     return (f"改变自{when['date']}起适用：判定日在此之前的案例 "
             + "、".join(f"{shown_id(c)}（判定日 {days[c]}）" for c in early) + " 仍按原规定判定，其各中心的预算增减为 0。")
 
@@ -156,7 +156,7 @@ def _moves(base: Side, new: Side, summary: dict) -> list[str]:
 
 def _totals_line(money: dict, unit: str) -> str:
     t = money["total"]
-    return (f"合计 {t['people_after']} {unit}：月度 {_money(t['before'])} → {_money(t['after'])}（{_signed(t['delta'])}），"
+    return (f"合计 {t['subjects_after']} {unit}：月度 {_money(t['before'])} → {_money(t['after'])}（{_signed(t['delta'])}），"
             f"年度 {_money(t['annual_before'])} → {_money(t['annual_after'])}（{_signed(t['annual_delta'])}）")
 
 
@@ -235,11 +235,11 @@ def _value_word(key: str) -> str:
 
 def _budget_cell(row: dict, key: str, unmask: bool) -> str:
     value = row.get(key)
-    if key == "center":
-        return shown_id(row.get("label_center") or value, unmask)
+    if key == "group":
+        return shown_id(row.get("label_group") or value, unmask)
     if key == "as_of":
         return value or "—"
-    if key == "people_after":
+    if key == "subjects_after":
         return "" if value in (None, "") else str(value)
     return _signed(value) if key in _SIGNED else _money(value)
 
@@ -253,9 +253,9 @@ def _allowance(console: Console, base: Side, new: Side, summary: dict, unmask: b
     unit = said["unit"]
     _say(console, f"{_label(base, new, money['decision'])}：增加 {money['better']} {unit}，减少 {money['worse']} {unit}，"
                   f"不变 {money['unchanged']} {unit}", words)
-    rows = [dict(r, label_center=c if r.get("case") is None else f"{r['case']}/{r['center']}")
-            for c, r in money["by_center"].items()]
-    rows.append(dict(money["total"], label_center="合计", as_of=None, people_after=money["total"]["people_after"]))
+    rows = [dict(r, label_group=c if r.get("case") is None else f"{r['case']}/{r['group']}")
+            for c, r in money["by_group"].items()]
+    rows.append(dict(money["total"], label_group="合计", as_of=None, subjects_after=money["total"]["subjects_after"]))
     keys = [k for _, k in _BUDGET]
     title = f"预算：{_label(base, new, money['decision'])}（年度 = 月度 × {money['per_year']}）"
     for drop in range(len(_DROPPED_FIRST) + 1):
@@ -263,12 +263,12 @@ def _allowance(console: Console, base: Side, new: Side, summary: dict, unmask: b
         headers = [h.format(**said) for h, k in _BUDGET if k in kept]
         cells = [[_budget_cell(r, k, unmask) for k in kept] for r in rows]
         cells[-1][kept.index("as_of")] = ""
-        if _table(console, title, headers, cells, {i for i, k in enumerate(kept) if k not in ("center", "as_of")}, True):
+        if _table(console, title, headers, cells, {i for i, k in enumerate(kept) if k not in ("group", "as_of")}, True):
             break
     else:   # not even the center, its date and the changes fit a line: a line per center
         _say(console, title, style="italic")
         for r in rows[:-1]:
-            _say(console, f"{_budget_cell(r, 'center', unmask)}（判定日 {_budget_cell(r, 'as_of', unmask)}）：{r['people_after']} {unit}，"
+            _say(console, f"{_budget_cell(r, 'group', unmask)}（判定日 {_budget_cell(r, 'as_of', unmask)}）：{r['subjects_after']} {unit}，"
                           f"月度 {_money(r['before'])} → {_money(r['after'])}（{_signed(r['delta'])}），年度 {_signed(r['annual_delta'])}",
                  words)
     _say(console, _totals_line(money, unit), words, "bold")
@@ -334,8 +334,8 @@ def markdown(base: Side, new: Side, found: list[Change], summary: dict, unmask: 
                 f"{_totals_line(money, unit)}。", "",
                 f"| {said['group']} | 判定日 | {unit}数 | 月度·原 | 月度·新 | 月度·增减 | 年度·原 | 年度·新 | 年度·增减 |",
                 "|---|---|--:|--:|--:|--:|--:|--:|--:|"]
-        for center, r in list(money["by_center"].items()) + [("**合计**", dict(money["total"], as_of=None))]:
-            out.append(f"| {_cell(shown_id(center, unmask))} | {r.get('as_of') or ''} | {r['people_after']} | {_money(r['before'])} | "
+        for center, r in list(money["by_group"].items()) + [("**合计**", dict(money["total"], as_of=None))]:
+            out.append(f"| {_cell(shown_id(center, unmask))} | {r.get('as_of') or ''} | {r['subjects_after']} | {_money(r['before'])} | "
                        f"{_money(r['after'])} | {_signed(r['delta'])} | {_money(r['annual_before'])} | "
                        f"{_money(r['annual_after'])} | {_signed(r['annual_delta'])} |")
         note = budget_note(summary)
@@ -428,10 +428,10 @@ def workbook(path: str | Path, base: Side, new: Side, found: list[Change], summa
         said = _budget_words(new, money)
         outfiles.append_row(bs, [said["group"], "案例", "判定日", f"{said['unit']}数", "月度·原", "月度·新", "月度·增减", "年度·原", "年度·新",
                                  "年度·增减", "判定日早于改变适用之日"])
-        total = dict(money["total"], center="合计", case=None, as_of=None, before_effective=None)
-        for r in list(money["by_center"].values()) + [total]:
-            outfiles.append_row(bs, [shown_id(r["center"], unmask), shown_id(r["case"], unmask) if r.get("case") else None,
-                                     dt.date.fromisoformat(r["as_of"]) if r.get("as_of") else None, r["people_after"],
+        total = dict(money["total"], group="合计", case=None, as_of=None, before_effective=None)
+        for r in list(money["by_group"].values()) + [total]:
+            outfiles.append_row(bs, [shown_id(r["group"], unmask), shown_id(r["case"], unmask) if r.get("case") else None,
+                                     dt.date.fromisoformat(r["as_of"]) if r.get("as_of") else None, r["subjects_after"],
                                      r["before"], r["after"], r["delta"], r["annual_before"], r["annual_after"], r["annual_delta"],
                                      None if r.get("before_effective") is None else ("是" if r["before_effective"] else "否")])
             row = bs.max_row

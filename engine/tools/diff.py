@@ -23,6 +23,7 @@ from typing import Any, Iterable
 from ..formula import expr
 from ..casefiles import formats
 from ..casefiles.cases import CaseFile, load_cases, read_source
+from ..casefiles.labels import labels_of
 from ..pipeline.evaluate import CaseResult, Evaluator, account
 from ..common.words import cn_date, same_value, shown
 from ..explain.pieces import Pieces, parameter_entry, parameter_value
@@ -32,11 +33,17 @@ from ..policy.model import Decision, Policy
 from ..pipeline.parallel import evaluate_cases, render_cases
 from ..common.locations import YamlError
 
-__all__ = ["NO_CENTER", "Side", "Change", "parsed", "case_files", "decide", "case_ids", "changes",
+__all__ = ["unassigned", "Side", "Change", "parsed", "case_files", "decide", "case_ids", "changes",
            "fill_reasons", "compare", "Read", "read", "Reader", "reading", "reasons", "in_words", "distributions",
            "money_decision", "allowance", "effective", "transitions", "yes_no", "movements", "summary"]
 
-NO_CENTER = "（未分配中心）"
+def unassigned(policy: Policy, decision: str) -> str:
+    """The budget's row for subjects naming no record to be grouped under: （未分配中心）, in the declaration's words
+    (the roster's sheet, else records.yaml's label, of the kind the decision's subjects are grouped under)."""
+    d = policy.decisions.get(decision)
+    kind = policy.records.kinds.get(d.subject) if d else None
+    target = policy.records.kinds.get(kind.refs[kind.group]) if kind and kind.group else None
+    return f"（未分配{labels_of(policy).sheets.get(target.list, target.label) if target else ''}）"
 
 
 @dataclass
@@ -525,15 +532,16 @@ def money_decision(policy: Policy, decisions: set[str] | None = None) -> Decisio
 
 
 def _amounts(side: Side, decision: str) -> dict[tuple[str, str], tuple[float, str]]:
-    """(case, person) → (amount, center) for a money decision."""
+    """(case, subject) → (amount, the record it is grouped under: case/center) for a money decision."""
     out = {}
+    none = unassigned(side.policy, decision)
     groups: dict[int, dict] = {}     # id(result) → its records' (name, group), made once per case
     for result, d in _decided(side):
         if d.decision == decision and isinstance(d.value, (int, float)) and not isinstance(d.value, bool):
             if id(result) not in groups:
                 groups[id(result)] = side.policy.records.identities(result.case.records)
             center = groups[id(result)].get(str(d.subject), (None, None))[1]
-            out[(str(result.case.id), str(d.subject))] = (d.value, NO_CENTER if center is None else f"{result.case.id}/{center}")
+            out[(str(result.case.id), str(d.subject))] = (d.value, none if center is None else f"{result.case.id}/{center}")
     return out
 
 
@@ -551,21 +559,21 @@ def allowance(base: Side, new: Side, decisions: set[str] | None = None) -> dict 
         if key not in before or key not in after:
             tally["only_one"] += 1
         tally["unchanged" if old == now else "better" if (now > old) == (better == "higher") else "worse"] += 1
-    centers: dict[str, dict] = defaultdict(lambda: {"before": 0, "after": 0, "people_before": 0, "people_after": 0})
+    groups: dict[str, dict] = defaultdict(lambda: {"before": 0, "after": 0, "subjects_before": 0, "subjects_after": 0})
     for which, amounts in (("before", before), ("after", after)):
         for amount, center in amounts.values():
-            centers[center][which] += amount
-            centers[center]["people_" + which] += 1
+            groups[center][which] += amount
+            groups[center]["subjects_" + which] += 1
     days = {str(r.case.id): r.case.as_of for side in (base, new) for r in side.results}
     rows = {}
-    for c, v in sorted(centers.items()):
+    for c, v in sorted(groups.items()):
         case, _, local = c.partition("/")
         day = days.get(case) if local else None
         rows[c] = dict(v, delta=v["after"] - v["before"], annual_before=v["before"] * per_year,
                        annual_after=v["after"] * per_year, annual_delta=(v["after"] - v["before"]) * per_year,
-                       case=case if local else None, center=local or c, as_of=day.isoformat() if day else None)
+                       case=case if local else None, group=local or c, as_of=day.isoformat() if day else None)
     total = {k: sum(r[k] for r in rows.values()) for k in ("before", "after", "delta", "annual_before", "annual_after", "annual_delta",
-                                                           "people_before", "people_after")}
+                                                           "subjects_before", "subjects_after")}
     parts = {}
     for d in new.policy.decisions.values():
         if d.money and d.name != decision.name and decision.money.total and (decisions is None or d.name in decisions):
@@ -573,7 +581,7 @@ def allowance(base: Side, new: Side, decisions: set[str] | None = None) -> dict 
             parts[d.name] = {"before": sum(v for v, _ in b.values()), "after": sum(v for v, _ in a.values())}
     return {"decision": decision.name, "label": decision.label, "per_year": per_year, "better": tally["better"],
             "worse": tally["worse"], "unchanged": tally["unchanged"], "only_in_one": tally["only_one"],
-            "by_center": rows, "total": total, "parts": parts}
+            "by_group": rows, "total": total, "parts": parts}
 
 
 def _first_difference(old, new) -> dt.date | None:
@@ -677,12 +685,12 @@ def summary(base: Side, new: Side, found: list[Change], decisions: set[str] | No
         names = [n for n in names if changed[n]]
     money = allowance(base, new, decisions)
     if money is not None and only_changed:
-        money["by_center"] = {c: r for c, r in money["by_center"].items() if r["delta"] or r["people_before"] != r["people_after"]}
+        money["by_group"] = {c: r for c, r in money["by_group"].items() if r["delta"] or r["subjects_before"] != r["subjects_after"]}
     moves = transitions(base, new, found)
     when = effective(base.policy, new.policy)
     if money is not None:   # a case judged before the change's first day keeps its budget (unless a rule changed)
         dated = when["date"] and all(u["kind"] == "interpretation" for u in when["undated"])
-        for row in money["by_center"].values():
+        for row in money["by_group"].values():
             row["before_effective"] = bool(dated and row["as_of"] and row["as_of"] < when["date"])
     return {"changed_records": len(found), "by_decision": dict(changed),
             "errors_changed": sum(1 for c in found if c.decision is None),

@@ -97,13 +97,13 @@ def test_the_budget_fits_with_every_center_and_total_whole(demo, width):
     lines = budget_lines(text)
     money = summary["allowance"]
     starts = []
-    for row in money["by_center"].values():
-        center = f"{row['case']}/{row['center']}"
+    for row in money["by_group"].values():
+        center = f"{row['case']}/{row['group']}"
         (at,) = [i for i, line in enumerate(lines) if re.search(rf"(^|\s){re.escape(center)}(\s|（|$)", line)]
         starts.append(at)
     assert starts == sorted(starts)
     table = "│" in lines[starts[0]]
-    for row, at, end in zip(money["by_center"].values(), starts, starts[1:] + [starts[-1] + (1 if table else 2)]):
+    for row, at, end in zip(money["by_group"].values(), starts, starts[1:] + [starts[-1] + (1 if table else 2)]):
         block = " ".join(lines[at:end])
         assert row["as_of"] in block and f"{row['delta']:+,}" in block and f"{row['annual_delta']:+,}" in block, block
     total = money["total"]
@@ -117,7 +117,7 @@ def test_an_unchanged_budget_is_explained_by_the_date(demo):
     base, new, found, summary = demo
     text = rendered(demo)
     day = summary["effective"]["date"]
-    early = {r["case"]: r["as_of"] for r in summary["allowance"]["by_center"].values() if r["as_of"] < day}
+    early = {r["case"]: r["as_of"] for r in summary["allowance"]["by_group"].values() if r["as_of"] < day}
     assert early
     note = diffreport.budget_note(summary)
     assert day in note and all(f"{case}（判定日 {as_of}）" in note for case, as_of in early.items())
@@ -185,8 +185,8 @@ def test_the_workbook_has_widths_and_numbers(demo, tmp_path):
     header = [c.value for c in budget[1]]
     rows = list(budget.iter_rows(min_row=2))
     money = summary["allowance"]
-    assert len(rows) == len(money["by_center"]) + 1
-    for row, (key, r) in zip(rows, list(money["by_center"].items())):
+    assert len(rows) == len(money["by_group"]) + 1
+    for row, (key, r) in zip(rows, list(money["by_group"].items())):
         cells = dict(zip(header, row))
         assert cells["月度·原"].value == r["before"] and cells["年度·增减"].value == r["annual_delta"]
         assert cells["月度·原"].number_format == "#,##0" and "#,##0" in cells["月度·增减"].number_format

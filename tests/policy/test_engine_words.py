@@ -103,7 +103,6 @@ KNOWN = {"tools/generate.py": {"assessment_year", "attestation", "attestations",
                                "hrss", "id_number", "level", "obtained_on", "people", "probation", "ratings",
                                "selection_date", "service_start", "staff", "windows"},
          "formula/functions.py": {"level", "obtained_on"},
-         "outputs/diffreport.py": {"center"},      # the budget's JSON keys (by_center, center)
          "tools/diff.py": set(),
          # not the policy's fields: the mask an ID number gets, appeals.yaml's own key `add: level:`
          "common/privacy.py": {"id_number"}, "policy/records.py": {"id_number"}, "policy/appeals.py": {"level"},

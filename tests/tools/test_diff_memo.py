@@ -73,7 +73,7 @@ def test_the_changes_apply_from_the_first_day_a_changed_value_holds(demo):
     assert {(p["name"], p["since"], p["reference"]) for p in when["parameters"]} == \
         {(n, s.isoformat(), r) for n, s, r in added}
     money = diff.summary(base, new, found)["allowance"]
-    rows = list(money["by_center"].values())
+    rows = list(money["by_group"].values())
     early = [r for r in rows if r["as_of"] < first]
     assert early and all(r["before_effective"] and r["delta"] == 0 for r in early)
     assert all(not r["before_effective"] for r in rows if r["as_of"] >= first)
