@@ -61,6 +61,7 @@ def run(args) -> int:
         f" --year {year}" if year != 2025 else "")
     with options.writing(args.out):
         generate.write(tree, args.out, command, None if generate.realistic(policy, year) else NOTE)
-    held = sum(len(v) for c in tree["cases"] for v in c.values() if isinstance(v, list))
-    err.print(f"已写出 {escape(args.out)}：{held:,} 条记录，{len(tree['cases'])} 个案例", highlight=False)
+    counts = [(sum(len(c.get(k.list) or []) for c in tree["cases"]), k.unit) for k in policy.records.kinds.values()]
+    held = "、".join(f"{n:,} {unit}" for n, unit in counts if n)
+    err.print(f"已写出 {escape(args.out)}：{held}，{len(tree['cases'])} 个案例", highlight=False)
     return 0

@@ -28,7 +28,7 @@ def test_every_record_has_its_required_fields_and_names_a_record_of_the_case():
 def test_generate_makes_cases_the_policy_reads_and_decides(tmp_path):
     out = tmp_path / "g.yaml"
     code, _, err = cli("generate", "--people", "12", "--seed", "3", "--out", out, "--policy", XW)
-    assert code == 0 and "条记录" in err, err
+    assert code == 0 and "12 户企业" in err and "12 户个体工商户" in err, err
     assert out.read_text(encoding="utf-8").startswith("# 生成的测试案例（虚构数据，按 records.yaml 的声明随机生成")
     code, doc, err = cli("evaluate", out, "--policy", XW, "--format", "json", "--jobs", "1")
     assert code in (0, 1), err
