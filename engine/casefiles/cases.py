@@ -208,9 +208,7 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
     """Every case of the file, normalised; malformed records and cases become errors, the rest are evaluated.
     `parsed`: `read_source(path)`, when already read (the tree is not changed by checking it)."""
     result = _load(path, policy, parsed)
-    result.errors = _held(result.errors, policy)
-    for case in result.cases:
-        case.errors[:] = _held(case.errors, policy)
+    result.errors = _held(result.errors, policy)   # a case's own errors were marked by check_case
     return result
 
 

@@ -193,11 +193,12 @@ def load_layout(policy: Policy) -> Layout:
     data = plain(tree)
     problems: list[tuple[Location, str]] = []
     sheets = {}
+    schema = case_schema(schemas.schema("case"), policy.records)
     for i, raw in enumerate(data["sheets"]):
         where = locate(tree, ["sheets", i], name)
         if raw["kind"] in sheets:
             problems.append((where, f"“{raw['kind']}”的表定义了两次"))
-        sheets[raw["kind"]] = _sheet_layout(raw, policy, lambda p, m, i=i: problems.append(
+        sheets[raw["kind"]] = _sheet_layout(raw, policy, schema, lambda p, m, i=i: problems.append(
             (locate(tree, ["sheets", i, *p], name), m)))
     for kind in ("case",) if "case" not in sheets else ():
         problems.append((Location(name, 1, 1), f"缺少 kind: {kind} 的表"))
@@ -217,9 +218,9 @@ def load_layout(policy: Policy) -> Layout:
                   tuple(template.get("notes") or ()))
 
 
-def _sheet_layout(raw: dict, policy: Policy, problem) -> SheetLayout:
+def _sheet_layout(raw: dict, policy: Policy, schema: dict, problem) -> SheetLayout:
+    """One sheet of roster.yaml; `schema`: the case schema records.yaml declares, made once for every sheet."""
     kind = raw["kind"]
-    schema = case_schema(schemas.schema("case"), policy.records)
     declared = policy.records.of_list(kind)
     props = schema["properties"] if kind == "case" else schema["$defs"][declared.name]["properties"] if declared else {}
     entries: list[Entry] = []

@@ -11,6 +11,7 @@ number, list and word comes from the policy; nothing here names a field.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,7 +109,7 @@ def _field(record: dict, attribute: Attribute):
     return value
 
 
-def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: dict | None = None) -> Fact:
+def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: "_Made | None" = None) -> Fact:
     """Every input attribute facts.yaml declares for the kind, as the record gives it; a missing one as its
     `absent:` reads it (with the note the explanation shows), else None — an empty map or list when of that type;
     one computed over related records (`related:`) from their facts in `made`."""
@@ -116,7 +117,7 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: dict | N
         if attribute.name in fact.values:      # the case's own (as_of, assessment_year)
             continue
         if attribute.related is not None:
-            fact.values[attribute.name] = _aggregate(fact, attribute, case, policy, made or {})
+            fact.values[attribute.name] = _aggregate(fact, attribute, case, policy, made or _Made())
             continue
         value = _field(record, attribute)
         if value is None and attribute.absent:
@@ -145,11 +146,11 @@ def _absent(fact: Fact, attribute: Attribute, case: Case, records):
     return count
 
 
-def _aggregate(fact: Fact, attribute: Attribute, case: Case, policy: Policy, made: dict):
+def _aggregate(fact: Fact, attribute: Attribute, case: Case, policy: Policy, made: _Made):
     """How many of the records naming this one (where `where` holds), or the sum, mean, least or greatest of an
     attribute of theirs; unknown when a rejected record may be among them, or when one's value is unknown."""
     spec = attribute.related
-    members = [f for f, r in made.get(spec.of, ()) if r.get(spec.via) is not None and str(r[spec.via]) == fact.subject]
+    members = [f for f, _ in made.naming(spec.of, spec.via, fact.subject)]
     chosen = [f for f in members if spec.where is None or f.values.get(spec.where) is True]
     if (fact.kind, fact.subject) in case.incomplete:
         fact.incomplete = fact.detail[attribute.name] = case.incomplete[(fact.kind, fact.subject)]
@@ -189,12 +190,31 @@ def _order(policy: Policy) -> list:
     return out
 
 
+class _Made(dict):
+    """kind → [(fact, record)] of the case's records as their facts are made, and who names whom: the records of a
+    kind whose field names a given record, indexed once per (kind, field) when first asked (by then that kind's
+    facts are all made: `_order`), not searched again for every record named."""
+
+    def __init__(self):
+        super().__init__()
+        self._index: dict[tuple[str, str], dict[str, list]] = {}
+
+    def naming(self, kind: str, via: str, subject: str) -> list[tuple[Fact, dict]]:
+        if (kind, via) not in self._index:
+            grouped: dict[str, list] = defaultdict(list)
+            for fact, record in self.get(kind, ()):
+                if record.get(via) is not None:
+                    grouped[str(record[via])].append((fact, record))
+            self._index[(kind, via)] = grouped
+        return self._index[(kind, via)].get(subject, [])
+
+
 def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     """Every fact of the case, derived attributes included: one per record of each kind records.yaml declares
     (a kind facts.yaml does not describe gives none), then the facts computed from them."""
     common = {"as_of": case.as_of.isoformat(), **case.values}
     facts: list[Fact] = []
-    made: dict[str, list[tuple[Fact, dict]]] = {}
+    made = _Made()
     for kind in _order(policy):
         made[kind.name] = []
         if kind.name not in policy.kinds:
@@ -218,7 +238,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
     return facts
 
 
-def _computed(fact: Fact, record: dict, case: Case, made: dict, policy: Policy, params: ParamView) -> list[Fact]:
+def _computed(fact: Fact, record: dict, case: Case, made: _Made, policy: Policy, params: ParamView) -> list[Fact]:
     """The facts facts.yaml tallies from this record's by-month field (or its related records'), in file order."""
     out: list[Fact] = []
     for kind in policy.kinds.values():
@@ -339,12 +359,12 @@ def _own(kind: FactKind, subject: Fact, record: dict, case: Case, policy: Policy
     return out
 
 
-def _related(kind: FactKind, subject: Fact, case: Case, made: dict, policy: Policy, params: ParamView) -> list[Fact]:
+def _related(kind: FactKind, subject: Fact, case: Case, made: _Made, policy: Policy, params: ParamView) -> list[Fact]:
     """Per period in which a record naming the subject (a person of the center) has a value: how many of those
     values are at each counted word, and their totals."""
     related, field_name = kind.tally.related
     via = next((f for f, to in policy.records.kinds[related].refs.items() if to == subject.kind), None)
-    members = [r for _, r in made.get(related, []) if via and r.get(via) is not None and str(r[via]) == subject.subject]
+    members = [r for _, r in made.naming(related, via, subject.subject)] if via else []
     given = [(m, v) for r in members for m, v in (r.get(field_name) or {}).items()]
     incomplete = case.incomplete.get((subject.kind, subject.subject), "")
     out = []
