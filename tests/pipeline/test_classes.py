@@ -3,7 +3,6 @@ exactly the firings, values and determinations it gets when durable_rules is giv
 from __future__ import annotations
 
 import copy
-import datetime as dt
 
 from hypothesis import given, settings
 
