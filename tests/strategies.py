@@ -96,3 +96,21 @@ def cases(draw, policy, max_people: int = 5) -> dict:
              for k in range(draw(st.integers(0, 3)))]
     return {"id": "H", "as_of": as_of.isoformat(), "assessment_year": as_of.year,
             "people": persons, "centers": centers, "items": items}
+
+
+@st.composite
+def rosters(draw, policy, max_people: int = 4, max_copies: int = 3) -> dict:
+    """A case whose people come in near copies: the same person again under another id, a date or two moved by
+    up to 40 days — most copies fall in the original's equivalence class, some just across a threshold."""
+    case = draw(cases(policy, max_people))
+    more = []
+    for person in case["people"]:
+        for k in range(draw(st.integers(0, max_copies))):
+            copy = dict(person, id=f"{person['id']}c{k}")
+            for key in ("birth_date", "hired_on", "selection_date"):
+                if key in copy and draw(st.booleans()):
+                    moved = dt.date.fromisoformat(copy[key]) + dt.timedelta(days=draw(st.integers(-40, 40)))
+                    copy[key] = min(moved, dt.date.fromisoformat(case["as_of"])).isoformat()
+            more.append(copy)
+    case["people"] = case["people"] + more
+    return case

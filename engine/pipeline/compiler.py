@@ -46,6 +46,7 @@ from ..formula import expr
 from ..formula.expr import And, Arith, Compare, ListLit, Lit, Name, Not, Or, Param
 from ..policy.model import Decision, Policy, Rule
 from ..policy.params import ParamView
+from .classes import Seen, seen_by_network
 
 __all__ = ["substitute", "CompileError", "Inlined", "Variant", "Attempt", "Lifted", "CompiledPolicy", "explicit_overriders", "Part",
            "effective_parts", "effective_condition", "overriders", "inline", "lookup_bindings", "value_reads",
@@ -116,11 +117,18 @@ class CompiledPolicy:
     unreachable: list[str] = field(default_factory=list)
     assumes_decided: list[tuple[str, str]] = field(default_factory=list)   # (rule, decision it reads)
     attempts: dict[str, list[Attempt]] = field(default_factory=dict)      # rule id → its compiled attempts
+    # signature → the firings of its class as durable_rules decided them (runtime.run), kept for the process
+    classes: dict = field(default_factory=dict, repr=False, compare=False)
 
     @functools.cached_property
     def joined(self) -> frozenset[str]:
         """The decisions some rule joins on: only their conclusions need to enter the network."""
         return frozenset(decision for v in self.variants.values() for _, decision in v.joins)
+
+    @functools.cached_property
+    def seen(self) -> dict[str, Seen]:
+        """Per fact kind, what the network tests of it and what its joined computed conclusions read."""
+        return seen_by_network(self.definition, self.variants, self.joined)
 
 
 # --- conditions: overrides, lookups, inlining, DNF ---------------------------

@@ -33,13 +33,16 @@ class Evaluator:
     """Holds one policy's compiled rulesets, one per period of parameter values, built on first use.
 
     Each case is bounded (runtime.Bounds): `max_actions` firings (default: by the case's size),
-    `max_seconds` of rule running, `max_messages` facts + conclusions; beyond one, that case fails.
+    `max_seconds` of rule running, `max_messages` facts + conclusions; beyond one, that case fails. The bounds
+    hold for the session durable_rules runs: with `by_class` (runtime.run) it holds one subject per class not
+    decided before, so a large case of subjects alike stays far within them.
     """
 
     def __init__(self, policy: Policy, max_actions: int | None = None, max_seconds: float = MAX_SECONDS,
-                 max_messages: int = MAX_MESSAGES):
+                 max_messages: int = MAX_MESSAGES, by_class: bool = True):
         self.policy = policy
         self.max_actions = max_actions
+        self.by_class = by_class
         self.bounds = Bounds(max_actions, max_seconds, max_messages)
         self._compiled: dict[dt.date, CompiledPolicy] = {}
         self._changes = change_days(policy)
@@ -110,7 +113,7 @@ class Evaluator:
         while True:
             try:
                 facts = build_facts(case, self.policy, params)
-                return facts, run(result.compiled, facts, params, bounds=self.bounds)
+                return facts, run(result.compiled, facts, params, bounds=self.bounds, by_class=self.by_class)
             except RecordError as e:
                 message = str(e) if e.said else f"该记录无法判定：{e}；请运行 validate 检查政策文件，并核对该记录的数据"
                 error = refuse(case, e.record, e.subject, message, self.policy, e.detail)

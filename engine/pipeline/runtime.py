@@ -31,6 +31,7 @@ from typing import Any
 import durable_rules_engine as dre
 
 from ..formula import expr
+from . import classes
 from .compiler import CompiledPolicy, Variant
 from .facts import ARITHMETIC_ERRORS, Fact, RecordError
 
@@ -254,28 +255,81 @@ def project(fact: Fact, compiled: CompiledPolicy, params) -> dict:
 
 
 def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | None = None,
-        bounds: Bounds | None = None) -> list[Firing]:
-    """Assert the facts in one fresh session, run every activation, return the firings in order."""
+        bounds: Bounds | None = None, by_class: bool = True) -> list[Firing]:
+    """Every firing on the facts, in order, subject by subject: durable_rules decides one subject of each class.
+
+    Subjects of equal signature (classes.py) fire alike: the first of each class not decided before (in this
+    process, with this ruleset) is asserted with the others' representatives in one fresh session; every subject
+    then gets its class's firings on its own facts. `by_class=False` asserts every subject (and remembers no
+    class): the reference the classes are tested and measured against."""
     bounds = bounds or Bounds()
     if max_actions is not None:
         bounds = Bounds(max_actions, bounds.seconds, bounds.messages)
-    if not facts:
-        return []   # an empty batch gives an uninitialised state handle, and starting actions on it crashes
+    projected = []
+    for fact in facts:
+        try:
+            projected.append(project(fact, compiled, params))
+        except ARITHMETIC_ERRORS as e:   # a lifted difference out of range: that fact's record, not the case
+            raise RecordError(fact, e) from e
+    subjects = classes.units(facts, projected, compiled.seen)
+    decided = compiled.classes
+    if not by_class:
+        own = _decide(compiled, subjects, params, bounds) if subjects else {}
+        return [f for unit in subjects for f in own[id(unit)]]
+    new: dict[tuple, classes.Unit] = {}
+    for unit in subjects:
+        if unit.signature not in decided:
+            new.setdefault(unit.signature, unit)
+    own: dict[int, list[Firing]] = {}
+    if new:
+        own = _decide(compiled, list(new.values()), params, bounds)
+        for unit in new.values():
+            position = {f.fid: i for i, f in enumerate(unit.facts)}
+            decided[unit.signature] = tuple(classes.Step(f.variant, position[f.fact.fid], f.joined, f.value)
+                                            for f in own[id(unit)])
+        while len(decided) > classes.MAX_CLASSES:
+            del decided[next(iter(decided))]
+    out: list[Firing] = []
+    for unit in subjects:
+        if id(unit) in own:
+            out += own[id(unit)]
+        else:
+            out += [_bound(step, unit.facts[step.position], params) for step in decided[unit.signature]]
+    return out
+
+
+def _bound(step: classes.Step, fact: Fact, params) -> Firing:
+    """A class's firing on a member's fact: the value computed from the member's own values, as _fire does."""
+    if step.variant.role != "conclude" or isinstance(step.variant.value, expr.Lit):
+        return Firing(step.variant, fact, step.joined, step.value)
+    return Firing(step.variant, fact, step.joined, _concluded(step.variant, fact, step.joined, params))
+
+
+def _concluded(variant: Variant, fact: Fact, joined: tuple, params):
+    reads = dict(joined)
+
+    def resolve(name: str):
+        return reads[name] if name in reads else fact.get(name)
+    return _engine_value(expr.evaluate(variant.value, resolve, params))   # a date parameter's value: as facts hold dates
+
+
+def _decide(compiled: CompiledPolicy, units: list, params, bounds: Bounds) -> dict[int, list[Firing]]:
+    """One session with the representatives' facts: their firings, in order, by representative (id of the unit)."""
+    facts = [f for unit in units for f in unit.facts]
+    owner = {f.fid: id(unit) for unit in units for f in unit.facts}
     handle = handle_for(compiled)
     session = Session.open(bounds)
     session.count(len(facts) + 1)
     by_fid = {f.fid: f for f in facts}
     batch = []
-    for fact in facts:
-        try:
-            projected = project(fact, compiled, params)
-        except ARITHMETIC_ERRORS as e:   # a lifted difference out of range: that fact's record, not the case
-            raise RecordError(fact, e) from e
-        projected["sid"], projected["id"] = session.sid, session.new_id()
-        batch.append(_message(projected, fact, f"{fact.kind} {fact.subject} "))
+    for unit in units:
+        for fact, projected in zip(unit.facts, unit.projected):
+            message = dict(projected, sid=session.sid, id=session.new_id())
+            batch.append(_message(message, fact, f"{fact.kind} {fact.subject} "))
     batch.append(engine_json({"t": ANCHOR, "sid": session.sid, "id": session.new_id()}))
     limit = bounds.actions if bounds.actions is not None else 50 * (len(facts) + 1) * max(1, len(compiled.variants))
-    firings: list[Firing] = []
+    firings: dict[int, list[Firing]] = {id(unit): [] for unit in units}
+    count = 0
     message = None
     try:
         code, state = dre.assert_facts(handle, "[" + ",".join(batch) + "]")
@@ -284,13 +338,14 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
         if code == OBSERVED:   # every fact has its own fid and a hash-distinct id: only a collision refuses one
             raise RunError("规则引擎拒绝了一个不同的事实（散列冲突），该案例未能判定")
         while message:
-            if len(firings) >= limit:
+            if count >= limit:
                 raise RunError(f"规则触发超过{limit}次仍未结束，已停止该案例（规则可能循环）")
             session.check_time()
             name, matched = next(iter(json.loads(message).items()))
             if name != ANCHOR:
-                firings.append(_fire(handle, session, compiled.variants[name], matched, by_fid, params,
-                                     compiled.joined))
+                firing = _fire(handle, session, compiled.variants[name], matched, by_fid, params, compiled.joined)
+                firings[owner[firing.fact.fid]].append(firing)
+                count += 1
             message = dre.complete_and_start_action(handle, state)
     except BaseException:
         if message:   # an action is started and not completed: give it back before the session goes
@@ -311,11 +366,7 @@ def _fire(handle: int, session: Session, variant: Variant, matched: dict, by_fid
     if variant.role != "conclude":
         # A block or a scope: the firing itself is the record; nothing joins on it.
         return Firing(variant, fact, joined, None)
-    reads = dict(joined)
-
-    def resolve(name: str):
-        return reads[name] if name in reads else fact.get(name)
-    value = _engine_value(expr.evaluate(variant.value, resolve, params))   # a date parameter's value: as facts hold dates
+    value = _concluded(variant, fact, joined, params)
     conclusion = {"t": "conclusion", "decision": variant.decision.name, "subject": fact.subject, "from": fact.fid}
     if variant.decision.name not in joined_decisions:
         return Firing(variant, fact, joined, value)   # no rule reads it: the firing is the whole record

@@ -192,7 +192,7 @@ def test_an_exception_in_a_worker_is_raised_here(policy, casefile, monkeypatch):
 
 def test_bounds_hold_in_workers(policy, casefile):
     cases = load_cases(casefile, policy).cases
-    results = parallel.evaluate_cases(Evaluator(policy, max_messages=200), cases, jobs=2)
+    results = parallel.evaluate_cases(Evaluator(policy, max_messages=200, by_class=False), cases, jobs=2)
     bounded = [r for r in results if r.errors]
     assert bounded and all("事实与结论超过200条" in r.errors[0].message for r in bounded)
     assert len(bounded) < len(results)

@@ -480,9 +480,9 @@ def test_bounds_cost_only_the_case_that_exceeds_them(policy, tmp_path):
     loaded = load_cases(write_case({"cases": [small]}, tmp_path), policy)
     assert not loaded.errors, loaded.errors
     roster = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy).cases[0]
-    evaluator = Evaluator(policy, max_messages=30)
+    evaluator = Evaluator(policy, max_messages=30, by_class=False)   # every subject asserted: the bound is reached
     big, ok = evaluator.evaluate(roster), evaluator.evaluate(loaded.cases[0])
     assert big.determinations == [] and "事实与结论超过30条" in big.errors[0].message
     assert ok.errors == [] and ok.determinations
-    slow = Evaluator(policy, max_seconds=0.001).evaluate(roster)
+    slow = Evaluator(policy, max_seconds=0.001, by_class=False).evaluate(roster)
     assert slow.determinations == [] and slow.errors[0].message == "规则运行超过0.001秒，已停止该案例"
