@@ -352,7 +352,11 @@ def _anchor(policy: Policy, dom: Domain, name: str, params: ParamView):
     typ = _attribute_type(policy, dom.kind, name)
     related = [r.probe for r in dom.relations if r.base == name]
     if typ == "date" or any(_attribute_type(policy, dom.kind, p) == "date" for p in related):
-        return params.day        # the period's first day: a case date there is judged by these values
+        # a date these values judge: the period's first day, or in a later period the day after it, so that a case
+        # date probed a day either side of it is still judged by this period's values
+        low, high = dom.period
+        day = params.day + dt.timedelta(days=1)
+        return params.day if low is None or high is not None and day > high else day
     if typ == "int":
         return 1
     if typ == "bool":

@@ -113,3 +113,27 @@ def test_a_rule_a_day_off_the_lapse_is_caught_on_the_day(tmp_path, shift, found)
     assert {entry["example"]["as_of"] for entry in where[found]} == {day.isoformat()}
     if found == "gaps":
         assert all(cn_date(until) in entry["summary"] for entry in where[found])
+
+
+def test_a_later_period_probes_the_case_date_on_both_sides_of_a_date_it_is_compared_with():
+    # amendment_demo changes values mid-way: in the later period, 取证期限 (a date fact compared with the case date)
+    # is anchored inside the period, so a case date before, on and after it is tried, all judged by these values
+    from engine.pipeline.compiler import compile_period
+    from engine.policy.params import ParamView, change_days, first_day
+
+    policy = load_or_raise(ROOT / "policies" / "examples" / "amendment_demo")
+    later = max(change_days(policy))
+    assert later > first_day(policy)
+    params = ParamView(policy, later)
+    hints, possible = analyze.load_hints(policy)
+    dom = analyze.domain_of(policy, policy.decisions["certificate_status"], compile_period(policy, later, "@probe"),
+                            params, hints, (later, None))
+    rows = analyze.assignments(dom, params, possible.get("person", []))
+    (relation,) = [r for r in dom.relations if r.probe == "as_of"]
+    signs = set()
+    for row in rows:
+        day, other = row["as_of"], row[relation.base]
+        assert day >= later
+        if other is not None:
+            signs.add((day > other) - (day < other))
+    assert signs == {-1, 0, 1}
