@@ -5,10 +5,17 @@ domain taken from the policy itself: the constants its conditions compare
 with (at and around each: 3 → 2, 3, 4), the lists and table keys of its
 parameters, the vocabulary, absence where a rule tests for it, and for two
 facts compared with each other (`a >= b * k`) the values just below,
-at and above the other. What the rules cannot say is in the policy's
-analysis.yaml (a sequence summarised as counts, combinations that cannot
-occur). Every combination becomes a fact, the facts run through the
-durable_rules network (engine/runtime.run) and engine/resolve applies the hit
+at and above the other. The decisions its rules and its `applies_when` read
+are followed: their inputs are its inputs. Each period of parameter values
+is analysed with its own compiled rules (a lapse, the day after `until:`,
+starts one); an input compared with a parameter that has lapsed takes the
+values around what the parameter said on its last day, and the case's date
+(the engine's own as_of, which chooses the period) stays within the period
+and takes its first and last day (the `until:` day and the day after it).
+What the rules cannot say is in the policy's analysis.yaml (a sequence
+summarised as counts, combinations that cannot occur). Every combination
+becomes a fact, the facts run through the durable_rules network
+(engine/runtime.run) and engine/resolve applies the hit
 policies, exactly as for a case.
 
 Per input, the firings say which rule won. Which rules *held* — their own
@@ -36,19 +43,21 @@ from ..formula import expr
 from ..common import yamlio
 from ..common.locations import Location, YamlError, locate, plain
 from ..common.problems import Problem
-from ..common.words import near
-from ..pipeline.compiler import Attempt, CompiledPolicy, compile_period, effective_parts, explicit_overriders
+from ..common.words import cn_date, near
+from ..pipeline.compiler import (Attempt, CompiledPolicy, Inlined, compile_period, effective_parts,
+                                 explicit_overriders, substitute)
 from ..pipeline.facts import Fact, RecordError
 from ..policy.model import Decision, Policy, Rule
 from ..policy.params import ParamView, change_days, first_day
 from ..pipeline.resolve import Firings, resolve
 from ..pipeline.runtime import Bounds, run
 
-__all__ = ["MAX_INPUTS", "CHUNK", "OTHER", "SHOWN_EXAMPLES", "AnalysisError", "Relation", "Domain", "closure",
+__all__ = ["AS_OF", "MAX_INPUTS", "CHUNK", "OTHER", "SHOWN_EXAMPLES", "AnalysisError", "Relation", "Domain", "closure",
            "domain_of", "sequence_signatures", "assignments", "run_all", "Finding", "DecisionAnalysis",
            "Analysis", "held_rules", "hint_problems", "load_hints", "analyze", "analyze_decision"]
 
 
+AS_OF = "as_of"            # the case's date: it chooses the period of parameter values the case is judged by
 MAX_INPUTS = 30_000        # combinations per decision: ~20 s of durable_rules on this machine (1,500 facts/s)
 CHUNK = 1_500              # facts per session: well inside runtime's message bound
 OTHER = "（其他）"          # a text no list of the policy names: where the rules' lists end
@@ -79,6 +88,15 @@ class Domain:
     groups: list[tuple[tuple[str, ...], list[tuple]]] = field(default_factory=list)   # joint domains (sequences)
     notes: list[str] = field(default_factory=list)
     unbounded: list[str] = field(default_factory=list)
+    # the first and last case date judged by this period's values (None: open — an earlier date is judged by the
+    # first values, a later one by the last)
+    period: tuple[dt.date | None, dt.date | None] = (None, None)
+
+    def in_period(self, row: dict) -> bool:
+        """Whether the row's case date (if the rules read it) is one this period's values judge."""
+        day = _date(row.get(AS_OF))
+        low, high = self.period
+        return not isinstance(day, dt.date) or ((low is None or day >= low) and (high is None or day <= high))
 
     def size(self) -> int:
         size = math.prod(len(v) for n, v in self.values.items() if not self._grouped(n) and not self._probe(n))
@@ -95,7 +113,8 @@ class Domain:
 
 
 def closure(policy: Policy, decision: Decision) -> list[Decision]:
-    """The decision and every decision its rules read, transitively (their inputs are its inputs)."""
+    """The decision and every decision its rules or its `applies_when` read, transitively (their inputs are its
+    inputs: a scope that reads another decision is decided by the network after that decision's conclusion)."""
     out: list[Decision] = []
     todo = [decision]
     while todo:
@@ -104,11 +123,11 @@ def closure(policy: Policy, decision: Decision) -> list[Decision]:
             continue
         out.append(d)
         kind = policy.kinds[d.of]
-        for rule in d.rules:
-            nodes = [n for n in (rule.when, rule.compute) if n is not None]
-            for name in {n for node in nodes for n in expr.names(node)}:
-                if name in policy.decisions and kind.label_of(name.split(".")[0]) is None:
-                    todo.append(policy.decisions[name])
+        nodes = [n for rule in d.rules for n in (rule.when, rule.compute) if n is not None]
+        nodes += [d.applies_when] if d.applies_when is not None else []
+        for name in sorted({n for node in nodes for n in expr.names(node)}):
+            if name in policy.decisions and kind.label_of(name.split(".")[0]) is None:
+                todo.append(policy.decisions[name])
     return out
 
 
@@ -128,6 +147,30 @@ def _attribute_type(policy: Policy, kind: str, name: str) -> str | None:
     return "bool" if key and attribute.type == "map" else attribute.type
 
 
+def _lapsed_sources(node) -> list[Inlined]:
+    """The parameters that have lapsed among the constants of a compiled node (each put in as a null)."""
+    return [n.source for n in expr.walk(node)
+            if isinstance(n, expr.Lit) and isinstance(n.source, Inlined) and n.source.lapsed is not None]
+
+
+def _last_in_force(policy: Policy, node):
+    """The node with each lapsed parameter replaced by the value it had on its last day, so that an input compared
+    with it takes the values it took before the lapse (compared with null, any value is unknown alike). A table
+    entry stays null: which key the rule read is no longer known once the parameter is put in."""
+    if isinstance(node, expr.Lit) and isinstance(node.source, Inlined) and node.source.lapsed is not None:
+        value = policy.parameters[node.source.name].current(node.source.lapsed).value
+        if isinstance(value, list):
+            return expr.ListLit(tuple(expr.Lit(_number(v)) for v in value))
+        return node if isinstance(value, dict) else expr.Lit(_number(value))
+    if isinstance(node, (expr.Compare, expr.Arith)):
+        return type(node)(node.op, _last_in_force(policy, node.left), _last_in_force(policy, node.right))
+    return node
+
+
+def _number(value):
+    return Fraction(str(value)) if isinstance(value, float) else value
+
+
 def _around(value) -> list:
     if isinstance(value, dt.date):
         return [value - dt.timedelta(days=1), value, value + dt.timedelta(days=1)]
@@ -141,15 +184,17 @@ def _date(value):
     return expr.as_date(value)
 
 
-def domain_of(policy: Policy, decision: Decision, compiled: CompiledPolicy, params: ParamView, hints: dict) -> Domain:
-    """Inputs and values for one decision, from its compiled conditions, the vocabulary and the hints."""
+def domain_of(policy: Policy, decision: Decision, compiled: CompiledPolicy, params: ParamView, hints: dict,
+              period: tuple[dt.date | None, dt.date | None] = (None, None)) -> Domain:
+    """Inputs and values for one decision, from its compiled conditions, the vocabulary and the hints; `period`
+    bounds the case's date (the first and last day judged by these parameter values, None where open)."""
     kind = decision.of
     decisions = closure(policy, decision)
     attempts = _attempts(compiled, decisions)
     conditions = [p.node for a in attempts for p in a.parts]
     nodes = conditions + [a.value for a in attempts]
     names = [n for n in dict.fromkeys(n for node in nodes for n in expr.names(node)) if _is_input(policy, kind, n)]
-    dom = Domain(kind, names, {n: [] for n in names})
+    dom = Domain(kind, names, {n: [] for n in names}, period=period)
     in_conditions = {n for node in conditions for n in expr.names(node)}
 
     relations: list[expr.Compare] = []
@@ -166,6 +211,7 @@ def domain_of(policy: Policy, decision: Decision, compiled: CompiledPolicy, para
                         add(item.name, True, False)      # a bare name is a yes/no condition
             if not isinstance(n, expr.Compare):
                 continue
+            n = _last_in_force(policy, n)
             left, right = n.left, n.right
             if isinstance(left, (expr.Lit, expr.ListLit)) and isinstance(right, expr.Name):
                 left, right = right, left
@@ -190,9 +236,19 @@ def domain_of(policy: Policy, decision: Decision, compiled: CompiledPolicy, para
             dom.notes.append(f"{_label(policy, kind, name)}只用于计算结论，不影响哪条规则成立：取一个值")
             continue
         _complete(policy, dom, name, hints, params)
+    if AS_OF in in_conditions:
+        _within_period(dom)
     _sequences(policy, dom, hints)
     _interchangeable(policy, decisions, dom)
     return dom
+
+
+def _within_period(dom: Domain) -> None:
+    """The case's date, where the rules read it: the period's first and last day (a lapse: the `until:` day in one
+    period, the day after in the next), and no date another period's values judge."""
+    values = dom.values[AS_OF]
+    values += [day for day in dom.period if day is not None and day not in values]
+    dom.values[AS_OF] = [v for v in values if v is None or dom.in_period({AS_OF: v})]
 
 
 def _canon(node):
@@ -207,13 +263,14 @@ def _canon(node):
 
 
 def _rule_forms(decisions: list[Decision], mapping: dict) -> set:
-    from ..pipeline.compiler import substitute
     forms = set()
     for d in decisions:
         for r in d.rules:
             when = _canon(substitute(r.when, mapping))
             compute = None if r.compute is None else _canon(substitute(r.compute, mapping))
             forms.add((d.name, when, repr(r.then), compute, r.otherwise))
+        if d.applies_when is not None:
+            forms.add((d.name, "applies_when", _canon(substitute(d.applies_when, mapping))))
     return forms
 
 
@@ -295,7 +352,11 @@ def _anchor(policy: Policy, dom: Domain, name: str, params: ParamView):
     typ = _attribute_type(policy, dom.kind, name)
     related = [r.probe for r in dom.relations if r.base == name]
     if typ == "date" or any(_attribute_type(policy, dom.kind, p) == "date" for p in related):
-        return first_day(policy)
+        # a date these values judge: the period's first day, or in a later period the day after it, so that a case
+        # date probed a day either side of it is still judged by this period's values
+        low, high = dom.period
+        day = params.day + dt.timedelta(days=1)
+        return params.day if low is None or high is not None and day > high else day
     if typ == "int":
         return 1
     if typ == "bool":
@@ -371,6 +432,8 @@ def assignments(dom: Domain, params: ParamView, possible: list) -> list[dict]:
         for part in combo:
             base.update(part)
         for full in _probes(dom, base, params):
+            if not dom.in_period(full):
+                continue      # a case of that date is judged by another period's values
             # a condition on inputs this decision does not read says nothing about it
             if all(expr.truth(expr.evaluate(c, lambda n: full.get(n), params)) is True
                    for c in possible if set(expr.names(c)) <= set(full)):
@@ -442,6 +505,7 @@ class DecisionAnalysis:
     inconsistent: list[str] = field(default_factory=list)   # a rule fired whose own condition did not hold: a bug
     seconds: float = 0.0
     since: dt.date | None = None      # the parameter values in force from this day
+    lapsed: list[dict] = field(default_factory=list)   # parameters read that have lapsed: {parameter, label, until}
 
     def as_json(self) -> dict:
         out = {"decision": self.decision, "label": self.label, "since": _shown(self.since),
@@ -458,6 +522,8 @@ class DecisionAnalysis:
             out["inputs"] = {k: [_shown(v) for v in vs] for k, vs in self.inputs.items()}
         if self.inconsistent:
             out["inconsistent"] = self.inconsistent
+        if self.lapsed:
+            out["lapsed"] = [{"parameter": e["parameter"], "until": _shown(e["until"])} for e in self.lapsed]
         return out
 
 
@@ -550,35 +616,42 @@ def load_hints(policy: Policy) -> tuple[dict, dict[str, list]]:
 
 
 def analyze(policy: Policy, only: list[str] | None = None, max_inputs: int = MAX_INPUTS) -> Analysis:
-    """Every decision (or `only` these) for every period of parameter values: a dated change is analysed too."""
+    """Every decision (or `only` these) for every period of parameter values: a dated change, and a lapse (the day
+    after an `until:`), is analysed too; a case date read by the rules is tried on the first and last day of each
+    period (a lapse's `until:` day and the day after it)."""
     started = time.monotonic()
     hints, possible = load_hints(policy)
     start = first_day(policy)
     periods = sorted({day for day in change_days(policy) if day > start} | {start})
     out = []
-    for day in periods:
+    for i, day in enumerate(periods):
         params = ParamView(policy, day)
         compiled = compile_period(policy, day, f"@analyze@{day.isoformat()}")
+        # an earlier case date is judged by the first values, a later one by the last
+        bounds = (day if i else None, periods[i + 1] - dt.timedelta(days=1) if i + 1 < len(periods) else None)
         for decision in policy.decisions.values():
             if only and decision.name not in only:
                 continue
-            found = analyze_decision(policy, decision, compiled, params, hints, possible.get(decision.of, []), max_inputs)
+            found = analyze_decision(policy, decision, compiled, params, hints, possible.get(decision.of, []), max_inputs,
+                                     bounds)
             found.since = day
             out.append(found)
     return Analysis(out, time.monotonic() - started)
 
 
 def analyze_decision(policy: Policy, decision: Decision, compiled: CompiledPolicy, params: ParamView, hints: dict,
-                     possible: list, max_inputs: int = MAX_INPUTS) -> DecisionAnalysis:
+                     possible: list, max_inputs: int = MAX_INPUTS,
+                     period: tuple[dt.date | None, dt.date | None] = (None, None)) -> DecisionAnalysis:
     started = time.monotonic()
-    result = DecisionAnalysis(decision.name, decision.label)
+    result = DecisionAnalysis(decision.name, decision.label, since=params.day)
     if decision.hit == "collect":
         result.finite, result.reason = False, "汇总型决定（collect）：收集所有成立的规则，不存在空缺、优先顺序或冲突，未穷举"
         return result
     if any(policy.kinds[d.of].name != decision.of for d in closure(policy, decision)):
         result.finite, result.reason = False, "读取了其他事实种类上的决定，未穷举"
         return result
-    dom = domain_of(policy, decision, compiled, params, hints)
+    dom = domain_of(policy, decision, compiled, params, hints, period)
+    result.lapsed = _lapses(policy, compiled, closure(policy, decision))
     result.notes = list(dom.notes)
     result.inputs = {n: dom.values[n] for n in dom.names if not dom._grouped(n)}
     if dom.unbounded:
@@ -601,9 +674,30 @@ def analyze_decision(policy: Policy, decision: Decision, compiled: CompiledPolic
         # an input whose value the engine cannot compute (a result beyond 2^53−1, an overflow): this decision
         # is not analysed, the others are; validate bounds parameter values, but a formula may still multiply
         result = DecisionAnalysis(decision.name, decision.label, finite=False, notes=list(dom.notes),
+                                  since=params.day, lapsed=result.lapsed,
                                   reason=f"有输入组合的计算结果超出规则引擎能计算的范围，未能穷举（{_why(e)}）")
     result.seconds = time.monotonic() - started
     return result
+
+
+def _lapses(policy: Policy, compiled: CompiledPolicy, decisions: list[Decision]) -> list[dict]:
+    """The parameters these decisions read that have lapsed in this period, with the last day each applied."""
+    found = {}
+    for a in _attempts(compiled, decisions):
+        for node in [p.node for p in a.parts] + [a.value]:
+            for source in _lapsed_sources(node):
+                found[source.name] = source.lapsed
+    return [{"parameter": name, "label": policy.parameters[name].label, "until": day}
+            for name, day in sorted(found.items(), key=lambda item: (item[1], item[0]))]
+
+
+def _lapse_text(result: "DecisionAnalysis") -> str:
+    """«2024年7月1日起（减免部分的上限已于2024年6月30日失效）»: the period a finding belongs to, when a parameter
+    the decision reads has lapsed in it; empty otherwise."""
+    if not result.lapsed or result.since is None:
+        return ""
+    lapsed = "、".join(f"{entry['label']}已于{cn_date(entry['until'])}失效" for entry in result.lapsed)
+    return f"{cn_date(result.since)}起（{lapsed}），"
 
 
 def _why(error: Exception) -> str:
@@ -645,17 +739,18 @@ def _findings(policy, decision, compiled, params, dom, rows, facts, firings, det
         key = (concluding + blocking, won, tuple(map(repr, values)))
         groups.setdefault(key, Finding(concluding + blocking, won, values, {r.id: v for r, v in pairs})).assignments.append(row)
     judged_rows = [row for fact, row in zip(facts, rows) if fact.fid in judged]
+    lapse = _lapse_text(result)
     for finding in groups.values():
         region = _region(policy, dom, finding.assignments, judged_rows)
         examples = [_example(policy, decision, a) for a in finding.assignments[:SHOWN_EXAMPLES]]
         base = {"rules": list(finding.held), "count": len(finding.assignments), "inputs": region["json"],
                 "range": region["text"], "example": _plain_row(finding.assignments[0]), "examples": examples}
         if not finding.won:
-            result.gaps.append(dict(base, summary=f"{region['text'] or '所有输入'}：没有规则适用"))
+            result.gaps.append(dict(base, summary=f"{lapse}{region['text'] or '所有输入'}：没有规则适用"))
         elif len(finding.values) > 1:
             rules = "；".join(f"{r}（{policy.rules[r].title}）" for r in finding.won)
             result.conflicts.append(dict(base, won=list(finding.won), values=list(finding.values),
-                                         summary=f"{region['text'] or '所有输入'}：{rules} 同时成立且结论不同，无优先顺序"))
+                                         summary=f"{lapse}{region['text'] or '所有输入'}：{rules} 同时成立且结论不同，无优先顺序"))
         elif len([r for r in finding.held if policy.rules[r].concludes]) > 1 or len(finding.held) > len(finding.won):
             result.overlaps.append(dict(base, won=list(finding.won), value=finding.values[0],
                                         precedence=_precedence(policy, decision, finding),
@@ -768,6 +863,8 @@ def _word(value) -> str:
         return "是"
     if value is False:
         return "否"
+    if isinstance(value, dt.date):
+        return cn_date(value)       # as sentences say it; the JSON keeps YYYY-MM-DD
     return str(_shown(value))
 
 
