@@ -432,7 +432,7 @@ def _asserted_conclusions(policy, monkeypatch) -> tuple[list[dict], object]:
         return real(handle, text)
     monkeypatch.setattr(runtime, "_assert_fact", spy)
     loaded = load_cases(ROOT / "fixtures" / "roster_2025.yaml", policy)
-    result = Evaluator(policy).evaluate(loaded.cases[0])
+    result = Evaluator(policy, by_class=False).evaluate(loaded.cases[0])   # every subject asserted
     assert not result.errors
     return asserted, result
 
