@@ -161,8 +161,8 @@ def check_records(records: Records, vocabulary: dict, tree, name: str) -> list[P
     key per kind, `by`/`warn_after`/`default` naming fields that exist."""
     out: list[Problem] = []
 
-    def problem(path: list, message: str) -> None:
-        out.append(Problem(locate(tree, path, name), ".".join(map(str, path)), message))
+    def problem(path: list, message: str, key: bool = False) -> None:
+        out.append(Problem(locate(tree, path, name, key=key), ".".join(map(str, path)), message))
 
     lists: dict[str, str] = {}
     for kname, kind in records.kinds.items():
@@ -207,13 +207,13 @@ def _check_roles(f: Field, at: list, problem) -> None:
         return
     for role, name in f.declared_roles.items():
         if role not in ROLES:
-            problem(at + ["roles", role], f"“{role}”不是子记录的角色（{'、'.join(ROLES)}）{near(role, ROLES)}")
+            problem(at + ["roles", role], f"“{role}”不是子记录的角色（{'、'.join(ROLES)}）{near(role, ROLES)}", True)
         elif name not in f.fields:
             problem(at + ["roles", role], f"“{name}”不是子记录中的字段（{'、'.join(f.fields)}）{near(name, f.fields)}")
         elif role == "held_from" and f.fields[name].type != "date":
             problem(at + ["roles", role], f"held_from 须是日期字段（type: date），“{name}”的类型为 {f.fields[name].type}")
     missing = [r for r in ROLES if r not in f.declared_roles]
-    if missing:
+    if missing and set(f.declared_roles) <= set(ROLES):     # a misspelt role is said once, above
         problem(at + ["roles"], f"roles 须写明每个角色，缺少 {'、'.join(missing)}")
 
 
