@@ -216,7 +216,7 @@ def _entry_columns(entry, records: list, years: list, layout: Layout, template: 
     if isinstance(entry, Repeat):
         count = max([len(r.get(entry.field) or []) for _, _, r in records
                      if isinstance(r, dict) and isinstance(r.get(entry.field), list)] + [1])
-        count = max(count, layout.template_certificates) if template else count
+        count = max(count, entry.groups) if template else count
         return [(entry.header(n, p), p, ("repeat", entry.field, n - 1, p.path[0]))
                 for n in range(1, count + 1) for p in entry.parts]
     out = [(f"{m}月", entry.column, ("month", m)) for m in range(1, 13)]

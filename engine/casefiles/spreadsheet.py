@@ -106,6 +106,7 @@ class Repeat:
     field: str
     prefix: str
     parts: tuple[Column, ...]
+    groups: int = 3              # how many groups the template offers (`template_groups:`); a roster may hold more
 
     def header(self, n: int, part: Column) -> str:
         return f"{self.prefix}{n}{part.header}"
@@ -159,7 +160,6 @@ class Layout:
     separators: tuple[str, ...]
     ignored_sheets: tuple[str, ...]
     template_rows: int = 500
-    template_certificates: int = 3
     sample: dict | None = None               # the template's sample case ({year} stands for the year)
     years: tuple[str, ...] = ()              # the case's year fields (records.yaml): the year of the 1月…12月 columns
     notes: tuple[str, ...] = ()              # the template's 说明 sheet ({case_sheet} … filled in)
@@ -194,12 +194,23 @@ def load_layout(policy: Policy) -> Layout:
     problems: list[tuple[Location, str]] = []
     sheets = {}
     schema = case_schema(schemas.schema("case"), policy.records)
+    template = data.get("template") or {}
+    # The older form `template: {<a repeat's list field>: N}` (file format 3 as first written, e.g. git revision
+    # 3bd7862) still reads: the groups of that repeat.
+    older = {k: v for k, v in template.items() if k not in _TEMPLATE_KEYS}
+    repeated: set[str] = set()
     for i, raw in enumerate(data["sheets"]):
         where = locate(tree, ["sheets", i], name)
         if raw["kind"] in sheets:
             problems.append((where, f"“{raw['kind']}”的表定义了两次"))
         sheets[raw["kind"]] = _sheet_layout(raw, policy, schema, lambda p, m, i=i: problems.append(
-            (locate(tree, ["sheets", i, *p], name), m)))
+            (locate(tree, ["sheets", i, *p], name), m)), older)
+        repeated |= {c["repeat"] for c in raw["columns"] if "repeat" in c}
+    for key in older:
+        if key not in repeated:
+            problems.append((locate(tree, ["template", key], name, key=True),
+                             f"“{key}”不是 template 的键（{'、'.join(_TEMPLATE_KEYS)}），也不是重复列组（repeat）的字段"
+                             f"{near(key, [*_TEMPLATE_KEYS, *sorted(repeated)])}"))
     for kind in ("case",) if "case" not in sheets else ():
         problems.append((Location(name, 1, 1), f"缺少 kind: {kind} 的表"))
     for i, raw in enumerate(data["sheets"]):
@@ -210,16 +221,19 @@ def load_layout(policy: Policy) -> Layout:
         raise ReadError.of(problems)
     words = {str(w).lower(): value for value in (True, False) for w in data["booleans"]["true" if value else "false"]}
     cc = data["case_column"]
-    template = data.get("template") or {}
     return Layout(name, sheets, Column(cc["header"], ("case",), "id", tuple(cc.get("aliases") or ())),
                   data["sample_prefix"], words, tuple(data["separators"]), tuple(data.get("ignored_sheets") or ()),
-                  template.get("rows", 500), template.get("certificates", 3), template.get("sample"),
+                  template.get("rows", 500), template.get("sample"),
                   tuple(n for n, f in policy.records.case_fields.items() if f.type == "year"),
                   tuple(template.get("notes") or ()))
 
 
-def _sheet_layout(raw: dict, policy: Policy, schema: dict, problem) -> SheetLayout:
-    """One sheet of roster.yaml; `schema`: the case schema records.yaml declares, made once for every sheet."""
+_TEMPLATE_KEYS = ("rows", "sample", "notes")
+
+
+def _sheet_layout(raw: dict, policy: Policy, schema: dict, problem, older: dict | None = None) -> SheetLayout:
+    """One sheet of roster.yaml; `schema`: the case schema records.yaml declares, made once for every sheet;
+    `older`: the template's groups per repeat in the older form (`template: {field: N}`)."""
     kind = raw["kind"]
     declared = policy.records.of_list(kind)
     props = schema["properties"] if kind == "case" else schema["$defs"][declared.name]["properties"] if declared else {}
@@ -236,7 +250,8 @@ def _sheet_layout(raw: dict, policy: Policy, schema: dict, problem) -> SheetLayo
                 inner = {}
             parts = tuple(_column(p, inner, kind, policy, lambda q, m, j=j, k=k: problem(["columns", j, "parts", k, *q], m))
                           for k, p in enumerate(c["parts"]))
-            entries.append(Repeat(c["repeat"], c["prefix"], parts))
+            entries.append(Repeat(c["repeat"], c["prefix"], parts,
+                                  c.get("template_groups", (older or {}).get(c["repeat"], 3))))
         else:
             if "additionalProperties" not in (props.get(c["months"]) or {}):
                 problem(["columns", j, "months"], f"“{c['months']}”不是{kind}记录中按月份的字段")

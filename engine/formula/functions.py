@@ -14,8 +14,8 @@ from typing import Any
 
 __all__ = ["Witnessed", "to_date", "LEAP_DAY_CONVENTIONS", "anniversary", "full_years_between",
            "age_in_full_years", "add_full_years", "first_present", "later_of", "year_start",
-           "holds_certificate", "first_certificate_date", "highest_skill_level", "month_index",
-           "longest_month_run", "FUNCTIONS"]
+           "ROLES", "ON_RECORDS", "holds_certificate", "first_certificate_date", "highest_skill_level",
+           "month_index", "longest_month_run", "FUNCTIONS"]
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,25 @@ def year_start(year):
     return None if year is None else dt.date(int(year), 1, 1)
 
 
+# What the certificate functions read of a nested record, by role: the policy's records.yaml says which field of
+# its nested records plays each role (`roles:`), and the pipeline hands them over keyed by role. Nothing here
+# knows what the case file calls them.
+ROLES = {"kind": "what the record is of (a certificate's type), compared with the function's `kind`",
+         "grade": "its grade, ordered by the allowance table or mapped onto it by the equivalents",
+         "held_from": "the date from which it is held"}
+# The functions whose first argument is such nested records.
+ON_RECORDS = ("holds_certificate", "first_certificate_date", "highest_skill_level")
+
+
 def _held(certificates, on, kind=None):
     on = to_date(on)
     for cert in certificates or ():
-        if (kind is None or cert["type"] == kind) and on is not None and to_date(cert["obtained_on"]) <= on:
+        if (kind is None or cert["kind"] == kind) and on is not None and to_date(cert["held_from"]) <= on:
             yield cert
 
 
 def _describe(cert) -> str:
-    return f"{cert['type']} {cert['level']}（{cert['obtained_on']}取得）"
+    return f"{cert['kind']} {cert['grade']}（{cert['held_from']}取得）"
 
 
 def holds_certificate(certificates, kind, on):
@@ -115,22 +125,22 @@ def holds_certificate(certificates, kind, on):
 
 
 def first_certificate_date(certificates, kind, on):
-    held = sorted(_held(certificates, on, kind), key=lambda c: str(c["obtained_on"]))
+    held = sorted(_held(certificates, on, kind), key=lambda c: str(c["held_from"]))
     if not held:
         return None
-    return Witnessed(to_date(held[0]["obtained_on"]), "首次取得：" + _describe(held[0]))
+    return Witnessed(to_date(held[0]["held_from"]), "首次取得：" + _describe(held[0]))
 
 
 def highest_skill_level(certificates, on, levels, equivalents):
     """The highest allowance level among certificates held on `on`; a 社工证 counts as its equivalent level.
 
     `levels` is the allowance table (its keys, lowest first, give the order);
-    `equivalents` maps other certificates' levels onto those keys.
+    `equivalents` maps other certificates' levels onto those keys. Each certificate is keyed by role (ROLES).
     """
     order = list(levels)
     best, best_cert = None, None
     for cert in _held(certificates, on):
-        level = cert["level"] if cert["level"] in order else (equivalents or {}).get(cert["level"])
+        level = cert["grade"] if cert["grade"] in order else (equivalents or {}).get(cert["grade"])
         if level in order and (best is None or order.index(level) > order.index(best)):
             best, best_cert = level, cert
     if best is None:

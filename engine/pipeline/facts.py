@@ -93,12 +93,28 @@ def derive(fact: Fact, policy: Policy, params: ParamView) -> None:
             return out
         return wrapped
     functions = {name: call(fn) for name, fn in FUNCTIONS.items()}
+    keyed = _by_role(fact, policy)
+    get = (lambda name: keyed[name] if name in keyed else fact.get(name)) if keyed else fact.get
     for derivation in policy.kinds[fact.kind].derived:
         notes.clear()
-        value = expr.evaluate(derivation.ast, fact.get, params, functions)
+        value = expr.evaluate(derivation.ast, get, params, functions)
         fact.values[derivation.name] = _iso(expr.plain(value))
         if notes:
             fact.detail[derivation.name] = "；".join(notes)
+
+
+def _by_role(fact: Fact, policy: Policy) -> dict[str, list]:
+    """attribute → its nested records re-keyed by role (records.yaml `roles:`), as a formula's functions read them
+    (functions.ROLES); the fact itself keeps them as the case file gives them. {} when the kind has none."""
+    roles = policy.records.roles(fact.kind)
+    out: dict[str, list] = {}
+    for attribute in policy.kinds[fact.kind].attributes.values() if roles else ():
+        named = roles.get(attribute.source or (attribute.name,))
+        value = fact.values.get(attribute.name)
+        if named and isinstance(value, list):
+            out[attribute.name] = [{role: r.get(f) for role, f in named.items()} if isinstance(r, dict) else r
+                                   for r in value]
+    return out
 
 
 def _field(record: dict, attribute: Attribute):

@@ -17,6 +17,7 @@ from ..common.limits import MAX_PARAMETER
 from ..common.locations import Location, locate
 from ..common.problems import Problem
 from ..common.words import near
+from ..formula.functions import ROLES
 
 __all__ = ["Field", "RecordKind", "Records", "read_records", "check_records", "case_schema", "MONTH_PATTERN"]
 
@@ -44,6 +45,22 @@ class Field:
     min_length: int | None = None
     warn_after: str | None = None  # a date later than the case's date field of this name is decided with a warning
     default: str | None = None    # year: the year of the case's date field of this name when blank
+    declared_roles: dict[str, str] = field(default_factory=dict)   # records: role → the nested field playing it
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """records: which nested field plays each role the certificate functions read (functions.ROLES), as
+        `roles:` declares it; left out, as the nested record's shape says it when it says it whole — the word
+        narrowed by another (`by:`) is the grade, the field narrowing it the kind, the only date held_from — so
+        that a folder written before `roles:` (the 1.0.0 restatement) reads as it did. {} when neither."""
+        if self.type != "records" or self.declared_roles:
+            return dict(self.declared_roles)
+        narrowed = [f for f in self.fields.values() if f.by in self.fields]
+        dates = [n for n, f in self.fields.items() if f.type == "date"]
+        if len(narrowed) != 1 or len(dates) != 1:
+            return {}
+        shaped = {"kind": narrowed[0].by, "grade": narrowed[0].name, "held_from": dates[0]}
+        return shaped if set(shaped) == set(ROLES) else {}
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,21 @@ class Records:
                                               None if group is None else str(group)))
         return out
 
+    def roles(self, kind: str) -> dict[tuple[str, ...], dict[str, str]]:
+        """The field path of each nested-records field of `kind` (groups walked) → its roles (`Field.roles`);
+        those without roles left out. {} for a kind records.yaml does not declare."""
+        out: dict[tuple[str, ...], dict[str, str]] = {}
+
+        def walk(fields: dict[str, Field], at: tuple[str, ...]) -> None:
+            for name, f in fields.items():
+                if f.type == "records" and f.roles:
+                    out[at + (name,)] = f.roles
+                elif f.type == "group":
+                    walk(f.fields, at + (name,))
+        declared = self.kinds.get(kind)
+        walk(declared.fields if declared else {}, ())
+        return out
+
     def referring(self, kind: str) -> list[tuple[RecordKind, str]]:
         """(kind of record, field) naming records of `kind`: the people of a center."""
         return [(k, f) for k in self.kinds.values() for f, to in k.refs.items() if to == kind]
@@ -112,7 +144,7 @@ def _field(name: str, spec: dict) -> Field:
                  _field(name, dict(values, label=spec.get("label", name))) if isinstance(values, dict) else None,
                  {n: _field(n, s) for n, s in (spec.get("fields") or {}).items()}, spec.get("by"), spec.get("says"),
                  spec.get("pattern"), spec.get("expects"), spec.get("as_number"), spec.get("min_length"),
-                 spec.get("warn_after"), spec.get("default"))
+                 spec.get("warn_after"), spec.get("default"), dict(spec.get("roles") or {}))
 
 
 def read_records(tree: dict, name: str) -> Records:
@@ -129,8 +161,8 @@ def check_records(records: Records, vocabulary: dict, tree, name: str) -> list[P
     key per kind, `by`/`warn_after`/`default` naming fields that exist."""
     out: list[Problem] = []
 
-    def problem(path: list, message: str) -> None:
-        out.append(Problem(locate(tree, path, name), ".".join(map(str, path)), message))
+    def problem(path: list, message: str, key: bool = False) -> None:
+        out.append(Problem(locate(tree, path, name, key=key), ".".join(map(str, path)), message))
 
     lists: dict[str, str] = {}
     for kname, kind in records.kinds.items():
@@ -157,11 +189,32 @@ def check_records(records: Records, vocabulary: dict, tree, name: str) -> list[P
             for key in ("warn_after", "default"):
                 if getattr(f, key) and getattr(f, key) not in dates:
                     problem(here + [key], f"“{getattr(f, key)}”不是案例的日期字段（{'、'.join(sorted(dates))}）")
+            _check_roles(f, here, problem)
             walk(f.fields, here + ["fields"])
     walk(records.case_fields, ["case", "fields"])
     for kname, kind in records.kinds.items():
         walk(kind.fields, ["kinds", kname, "fields"])
     return out
+
+
+def _check_roles(f: Field, at: list, problem) -> None:
+    """`roles:` of a nested-records field: every role the certificate functions read, each naming a field of the
+    nested record; the date one a date."""
+    if not f.declared_roles:
+        return
+    if f.type != "records":
+        problem(at + ["roles"], f"roles 只用于类型为 records 的字段（子记录），此字段的类型为 {f.type}")
+        return
+    for role, name in f.declared_roles.items():
+        if role not in ROLES:
+            problem(at + ["roles", role], f"“{role}”不是子记录的角色（{'、'.join(ROLES)}）{near(role, ROLES)}", True)
+        elif name not in f.fields:
+            problem(at + ["roles", role], f"“{name}”不是子记录中的字段（{'、'.join(f.fields)}）{near(name, f.fields)}")
+        elif role == "held_from" and f.fields[name].type != "date":
+            problem(at + ["roles", role], f"held_from 须是日期字段（type: date），“{name}”的类型为 {f.fields[name].type}")
+    missing = [r for r in ROLES if r not in f.declared_roles]
+    if missing and set(f.declared_roles) <= set(ROLES):     # a misspelt role is said once, above
+        problem(at + ["roles"], f"roles 须写明每个角色，缺少 {'、'.join(missing)}")
 
 
 def _json(f: Field) -> dict:

@@ -29,7 +29,7 @@ from . import typecheck
 
 from ..formula import expr
 from ..pipeline.compiler import CompileError, compile_period, effective_condition
-from ..formula.functions import FUNCTIONS
+from ..formula.functions import FUNCTIONS, ON_RECORDS, ROLES
 from ..policy.model import RESERVED_KINDS, DatedValue, Policy
 from ..common.problems import Problem
 from ..policy.params import ParamView, change_days
@@ -512,12 +512,28 @@ def _derivations(policy: Policy) -> list[Problem]:
                 if fn not in FUNCTIONS:
                     out.append(Problem(inside(formula, fn), path, f"未知的函数“{fn}”" + (
                         near(fn, FUNCTIONS) or f"；可用的函数：{'、'.join(sorted(FUNCTIONS))}")))
+            out += _read_by_role(policy, kind, d.ast, formula, path)
             for n in expr.names(d.ast):
                 if n.split(".")[0] not in known:
                     later = "（它在后面才推导：请把它移到前面）" if any(x.name == n for x in kind.derived) else ""
                     out.append(Problem(inside(formula, n), path, f"未知的名称“{n}”{later or near(n, known)}"))
             out += _params_exist(policy, d.ast, formula, path)
             known.add(d.name)
+    return out
+
+
+def _read_by_role(policy: Policy, kind, node, formula: Location, path: str) -> list[Problem]:
+    """A certificate function reads its nested records by role: its first argument must be such records whose
+    roles records.yaml declares (or their shape says, `Field.roles`)."""
+    out = []
+    roles = policy.records.roles(kind.name)
+    for call in (n for n in expr.walk(node) if isinstance(n, expr.Call) and n.func in ON_RECORDS and n.args):
+        first = call.args[0]
+        attribute = kind.attributes.get(first.name) if isinstance(first, expr.Name) else None
+        if attribute is not None and (attribute.source or (attribute.name,)) not in roles:
+            out.append(Problem(inside(formula, first.name), path,
+                               f"{call.func} 按角色读“{first.name}”的子记录（{'、'.join(ROLES)}）：请在 records.yaml "
+                               f"中为该字段写明 roles，如 roles: {{kind: 类别字段, grade: 等级字段, held_from: 日期字段}}"))
     return out
 
 

@@ -147,7 +147,8 @@ CLERK, SW = "政务服务办事员", "社会工作者"
 
 
 def cert(kind, level, on):
-    return {"type": kind, "level": level, "obtained_on": on}
+    """A certificate as the functions read it: keyed by role (functions.ROLES), whatever the case file calls them."""
+    return {"kind": kind, "grade": level, "held_from": on}
 
 
 class TestSkillLevel:

@@ -100,7 +100,7 @@ def test_inference_agrees_with_evaluation():
     """For each formula of TYPE_CASES with a known type, evaluating it on values of the names' types gives a
     value of that type: the inference says what evaluation does."""
     values = {"as_of": "2025-06-30", "hired_on": "2024-02-29", "windows": 4, "level": "区", "probation": True,
-              "certificates": [{"type": "x", "level": "a", "obtained_on": "2020-01-01"}], "amount": 100}
+              "certificates": [{"kind": "x", "grade": "a", "held_from": "2020-01-01"}], "amount": 100}   # by role
     params = {"max_age": 35, "leap": "feb_28", "levels": ["区"], "quota": {"区": 20}}
     checked = 0
     for text, kind in TYPE_CASES:
