@@ -17,8 +17,9 @@ REFRESH = 0.1   # seconds between redraws: drawing on every case would cost more
 
 
 @contextmanager
-def bar(console: Console, cases: list[Case], label: str = "判定") -> Iterator[Callable[[CaseResult], None]]:
-    """Yields the function to call as each case is done. No thread: workers are forked while it is shown."""
+def bar(console: Console, cases: list[Case], label: str = "判定") -> Iterator[Callable[[Case | CaseResult], None]]:
+    """Yields the function to call as each case is done (with the case or its result). No thread: workers are
+    forked while it is shown."""
     if not console.is_terminal or not cases:
         yield lambda result: None
         return
@@ -29,9 +30,10 @@ def bar(console: Console, cases: list[Case], label: str = "判定") -> Iterator[
     started = last = time.monotonic()
     records = 0
 
-    def advance(result: CaseResult) -> None:
+    def advance(done: Case | CaseResult) -> None:
         nonlocal records, last
-        records += sum(len(held) for held in result.case.records.values())
+        case = done.case if isinstance(done, CaseResult) else done
+        records += sum(len(held) for held in case.records.values())
         now = time.monotonic()
         progress.update(task, advance=1, rate=f"{records / max(now - started, 1e-6):.0f} 条/秒")
         if now - last >= REFRESH or progress.tasks[0].completed >= len(cases):
