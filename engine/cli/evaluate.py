@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from ..casefiles.cases import CaseFile, load_cases
+from ..casefiles.cases import CaseFile, load_cases, read_unchecked
 from ..casefiles.labels import kinds_of
 from ..common import privacy
 from ..common.words import os_reason
@@ -135,24 +135,51 @@ def _json(args, policy, evaluator: Evaluator, paths: list[Path], want, err) -> i
                                  _logger(args, policy))
     writer = answer.AnswerWriter(policy, explain, args.unmask)
     several = len(paths) > 1
-    for n, path in enumerate(paths):
-        case_file, loaded[n] = loaded[n] or load_cases(path, policy), None
-        for warning in case_file.warnings:
-            err.print(f"[yellow]注意[/] {escape(f'{path}：' if several else '')}{escape(warning)}", highlight=False)
-        with progress.bar(err, case_file.cases, f"判定 {path.name}" if several else "判定") as advance:
-            parts = parallel.stream_cases(evaluator, case_file.cases, render, args.jobs)
-            for case, part in zip(case_file.cases, parts):
+    label = (lambda path: f"判定 {path.name}") if several else (lambda path: "判定")
+
+    def written(cases, then, days=None) -> int:
+        """The cases decided and written in turn, up to the first that gives None; how many were written."""
+        done = 0
+        with progress.bar(err, cases, label(path)) as advance:
+            for part in parallel.stream_cases(evaluator, cases, then, args.jobs, days=days):
+                if part is None:
+                    break
                 if part.log:   # logged before it is given out
                     _append(args.log, part.log)
                 writer.add(part)
-                advance(case)
-        writer.add_file(case_file, {c.id for c in case_file.cases}, several)
-        del case_file, parts   # let go before the next file is read
+                advance(sum(v["decided"] + v["errored"] for v in part.books.values() if isinstance(v, dict)))
+                done += 1
+        return done
+
+    def clean(result):   # from a file not yet read whole: an error, which may want lines, sends it to load_cases
+        return None if result.errors else render(result)
+
+    for n, path in enumerate(paths):
+        case_file, loaded[n], done, parsed = loaded[n], None, 0, None
+        if case_file is None:
+            unchecked = read_unchecked(path, policy)   # checked case by case in the workers, while clean
+            if unchecked is not None:
+                done = written(unchecked, clean, unchecked.days())
+                if done == len(unchecked):
+                    _file_done(writer, unchecked.file, unchecked.ids, several, err)
+                    continue
+                parsed, unchecked = unchecked.parsed, None
+            case_file = load_cases(path, policy, parsed)
+        written(case_file.cases[done:], render)
+        _file_done(writer, case_file, [c.id for c in case_file.cases], several, err)
+        case_file = parsed = None   # let go before the next file is read
     books = writer.close(files=several)
     if not books["balanced"]:
         err.print(f"[red]{escape(terminal.account_line(books, _called(policy)))}[/]")
         return 3
     return 1 if writer.errored else 0
+
+
+def _file_done(writer: answer.AnswerWriter, case_file: CaseFile, ids: list[str], several: bool, err) -> None:
+    """After a file's decided cases: the rest of it in the answer; its warnings on stderr (naming it, of several)."""
+    writer.add_file(case_file, set(ids), several)
+    for warning in case_file.warnings:
+        err.print(f"[yellow]注意[/] {escape(f'{case_file.path}：' if several else '')}{escape(warning)}", highlight=False)
 
 
 def _why_not(policy, args, want):

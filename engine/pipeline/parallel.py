@@ -29,6 +29,7 @@ already decided, in workers forked after deciding.
 """
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import multiprocessing
 import os
@@ -38,7 +39,7 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ..casefiles.cases import Case
 from .evaluate import CaseResult, Evaluator
@@ -86,25 +87,44 @@ def evaluate_cases(evaluator: Evaluator, cases: list[Case], jobs: int | None = N
     return results
 
 
-def stream_cases(evaluator: Evaluator, cases: Sequence[Case], then: Callable[[CaseResult], T],
-                 jobs: int | None = None, stall_seconds: float | None = None, batch: int | None = None) -> Iterator[T]:
+def stream_cases(evaluator: Evaluator, cases: Sequence[Case | None], then: Callable[[CaseResult], T],
+                 jobs: int | None = None, stall_seconds: float | None = None, batch: int | None = None,
+                 days: Iterable[dt.date] | None = None) -> Iterator[T | None]:
     """`then(result)` for every case, in input order, each as soon as it and those before it are ready.
 
     With `jobs` > 1 each worker decides a batch of cases (`batch`, default `batch_size`) and applies `then` to
     each there; only what `then` returns (plain data, picklable) comes back, and the result is dropped. A case
     whose worker died twice (or stalled) is `then(evaluator.failed(case, message))`, made here. `jobs` 1
     (or a single case): in this process, one case at a time.
+    `cases` may make each case when it is asked for (casefiles.Unchecked: checked in the worker); an item that
+    is None is not decided, and None is given for it. `days`: the cases' as_of dates, whose rulesets are built
+    before the workers start (default: each case's, which makes every case here).
     """
     jobs = min(jobs or default_jobs(), len(cases))
     if jobs <= 1:
-        for case in cases:
-            yield then(_decide(evaluator, case))
+        for i in range(len(cases)):
+            case = cases[i]
+            yield None if case is None else then(_decide(evaluator, case))
         return
-    evaluator.prepare(cases)
-    tasks = _Tasks(work=lambda i: then(_decide(evaluator, cases[i])), receive=lambda i, made: made,
-                   lost=lambda i, message: then(evaluator.failed(cases[i], message)), label=lambda i: cases[i].id)
+    evaluator.prepare([_Dated(d) for d in days] if days is not None else cases)
+
+    def work(i: int):
+        case = cases[i]
+        return None if case is None else then(_decide(evaluator, case))
+
+    def lost(i: int, message: str):
+        case = cases[i]
+        return None if case is None else then(evaluator.failed(case, message))
+    tasks = _Tasks(work=work, receive=lambda i, made: made, lost=lost,
+                   label=lambda i: str(getattr(cases[i], "id", f"#{i + 1}")))
     yield from _Pool(tasks, len(cases), jobs, _stall(evaluator, stall_seconds),
                      batch or batch_size(len(cases), jobs)).run()
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """What `Evaluator.prepare` reads of a case: its date."""
+    as_of: dt.date
 
 
 def batch_size(count: int, jobs: int) -> int:

@@ -124,3 +124,76 @@ def test_with_a_subject_every_file_is_searched(capsys, bad_file):
     assert {d["subject"] for c in doc["cases"] for d in c["determinations"]} == {"P11"}
     status, out, err = run(capsys, "evaluate", bad_file, ROSTER, "--format", "json", "--subject", "P999")
     assert status == 2 and out == "" and "没有编号为“P999”的对象" in err
+
+
+# --- a JSON file checked case by case in the workers -----------------------------------------------------------
+
+def _whole(policy, path, decide=None) -> str:
+    """The answer made the old way: the file read whole, every case decided, then the document written."""
+    from engine.casefiles.cases import load_cases
+    from engine.common import jsonio
+    from engine.outputs import answer
+    from engine.pipeline.evaluate import Evaluator
+    case_file = load_cases(path, policy)
+    evaluator = Evaluator(policy)
+    results = [(decide or evaluator.evaluate)(c) for c in case_file.cases]
+    out = io.StringIO()
+    jsonio.write(answer.document(policy, case_file, results, "brief"), out)
+    return out.getvalue()
+
+
+def _corpus_json(tmp_path, change=None):
+    """Twelve cases of eight people: the corpus's first people, a case to each center of the corpus's cases."""
+    cases = []
+    for whole in json.loads(json.dumps(locations.plain(yamlio.load(CORPUS))["cases"], default=str)):
+        for n in range(3):
+            people = whole["people"][8 * n:8 * n + 8]
+            cases.append(dict(whole, id=f"{whole['id']}-{n}", people=people, items=[]))
+    if change:
+        change(cases)
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps({"cases": cases}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _bad_birth(cases):
+    cases[6]["people"][0]["birth_date"] = "1990-13-45"
+
+
+def _no_date(cases):
+    del cases[3]["as_of"]
+
+
+def _same_id(cases):
+    cases[5]["id"] = cases[4]["id"]
+
+
+@pytest.mark.parametrize("change", [None, _bad_birth, _no_date, _same_id])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_json_file_checked_case_by_case_gives_the_answer_read_whole(capsys, policy, tmp_path, change, jobs):
+    """Clean, its cases are checked where they are decided; at the first case that does not read cleanly the
+    file is read whole (every error with its line) and the rest decided from there: the bytes are the same."""
+    path = _corpus_json(tmp_path, change)
+    status, out, err = run(capsys, "evaluate", path, "--format", "json", "--jobs", jobs)
+    assert status == (0 if change is None else 1), err
+    assert out == _whole(policy, path)
+
+
+def test_a_case_whose_run_fails_sends_the_file_to_be_read_whole(capsys, policy, tmp_path, monkeypatch):
+    """An error of the run names the case's line, which only a reading of the whole file gives."""
+    from engine.pipeline import parallel
+    from engine.pipeline.evaluate import Evaluator
+    path = _corpus_json(tmp_path)
+    doomed = json.loads(path.read_text(encoding="utf-8"))["cases"][5]["id"]
+    evaluator = Evaluator(policy)
+    read_whole = []
+
+    def decide(evaluator, case):
+        return evaluator.failed(case, "规则运行出错") if case.id == doomed else evaluator.evaluate(case)
+    monkeypatch.setattr(parallel, "_decide", decide)
+    import engine.cli.evaluate as command
+    real = command.load_cases
+    monkeypatch.setattr(command, "load_cases", lambda *a, **k: read_whole.append(a[0]) or real(*a, **k))
+    status, out, err = run(capsys, "evaluate", path, "--format", "json", "--jobs", "1")
+    assert status == 1 and read_whole == [path]
+    assert out == _whole(policy, path, lambda c: decide(evaluator, c))
