@@ -162,6 +162,7 @@ def _json(args, policy, evaluator: Evaluator, paths: list[Path], want, err) -> i
                 done = written(unchecked, clean, unchecked.days())
                 if done == len(unchecked):
                     _file_done(writer, unchecked.file, unchecked.ids, several, err)
+                    unchecked = None   # let go before the next file is read
                     continue
                 parsed, unchecked = unchecked.parsed, None
             case_file = load_cases(path, policy, parsed)

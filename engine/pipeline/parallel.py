@@ -128,9 +128,10 @@ class _Dated:
 
 
 def batch_size(count: int, jobs: int) -> int:
-    """Cases sent to a worker at once: enough that a message carries several small cases, few enough that every
-    worker gets work and the last batches end together (about eight batches per worker)."""
-    return max(1, min(32, count // (8 * jobs)))
+    """Cases sent to a worker at once: several small cases to a message, but at most 8, since the cases a worker
+    has done wait here while another finishes an earlier batch; about eight batches per worker, so that every
+    worker gets work and the last batches end together."""
+    return max(1, min(8, count // (8 * jobs)))
 
 
 def render_cases(render: Callable[[CaseResult], T], results: list[CaseResult], jobs: int | None = None,
@@ -224,7 +225,8 @@ def _serve(conn: Connection, work: Callable[[int], Any]) -> None:
 
 
 AHEAD = 2    # batches a worker holds: the next waits in its pipe, so it never idles while we read its answers
-WINDOW = 16  # batches given out beyond the oldest task not yet given back: what waits here for its turn is bounded
+WINDOW = 8   # batches given out beyond the oldest task not yet given back (at least AHEAD per worker): what waits
+             # here for its turn is bounded, even behind one slow case
 
 
 @dataclass
@@ -324,7 +326,7 @@ class _Pool:
             self._start(alone=True).give([self.retry.popleft()])
         while len(self.workers) < self.jobs and self.todo:
             self._start(alone=False)
-        limit = self.next + WINDOW * self.batch
+        limit = self.next + max(WINDOW, AHEAD * self.jobs) * self.batch
         given = True
         while given:   # a batch to each worker in turn, so that the first does not take the whole window
             given = False

@@ -300,6 +300,7 @@ def test_workers_run_no_further_ahead_than_the_window(policy, casefile, monkeypa
         return real(evaluator, case)
     monkeypatch.setattr(parallel, "_decide", decide)
     monkeypatch.setattr(parallel, "WINDOW", 2)
+    monkeypatch.setattr(parallel, "AHEAD", 1)
     seen = []
     for part in parallel.stream_cases(Evaluator(policy), cases, lambda r: r.case.id, jobs=2, batch=1):
         seen.append((part, time.monotonic()))
