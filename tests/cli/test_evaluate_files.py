@@ -197,3 +197,17 @@ def test_a_case_whose_run_fails_sends_the_file_to_be_read_whole(capsys, policy, 
     status, out, err = run(capsys, "evaluate", path, "--format", "json", "--jobs", "1")
     assert status == 1 and read_whole == [path]
     assert out == _whole(policy, path, lambda c: decide(evaluator, c))
+
+
+def test_the_log_holds_every_file_determinations_in_order(capsys, tmp_path, bad_file):
+    log = tmp_path / "判定记录.jsonl"
+    status, out, err = run(capsys, "evaluate", ROSTER, bad_file, "--format", "json", "--explain", "none",
+                           "--log", log, "--jobs", "2")
+    assert status == 1, err
+    doc = json.loads(out)
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert sorted((r["case"], r["subject"], r["decision"]) for r in records) == \
+        sorted((c["id"], d["subject"], d["decision"]) for c in doc["cases"] for d in c["determinations"])
+    cases = [c["id"] for c in doc["cases"] if c["determinations"]]
+    assert list(dict.fromkeys(r["case"] for r in records)) == list(dict.fromkeys(cases))   # case by case, in order
+    assert len({r["run"] for r in records}) == 1
