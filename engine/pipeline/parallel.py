@@ -333,7 +333,9 @@ class _Pool:
             for worker in self.workers:
                 if worker.alone or len(worker.held) >= AHEAD * self.batch or not self.todo or self.todo[0] >= limit:
                     continue
-                batch = [self.todo.popleft() for _ in range(min(self.batch, len(self.todo)))]
+                # smaller batches towards the end, so that the workers finish together
+                size = min(self.batch, max(1, len(self.todo) // (AHEAD * self.jobs)))
+                batch = [self.todo.popleft() for _ in range(size)]
                 try:
                     worker.give(batch)
                     given = True
