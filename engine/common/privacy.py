@@ -203,16 +203,43 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\U0010ff00-\U0010ffff]")
 
 
+def _outward_text(node: str, unmask: bool) -> str:
+    node = _SURROGATE.sub("\ufffd", node) if not node.isprintable() else node
+    return node if unmask else mask_text(node)
+
+
+# An answer repeats the same texts (keys, rule ids, clauses, words) thousands of times: each is looked at once.
+_TEXTS: tuple[dict[str, str], dict[str, str]] = ({}, {})
+_TEXTS_KEPT = 100_000
+
+
 def outward(node: Any, unmask: bool = False) -> Any:
     """A JSON answer as it may leave: lone surrogates as U+FFFD (so it is UTF-8), ID numbers masked unless `unmask`."""
-    if isinstance(node, str):
-        node = _SURROGATE.sub("\ufffd", node) if not node.isprintable() else node
-        return node if unmask else mask_text(node)
-    if isinstance(node, dict):
-        return {outward(k, unmask): outward(v, unmask) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [outward(v, unmask) for v in node]
-    return node
+    seen = _TEXTS[bool(unmask)]
+    if len(seen) > _TEXTS_KEPT:
+        seen.clear()
+
+    def walk(node):
+        kind = type(node)
+        if kind is str:
+            text = seen.get(node)
+            if text is None:
+                text = seen[node] = _outward_text(node, unmask)
+            return text
+        if kind is dict:
+            return {walk(k): walk(v) for k, v in node.items()}
+        if kind is list or kind is tuple:
+            return [walk(v) for v in node]
+        if node is None or kind is int or kind is float or kind is bool:
+            return node
+        if isinstance(node, str):
+            return _outward_text(str(node), unmask)
+        if isinstance(node, dict):
+            return {walk(k): walk(v) for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            return [walk(v) for v in node]
+        return node
+    return walk(node)
 
 
 def printable(text: Any) -> str:
