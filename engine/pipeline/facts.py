@@ -133,11 +133,11 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: "_Made |
         if attribute.name in fact.values:      # the case's own (as_of, assessment_year)
             continue
         if attribute.related is not None:
-            fact.values[attribute.name] = _aggregate(fact, attribute, case, policy, made or _Made())
+            fact.values[attribute.name] = _aggregate(fact, attribute, case, policy, made if made is not None else _Made())
             continue
         value = _field(record, attribute)
         if value is None and attribute.absent:
-            value = _absent(fact, attribute, case, policy.records)
+            value = _absent(fact, attribute, case, policy.records, made if made is not None else _Made())
         elif attribute.type == "map":
             value = dict(value or {})
         elif attribute.type == "list":       # a list of words or months is a set: kept sorted
@@ -148,13 +148,13 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: "_Made |
     return fact
 
 
-def _absent(fact: Fact, attribute: Attribute, case: Case, records):
+def _absent(fact: Fact, attribute: Attribute, case: Case, records, made: "_Made"):
     absent = attribute.absent
     if "value" in absent:
         fact.detail[attribute.name] = absent["note"]
         return absent["value"]
     kind, _, field_name = absent["count"].partition(".")
-    count = sum(1 for r in case.records.get(records.kinds[kind].list, []) if str(r.get(field_name)) == fact.subject)
+    count = made.count(case.records.get(records.kinds[kind].list, []), (kind, field_name), fact.subject)
     fact.detail[attribute.name] = absent["note"].replace("{count}", str(count))
     if (fact.kind, fact.subject) in case.incomplete:   # a rejected record may belong here: the count would be a guess
         fact.incomplete = fact.detail[attribute.name] = case.incomplete[(fact.kind, fact.subject)]
@@ -214,6 +214,17 @@ class _Made(dict):
     def __init__(self):
         super().__init__()
         self._index: dict[tuple[str, str], dict[str, list]] = {}
+        self._counts: dict[tuple[str, str], dict[str, int]] = {}
+
+    def count(self, records: list[dict], key: tuple[str, str], subject: str) -> int:
+        """How many of the records (a list of the case file) name `subject` in the field `key[1]`: counted once
+        per list and field for every subject, not once per subject asking."""
+        if key not in self._counts:
+            counted: dict[str, int] = defaultdict(int)
+            for r in records:
+                counted[str(r.get(key[1]))] += 1
+            self._counts[key] = counted
+        return self._counts[key].get(subject, 0)
 
     def naming(self, kind: str, via: str, subject: str) -> list[tuple[Fact, dict]]:
         if (kind, via) not in self._index:
