@@ -55,7 +55,7 @@ class Unit:
     signature: tuple = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One firing of a class, by the position of its fact in the subject's facts."""
     variant: Any

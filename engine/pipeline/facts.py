@@ -24,7 +24,7 @@ from ..policy.params import ParamView
 __all__ = ["failure", "detail", "Fact", "RecordError", "ARITHMETIC_ERRORS", "derive", "build_facts",
            "Sequence", "month_scenarios"]
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     kind: str
     subject: str
