@@ -19,10 +19,12 @@ import functools
 import re
 from typing import Any
 
+import orjson
+
 from .outfiles import formula_like
 
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
-           "mask_error", "Personal", "mask_field", "outward", "printable", "shown_id"]
+           "mask_error", "Personal", "mask_field", "outward", "outward_json", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
@@ -211,6 +213,26 @@ def _outward_text(node: str, unmask: bool) -> str:
 # An answer repeats the same texts (keys, rule ids, clauses, words) thousands of times: each is looked at once.
 _TEXTS: tuple[dict[str, str], dict[str, str]] = ({}, {})
 _TEXTS_KEPT = 100_000
+
+
+_TEN_DIGITS = re.compile(rb"[0-9]{10}")
+
+
+def _as_is(node: Any, unmask: bool) -> bool:
+    """Whether the answer would leave unchanged: it serialises (no lone surrogate: orjson refuses one) and, unless
+    `unmask`, no text holds ten digits in a row (digits are never escaped, so a run in a text is a run in the
+    bytes; a run the bytes show that no text holds only sends it the long way)."""
+    try:
+        data = orjson.dumps(node)
+    except (TypeError, orjson.JSONEncodeError):
+        return False
+    return unmask or _TEN_DIGITS.search(data) is None
+
+
+def outward_json(items: list, unmask: bool = False) -> list:
+    """`outward` for a list about to be written as JSON (where a tuple is a list), item by item: most items of an
+    answer (its cases) have nothing to mask, which one pass of the serialiser shows; those are kept as they are."""
+    return [item if _as_is(item, unmask) else outward(item, unmask) for item in items]
 
 
 def outward(node: Any, unmask: bool = False) -> Any:
