@@ -183,11 +183,7 @@ class Brief:
             self.refs.rules[rule.id] = entry
 
     def _parameter(self, node: expr.Param, fact) -> str:
-        at = expr.evaluate(node.key, fact.get, self.trace.params) if node.key is not None else None
-        memo = ("parameter", node, repr(at))
-        if memo not in self.shapes:
-            self.shapes[memo] = self.pieces.parameter(node, fact)
-        name, entry = self.shapes[memo]
+        name, entry = self.pieces.parameter(node, fact)
         key = parameter_key(name, entry.get("since", ""))
         if key not in self.refs.parameters:
             self.refs.parameters[key] = dict(entry, name=name)

@@ -85,16 +85,19 @@ class Pieces:
         return [self.interpretation(n) for n in dict.fromkeys(names) if n in self.policy.interpretations]
 
     def parameter(self, node: expr.Param, fact: Fact) -> tuple[str, dict]:
-        """A parameter read on a fact: its name (with the lookup key) and the value in force, with its source."""
+        """A parameter read on a fact: its name (with the lookup key) and the value in force, with its source.
+        Made once per ruleset (its parameter values) and key; each caller gets its own copy of the entry."""
         name = node.name
         if node.key is not None:
             key = expr.evaluate(node.key, fact.get, self.trace.params)
             name = f"{node.name}.{key}"
-        try:
-            pv = self.trace.params.lookup(name)
-        except KeyError as e:
-            return name, {"value": None, "note": str(e.args[0])}
-        return name, parameter_entry(pv)
+        memo = self.trace.compiled.shapes
+        if ("parameter", name) not in memo:
+            try:
+                memo[("parameter", name)] = parameter_entry(self.trace.params.lookup(name))
+            except KeyError as e:
+                memo[("parameter", name)] = {"value": None, "note": str(e.args[0])}
+        return name, dict(memo[("parameter", name)])
 
     def fact_entry(self, fact: Fact, name: str, depth: int = 0) -> dict:
         """A fact's value as read, with its label and unit, where it came from or how it was derived."""
