@@ -230,9 +230,23 @@ def _as_is(node: Any, unmask: bool) -> bool:
 
 
 def outward_json(items: list, unmask: bool = False) -> list:
-    """`outward` for a list about to be written as JSON (where a tuple is a list), item by item: most items of an
-    answer (its cases) have nothing to mask, which one pass of the serialiser shows; those are kept as they are."""
-    return [item if _as_is(item, unmask) else outward(item, unmask) for item in items]
+    """`outward` for a list about to be written as JSON (where a tuple is a list), item by item: most of an
+    answer has nothing to mask, which one pass of the serialiser shows, and is kept as it is; a case that holds
+    something is looked into a few levels down (its determinations, their explanations), so that only the parts
+    holding it are walked text by text."""
+    return [_settled(item, unmask, 0) for item in items]
+
+
+def _settled(node: Any, unmask: bool, depth: int) -> Any:
+    if _as_is(node, unmask):
+        return node
+    if depth >= 3:
+        return outward(node, unmask)
+    if type(node) is dict:
+        return {outward(k, unmask): _settled(v, unmask, depth + 1) for k, v in node.items()}
+    if type(node) is list:
+        return [_settled(v, unmask, depth + 1) for v in node]
+    return outward(node, unmask)
 
 
 def outward(node: Any, unmask: bool = False) -> Any:
