@@ -18,7 +18,7 @@ from ..pipeline.evaluate import CaseResult, account
 from ..explain.trace import Trace
 from ..explain.why import Why
 from ..policy.model import Policy
-from ..common.privacy import mask_error, outward
+from ..common.privacy import mask_error, outward, outward_json
 
 __all__ = ["policy_header", "EXPLAIN_SIZES", "case_json", "rendered_case", "document", "decision_label",
            "write_json"]
@@ -108,7 +108,7 @@ def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], exp
         (failed.setdefault(e.case, []) if e.case is not None else file_errors).append(e)
     for case_id, errors in failed.items():
         cases.append({"id": case_id, "as_of": None, "determinations": [], "errors": [_error_json(e, unmask) for e in errors]})
-    out = {"policy": policy_header(policy), "cases": outward(cases, unmask), "account": account(case_file, results)}
+    out = {"policy": policy_header(policy), "cases": outward_json(cases, unmask), "account": account(case_file, results)}
     if size == "brief":
         out["references"] = refs.as_json()
     if file_errors:
