@@ -45,7 +45,6 @@ def _whole(text: str | list, option: str) -> int:
 
 def run(args) -> int:
     from ..tools import generate
-    from ..tools.declared import NOTE
     err = options.console(stderr=True)
     people, seed, year = (_whole(args.people, "--people"), _whole(args.seed, "--seed"), _whole(args.year, "--year"))
     problems = generate.bounds_problems(people, seed, year)
@@ -60,7 +59,7 @@ def run(args) -> int:
     command = f"python run.py generate --people {people} --seed {seed} --out {args.out}" + (
         f" --year {year}" if year != 2025 else "")
     with options.writing(args.out):
-        generate.write(tree, args.out, command, None if generate.realistic(policy, year) else NOTE)
+        generate.write(tree, args.out, command, generate.header_note(policy))
     counts = [(sum(len(c.get(k.list) or []) for c in tree["cases"]), k.unit) for k in policy.records.kinds.values()]
     held = "、".join(f"{n:,} {unit}" for n, unit in counts if n)
     err.print(f"已写出 {escape(args.out)}：{held}，{len(tree['cases'])} 个案例", highlight=False)
