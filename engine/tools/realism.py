@@ -227,7 +227,7 @@ class _Reader:
             at = ["case", "fields", fname]
             f = records.case_fields.get(fname)
             if f is None:
-                self.problem(at, f"“{fname}”不是 records.yaml 中案例的字段{self._known(records.case_fields)}", key=True)
+                self.problem(at, f"“{fname}”不是 records.yaml 中案例的字段{self._known(records.case_fields, fname)}", key=True)
                 continue
             made = self.field(spec, f, at, scope)
             scope[0].drawn.add(fname)
@@ -237,7 +237,7 @@ class _Reader:
         for kname, spec in (data.get("kinds") or {}).items():
             kind = records.kinds.get(kname)
             if kind is None:
-                self.problem(["kinds", kname], f"“{kname}”不是 records.yaml 中的记录类别{self._known(records.kinds)}",
+                self.problem(["kinds", kname], f"“{kname}”不是 records.yaml 中的记录类别{self._known(records.kinds, kname)}",
                              key=True)
                 continue
             made = self.kind(kind, spec, ["kinds", kname], scope, kinds)
@@ -307,7 +307,7 @@ class _Reader:
             f = kind.fields.get(fname)
             fat = at + ["fields", fname]
             if f is None:
-                self.problem(fat, f"“{fname}”不是 records.yaml 中{kind.label}（{kind.name}）的字段{self._known(kind.fields)}",
+                self.problem(fat, f"“{fname}”不是 records.yaml 中{kind.label}（{kind.name}）的字段{self._known(kind.fields, fname)}",
                              key=True)
                 continue
             if f.type == "by_month" and isinstance(fspec, dict) and "by_month" in fspec:
@@ -327,18 +327,18 @@ class _Reader:
         if order is not None:
             for i, name in enumerate(order):
                 if name not in kind.fields and name != "id":
-                    self.problem(at + ["order", i], f"“{name}”不是{kind.label}的字段{self._known(kind.fields)}")
+                    self.problem(at + ["order", i], f"“{name}”不是{kind.label}的字段{self._known(kind.fields, name)}")
         plan.order = ["id"] + [n for n in (order or kind.fields) if n != "id"]
         return plan
 
     def each(self, kind: RecordKind, spec: dict, at: list) -> tuple[str, list] | None:
         if len(spec) != 1:
-            self.problem(at, f"each 应为一个字段及其取值的列表（如 {{level: [区级, 镇]}}），实为 {len(spec)} 个字段")
+            self.problem(at, f"each 应为一个字段及其取值的列表（{{字段: [取值, …]}}，每个取值一条记录），实为 {len(spec)} 个字段")
             return None
         (fname, values), = spec.items()
         f = kind.fields.get(fname)
         if f is None:
-            self.problem(at + [fname], f"“{fname}”不是{kind.label}的字段{self._known(kind.fields)}", key=True)
+            self.problem(at + [fname], f"“{fname}”不是{kind.label}的字段{self._known(kind.fields, fname)}", key=True)
             return None
         if not isinstance(values, list) or not values:
             self.problem(at + [fname], f"应为取值的列表（每个取值生成一条记录），实为{schemas.shown_zh(values)}")
@@ -909,7 +909,7 @@ class _Reader:
         for name, spec in specs.items():
             g = f.fields.get(name)
             if g is None:
-                self.problem(at + [name], f"“{name}”不是{f.label}（{f.name}）的字段{self._known(f.fields)}", key=True)
+                self.problem(at + [name], f"“{name}”不是{f.label}（{f.name}）的字段{self._known(f.fields, name)}", key=True)
                 ok = False
                 continue
             if isinstance(spec, dict) and set(spec) & _FIELD_KEYS:
@@ -1137,9 +1137,11 @@ class _Reader:
         return day
 
     @staticmethod
-    def _known(names) -> str:
+    def _known(names, name: Any = None) -> str:
+        """"；您是否想输入“education”？" when `name` is close to one of `names`, else which there are."""
         names = list(names)
-        return f"（已有：{'、'.join(map(str, names))}）" if names else ""
+        close = near(name, names) if name is not None else ""
+        return close or (f"（已有：{'、'.join(map(str, names))}）" if names else "")
 
 
 _TYPE_KEYS = {"text": {"text", "fake"}, "id": {"text"}, "digits": {"fake", "born", "region"}, "yes_no": {"chance"},
