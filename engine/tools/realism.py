@@ -477,8 +477,8 @@ class _Reader:
         if t == "date":
             return self.day(spec, at, scope)
         if t in _NUMBER_TYPES and not (isinstance(spec, dict) and ({"completed_year", "nth"} & set(spec))):
-            fn = self.number(spec, at, scope, t != "number", *((0, 100_000) if t == "count" else (None, None)))
-            if fn is not None and t == "count":
+            fn = self.number(spec, at, scope, t != "number")
+            if fn is not None and t == "count":     # a count a case file holds: 0 … 100000
                 return lambda ctx: min(max(fn(ctx), 0), 100_000)
             return fn
         if not isinstance(spec, dict):
@@ -793,6 +793,7 @@ class _Reader:
                 return None
         if plus is None and least is None and most is None:
             return base
+        digits = None if integer else spec.get("round", 2)
 
         def shaped(ctx):
             v = base(ctx)
@@ -800,6 +801,7 @@ class _Reader:
                 return None
             if plus is not None:
                 v = v + plus(ctx)
+                v = v if digits is None or isinstance(v, int) else round(v, digits)   # 5730.11, not 5730.110000000001
             if least is not None:
                 v = max(least, v)
             return v if most is None else min(most, v)

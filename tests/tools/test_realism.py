@@ -9,7 +9,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import POLICY_DIR, cli, edit, line_of
+from conftest import POLICY_DIR, ROOT, cli, edit, line_of
 from engine.casefiles.cases import load_cases
 from engine.pipeline.evaluate import Evaluator, account
 from engine.tools import generate, realism
@@ -141,3 +141,29 @@ def test_counts_fields_and_entries_follow_the_file(tmp_path):
         assert 2 <= len(case["items"]) <= 3
         assert all(0 <= c["clerks"] <= 9 for c in case["centers"])
         assert all(c["type"] == "政务服务办事员" for p in case["people"] for c in p["certificates"])
+
+
+def test_the_second_policy_draws_reports_per_enterprise_numbered_to_the_last_quarter(tmp_path):
+    """xiaowei_2023's generate.yaml: `per:` 1–4 quarterly reports for each enterprise, `nth: {last: 4}` the
+    quarters after an opening mid-year, a count offset from another field; every enterprise decided."""
+    xw = load_or_raise(str(ROOT / "policies" / "xiaowei_2023"))
+    assert realism.plan_problems(xw) == []
+    tree = generate.generate(xw, 60, 4, year=2024)
+    case = tree["cases"][0]
+    assert len(case["enterprises"]) == 60 and 20 <= len(case["businesses"]) <= 40
+    by = Counter(r["enterprise"] for r in case["quarter_reports"])
+    assert set(by) == {e["id"] for e in case["enterprises"]} and set(by.values()) <= {1, 2, 3, 4} and 4 in by.values()
+    for eid, n in by.items():
+        quarters = [r["quarter"] for r in case["quarter_reports"] if r["enterprise"] == eid]
+        assert quarters == list(range(5 - n, 5))                     # the last n quarters, in order
+    assert all(abs(r["staff_end"] - r["staff_start"]) <= 12 for r in case["quarter_reports"])
+    assert {r["year"] for r in case["quarter_reports"]} == {case["tax_year"]} == {2024}
+    out = tmp_path / "xw.json"
+    generate.write(tree, out, "test")
+    case_file = load_cases(out, xw)
+    assert not case_file.errors
+    results = [Evaluator(xw).evaluate(c) for c in case_file.cases]
+    assert not [e for r in results for e in r.errors]
+    assert account(case_file, results)["balanced"]
+    values = Counter((d.decision, d.value) for r in results for d in r.determinations)
+    assert values[("small_low_profit", True)] and values[("small_low_profit", False)]
