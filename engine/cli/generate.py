@@ -14,9 +14,10 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers) -> None:
     ge = subparsers.add_parser("generate", help="生成虚构的名册（同一种子得到同一文件），用于比较与性能测试",
-                               description="生成逼真的虚构名册：年龄、学历、两类证书、工作年限、月度考核（多为一般，好不超过比例，"
-                                           "少量差与暂停）、各层级的多个中心、服务事项，含2月29日出生或上岗的人员。"
-                                           "姓名与身份证号都是虚构的。",
+                               description="生成逼真的虚构名册：各类记录的数量与各字段的分布按政策的 generate.yaml"
+                                           "（宿城区方案：年龄、学历、两类证书、工作年限、月度考核多为一般、好不超过比例、"
+                                           "少量差与暂停，各层级的多个中心、服务事项，含2月29日出生或上岗的人员）；"
+                                           "没有 generate.yaml 的政策按 records.yaml 的声明生成。姓名与身份证号都是虚构的。",
                                epilog="示例：\n"
                                       "  python run.py generate --people 500 --seed 26 --out 试验名册.yaml\n"
                                       "  python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases 试验名册.yaml\n\n"
