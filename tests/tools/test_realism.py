@@ -74,6 +74,9 @@ def test_each_mistake_is_found_at_its_line_in_chinese(tmp_path, name):
     assert hit, [str(p) for p in ours]
     if line_text is not None:
         assert hit[0].location.line == line_of(path, line_text), str(hit[0])
+    # a misshapen file is refused when the policy loads, as a misshapen roster.yaml is; a distribution that does not
+    # fit the rest of the policy is a warning of validate (test data never stops deciding) and stops generate
+    assert hit[0].severity == ("error" if name == "unknown-top-key" else "warning")
 
 
 def test_generate_refuses_a_broken_file_naming_its_line(tmp_path):
@@ -84,6 +87,17 @@ def test_generate_refuses_a_broken_file_naming_its_line(tmp_path):
     assert code == 2 and not out.exists(), err
     assert "Traceback" not in err and f"generate.yaml:{line_of(path, '本科: 很多')}" in err.replace("\n", ""), err
     assert "权重应为不小于 0 的数" in err.replace("\n", "")
+
+
+def test_an_amendment_dropping_a_word_the_file_names_still_decides_but_generate_says_where(tmp_path):
+    root = copy(tmp_path)
+    edit(root, "vocabulary.yaml", "values: [高中及以下, 中专, 大专, 本科, 硕士, 博士]", "values: [高中及以下, 大专, 本科, 硕士, 博士]")
+    amended = load_or_raise(str(root))                      # loads: every command but generate works
+    assert generate.realistic(amended) is False
+    warned = [p for p in problems_of(root)[1] if p.location.file.endswith(PLAN)]
+    assert [(p.severity, p.location.line) for p in warned] == [("warning", line_of(root / PLAN, "中专: 5"))]
+    code, _, err = cli("generate", "--people", 5, "--out", tmp_path / "r.yaml", "--policy", root)
+    assert code == 2 and "“中专”不是词表 education 中的词" in err.replace("\n", ""), err
 
 
 def test_a_changed_distribution_changes_the_roster_with_no_code_edited(tmp_path, policy):
