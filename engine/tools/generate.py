@@ -14,6 +14,7 @@ hold; a seed of at most 18 digits, as it is written into each case id.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import random
@@ -170,13 +171,13 @@ def _months_drawn(ctx: Draw, mp: MonthPass, records: list[dict], made: dict[str,
     word by the shares; then, in `mark`'s share of the months, one record (preferring a `prefer` one) marked."""
     rng, as_of = ctx.rng, ctx.case["as_of"]
     year = mp.year(ctx)
-    end = min(as_of, realism.dt.date(year, 12, 31))
-    months = [(realism.dt.date(year, m, 1), f"{year}-{m:02d}") for m in range(1, 13) if realism.dt.date(year, m, 1) <= end]
+    end = min(as_of, dt.date(year, 12, 31))
+    months = [(dt.date(year, m, 1), f"{year}-{m:02d}") for m in range(1, 13) if dt.date(year, m, 1) <= end]
     if mp.group:
         groups = [[r for r in records if r.get(mp.group) == p["id"]] for p in made.get(mp.group_kind) or []]
     else:
         groups = [records]
-    grace = realism.dt.timedelta(days=mp.since[1]) if mp.since else None
+    grace = dt.timedelta(days=mp.since[1]) if mp.since else None
     share = mp.capped[1](ctx) if mp.capped else None
     for members in groups:
         for first, month in months:
