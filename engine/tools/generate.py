@@ -91,6 +91,13 @@ def generate(policy: Policy, people: int, seed: int, year: int = 2025, per_case:
         raise GenerateError("；".join(problems))
     if plan is None:
         return declared_cases(policy, people, seed, year, size)
+    try:
+        return _cases(policy, plan, people, seed, year, size)
+    except PlanError as e:   # a required field a record was left without
+        raise GenerateError("generate.yaml 有误，无法生成：\n" + "\n".join(str(p) for p in e.problems)) from None
+
+
+def _cases(policy: Policy, plan: Plan, people: int, seed: int, year: int, size: int) -> dict:
     ctx = Draw(random.Random(seed), plan)
     cases = []
     for case_no, start in enumerate(range(0, people, size), 1):

@@ -77,6 +77,7 @@ class FieldPlan:
     value: Fn
     when: Callable[[Draw], bool] | None = None
     present: Callable[[Draw], bool] | None = None     # draws: whether the field is filled
+    required: Problem | None = None                   # a required field: what to say when a record leaves it blank
 
 
 @dataclass
@@ -250,7 +251,8 @@ class _Reader:
         names = data.get("names") or {}
         if self.uses_names and not names:
             self.problem([], "有字段写明 fake: name，须在 names: 中给出 surnames（姓）与 given（名用字）")
-        given_length = self.number(names.get("given_length", 2), ["names", "given_length"], scope, True) if names else None
+        given_length = self.number(names.get("given_length", 2), ["names", "given_length"], scope, True, 0, 20) \
+            if names else None
         for i, y in enumerate(data.get("leap_years") or []):
             if not (y % 4 == 0 and (y % 100 or y % 400 == 0)):
                 self.problem(["leap_years", i], f"{y} 年不是闰年，没有 2月29日")
@@ -269,8 +271,10 @@ class _Reader:
         how = hows[0]
         level = _Level(kind.fields, {"id"}, kind.label)
         here = scope + [level]
-        plan = KindPlan(kind, how, self.template(spec.get("id", f"G{{case:02}}-{kind.name[:1].upper()}{{n:04}}"),
-                                                 at + ["id"], here), [], [])
+        id_text = spec.get("id", f"G{{case:02}}-{kind.name[:1].upper()}{{n:04}}")
+        if isinstance(id_text, str) and not re.search(r"\{n(:\d{1,2})?\}", id_text):
+            self.problem(at + ["id"], f"编号应含 {{n}}（记录在案例中的序号），否则各条记录编号相同，实为{schemas.shown_zh(id_text)}")
+        plan = KindPlan(kind, how, self.template(id_text, at + ["id"], here), [], [])
         made = {k.kind.name for k in before}
         if how == "counted" and spec["counted"] is not True:
             self.problem(at + ["counted"], f"counted 只可写 true，实为{schemas.shown_zh(spec['counted'])}")
@@ -323,6 +327,9 @@ class _Reader:
             level.drawn.add(fname)
             if made_field:
                 plan.fields.append(made_field)
+        for fname, f in kind.fields.items():
+            if f.required and fname not in level.drawn and not (f.type == "by_month" and any(p.name == fname for p in plan.passes)):
+                self.problem(at, f"{kind.label}的必填字段“{fname}”（{f.label}）没有写分布", key=True)
         order = spec.get("order")
         if order is not None:
             for i, name in enumerate(order):
@@ -380,7 +387,10 @@ class _Reader:
         at = at + ["by_month"]
         scope = [_Level(self.policy.records.case_fields, set(self.policy.records.case_fields), "案例")]
         year = spec.get("year")
-        if isinstance(year, int):
+        if isinstance(year, int) and not isinstance(year, bool):
+            if not GENERATED_YEARS[0] <= year <= GENERATED_YEARS[1]:
+                self.problem(at + ["year"], f"年份应在 {GENERATED_YEARS[0]} 至 {GENERATED_YEARS[1]} 之间，实为 {year}")
+                return None
             year_fn: Fn = lambda ctx, y=year: y
         elif year in self.policy.records.case_fields and self.policy.records.case_fields[year].type == "year":
             year_fn = lambda ctx, y=year: ctx.case.get(y) or ctx.case["as_of"].year
@@ -396,7 +406,11 @@ class _Reader:
             if g is None or g.type != "date":
                 self.problem(at + ["from", "field"], f"from 的 field 应为{kind.label}的日期字段，"
                                                      f"实为{schemas.shown_zh(src.get('field'))}")
-            since = (src.get("field"), int(src.get("grace_days", 0)))
+            grace = src.get("grace_days", 0)
+            if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 366:
+                self.problem(at + ["from", "grace_days"], f"grace_days 应为 0 至 366 的整数（天），实为{schemas.shown_zh(grace)}")
+                return None
+            since = (src.get("field"), grace)
         group = group_kind = None
         if "group" in spec:
             g = kind.fields.get(spec["group"])
@@ -464,7 +478,10 @@ class _Reader:
                 present = (lambda ctx, s=share: not ctx.rng.random() < s(ctx)) if share else None
             spec = {k: v for k, v in spec.items() if k not in _FIELD_KEYS}
         value = self.value(spec, f, at, scope)
-        return None if value is None else FieldPlan(f.name, value, when, present)
+        required = None if not f.required else Problem(
+            locate(self.tree, at, self.name, key=True), schemas.path_text(at),
+            f"{f.label}（{f.name}）必填，但有记录生成为空（其条件不成立，或所依据的字段为空）：请给出总有取值的分布")
+        return None if value is None else FieldPlan(f.name, value, when, present, required)
 
     def value(self, spec: Any, f: Field, at: list, scope: list[_Level], siblings: dict | None = None) -> Fn | None:
         t = f.type
@@ -477,9 +494,9 @@ class _Reader:
         if t == "date":
             return self.day(spec, at, scope)
         if t in _NUMBER_TYPES and not (isinstance(spec, dict) and ({"completed_year", "nth"} & set(spec))):
-            fn = self.number(spec, at, scope, t != "number")
+            fn = self.number(spec, at, scope, t != "number", *(GENERATED_YEARS if t == "year" else (None, None)))
             if fn is not None and t == "count":     # a count a case file holds: 0 … 100000
-                return lambda ctx: min(max(fn(ctx), 0), 100_000)
+                return lambda ctx: None if (v := fn(ctx)) is None else min(max(v, 0), 100_000)
             return fn
         if not isinstance(spec, dict):
             if self.literal(spec, f, at, siblings or {}):
@@ -490,7 +507,7 @@ class _Reader:
         if keys is None:
             return None
         if "same_as" in spec:
-            return self.name_ref(spec["same_as"], at + ["same_as"], scope)
+            return self.name_ref(spec["same_as"], at + ["same_as"], scope, {t})
         if "one_of" in spec:
             return self.one_of(spec["one_of"], f, at + ["one_of"], scope, siblings or {})
         if "weights" in spec:
@@ -505,9 +522,9 @@ class _Reader:
                     or not isinstance(next(iter(n.values())), int):
                 self.problem(at + ["nth"], "nth 应为 {first: 1}（第一条记为 1）或 {last: 4}（最后一条记为 4）")
                 return None
-            if "first" in n:
-                return lambda ctx, s=n["first"]: s + ctx.nth - 1
-            return lambda ctx, e=n["last"]: e - ctx.siblings + ctx.nth
+            if "first" in n:   # (a count a case file holds: 0 … 100000)
+                return lambda ctx, s=n["first"]: min(max(s + ctx.nth - 1, 0), 100_000)
+            return lambda ctx, e=n["last"]: min(max(e - ctx.siblings + ctx.nth, 0), 100_000)
         if t in ("text", "id") and "text" in spec:
             return self.template(spec["text"], at + ["text"], scope)
         if "fake" in spec:
@@ -544,8 +561,11 @@ class _Reader:
             why = f"应为数，实为{schemas.shown_zh(value)}"
         elif t == "month" and not (isinstance(value, str) and _MONTH.match(value)):
             why = f"应为月份（年-月，如 2025-03），实为{schemas.shown_zh(value)}"
-        elif t in ("text", "id", "digits") and not isinstance(value, (str, int)) or isinstance(value, bool) and t != "yes_no":
+        elif t in ("text", "digits") and not isinstance(value, str) or t == "id" and not isinstance(value, (str, int)) \
+                or isinstance(value, bool) and t != "yes_no":
             why = f"应为文字，实为{schemas.shown_zh(value)}"
+        elif t == "digits" and f.pattern and not re.search(f.pattern, value):
+            why = f"应为{f.expects or '数字串'}，实为{schemas.shown_zh(value)}"
         elif t in ("records", "group", "map", "by_month"):
             why = f"类型为 {t} 的字段应写明如何生成（一个映射），实为{schemas.shown_zh(value)}"
         if why:
@@ -702,8 +722,14 @@ class _Reader:
         self.problem(at, f"“{name}”不是{scope[-1].what}、其上级记录或案例的字段{near(name, names)}")
         return False
 
-    def name_ref(self, name: Any, at: list, scope) -> Fn | None:
-        if not self.known_name(name, at, scope):
+    def name_ref(self, name: Any, at: list, scope, types: set[str]) -> Fn | None:
+        """Another field's value; a problem when it is of another type than `types`."""
+        f = self.known_name(name, at, scope)
+        if not f:
+            return None
+        t = f.type if isinstance(f, Field) else "date" if name == "as_of" else "id"
+        if t not in types:
+            self.problem(at, f"“{name}”的类型为 {t}，此处应为 {'、'.join(sorted(types))}")
             return None
         return lambda ctx: ctx.get(name)
 
@@ -763,9 +789,12 @@ class _Reader:
                 base = lambda ctx: ctx.rng.randint(a, b)
             else:
                 digits = spec.get("round", 2)
+                if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 10:
+                    self.problem(at + ["round"], f"round 应为 0 至 10 的整数（保留几位小数），实为{schemas.shown_zh(digits)}")
+                    return None
                 base = lambda ctx: round(ctx.rng.uniform(a, b), digits)
         elif src in ("same_as", "of"):
-            base = self.name_ref(spec[src], at + [src], scope)
+            base = self.name_ref(spec[src], at + [src], scope, {"count", "year"} if integer else _NUMBER_TYPES)
         elif src == "parameter":
             name = spec["parameter"]
             if name not in self.policy.parameters:
@@ -788,12 +817,12 @@ class _Reader:
         plus = self.number(spec["plus"], at + ["plus"], scope, integer) if "plus" in spec else None
         least, most = spec.get("least"), spec.get("most")
         for k, v in (("least", least), ("most", most)):
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                self.problem(at + [k], f"应为数，实为{schemas.shown_zh(v)}")
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int if integer else (int, float))):
+                self.problem(at + [k], f"应为{'整数' if integer else '数'}，实为{schemas.shown_zh(v)}")
                 return None
         if plus is None and least is None and most is None:
             return base
-        digits = None if integer else spec.get("round", 2)
+        digits = None if integer or not isinstance(spec.get("round", 2), int) else spec.get("round", 2)
 
         def shaped(ctx):
             v = base(ctx)
@@ -918,7 +947,9 @@ class _Reader:
                 made = self.field(spec, g, at + [name], here)
             else:
                 value = self.value(spec, g, at + [name], here, literals)
-                made = None if value is None else FieldPlan(name, value)
+                made = None if value is None else FieldPlan(name, value, required=None if not g.required else Problem(
+                    locate(self.tree, at + [name], self.name, key=True), schemas.path_text(at + [name]),
+                    f"{g.label}（{name}）必填，但有记录生成为空（所依据的字段为空）：请给出总有取值的分布"))
             level.drawn.add(name)
             ok = ok and made is not None
             if made is not None:
@@ -1152,14 +1183,15 @@ _TYPE_KEYS = {"text": {"text", "fake"}, "id": {"text"}, "digits": {"fake", "born
 
 
 def fill(ctx: Draw, plans: list[FieldPlan], record: dict) -> None:
+    """The record's fields, in turn; PlanError when a required one is left blank (a roster the reader would refuse)."""
     for f in plans:
-        if f.when is not None and not f.when(ctx):
-            continue
-        if f.present is not None and not f.present(ctx):
-            continue
-        value = f.value(ctx)
-        if value is not None:
-            record[f.name] = value
+        if (f.when is None or f.when(ctx)) and (f.present is None or f.present(ctx)):
+            value = f.value(ctx)
+            if value is not None:
+                record[f.name] = value
+                continue
+        if f.required is not None:
+            raise PlanError([f.required])
 
 
 def _read(policy: Policy) -> tuple[Plan | None, list[Problem]]:
@@ -1180,8 +1212,9 @@ def _read(policy: Policy) -> tuple[Plan | None, list[Problem]]:
     reader = _Reader(policy, tree, name)
     try:
         plan = reader.plan(_builtin(plain(tree)))
-    except (TypeError, ValueError, AttributeError, KeyError) as e:   # a shape the checks above did not foresee
-        return None, reader.problems or [Problem(Location(name), "", f"无法按此文件生成：{type(e).__name__}")]
+    except (TypeError, ValueError, AttributeError, KeyError):   # a shape the checks above did not foresee
+        return None, reader.problems or [Problem(Location(name), "", "无法按此文件生成：有写法未能识别，"
+                                                                     "请对照 docs/policy-files.md（generate.yaml）检查")]
     return plan, reader.problems
 
 
@@ -1200,13 +1233,13 @@ def _builtin(node: Any) -> Any:
     return node
 
 
-_PLANS: dict[tuple[str, str], tuple[Plan | None, list[Problem]]] = {}
+_PLANS: dict[tuple, tuple[Plan | None, list[Problem]]] = {}
 
 
 def read_plan(policy: Policy) -> Plan | None:
     """The policy's generate.yaml compiled (None when it has none); PlanError with every problem when it cannot
     be used."""
-    key = (policy.digest, policy.root)
+    key = (policy.digest, policy.root, policy.generate)
     if key not in _PLANS:
         _PLANS[key] = _read(policy)
     plan, found = _PLANS[key]

@@ -3,11 +3,15 @@ in it is reported at its file:line in Chinese (validate, and generate refusing w
 changes the roster with no code edited; without the file, generate falls back to the declaration's cases."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import shutil
 from collections import Counter
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import POLICY_DIR, ROOT, cli, edit, line_of
 from engine.casefiles.cases import load_cases
@@ -181,3 +185,55 @@ def test_the_second_policy_draws_reports_per_enterprise_numbered_to_the_last_qua
     assert account(case_file, results)["balanced"]
     values = Counter((d.decision, d.value) for r in results for d in r.determinations)
     assert values[("small_low_profit", True)] and values[("small_low_profit", False)]
+
+
+# --- any value anywhere: a problem at a line, or a roster the reader accepts ----------------------------------
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, path + (i,))
+    else:
+        yield path
+
+
+VALUES = st.one_of(st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+                   st.none(), st.text(max_size=6), st.sampled_from(["as_of", "hired_on", "本科", "level", "1900-02-29",
+                                                                   "2024-02-29", "vocabulary", [], {}, [1, 2], {"a": 1}]))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_any_value_in_the_file_gives_a_located_problem_or_a_readable_roster(tmp_path_factory, data):
+    """One value of the shipped file replaced by anything: the file is refused (every problem at a line of it), or
+    generate refuses (a required field a record was left without), or the roster it makes reads whole."""
+    from engine.common import yamlio
+    from engine.common.locations import plain
+    policy = load_or_raise(str(POLICY_DIR))   # (loaded once per session: conftest)
+    tree = plain(yamlio.load(POLICY_DIR / PLAN))
+    paths = sorted(_leaves(tree), key=str)
+    path = data.draw(st.sampled_from(paths))
+    node = tree
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = data.draw(VALUES)
+    folder = tmp_path_factory.mktemp("plan")
+    out = folder / PLAN
+    out.write_text(json.dumps(tree, ensure_ascii=False, default=str), encoding="utf-8")   # JSON is YAML
+    mutated = dataclasses.replace(policy, generate=str(out))
+    try:
+        realism.read_plan(mutated)
+    except realism.PlanError as e:
+        assert e.problems and all(CHINESE.search(p.message) and p.location.file == str(out) for p in e.problems)
+        return
+    try:
+        roster = generate.generate(mutated, 30, data.draw(st.integers(0, 99)), per_case=15)
+    except generate.GenerateError as e:
+        assert str(out) in str(e) and "必填" in str(e), str(e)
+        return
+    written = folder / "r.json"
+    generate.write(roster, written, "test")
+    assert not load_cases(written, policy).errors, (path, node[path[-1]])
