@@ -121,6 +121,7 @@ def _kind(ctx: Draw, kp: KindPlan, made: dict[str, list[dict]], size: int) -> li
     """Every record of one kind in a case, then its by-month fields; the keys in the order they are written."""
     rng = ctx.rng
     records: list[dict] = []
+    ctx.nth = ctx.siblings = 0
 
     def one(preset: dict, parent: dict | None = None) -> None:
         ctx.n = len(records) + 1
