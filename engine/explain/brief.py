@@ -73,6 +73,7 @@ class Brief:
         self.trace, self.pieces, self.refs = trace, Pieces(trace), refs
         self.policy = trace.policy
         self.shapes = trace.compiled.shapes
+        self._registered: set = set()   # shapes whose parameters and interpretations `refs` holds already
 
     def determination(self, d: Determination) -> dict:
         decision = self.trace.decision(d.decision)
@@ -102,17 +103,26 @@ class Brief:
         facts = {n: expr.plain(fact.get(n)) for n in shape.names}
         out: dict[str, Any] = {"rule": rule.id, "clause": rule.clause, "value": expr.plain(firing.value),
                                "sentence": self._sentence(shape, fact), "facts": facts}
-        params = list(dict.fromkeys(self._parameter(p, fact) for p in shape.params))
+        settled = self.shapes.get(("settled", shape)) if shape in self._registered else None
+        if settled is None:
+            params = list(dict.fromkeys(self._parameter(p, fact) for p in shape.params))
+            amended = sorted({self.refs.parameters[k]["reference"] for k in params
+                              if self.refs.parameters[k].get("reference")})
+            own = shape.interpretations if shape.interpretations is not None else \
+                list(rule.interpretations) + list(decision.interpretations) \
+                + [i for n in facts for i in self._fact_interpretations(fact, n)]
+            used = self._interpretations(list(own) + [i for k in params
+                                                      for i in self.refs.parameters[k].get("interpretations", [])])
+            if shape.interpretations is not None and all(p.key is None for p in shape.params):
+                # the same for every fact: kept, and this answer's references now hold what they name
+                self.shapes[("settled", shape)] = (params, amended, used)
+                self._registered.add(shape)
+        else:
+            params, amended, used = (list(x) for x in settled)
         if params:
             out["parameters"] = params
-        amended = sorted({self.refs.parameters[k]["reference"] for k in params if self.refs.parameters[k].get("reference")})
         if amended:   # the rule's words give the original amounts; these documents changed them
             out["amended_by"] = amended
-        own = shape.interpretations if shape.interpretations is not None else \
-            list(rule.interpretations) + list(decision.interpretations) \
-            + [i for n in facts for i in self._fact_interpretations(fact, n)]
-        used = self._interpretations(list(own) + [i for k in params
-                                                  for i in self.refs.parameters[k].get("interpretations", [])])
         if used:
             out["interpretations"] = used
         if firing.variant.bindings:
