@@ -96,7 +96,7 @@ def plain_reading(side) -> tuple[float, int, int]:
     """Seconds for the plain reading of every person, and how many agree with the engine (of how many)."""
     names = ("skill_allowance", "seniority_allowance", "education_allowance", "monthly_allowance_total")
     start = time.perf_counter()
-    answers = {(r.case.id, str(p["id"])): plain_allowances(p, r.case.as_of, r.params) for r in side.results for p in r.case.people}
+    answers = {(r.case.id, str(p["id"])): plain_allowances(p, r.case.as_of, r.params) for r in side.results for p in r.case.records.get("people", [])}
     seconds = time.perf_counter() - start
     engine = {}
     for r in side.results:

@@ -14,9 +14,10 @@ __all__ = ["add_parser", "run"]
 
 def add_parser(subparsers) -> None:
     ge = subparsers.add_parser("generate", help="生成虚构的名册（同一种子得到同一文件），用于比较与性能测试",
-                               description="生成逼真的虚构名册：年龄、学历、两类证书、工作年限、月度考核（多为一般，好不超过比例，"
-                                           "少量差与暂停）、各层级的多个中心、服务事项，含2月29日出生或上岗的人员。"
-                                           "姓名与身份证号都是虚构的。",
+                               description="生成逼真的虚构名册：各类记录的数量与各字段的分布按政策的 generate.yaml"
+                                           "（宿城区方案：年龄、学历、两类证书、工作年限、月度考核多为一般、好不超过比例、"
+                                           "少量差与暂停，各层级的多个中心、服务事项，含2月29日出生或上岗的人员）；"
+                                           "没有 generate.yaml 的政策按 records.yaml 的声明生成。姓名与身份证号都是虚构的。",
                                epilog="示例：\n"
                                       "  python run.py generate --people 500 --seed 26 --out 试验名册.yaml\n"
                                       "  python run.py diff policies/suchen_2024 policies/examples/amendment_demo --cases 试验名册.yaml\n\n"
@@ -45,7 +46,6 @@ def _whole(text: str | list, option: str) -> int:
 
 def run(args) -> int:
     from ..tools import generate
-    from ..tools.declared import NOTE
     err = options.console(stderr=True)
     people, seed, year = (_whole(args.people, "--people"), _whole(args.seed, "--seed"), _whole(args.year, "--year"))
     problems = generate.bounds_problems(people, seed, year)
@@ -60,7 +60,7 @@ def run(args) -> int:
     command = f"python run.py generate --people {people} --seed {seed} --out {args.out}" + (
         f" --year {year}" if year != 2025 else "")
     with options.writing(args.out):
-        generate.write(tree, args.out, command, None if generate.realistic(policy, year) else NOTE)
+        generate.write(tree, args.out, command, generate.header_note(policy))
     counts = [(sum(len(c.get(k.list) or []) for c in tree["cases"]), k.unit) for k in policy.records.kinds.values()]
     held = "、".join(f"{n:,} {unit}" for n, unit in counts if n)
     err.print(f"已写出 {escape(args.out)}：{held}，{len(tree['cases'])} 个案例", highlight=False)

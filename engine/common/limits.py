@@ -142,6 +142,20 @@ class Walk:
     """The walks over one file's records: containers seen so far (seeing one again is an alias repeating it)."""
     seen: set[int] = field(default_factory=set)
     repeated: int = 0
+    quick: bool = True    # try `_sound` first (False: always the careful walk, as the tests compare)
+
+    def _sound(self, node: Any, depth: int, records: frozenset) -> bool:
+        """The quick look: plain JSON values only (the types a JSON file gives), every text printable and short
+        enough, every number finite, not too deep or too many, no container seen before in the file. True means
+        the careful walk would find nothing (and it then records the containers as seen, as that walk would);
+        False only sends the record to the careful walk, which says what is wrong, if anything."""
+        ids: list[int] = []
+        if not _sound_walk(node, depth, ids, [MAX_RECORD_VALUES], records):
+            return False
+        if not self.seen.isdisjoint(ids) or len(set(ids)) != len(ids):
+            return False
+        self.seen.update(ids)
+        return True
 
     def hazards(self, node: Any, at: tuple | list, records: frozenset = frozenset()) -> list[Hazard]:
         """The problems of one record (or of a case's own fields) at path `at`; empty when it may be read.
@@ -149,6 +163,8 @@ class Walk:
         `records`: keys of `node` whose lists hold records, walked each on its own (not here).
         """
         at = tuple(at)
+        if self.quick and self._sound(node, len(at), records):
+            return []
         found: list[Hazard] = []
         values = 0
         on_path: set[int] = set()
@@ -192,6 +208,40 @@ class Walk:
                 line, col = (item.line, item.col) if isinstance(item, Flaw) else (None, None)
                 found.append(Hazard(path, problem, line, col))
         return found
+
+
+_PLAIN_SCALARS = frozenset((str, bool, int, type(None)))
+
+
+def _sound_walk(node: Any, depth: int, ids: list, budget: list, records: frozenset) -> bool:
+    kind = type(node)
+    budget[0] -= 1
+    if budget[0] < 0:
+        return False
+    if kind is str:
+        return len(node) <= MAX_TEXT and node.isprintable()
+    if kind in _PLAIN_SCALARS:
+        return True
+    if kind is float:
+        return math.isfinite(node)
+    if kind is dict:
+        if depth > MAX_DEPTH:
+            return False
+        ids.append(id(node))
+        for key, value in node.items():
+            if type(key) is not str or len(key) > MAX_TEXT or not key.isprintable():
+                return False
+            if records and key in records and type(value) is list:
+                continue
+            if not _sound_walk(value, depth + 1, ids, budget, frozenset()):
+                return False
+        return True
+    if kind is list:
+        if depth > MAX_DEPTH:
+            return False
+        ids.append(id(node))
+        return all(_sound_walk(value, depth + 1, ids, budget, frozenset()) for value in node)
+    return False   # a Flaw, a tagged value, anything else: the careful walk says what
 
 
 def scalar_problem(value: Any) -> str | None:

@@ -19,10 +19,12 @@ import functools
 import re
 from typing import Any
 
+import orjson
+
 from .outfiles import formula_like
 
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
-           "mask_error", "Personal", "mask_field", "outward", "printable", "shown_id"]
+           "mask_error", "Personal", "mask_field", "outward", "outward_json", "printable", "shown_id"]
 
 
 def mask_name(name: str | None) -> str:
@@ -203,16 +205,77 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\U0010ff00-\U0010ffff]")
 
 
+def _outward_text(node: str, unmask: bool) -> str:
+    node = _SURROGATE.sub("\ufffd", node) if not node.isprintable() else node
+    return node if unmask else mask_text(node)
+
+
+# An answer repeats the same texts (keys, rule ids, clauses, words) thousands of times: each is looked at once.
+_TEXTS: tuple[dict[str, str], dict[str, str]] = ({}, {})
+_TEXTS_KEPT = 100_000
+
+
+_TEN_DIGITS = re.compile(rb"[0-9]{10}")
+
+
+def _as_is(node: Any, unmask: bool) -> bool:
+    """Whether the answer would leave unchanged: it serialises (no lone surrogate: orjson refuses one) and, unless
+    `unmask`, no text holds ten digits in a row (digits are never escaped, so a run in a text is a run in the
+    bytes; a run the bytes show that no text holds only sends it the long way)."""
+    try:
+        data = orjson.dumps(node)
+    except (TypeError, orjson.JSONEncodeError):
+        return False
+    return unmask or _TEN_DIGITS.search(data) is None
+
+
+def outward_json(items: list, unmask: bool = False) -> list:
+    """`outward` for a list about to be written as JSON (where a tuple is a list), item by item: most of an
+    answer has nothing to mask, which one pass of the serialiser shows, and is kept as it is; a case that holds
+    something is looked into a few levels down (its determinations, their explanations), so that only the parts
+    holding it are walked text by text."""
+    return [_settled(item, unmask, 0) for item in items]
+
+
+def _settled(node: Any, unmask: bool, depth: int) -> Any:
+    if _as_is(node, unmask):
+        return node
+    if depth >= 3:
+        return outward(node, unmask)
+    if type(node) is dict:
+        return {outward(k, unmask): _settled(v, unmask, depth + 1) for k, v in node.items()}
+    if type(node) is list:
+        return [_settled(v, unmask, depth + 1) for v in node]
+    return outward(node, unmask)
+
+
 def outward(node: Any, unmask: bool = False) -> Any:
     """A JSON answer as it may leave: lone surrogates as U+FFFD (so it is UTF-8), ID numbers masked unless `unmask`."""
-    if isinstance(node, str):
-        node = _SURROGATE.sub("\ufffd", node) if not node.isprintable() else node
-        return node if unmask else mask_text(node)
-    if isinstance(node, dict):
-        return {outward(k, unmask): outward(v, unmask) for k, v in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [outward(v, unmask) for v in node]
-    return node
+    seen = _TEXTS[bool(unmask)]
+    if len(seen) > _TEXTS_KEPT:
+        seen.clear()
+
+    def walk(node):
+        kind = type(node)
+        if kind is str:
+            text = seen.get(node)
+            if text is None:
+                text = seen[node] = _outward_text(node, unmask)
+            return text
+        if kind is dict:
+            return {walk(k): walk(v) for k, v in node.items()}
+        if kind is list or kind is tuple:
+            return [walk(v) for v in node]
+        if node is None or kind is int or kind is float or kind is bool:
+            return node
+        if isinstance(node, str):
+            return _outward_text(str(node), unmask)
+        if isinstance(node, dict):
+            return {walk(k): walk(v) for k, v in node.items()}
+        if isinstance(node, (list, tuple)):
+            return [walk(v) for v in node]
+        return node
+    return walk(node)
 
 
 def printable(text: Any) -> str:

@@ -24,11 +24,24 @@ from typing import Any
 from ..formula import expr
 from .pieces import Pieces
 from .trace import Trace
-from .why import own_sentence, scenarios
+from .why import OTHERWISE, own_condition, scenarios
 from ..pipeline.resolve import Determination
 from ..pipeline.runtime import Firing
 
 __all__ = ["References", "parameter_key", "Brief"]
+
+_MAX_SHAPES = 200_000   # shapes, parameter entries and sentences kept per ruleset; then started afresh
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a rule's brief explanation reads on any fact of one kind."""
+    names: tuple[str, ...]                   # the facts its condition, value and scope read (not decisions)
+    params: tuple                            # the parameters they read, in order
+    condition: Any                           # its own condition as compiled (None: `otherwise`)
+    condition_names: tuple[str, ...]         # what the sentence shows the values of
+    interpretations: tuple[str, ...] | None  # the rule's, decision's and facts' own; None where a lookup by a
+                                             # value of the fact may change them
 
 
 @dataclass
@@ -59,6 +72,8 @@ class Brief:
     def __init__(self, trace: Trace, refs: References):
         self.trace, self.pieces, self.refs = trace, Pieces(trace), refs
         self.policy = trace.policy
+        self.shapes = trace.compiled.shapes
+        self._registered: set = set()   # shapes whose parameters and interpretations `refs` holds already
 
     def determination(self, d: Determination) -> dict:
         decision = self.trace.decision(d.decision)
@@ -84,21 +99,30 @@ class Brief:
     def firing(self, firing: Firing) -> dict:
         rule, decision, fact = firing.rule, firing.variant.decision, firing.fact
         self._rule(rule)
-        nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
-        facts = {n: expr.plain(fact.get(n)) for node in nodes for n in expr.names(node)
-                 if not self.trace.reads_decision(fact, n)}
+        shape = self._shape(rule, decision, fact, firing.variant.bindings)
+        facts = {n: expr.plain(fact.get(n)) for n in shape.names}
         out: dict[str, Any] = {"rule": rule.id, "clause": rule.clause, "value": expr.plain(firing.value),
-                               "sentence": own_sentence(self.trace, rule, firing.variant.bindings, fact), "facts": facts}
-        params = list(dict.fromkeys(self._parameter(p, fact) for node in nodes for p in expr.walk(node)
-                                    if isinstance(p, expr.Param)))
+                               "sentence": self._sentence(shape, fact), "facts": facts}
+        settled = self.shapes.get(("settled", shape)) if shape in self._registered else None
+        if settled is None:
+            params = list(dict.fromkeys(self._parameter(p, fact) for p in shape.params))
+            amended = sorted({self.refs.parameters[k]["reference"] for k in params
+                              if self.refs.parameters[k].get("reference")})
+            own = shape.interpretations if shape.interpretations is not None else \
+                list(rule.interpretations) + list(decision.interpretations) \
+                + [i for n in facts for i in self._fact_interpretations(fact, n)]
+            used = self._interpretations(list(own) + [i for k in params
+                                                      for i in self.refs.parameters[k].get("interpretations", [])])
+            if shape.interpretations is not None and all(p.key is None for p in shape.params):
+                # the same for every fact: kept, and this answer's references now hold what they name
+                self.shapes[("settled", shape)] = (params, amended, used)
+                self._registered.add(shape)
+        else:
+            params, amended, used = (list(x) for x in settled)
         if params:
             out["parameters"] = params
-        amended = sorted({self.refs.parameters[k]["reference"] for k in params if self.refs.parameters[k].get("reference")})
         if amended:   # the rule's words give the original amounts; these documents changed them
             out["amended_by"] = amended
-        used = self._interpretations(list(rule.interpretations) + list(decision.interpretations)
-                                     + [i for n in facts for i in self._fact_interpretations(fact, n)]
-                                     + [i for k in params for i in self.refs.parameters[k].get("interpretations", [])])
         if used:
             out["interpretations"] = used
         if firing.variant.bindings:
@@ -114,6 +138,48 @@ class Brief:
         if because:
             out["because"] = because
         return out
+
+    # What a rule's explanation reads is the same for every fact of a kind: found once per ruleset
+    # (`CompiledPolicy.shapes`), so that a roster pays for it once, not once per person.
+
+    def _shape(self, rule, decision, fact, bindings) -> "_Shape":
+        key = ("shape", rule.id, decision.name, fact.kind, bindings)
+        shape = self.shapes.get(key)
+        if shape is None:
+            nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
+            names = tuple(dict.fromkeys(n for node in nodes for n in expr.names(node)
+                                        if not self.trace.reads_decision(fact, n)))
+            params = tuple(dict.fromkeys(p for node in nodes for p in expr.walk(node) if isinstance(p, expr.Param)))
+            condition = own_condition(self.trace, rule, bindings)
+            keyed = any(self._keyed(fact.kind, n) for n in names)
+            own = None if keyed else tuple(list(rule.interpretations) + list(decision.interpretations)
+                                           + [i for n in names for i in self._fact_interpretations(fact, n)])
+            shape = self.shapes[key] = _Shape(names, params, condition,
+                                              () if condition is None else tuple(expr.names(condition)), own)
+        return shape
+
+    def _keyed(self, kind_name: str, name: str, depth: int = 0) -> bool:
+        """Whether the fact's derivation reads a table by a value of the fact (so its interpretations may depend on
+        that value)."""
+        derivation = next((d for d in self.policy.kinds[kind_name].derived if d.name == name), None)
+        if derivation is None or depth >= 4:
+            return False
+        return any(isinstance(p, expr.Param) and p.key is not None and not isinstance(p.key, expr.Lit)
+                   for p in expr.walk(derivation.ast)) \
+            or any(self._keyed(kind_name, n, depth + 1) for n in expr.names(derivation.ast))
+
+    def _sentence(self, shape: "_Shape", fact) -> str:
+        if shape.condition is None:
+            return OTHERWISE
+        resolve = self.trace.resolver(fact)
+        values = {n: resolve(n) for n in shape.condition_names}
+        key = ("sentence", id(shape), fact.kind, repr(tuple(values.values())))
+        text = self.shapes.get(key)
+        if text is None:
+            if len(self.shapes) > _MAX_SHAPES:
+                self.shapes.clear()
+            text = self.shapes[key] = self.trace.words.sentence(shape.condition, fact.kind, values)
+        return text
 
     def _because(self, subject: str, decision: str) -> dict:
         d = self.trace.index.get((subject, decision))

@@ -85,46 +85,63 @@ class Pieces:
         return [self.interpretation(n) for n in dict.fromkeys(names) if n in self.policy.interpretations]
 
     def parameter(self, node: expr.Param, fact: Fact) -> tuple[str, dict]:
-        """A parameter read on a fact: its name (with the lookup key) and the value in force, with its source."""
+        """A parameter read on a fact: its name (with the lookup key) and the value in force, with its source.
+        Made once per ruleset (its parameter values) and key; each caller gets its own copy of the entry."""
         name = node.name
         if node.key is not None:
             key = expr.evaluate(node.key, fact.get, self.trace.params)
             name = f"{node.name}.{key}"
-        try:
-            pv = self.trace.params.lookup(name)
-        except KeyError as e:
-            return name, {"value": None, "note": str(e.args[0])}
-        return name, parameter_entry(pv)
+        memo = self.trace.compiled.shapes
+        if ("parameter", name) not in memo:
+            try:
+                memo[("parameter", name)] = parameter_entry(self.trace.params.lookup(name))
+            except KeyError as e:
+                memo[("parameter", name)] = {"value": None, "note": str(e.args[0])}
+        return name, dict(memo[("parameter", name)])
 
     def fact_entry(self, fact: Fact, name: str, depth: int = 0) -> dict:
         """A fact's value as read, with its label and unit, where it came from or how it was derived."""
-        kind = self.policy.kinds[fact.kind]
-        head = name.split(".")[0]
-        value = fact.get(name)
-        entry: dict[str, Any] = {"value": expr.plain(value), "label": self.trace.words.label(fact.kind, name)}
-        unit = kind.unit_of(name)
+        label, unit, derivation, reads, params, interpretations = self._fact_shape(fact.kind, name)
+        entry: dict[str, Any] = {"value": expr.plain(fact.get(name)), "label": label}
         if unit:
             entry["unit"] = unit
-        derivation = next((d for d in kind.derived if d.name == name), None)
         if derivation is not None:
             entry["derived"] = derivation.formula
             if derivation.clause:
                 entry["clause"] = derivation.clause
-            if derivation.interpretations:
-                entry["interpretations"] = list(derivation.interpretations)
+            if interpretations:
+                entry["interpretations"] = list(interpretations)
             if depth < 4:
-                entry["from"] = {n: self.fact_entry(fact, n, depth + 1) for n in expr.names(derivation.ast)}
-                params = dict(self.parameter(p, fact) for p in expr.walk(derivation.ast) if isinstance(p, expr.Param))
-                if params:
-                    entry["parameters"] = params
+                entry["from"] = {n: self.fact_entry(fact, n, depth + 1) for n in reads}
+                found = dict(self.parameter(p, fact) for p in params)
+                if found:
+                    entry["parameters"] = found
         else:
-            attribute = kind.attributes.get(head)
             entry["source"] = f"{fact.origin}.{name}" if fact.origin else name
-            if attribute and attribute.interpretations:
-                entry["interpretations"] = list(attribute.interpretations)
+            if interpretations:
+                entry["interpretations"] = list(interpretations)
         if name in fact.detail:
             entry["detail"] = fact.detail[name]
         return entry
+
+    def _fact_shape(self, kind_name: str, name: str) -> tuple:
+        """What a fact's entry says whatever its value: label, unit, derivation (what it reads, which parameters),
+        interpretations — found once per ruleset, kind and name."""
+        memo = self.trace.compiled.shapes
+        key = ("fact", kind_name, name)
+        if key not in memo:
+            kind = self.policy.kinds[kind_name]
+            derivation = next((d for d in kind.derived if d.name == name), None)
+            if derivation is not None:
+                memo[key] = (self.trace.words.label(kind_name, name), kind.unit_of(name), derivation,
+                             tuple(expr.names(derivation.ast)),
+                             tuple(p for p in expr.walk(derivation.ast) if isinstance(p, expr.Param)),
+                             tuple(derivation.interpretations))
+            else:
+                attribute = kind.attributes.get(name.split(".")[0])
+                memo[key] = (self.trace.words.label(kind_name, name), kind.unit_of(name), None, (), (),
+                             tuple(attribute.interpretations) if attribute else ())
+        return memo[key]
 
     def rule_ref(self, rule: Rule) -> dict:
         """A rule as another explanation names it: id, title, clause, and the value it gives (or what it blocks)."""

@@ -20,17 +20,27 @@ from .trace import Trace
 from .verdicts import GaveWay, judge
 from ..common.words import shown
 
-__all__ = ["Why", "own_sentence", "scenarios"]
+__all__ = ["Why", "OTHERWISE", "own_condition", "own_sentence", "scenarios"]
 
 _MAX_DEPTH = 6   # conclusions built on conclusions: the tree stops here (the policy's chains are shorter)
 
 
+OTHERWISE = "文件列明的其他情形均不适用"
+
+
+def own_condition(trace: Trace, rule: Rule, bindings):
+    """The rule's own condition as compiled (parameters inlined, lookup key bound); None for `otherwise`."""
+    if rule.otherwise:
+        return None
+    attempt = next((a for a in trace.compiled.attempts.get(rule.id, ()) if a.bindings == bindings), None)
+    return next((p.node for p in attempt.parts if p.role == "when"), rule.when) if attempt else rule.when
+
+
 def own_sentence(trace: Trace, rule: Rule, bindings, fact: Fact) -> str:
     """The rule's own condition as compiled (parameters inlined, lookup key bound), with the facts' values."""
-    if rule.otherwise:
-        return "文件列明的其他情形均不适用"
-    attempt = next((a for a in trace.compiled.attempts.get(rule.id, ()) if a.bindings == bindings), None)
-    node = next((p.node for p in attempt.parts if p.role == "when"), rule.when) if attempt else rule.when
+    node = own_condition(trace, rule, bindings)
+    if node is None:
+        return OTHERWISE
     resolve = trace.resolver(fact)
     return trace.words.sentence(node, fact.kind, {n: resolve(n) for n in expr.names(node)})
 

@@ -345,13 +345,19 @@ def walk(node):
         yield from walk(child)
 
 
+_NAMES: dict[int, tuple[Any, tuple[str, ...]]] = {}   # id(node) → (node, its names); the node kept so its id stays its own
+
+
 def names(node) -> list[str]:
-    """Fact attributes and decisions the expression reads, in order of first use."""
-    seen: dict[str, None] = {}
-    for n in walk(node):
-        if isinstance(n, Name):
-            seen.setdefault(n.name)
-    return list(seen)
+    """Fact attributes and decisions the expression reads, in order of first use (found once per node)."""
+    hit = _NAMES.get(id(node))
+    if hit is None or hit[0] is not node:
+        seen: dict[str, None] = {}
+        for n in walk(node):
+            if isinstance(n, Name):
+                seen.setdefault(n.name)
+        hit = _NAMES[id(node)] = (node, tuple(seen))
+    return list(hit[1])
 
 
 def params(node) -> list[str]:

@@ -24,7 +24,7 @@ from ..pipeline.evaluate import CaseResult, account
 from ..explain.trace import Trace
 from ..explain.why import Why
 from ..policy.model import Policy
-from ..common.privacy import mask_error, outward
+from ..common.privacy import mask_error, outward, outward_json
 
 __all__ = ["policy_header", "EXPLAIN_SIZES", "case_json", "rendered_case", "document", "decision_label",
            "write_json", "Part", "CaseRenderer", "AnswerWriter", "failed_entries"]
@@ -106,7 +106,7 @@ def document(policy: Policy, case_file: CaseFile, results: list[CaseResult], exp
     for _, part in rendered:
         refs.merge(part)
     cases.extend(failed_entries(case_file, {r.case.id for r in results}, unmask))
-    out = {"policy": policy_header(policy), "cases": outward(cases, unmask), "account": account(case_file, results)}
+    out = {"policy": policy_header(policy), "cases": outward_json(cases, unmask), "account": account(case_file, results)}
     if size == "brief":
         out["references"] = refs.as_json()
     file_errors = [e for e in case_file.errors if e.case is None]
@@ -154,7 +154,7 @@ class CaseRenderer:
 
     def __call__(self, result: CaseResult) -> Part:
         case, refs = rendered_case(result, self.policy, self.explain, self.unmask, self.subject)
-        case = outward(case, self.unmask)
+        case = outward_json([case], self.unmask)[0]
         if self.why_not is not None:
             case["why_not"] = outward(self.why_not(result), self.unmask)
         new = None
@@ -216,7 +216,7 @@ class AnswerWriter:
         and what it read are kept for the end. `named`: one of several files (its warnings say which)."""
         before = self.cases
         for entry in failed_entries(case_file, decided, self.unmask):
-            self._case(jsonio.encode(outward(entry, self.unmask), 2))
+            self._case(jsonio.encode(outward_json([entry], self.unmask)[0], 2))
         self._count(account(case_file, []))
         self.errored = self.errored or bool(case_file.errors)
         self.errors.extend(_error_json(e, self.unmask) for e in case_file.errors if e.case is None)

@@ -25,6 +25,8 @@ signature holds the value itself.
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +55,7 @@ class Unit:
     signature: tuple = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """One firing of a class, by the position of its fact in the subject's facts."""
     variant: Any
@@ -115,31 +117,37 @@ def _leaves(test: dict, out: dict[str, dict]) -> None:
 _MISSING = object()
 
 
-def _at(projected: dict, path: str):
-    if path in projected:
-        return projected[path]
-    head, _, rest = path.partition(".")
-    value = projected.get(head, _MISSING)
-    for part in rest.split(".") if rest else ():
-        value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
-    return value if rest else _MISSING
-
-
-def _place(value, constants: tuple):
-    """Where a value stands for the network: against each constant, or the value itself where that is unsure."""
-    if value is _MISSING:
-        return None
-    tag = "z" if value is None else _tag(value)
-    if tag in ("o", "z") or any(_tag(c) != tag for c in constants):
-        return (tag, json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr))
-    return (tag, tuple((value > c) - (value < c) for c in constants))
+@functools.lru_cache(maxsize=256)
+def _probes(seen: Seen) -> tuple:
+    """Per tested path: its head and the rest of it, the constants' one type (None: mixed) and the constants in
+    order — where a value falls among them (bisect) says how it compares with each."""
+    out = []
+    for path, constants in seen.paths:
+        head, *rest = path.split(".")
+        tags = {_tag(c) for c in constants}
+        tag = (tags.pop() if len(tags) == 1 else None) if tags else ""
+        ordered = tuple(sorted(constants)) if tag in ("n", "s", "b") else ()
+        out.append((head, tuple(rest), tag, ordered))
+    return tuple(out)
 
 
 def _signature(fact: Fact, projected: dict, seen: Seen | None) -> tuple:
     if seen is None:
         return (fact.kind,)
-    return (fact.kind, tuple(_place(_at(projected, p), c) for p, c in seen.paths),
-            tuple(repr(expr.plain(fact.get(n))) for n in seen.reads))
+    places = []
+    for head, rest, tag, ordered in _probes(seen):
+        value = projected.get(head, _MISSING)
+        for part in rest:
+            value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+        if value is _MISSING:
+            places.append(None)
+            continue
+        own = "z" if value is None else _tag(value)
+        if own in ("n", "s", "b") and (tag == own or tag == ""):
+            places.append((own, bisect.bisect_left(ordered, value), bisect.bisect_right(ordered, value)))
+        else:   # compared with a constant of another type, or a list, map or null: the value itself
+            places.append((own, json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)))
+    return (fact.kind, tuple(places), tuple(repr(expr.plain(fact.get(n))) for n in seen.reads))
 
 
 def units(facts: list[Fact], projected: list[dict], seen: dict[str, Seen]) -> list[Unit]:

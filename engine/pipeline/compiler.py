@@ -119,6 +119,8 @@ class CompiledPolicy:
     attempts: dict[str, list[Attempt]] = field(default_factory=dict)      # rule id → its compiled attempts
     # signature → the firings of its class as durable_rules decided them (runtime.run), kept for the process
     classes: dict = field(default_factory=dict, repr=False, compare=False)
+    # what the explanations derive from this ruleset alone (a rule's shape as explain/brief.py reads it)
+    shapes: dict = field(default_factory=dict, repr=False, compare=False)
 
     @functools.cached_property
     def joined(self) -> frozenset[str]:

@@ -21,10 +21,10 @@ from ..formula.functions import FUNCTIONS, Witnessed, month_index
 from ..policy.model import Attribute, FactKind, Policy
 from ..policy.params import ParamView
 
-__all__ = ["failure", "detail", "Fact", "RecordError", "ARITHMETIC_ERRORS", "derive", "build_facts",
+__all__ = ["failure", "detail", "Fact", "RecordError", "ARITHMETIC_ERRORS", "Witnesses", "derive", "build_facts",
            "Sequence", "month_scenarios"]
 
-@dataclass
+@dataclass(slots=True)
 class Fact:
     kind: str
     subject: str
@@ -80,11 +80,17 @@ def _iso(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def derive(fact: Fact, policy: Policy, params: ParamView) -> None:
-    """Evaluate the kind's derived attributes in order, recording each one's witness."""
-    notes: list[str] = []
+class Witnesses:
+    """The whitelisted functions, each putting the witness its result carries (the certificate counted …) in
+    `notes`: made once per case, not once per fact."""
 
-    def call(fn):
+    def __init__(self):
+        self.notes: list[str] = []
+        self.functions = {name: self._keeping(fn) for name, fn in FUNCTIONS.items()}
+
+    def _keeping(self, fn):
+        notes = self.notes
+
         def wrapped(*args):
             out = fn(*args)
             if isinstance(out, Witnessed):
@@ -92,7 +98,12 @@ def derive(fact: Fact, policy: Policy, params: ParamView) -> None:
                 return out.value
             return out
         return wrapped
-    functions = {name: call(fn) for name, fn in FUNCTIONS.items()}
+
+
+def derive(fact: Fact, policy: Policy, params: ParamView, witnesses: Witnesses | None = None) -> None:
+    """Evaluate the kind's derived attributes in order, recording each one's witness."""
+    witnesses = witnesses or Witnesses()
+    notes, functions = witnesses.notes, witnesses.functions
     keyed = _by_role(fact, policy)
     get = (lambda name: keyed[name] if name in keyed else fact.get(name)) if keyed else fact.get
     for derivation in policy.kinds[fact.kind].derived:
@@ -133,11 +144,11 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: "_Made |
         if attribute.name in fact.values:      # the case's own (as_of, assessment_year)
             continue
         if attribute.related is not None:
-            fact.values[attribute.name] = _aggregate(fact, attribute, case, policy, made or _Made())
+            fact.values[attribute.name] = _aggregate(fact, attribute, case, policy, made if made is not None else _Made())
             continue
         value = _field(record, attribute)
         if value is None and attribute.absent:
-            value = _absent(fact, attribute, case, policy.records)
+            value = _absent(fact, attribute, case, policy.records, made if made is not None else _Made())
         elif attribute.type == "map":
             value = dict(value or {})
         elif attribute.type == "list":       # a list of words or months is a set: kept sorted
@@ -148,13 +159,13 @@ def _inputs(fact: Fact, record: dict, case: Case, policy: Policy, made: "_Made |
     return fact
 
 
-def _absent(fact: Fact, attribute: Attribute, case: Case, records):
+def _absent(fact: Fact, attribute: Attribute, case: Case, records, made: "_Made"):
     absent = attribute.absent
     if "value" in absent:
         fact.detail[attribute.name] = absent["note"]
         return absent["value"]
     kind, _, field_name = absent["count"].partition(".")
-    count = sum(1 for r in case.records.get(records.kinds[kind].list, []) if str(r.get(field_name)) == fact.subject)
+    count = made.count(case.records.get(records.kinds[kind].list, []), (kind, field_name), fact.subject)
     fact.detail[attribute.name] = absent["note"].replace("{count}", str(count))
     if (fact.kind, fact.subject) in case.incomplete:   # a rejected record may belong here: the count would be a guess
         fact.incomplete = fact.detail[attribute.name] = case.incomplete[(fact.kind, fact.subject)]
@@ -214,6 +225,18 @@ class _Made(dict):
     def __init__(self):
         super().__init__()
         self._index: dict[tuple[str, str], dict[str, list]] = {}
+        self._counts: dict[tuple[str, str], dict[str, int]] = {}
+        self.witnesses = Witnesses()
+
+    def count(self, records: list[dict], key: tuple[str, str], subject: str) -> int:
+        """How many of the records (a list of the case file) name `subject` in the field `key[1]`: counted once
+        per list and field for every subject, not once per subject asking."""
+        if key not in self._counts:
+            counted: dict[str, int] = defaultdict(int)
+            for r in records:
+                counted[str(r.get(key[1]))] += 1
+            self._counts[key] = counted
+        return self._counts[key].get(subject, 0)
 
     def naming(self, kind: str, via: str, subject: str) -> list[tuple[Fact, dict]]:
         if (kind, via) not in self._index:
@@ -239,7 +262,7 @@ def build_facts(case: Case, policy: Policy, params: ParamView) -> list[Fact]:
             fact = _inputs(Fact(kind.name, r["id"], f"{kind.name}:{r['id']}", dict(common), origin=r["_path"],
                                 record=kind.list), r, case, policy, made)
             try:
-                derive(fact, policy, params)
+                derive(fact, policy, params, made.witnesses)
             except ARITHMETIC_ERRORS as e:
                 raise RecordError(fact, e) from e
             made[kind.name].append((fact, r))
@@ -262,7 +285,7 @@ def _computed(fact: Fact, record: dict, case: Case, made: _Made, policy: Policy,
         if tally is None or tally.of != fact.kind or (tally.requires and record.get(tally.requires) is None):
             continue
         if tally.related is None:
-            out += _own(kind, fact, record, case, policy, params)
+            out += _own(kind, fact, record, case, policy, params, made.witnesses)
         else:
             out += _related(kind, fact, case, made, policy, params)
     return out
@@ -342,7 +365,8 @@ def _totals(kind: FactKind, fact: Fact, period: str, values: list) -> None:
                                                                      "max": "最大值"}[a.total]
 
 
-def _own(kind: FactKind, subject: Fact, record: dict, case: Case, policy: Policy, params: ParamView) -> list[Fact]:
+def _own(kind: FactKind, subject: Fact, record: dict, case: Case, policy: Policy, params: ParamView,
+         witnesses: Witnesses) -> list[Fact]:
     """Per period of the record's own by-month field: one fact per distinct way its pending months may resolve
     (usually exactly one)."""
     seq = Sequence.of(policy, kind)
@@ -370,7 +394,7 @@ def _own(kind: FactKind, subject: Fact, record: dict, case: Case, policy: Policy
             for word, name in seq.runs:
                 fact.detail[name] = _run_note(months, resolution, word)
             _totals(kind, fact, period, [v for _, v in months])
-            derive(fact, policy, params)
+            derive(fact, policy, params, witnesses)
             out.append(fact)
     return out
 
@@ -397,7 +421,7 @@ def _related(kind: FactKind, subject: Fact, case: Case, made: _Made, policy: Pol
                 if a.total is not None:
                     fact.values[a.name], fact.detail[a.name] = None, incomplete
         fact.incomplete = incomplete
-        derive(fact, policy, params)
+        derive(fact, policy, params, made.witnesses)
         out.append(fact)
     return out
 

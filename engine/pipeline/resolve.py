@@ -26,7 +26,7 @@ from .runtime import Firing
 __all__ = ["Determination", "Issue", "Firings", "resolve"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Determination:
     subject: str
     decision: str

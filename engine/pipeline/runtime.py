@@ -58,7 +58,7 @@ class RunError(Exception):
         self.path = path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Firing:
     """A rule that fired: which variant, the facts it matched, the value it concluded (None for a block or scope)."""
     variant: Variant

@@ -131,6 +131,8 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         files.yaml(manifest["roster"], "roster")   # schema-checked and in the digest; spreadsheet.py reads it
     if manifest.get("analysis"):
         files.yaml(manifest["analysis"], "analysis")   # likewise; analyze.py reads it
+    if manifest.get("generate"):
+        files.yaml(manifest["generate"], "generate")   # likewise; tools/realism.py reads it
 
     failed = any(p.severity == "error" for p in files.problems)
     if (failed and (not partial or files.unusable)) or source_text is None or vocabulary_tree is None \
@@ -148,7 +150,7 @@ def load_policy(directory: str | Path, partial: bool = False) -> tuple[Policy | 
         tests_dir=str(root / manifest["tests"]) if manifest.get("tests") else None, appeals=appeals,
         keys_at=where(manifest, [], manifest_name), skipped=frozenset(files.skipped),
         incomplete=failed, roster=manifest.get("roster"), analysis=manifest.get("analysis"), demonstration=manifest.get("demonstration"),
-        notice=notice)
+        notice=notice, generate=manifest.get("generate"))
     return decisiontypes.typed(policy), files.problems
 
 

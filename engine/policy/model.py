@@ -338,6 +338,7 @@ class Policy:
     analysis: str | None = None      # analysis.yaml: input domains for run.py analyze (engine/tools/analyze.py)
     demonstration: str | None = None  # policy.yaml `demonstration:`: not a real document, and why it exists
     notice: Notice | None = None     # notice.yaml: the office issuing letters, how to ask for review
+    generate: str | None = None      # generate.yaml: how a generated roster is drawn (engine/tools/realism.py)
 
     @property
     def rules(self) -> dict[str, Rule]:

@@ -29,6 +29,7 @@ class ParamView:
 
     def __init__(self, policy: Policy, day: dt.date):
         self.policy, self.day = policy, day
+        self._values: dict[str, Any] = {}   # a view does not change: each name is looked up once
 
     def split(self, name: str) -> tuple[Parameter, tuple]:
         parts = name.split(".")
@@ -54,7 +55,9 @@ class ParamView:
         return ParamValue(name, parameter, dated, keys, value)
 
     def __call__(self, name: str) -> Any:
-        return self.lookup(name).value
+        if name not in self._values:
+            self._values[name] = self.lookup(name).value
+        return self._values[name]
 
 
 def first_day(policy: Policy) -> dt.date:

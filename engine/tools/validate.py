@@ -46,7 +46,7 @@ CHECKS = (
     "reserved-kind", "duplicate-rule-id", "overrides-same-decision", "priority-values", "value-in-values",
     "no-functions-in-rules", "decision-subject", "decision-cycle", "compiles", "tests-folder",
     "assumes-decided", "unreachable-rule", "roster-layout", "analysis-hints", "decision-marks", "value-types",
-    "notice-wording", "notice-to-confirm",
+    "notice-wording", "notice-to-confirm", "generate-plan",
 )
 
 
@@ -75,6 +75,7 @@ def check(policy: Policy) -> list[Problem]:
     out += [p for p in said if p.severity == "error"]
     out += _roster(policy)
     out += _analysis(policy)
+    out += _generation(policy)
     out += _marks(policy)
     if policy.skipped:   # a partial load: what names a left-out entry follows from its shape problem, said already
         out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
@@ -101,6 +102,14 @@ def _analysis(policy: Policy) -> list[Problem]:
     """analysis.yaml against the rest of the policy: what run.py analyze would refuse."""
     from . import analyze
     return analyze.hint_problems(policy)
+
+
+def _generation(policy: Policy) -> list[Problem]:
+    """generate.yaml against the rest of the policy (kinds, fields, words, parameters): what generate would refuse.
+    Warnings: the file is test data, so an amendment that drops a word it names stops `generate` (exit 2, the same
+    messages), never the policy's deciding."""
+    from . import realism
+    return [Problem(p.location, p.path, p.message, "warning") for p in realism.plan_problems(policy)]
 
 
 def _marks(policy: Policy) -> list[Problem]:

@@ -3,6 +3,7 @@ does not know — the second document's enterprises, their quarterly reports and
 from __future__ import annotations
 
 import json
+import shutil
 
 from conftest import ROOT, cli
 from engine.tools.declared import declared_cases
@@ -26,11 +27,17 @@ def test_every_record_has_its_required_fields_and_names_a_record_of_the_case():
 
 
 def test_generate_makes_cases_the_policy_reads_and_decides(tmp_path):
+    """A policy without generate.yaml (xiaowei_2023 without its own): cases from the declaration alone."""
+    bare = tmp_path / "xiaowei"
+    shutil.copytree(XW, bare)
+    (bare / "generate.yaml").unlink()
+    (bare / "policy.yaml").write_text("\n".join(line for line in (bare / "policy.yaml").read_text(encoding="utf-8")
+                                                .splitlines() if not line.startswith("generate:")) + "\n", encoding="utf-8")
     out = tmp_path / "g.yaml"
-    code, _, err = cli("generate", "--people", "12", "--seed", "3", "--out", out, "--policy", XW)
+    code, _, err = cli("generate", "--people", "12", "--seed", "3", "--out", out, "--policy", bare)
     assert code == 0 and "12 户企业" in err and "12 户个体工商户" in err, err
     assert out.read_text(encoding="utf-8").startswith("# 生成的测试案例（虚构数据，按 records.yaml 的声明随机生成")
-    code, doc, err = cli("evaluate", out, "--policy", XW, "--format", "json", "--jobs", "1")
+    code, doc, err = cli("evaluate", out, "--policy", bare, "--format", "json", "--jobs", "1")
     assert code in (0, 1), err
     doc = json.loads(doc)
     assert doc["account"]["balanced"] and doc["account"]["enterprises"]["read"] == 12
