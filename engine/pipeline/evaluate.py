@@ -45,6 +45,7 @@ class Evaluator:
         self.by_class = by_class
         self.bounds = Bounds(max_actions, max_seconds, max_messages)
         self._compiled: dict[dt.date, CompiledPolicy] = {}
+        self._views: dict[dt.date, ParamView] = {}
         self._changes = change_days(policy)
         self._first = first_day(policy)
 
@@ -57,6 +58,13 @@ class Evaluator:
         if start not in self._compiled:
             self._compiled[start] = compile_period(self.policy, start, f"@{start.isoformat()}")
         return self._compiled[start]
+
+    def view_for(self, day: dt.date) -> ParamView:
+        """The parameter values of `day`'s period: one view per period, shared by its cases (it does not change)."""
+        start = self.period(day)
+        if start not in self._views:
+            self._views[start] = ParamView(self.policy, start)
+        return self._views[start]
 
     def prepare(self, cases: list[Case]) -> None:
         """Compile every period these cases need and create its ruleset in the engine (before forking workers)."""
@@ -76,7 +84,7 @@ class Evaluator:
             result.warnings.append(f"as_of {case.as_of} is before {self._first}, when the values of "
                                    f"{self.policy.document_number} begin; those first values were applied")
         day = self._day(case)
-        result.params, result.compiled = ParamView(self.policy, self.period(day)), self.compiled_for(day)
+        result.params, result.compiled = self.view_for(day), self.compiled_for(day)
         return result
 
     def failed(self, case: Case, message: str, path: str = "") -> CaseResult:
