@@ -44,7 +44,8 @@ from ..common.privacy import Personal
 from ..common.words import near
 from .labels import Labels, labels_of, yes_no
 
-__all__ = ["CaseError", "Rejected", "Case", "CaseFile", "read_source", "load_cases", "check_case",
+__all__ = ["CaseError", "Rejected", "Case", "CaseFile", "read_source", "load_cases", "Unchecked", "read_unchecked",
+           "check_case",
            "refuse", "canonical", "subjects", "entries", "personal_of"]
 
 @dataclass(frozen=True)
@@ -210,6 +211,69 @@ def load_cases(path: str | Path, policy: Policy, parsed: tuple | None = None) ->
     result = _load(path, policy, parsed)
     result.errors = _held(result.errors, policy)   # a case's own errors were marked by check_case
     return result
+
+
+class Unchecked:
+    """A JSON case file parsed, its cases not yet checked: `self[i]` checks case i where it is wanted (in a worker
+    that decides it, so that checking is shared out too) and gives it as `load_cases` would, or None when it does
+    not read cleanly (an error, a rejected record, a warning): the caller then reads the file whole with
+    `load_cases(path, policy, parsed=self.parsed)`, which finds every error and gives each its line. Clean, each
+    case reads alone exactly as in the file (a JSON tree repeats no value, and a clean case spends no error)."""
+
+    def __init__(self, path: str, policy: Policy, parsed: tuple, entries: list[tuple[list, Any]]):
+        source, tree = parsed
+        self.path, self.policy, self.parsed, self._entries = path, policy, parsed, entries
+        self.ids = [_case_id(raw, n) for n, (_, raw) in enumerate(entries)]
+        self.file = CaseFile(path, [], [], _records(None, policy.records), encoding=source.encoding,
+                             warnings=[source.note] if source.note else [])
+        for _, raw in entries:
+            for k, n in _records(raw, policy.records).items():
+                self.file.read[k] += n
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, index: int) -> Case | None:
+        prefix, raw = self._entries[index]
+        case, errors = check_case(raw, self.policy, self.path, self.parsed[1], prefix, index)
+        if case is None or errors or case.rejected or case.warnings:
+            return None
+        return case
+
+    def days(self) -> list[dt.date]:
+        """The cases' as_of dates, as far as they read (to compile each period before the workers start)."""
+        out = set()
+        for _, raw in self._entries:
+            try:
+                out.add(dt.date.fromisoformat(raw["as_of"]))
+            except (TypeError, KeyError, ValueError):   # not a clean case: read whole later
+                pass
+        return sorted(out)
+
+
+def read_unchecked(path: str | Path, policy: Policy) -> Unchecked | None:
+    """The file parsed for checking case by case (`Unchecked`), when it is JSON and reads cleanly as a whole (a
+    list of cases with unique ids and nothing beside it, or one case); None when it must go to `load_cases`:
+    a spreadsheet, YAML (whose aliases are counted across the whole file), anything wrong with the file itself."""
+    if formats.is_spreadsheet(path) or Path(path).suffix.lower() != ".json":
+        return None
+    try:
+        parsed = read_source(path)
+    except YamlError:
+        return None
+    tree = parsed[1]
+    if yamlio.positioned(tree) or not isinstance(tree, dict):
+        return None
+    if "cases" in tree:
+        if not isinstance(tree["cases"], list) or len(tree) > 1:
+            return None
+        entries = [(["cases", i], c) for i, c in enumerate(tree["cases"])]
+    else:
+        entries = [([], tree)]
+    ids = [_case_id(raw, n) for n, (_, raw) in enumerate(entries)]
+    if len(set(ids)) < len(ids):
+        return None
+    return Unchecked(str(path), policy, parsed, entries)
 
 
 def _held(errors: list[CaseError], policy: Policy, prefix: list | tuple = ()) -> list[CaseError]:

@@ -1,4 +1,6 @@
-"""`run.py evaluate`: decide every case of a case file; the determinations as tables and trees, JSON or sheets."""
+"""`run.py evaluate`: decide every case of one case file or several; the determinations as tables and trees,
+JSON or sheets. The JSON answer is written case by case as the cases are decided (memory holds the cases in flight
+and one file's cases, not the answers); the table and the sheets keep every result until the end."""
 from __future__ import annotations
 
 import sys
@@ -6,16 +8,18 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from ..casefiles.cases import load_cases
+from ..casefiles.cases import CaseFile, load_cases, read_unchecked
 from ..casefiles.labels import kinds_of
 from ..common import privacy
+from ..common.words import os_reason
 from ..explain.trace import Trace
 from ..explain.why import Why
 from ..explain.whynot import WhyNot
 from ..outputs import answer, progress, terminal
 from ..pipeline import parallel
-from ..pipeline.evaluate import Evaluator, account
+from ..pipeline.evaluate import CaseResult, Evaluator, account
 from ..common.words import parse_value
+from ..tools import decisionlog
 from ..tools.questions import check_subject, check_value, find_decision, subjects_of
 from . import options
 from .options import UsageError
@@ -29,9 +33,11 @@ EPILOG = """\
   python run.py evaluate fixtures/roster_2025.yaml --subject P11 --explain
   python run.py evaluate fixtures/roster_2025.yaml --subject P11 --why-not 优秀 --decision 年度考核等次
   python run.py evaluate fixtures/roster_2025.yaml --format json > 判定结果.json
+  python run.py evaluate 一季度.xlsx 二季度.xlsx 各区名册/ --format json > 全市判定结果.json
   python run.py evaluate fixtures/roster_2025.yaml --log 判定记录.jsonl
 
-案例文件可以是 Excel 名册（python run.py template 名册.xlsx 得到空白的一份）、CSV 名册，或 YAML、JSON 文件（fixtures/roster_2025.yaml 即一例）。一处填错只影响该条记录：其余照常判定，错误写明表、单元格（或行）和应填什么。最后一行“记录核对”：每类记录读入多少、判定多少、出错多少。
+案例文件可以是 Excel 名册（python run.py template 名册.xlsx 得到空白的一份）、CSV 名册，或 YAML、JSON 文件（fixtures/roster_2025.yaml 即一例）。一处填错只影响该条记录：其余照常判定，错误写明文件、表、单元格（或行）和应填什么。最后一行“记录核对”：每类记录读入多少、判定多少、出错多少。
+可以一次给出多个案例文件或文件夹（文件夹中的案例文件按文件名顺序读取，不含子文件夹）：合为一份结果、一行记录核对。json 格式边判定边写出，人数再多也不必全部留在内存中；表格、xlsx、csv 格式要等全部判定完才写出，结果都留在内存中，人数很多时请用 json。
 姓名和身份证号默认遮蔽，--unmask 原样显示。
 退出码：0 全部判定；1 有记录出错（其余已判定）；2 用法错误、找不到文件、政策无法加载（不作判定）；3 记录核对不平（程序缺陷，请报告）。
 """
@@ -43,10 +49,12 @@ def add_parser(subparsers) -> None:
                                            "补贴、年度考核等次、是否建议换岗、窗口配备……），以表格列出；可逐项解释到条款原文，"
                                            "回答“为何不是另一个结果”，或写成 Excel、CSV、JSON。",
                                epilog=EPILOG)
-    options.add_casefile(ev, "案例文件：Excel 名册（.xlsx）、CSV 名册（.csv），或 YAML、JSON 文件")
+    options.add_casefiles(ev, "案例文件：Excel 名册（.xlsx）、CSV 名册（.csv），或 YAML、JSON 文件；可给多个，"
+                              "或给文件夹（读其中的案例文件）")
     options.add_policy(ev)
     options.add_format(ev, ["table", "json", "xlsx", "csv"],
-                       "输出格式：table 表格（默认）；json 供其他程序读取；xlsx、csv 每个对象一行（用 --out 写入文件）")
+                       "输出格式：table 表格（默认）；json 供其他程序读取，边判定边写出；xlsx、csv 每个对象一行"
+                       "（用 --out 写入文件）。table、xlsx、csv 要把全部结果留在内存中，人数很多时请用 json")
     ev.add_argument("--out", metavar="FILE", help="要写出的文件：--format xlsx 时必填；csv 时不填则打印在屏幕上")
     options.add_subject(ev, "只看这一个人、中心或事项（编号，如 P11、CTR-QU、I01）")
     ev.add_argument("--explain", nargs="?", const="full", choices=answer.EXPLAIN_SIZES, metavar="none|brief|full",
@@ -77,46 +85,147 @@ def run(args) -> int:
         args.decision, message = find_decision(policy, args.decision)
         if args.decision is None:
             raise UsageError(f"[red]{escape(message)}[/]", highlight=True)
-    options.need_file(args.casefile)
-    options.check_outputs(_outputs(args) + [args.log], options.case_files(args.casefile, policy) + options.policy_files(policy))
-    case_file = load_cases(args.casefile, policy)
-    with progress.bar(err, case_file.cases) as advance:
-        results = parallel.evaluate_cases(Evaluator(policy), case_file.cases, args.jobs, advance)
+    paths = options.case_paths(args.casefile, policy)
+    options.check_outputs(_outputs(args) + [args.log],
+                          [f for p in paths for f in options.case_files(p, policy)] + options.policy_files(policy))
+    evaluator = Evaluator(policy)
     want = parse_value(args.why_not) if args.why_not is not None else None
-    message = check_subject(policy, results, args.subject, args.decision) or (
-        check_value(policy, results, args.decision, want) if args.why_not is not None else "")
-    if message:   # a "did you mean" lists ids, which may be ID numbers; --subject is echoed as typed (a name?)
-        raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_echo(message, args.subject))}[/]",
-                         highlight=True)
+    if args.format == "json":
+        return _json(args, policy, evaluator, paths, want, err)
+    files = [load_cases(p, policy) for p in paths]
+    case_file = _merged(files)
+    _check_question(args, policy, evaluator, case_file.cases, want)
+    with progress.bar(err, case_file.cases) as advance:
+        results = parallel.evaluate_cases(evaluator, case_file.cases, args.jobs, advance)
     failed = bool(case_file.errors) or any(r.errors for r in results)
     if args.log:
         options.log_first(args.log, policy, results, args.subject,
-                          lambda reason: f"[red]{escape(args.log)}：无法追加判定记录（{escape(str(reason))}）[/]")
+                          lambda reason: _unlogged(args.log, reason))
     for warning in case_file.warnings:
         err.print(f"[yellow]注意[/] {escape(warning)}", highlight=False)
     if args.format in ("xlsx", "csv"):
         return _sheets(args, policy, case_file, results, failed, err)
-    if args.format == "json":
-        explain = _explain_size(args, "brief")
-        with progress.bar(err, case_file.cases, "说明") as advance:   # explaining costs more than deciding: in workers too
-            rendered = parallel.render_cases(
-                lambda r: answer.rendered_case(r, policy, explain, args.unmask, args.subject),
-                results, args.jobs if explain != "none" else 1, advance)
-        doc = answer.document(policy, case_file, results, explain, args.unmask, args.subject, rendered)
-        if args.why_not is not None:
-            for case, result in zip(doc["cases"], results):
-                why_not = WhyNot.of(policy, result)
-                case["why_not"] = privacy.outward([why_not.why_not(s, args.decision, want)
-                                                  for s in subjects_of(policy, result, args.decision, args.subject)], args.unmask)
-        answer.write_json(doc)
-        if not doc["account"]["balanced"]:
-            err.print(f"[red]{escape(terminal.account_line(doc['account'], _called(policy)))}[/]")
-            return 3
-        return 1 if failed else 0
     books = account(case_file, results)
     terminal.render_evaluation(out, err, policy, case_file, results, _explainer(policy, args, want), books,
                                args.unmask, args.subject)
     return 3 if not books["balanced"] else 1 if failed else 0
+
+
+def _check_question(args, policy, evaluator: Evaluator, cases: list, want) -> None:
+    """--subject (and --decision, --why-not) asked of the cases read, before any is decided: else a UsageError."""
+    if args.subject is None and args.why_not is None:
+        return
+    message = check_subject(policy, [CaseResult(c) for c in cases], args.subject, args.decision) or (
+        check_value(policy, [evaluator.start(c) for c in cases[:1]], args.decision, want)
+        if args.why_not is not None else "")
+    if message:   # a "did you mean" lists ids, which may be ID numbers; --subject is echoed as typed (a name?)
+        raise UsageError(f"[red]{escape(message if args.unmask else privacy.mask_echo(message, args.subject))}[/]",
+                         highlight=True)
+
+
+def _json(args, policy, evaluator: Evaluator, paths: list[Path], want, err) -> int:
+    """--format json: each file's cases decided and written in workers, case by case, in input order; each file read
+    when its turn comes and let go once written (all read first when a --subject is asked: it is checked first)."""
+    explain = _explain_size(args, "brief")
+    asked = args.subject is not None or args.why_not is not None
+    loaded: list[CaseFile | None] = [load_cases(p, policy) for p in paths] if asked else [None] * len(paths)
+    if asked:
+        _check_question(args, policy, evaluator, [c for f in loaded for c in f.cases], want)
+    render = answer.CaseRenderer(policy, explain, args.unmask, args.subject, _why_not(policy, args, want),
+                                 _logger(args, policy))
+    writer = answer.AnswerWriter(policy, explain, args.unmask)
+    several = len(paths) > 1
+    label = (lambda path: f"判定 {path.name}") if several else (lambda path: "判定")
+
+    def written(cases, then, days=None) -> int:
+        """The cases decided and written in turn, up to the first that gives None; how many were written."""
+        done = 0
+        with progress.bar(err, cases, label(path)) as advance:
+            for part in parallel.stream_cases(evaluator, cases, then, args.jobs, days=days):
+                if part is None:
+                    break
+                if part.log:   # logged before it is given out
+                    _append(args.log, part.log)
+                writer.add(part)
+                advance(sum(v["decided"] + v["errored"] for v in part.books.values() if isinstance(v, dict)))
+                done += 1
+        return done
+
+    def clean(result):   # from a file not yet read whole: an error, which may want lines, sends it to load_cases
+        return None if result.errors else render(result)
+
+    for n, path in enumerate(paths):
+        case_file, loaded[n], done, parsed = loaded[n], None, 0, None
+        if case_file is None:
+            unchecked = read_unchecked(path, policy)   # checked case by case in the workers, while clean
+            if unchecked is not None:
+                done = written(unchecked, clean, unchecked.days())
+                if done == len(unchecked):
+                    _file_done(writer, unchecked.file, unchecked.ids, several, err)
+                    unchecked = None   # let go before the next file is read
+                    continue
+                parsed, unchecked = unchecked.parsed, None
+            case_file = load_cases(path, policy, parsed)
+        written(case_file.cases[done:], render)
+        _file_done(writer, case_file, [c.id for c in case_file.cases], several, err)
+        case_file = parsed = None   # let go before the next file is read
+    books = writer.close(files=several)
+    if not books["balanced"]:
+        err.print(f"[red]{escape(terminal.account_line(books, _called(policy)))}[/]")
+        return 3
+    return 1 if writer.errored else 0
+
+
+def _file_done(writer: answer.AnswerWriter, case_file: CaseFile, ids: list[str], several: bool, err) -> None:
+    """After a file's decided cases: the rest of it in the answer; its warnings on stderr (naming it, of several)."""
+    writer.add_file(case_file, set(ids), several)
+    for warning in case_file.warnings:
+        err.print(f"[yellow]注意[/] {escape(f'{case_file.path}：' if several else '')}{escape(warning)}", highlight=False)
+
+
+def _why_not(policy, args, want):
+    """The answers a case's JSON adds under "why_not" (with --why-not): each subject of the decision's kind."""
+    if args.why_not is None:
+        return None
+
+    def answers(result) -> list:
+        why_not = WhyNot.of(policy, result)
+        return [why_not.why_not(s, args.decision, want) for s in subjects_of(policy, result, args.decision, args.subject)]
+    return answers
+
+
+def _logger(args, policy):
+    """With --log: each result's decision-log records (one run id and time for the whole run); the log is opened
+    once first, so a log that cannot be written stops the run before anything is decided."""
+    if not args.log:
+        return None
+    _append(args.log, [])
+    run, time = decisionlog.new_run()
+    ref = decisionlog.PolicyRef.of(policy)
+    return lambda result: decisionlog.records_for(result, ref, run, time, args.subject)
+
+
+def _append(path: str, records: list) -> None:
+    try:
+        decisionlog.append(path, records)
+    except OSError as e:
+        raise UsageError(_unlogged(path, os_reason(e))) from None
+
+
+def _unlogged(path: str, reason: str) -> str:
+    return f"[red]{escape(path)}：无法追加判定记录（{escape(str(reason))}）[/]"
+
+
+def _merged(files: list[CaseFile]) -> CaseFile:
+    """Several case files as one, for the table and the sheets: their cases and errors in turn, what they read
+    added up, each file's warnings naming it."""
+    if len(files) == 1:
+        return files[0]
+    read = {k: sum(f.read[k] for f in files) for k in files[0].read}
+    return CaseFile("、".join(f.path for f in files), [c for f in files for c in f.cases],
+                    [e for f in files for e in f.errors], read,
+                    {f"{f.path}:{case_id}": held for f in files for case_id, held in f.failed_cases.items()},
+                    warnings=[f"{f.path}：{w}" for f in files for w in f.warnings])
 
 
 def _explainer(policy, args, want):

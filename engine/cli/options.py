@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..casefiles import sheetwrite, spreadsheet
 from ..common import outfiles
-from ..common.privacy import printable
+from ..common.privacy import mask_free_text, mask_message, printable
 from ..common.words import os_reason
 from ..policy.loader import PolicyLoadError
 from ..policy.model import Policy
@@ -23,7 +23,8 @@ from ..outputs import terminal
 
 __all__ = ["DEFAULT_POLICY", "POLICY_HELP", "POLICY_HELP_ZH", "FORMAT_HELP", "FORMAT_HELP_ZH", "SHEETS_EPILOG",
            "MASKED_HELP", "UsageError", "console", "load_policy", "need_file", "case_files", "policy_files",
-           "check_outputs", "writing", "log_first", "positive", "percent", "add_casefile", "add_cases",
+           "check_outputs", "writing", "log_first", "positive", "percent", "add_casefile", "add_casefiles", "add_cases",
+           "CASE_SUFFIXES", "case_paths",
            "add_policy", "add_policy_dir", "add_format", "add_subject", "add_decision", "add_case",
            "add_unmask", "add_log", "add_jobs"]
 
@@ -92,6 +93,50 @@ def need_file(path: str | Path) -> None:
         raise UsageError(f"[red]{shown} 是文件夹，这里应是一个文件[/]")
     if not Path(path).is_file():
         raise UsageError(f"[red]找不到文件 {shown}[/]")
+
+
+CASE_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx", ".csv")   # what a folder's case files are
+
+
+def case_paths(given: Iterable[str], policy: Policy) -> list[Path]:
+    """The case files named: each file as given; for a folder, its case files (CASE_SUFFIXES; not its subfolders,
+    hidden files or Excel's ~$ lock files), sorted by name, a CSV roster's side files (FILE.案例.csv …) left to be
+    read with their roster. A file named twice is read once. UsageError: a path that is not there, a folder
+    without case files."""
+    out: list[Path] = []
+    missing: list[str] = []
+    for text in given:
+        path = Path(text)
+        if not path.exists():
+            missing.append(text)
+        elif path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in CASE_SUFFIXES
+                           and not p.name.startswith((".", "~$")))
+            sides = {side for p in found if p.suffix.lower() == ".csv" for side in case_files(p, policy) if side != p}
+            found = [p for p in found if p not in sides]
+            if not found:
+                raise UsageError(f"[red]文件夹 {escape(printable(text))} 中没有案例文件"
+                                 f"（{'、'.join(CASE_SUFFIXES)}）[/]")
+            out.extend(found)
+        else:
+            out.append(path)
+    if missing:
+        raise UsageError(*(f"[red]{escape(_not_found(text))}[/]" for text in missing))
+    seen: set[Path] = set()
+    unique = []
+    for path in out:
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            unique.append(path)
+    return unique
+
+
+def _not_found(text: str) -> str:
+    """A case file's name is echoed as typed; anything else (a name typed by mistake?) is masked as free text."""
+    if Path(text).suffix.lower() in CASE_SUFFIXES:
+        return f"找不到文件 {printable(text)}"
+    return mask_message(f"找不到案例文件或文件夹“{mask_free_text(printable(text))}”"
+                        f"（案例文件以 {'、'.join(CASE_SUFFIXES)} 结尾）")
 
 
 def case_files(path: str | Path, policy: Policy) -> list[Path]:
@@ -166,6 +211,11 @@ def percent(text: str) -> float:
 
 def add_casefile(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("casefile", metavar="CASEFILE", help=help)
+
+
+def add_casefiles(parser: argparse.ArgumentParser, help: str) -> None:
+    """One case file or more, or folders of them (`case_paths` lists what they name)."""
+    parser.add_argument("casefile", metavar="CASEFILE", nargs="+", help=help)
 
 
 def add_cases(parser: argparse.ArgumentParser, help: str) -> None:

@@ -22,7 +22,7 @@ import orjson
 from .limits import MAX_DEPTH, TOO_DEEP, Flaw, duplicate_key, shown_key, too_long
 from .locations import Location, YamlError
 
-__all__ = ["fast", "JsonMap", "JsonList", "positioned", "write"]
+__all__ = ["fast", "JsonMap", "JsonList", "positioned", "write", "encode"]
 
 
 class _Duplicate(ValueError):
@@ -228,11 +228,21 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+
+
+def encode(doc: Any, depth: int = 0) -> bytes:
+    """`doc` as `write` writes it, without the final newline, to stand `depth` levels deep in a document written
+    piece by piece (each line after the first indented two spaces a level: a JSON string holds no raw newline)."""
+    data = orjson.dumps(doc, default=_plain, option=_OPTIONS)
+    return data.replace(b"\n", b"\n" + b"  " * depth) if depth else data
+
+
 def write(doc: Any, stream) -> None:
     """An answer as JSON on `stream` (a text stream such as stdout): orjson, two-space indents, UTF-8 as is.
     The standard library's indenting encoder is pure Python: 2.8 s for a 10,000-person brief answer, 0.13 here."""
     stream.flush()
-    data = orjson.dumps(doc, default=_plain, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE)
+    data = orjson.dumps(doc, default=_plain, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:
         buffer.write(data)

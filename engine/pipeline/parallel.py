@@ -3,26 +3,33 @@
 Pure orchestration: each case is still decided by `Evaluator.evaluate`, the
 single-case stage. The workers are forked (not spawned) once the rulesets
 exist in durable_rules' core, so each starts with the compiled networks and
-the cases in memory and is sent only a case's index. A worker decides its
-cases one at a time, in the order given, and answers in that order, so when
-one dies (a segfault in the C core) we know which case it was deciding: that
-case is decided again alone, in a fresh worker, and if that one dies too, the
-case is reported as undecided; every other case goes on.
+the cases in memory and is sent only cases' indexes, a batch at a time. A
+worker decides its cases one at a time, in the order given, and answers each
+as it is done, in that order, so when one dies (a segfault in the C core) we
+know which case it was deciding: that case is decided again alone, in a fresh
+worker, and if that one dies too, the case is reported as undecided; every
+other case goes on (those the dead worker held but had not begun go back).
 A worker that holds a case far beyond the case's time bound is treated the
 same way (the bound is checked between firings; a hang inside the core is not).
 
-Results travel back in a compact form (facts, firings by variant name and fact
-index, determinations by firing and fact index) and are rebuilt on the
-parent's own policy objects, so a result reads exactly as one decided in
-process; pickling whole results would copy the policy's rules into every one
-(measured: twice the bytes, three times the time to load).
+`stream_cases` is the one pass a command's answer needs: a worker decides a
+case and at once makes of it what the caller asks (`then`: e.g. the case's
+JSON, rendered and explained), and only that plain data comes back, in input
+order, as each case is ready; nothing of the result is kept, so memory holds
+the cases in flight, not the run. Workers run at most WINDOW cases ahead of
+the oldest one not yet given out, so a slow case cannot make the others pile up.
 
-`render_cases` does the same for explaining, which costs several times more
-than deciding: workers forked after deciding render each result (its JSON)
-and only that plain data comes back.
+`evaluate_cases` keeps whole results (diff, appeal, the table): they travel
+back in a compact form (facts, firings by variant name and fact index,
+determinations by firing and fact index) and are rebuilt on the parent's own
+policy objects, so a result reads exactly as one decided in process; pickling
+whole results would copy the policy's rules into every one (measured: twice
+the bytes, three times the time to load). `render_cases` renders results
+already decided, in workers forked after deciding.
 """
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import multiprocessing
 import os
@@ -32,7 +39,7 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ..casefiles.cases import Case
 from .evaluate import CaseResult, Evaluator
@@ -40,7 +47,7 @@ from .resolve import Determination
 from .runtime import Firing
 
 __all__ = ["CRASHED", "STALLED", "OnResult", "WorkerError", "default_jobs", "evaluate_cases", "render_cases",
-           "Packed", "pack", "unpack", "AHEAD"]
+           "stream_cases", "batch_size", "Packed", "pack", "unpack", "AHEAD", "WINDOW"]
 
 CRASHED = "规则引擎崩溃，该案例未能判定"
 STALLED = "规则引擎超过{seconds:g}秒无响应，该案例未能判定"
@@ -69,12 +76,62 @@ def evaluate_cases(evaluator: Evaluator, cases: list[Case], jobs: int | None = N
             on_result(results[-1])
         return results
     evaluator.prepare(cases)   # the rulesets must exist before the fork, so every worker shares them
-    stall = stall_seconds if stall_seconds is not None else 3 * evaluator.bounds.seconds + 30
     tasks = _Tasks(work=lambda i: pack(_decide(evaluator, cases[i])),
                    receive=lambda i, packed: unpack(packed, cases[i], evaluator),
                    lost=lambda i, message: evaluator.failed(cases[i], message),
                    label=lambda i: cases[i].id)
-    return _Pool(tasks, len(cases), jobs, lambda i, result: on_result(result), stall).run()
+    results = []
+    for result in _Pool(tasks, len(cases), jobs, _stall(evaluator, stall_seconds)).run():
+        results.append(result)
+        on_result(result)
+    return results
+
+
+def stream_cases(evaluator: Evaluator, cases: Sequence[Case | None], then: Callable[[CaseResult], T],
+                 jobs: int | None = None, stall_seconds: float | None = None, batch: int | None = None,
+                 days: Iterable[dt.date] | None = None) -> Iterator[T | None]:
+    """`then(result)` for every case, in input order, each as soon as it and those before it are ready.
+
+    With `jobs` > 1 each worker decides a batch of cases (`batch`, default `batch_size`) and applies `then` to
+    each there; only what `then` returns (plain data, picklable) comes back, and the result is dropped. A case
+    whose worker died twice (or stalled) is `then(evaluator.failed(case, message))`, made here. `jobs` 1
+    (or a single case): in this process, one case at a time.
+    `cases` may make each case when it is asked for (casefiles.Unchecked: checked in the worker); an item that
+    is None is not decided, and None is given for it. `days`: the cases' as_of dates, whose rulesets are built
+    before the workers start (default: each case's, which makes every case here).
+    """
+    jobs = min(jobs or default_jobs(), len(cases))
+    if jobs <= 1:
+        for i in range(len(cases)):
+            case = cases[i]
+            yield None if case is None else then(_decide(evaluator, case))
+        return
+    evaluator.prepare([_Dated(d) for d in days] if days is not None else cases)
+
+    def work(i: int):
+        case = cases[i]
+        return None if case is None else then(_decide(evaluator, case))
+
+    def lost(i: int, message: str):
+        case = cases[i]
+        return None if case is None else then(evaluator.failed(case, message))
+    tasks = _Tasks(work=work, receive=lambda i, made: made, lost=lost,
+                   label=lambda i: str(getattr(cases[i], "id", f"#{i + 1}")))
+    yield from _Pool(tasks, len(cases), jobs, _stall(evaluator, stall_seconds),
+                     batch or batch_size(len(cases), jobs)).run()
+
+
+@dataclass(frozen=True)
+class _Dated:
+    """What `Evaluator.prepare` reads of a case: its date."""
+    as_of: dt.date
+
+
+def batch_size(count: int, jobs: int) -> int:
+    """Cases sent to a worker at once: several small cases to a message, but at most 8, since the cases a worker
+    has done wait here while another finishes an earlier batch; about eight batches per worker, so that every
+    worker gets work and the last batches end together."""
+    return max(1, min(8, count // (8 * jobs)))
 
 
 def render_cases(render: Callable[[CaseResult], T], results: list[CaseResult], jobs: int | None = None,
@@ -87,15 +144,22 @@ def render_cases(render: Callable[[CaseResult], T], results: list[CaseResult], j
     """
     on_result = on_result or (lambda result: None)
     jobs = min(jobs or default_jobs(), len(results))
+    out: list[T] = []
     if jobs <= 1:
-        out = []
         for result in results:
             out.append(render(result))
             on_result(result)
         return out
     tasks = _Tasks(work=lambda i: render(results[i]), receive=lambda i, rendered: rendered,
                    lost=lambda i, message: render(results[i]), label=lambda i: results[i].case.id)
-    return _Pool(tasks, len(results), jobs, lambda i, rendered: on_result(results[i]), float("inf")).run()
+    for i, rendered in enumerate(_Pool(tasks, len(results), jobs, float("inf")).run()):
+        out.append(rendered)
+        on_result(results[i])
+    return out
+
+
+def _stall(evaluator: Evaluator, seconds: float | None) -> float:
+    return seconds if seconds is not None else 3 * evaluator.bounds.seconds + 30
 
 
 def _decide(evaluator: Evaluator, case: Case) -> CaseResult:
@@ -148,17 +212,21 @@ class _Tasks:
 
 
 def _serve(conn: Connection, work: Callable[[int], Any]) -> None:
-    """A worker: do each task index received, send back what it gives; None ends it."""
+    """A worker: for each batch of task indexes received, do each in turn and send back what it gives, as it is
+    done (so the parent knows which task a crash interrupted); None ends it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle: it ends the workers
-    while (index := conn.recv()) is not None:
-        try:
-            reply = ("ok", index, work(index))
-        except Exception:   # a bug in a stage: the parent raises it, as running in process would
-            reply = ("raised", index, traceback.format_exc())
-        conn.send(reply)
+    while (batch := conn.recv()) is not None:
+        for index in batch:
+            try:
+                reply = ("ok", index, work(index))
+            except Exception:   # a bug in a stage: the parent raises it, as running in process would
+                reply = ("raised", index, traceback.format_exc())
+            conn.send(reply)
 
 
-AHEAD = 2   # tasks a worker holds: the next waits in its pipe, so it never idles while we read its answer
+AHEAD = 2    # batches a worker holds: the next waits in its pipe, so it never idles while we read its answers
+WINDOW = 8   # batches given out beyond the oldest task not yet given back (at least AHEAD per worker): what waits
+             # here for its turn is bounded, even behind one slow case
 
 
 @dataclass
@@ -171,11 +239,11 @@ class _Worker:
     held: deque = field(default_factory=deque)
     since: float = field(default_factory=time.monotonic)   # when it began the oldest task it holds
 
-    def give(self, index: int) -> None:
+    def give(self, batch: list[int]) -> None:
+        self.conn.send(batch)
         if not self.held:
             self.since = time.monotonic()
-        self.conn.send(index)
-        self.held.append(index)
+        self.held.extend(batch)
 
     def answered(self, index: int) -> None:
         if self.held.popleft() != index:
@@ -198,44 +266,48 @@ class _Worker:
 
 
 class _Pool:
-    """Up to `jobs` workers, each holding up to AHEAD tasks; a task whose worker died while doing it runs once
-    more alone, in a fresh worker, and if that dies too it is lost; tasks it held but had not begun go back."""
+    """Up to `jobs` workers, each given `batch` tasks at a time and holding up to AHEAD batches; a task whose
+    worker died while doing it runs once more alone, in a fresh worker, and if that dies too it is lost; tasks
+    it held but had not begun go back. `run` yields every task's result in task order, as soon as it can."""
 
-    def __init__(self, tasks: _Tasks, count: int, jobs: int, done: Callable[[int, Any], None], stall: float):
-        self.tasks, self.jobs, self.done, self.stall = tasks, jobs, done, stall
+    def __init__(self, tasks: _Tasks, count: int, jobs: int, stall: float, batch: int = 1):
+        self.tasks, self.jobs, self.stall, self.batch = tasks, jobs, stall, batch
         self.context = multiprocessing.get_context("fork")
         self.todo = deque(range(count))
         self.retry: deque[int] = deque()
         self.died: set[int] = set()
-        self.results: list[Any] = [None] * count
+        self.ready: dict[int, Any] = {}    # done, waiting for those before it
+        self.next = 0                      # the task to give back next
         self.workers: list[_Worker] = []
-        self.left = count
+        self.count = count
 
-    def run(self) -> list:
+    def run(self) -> Iterator[Any]:
         # The workers inherit the parent's heap copy-on-write; the collector would walk it in each of them and
         # so copy its pages (measured: a third more page faults). Frozen objects are left alone.
         gc.freeze()
         try:
             self._fill()
-            while self.left:
+            while self.next < self.count:
                 ready = wait([w.conn for w in self.workers] + [w.process.sentinel for w in self.workers],
                              timeout=self._timeout())
                 for worker in list(self.workers):
                     if worker.conn in ready or worker.process.sentinel in ready:
                         self._hear(worker)
-                    elif time.monotonic() - worker.since > self.stall:
+                    elif worker.held and time.monotonic() - worker.since > self.stall:
                         self._lost(worker, STALLED.format(seconds=self.stall))
+                while self.next in self.ready:
+                    yield self.ready.pop(self.next)
+                    self.next += 1
                 self._fill()
         finally:
             for worker in self.workers:
                 worker.end(kill=True)
             gc.unfreeze()
-        return self.results
 
     def _timeout(self) -> float | None:
         if self.stall == float("inf"):
             return None
-        oldest = min((w.since for w in self.workers), default=time.monotonic())
+        oldest = min((w.since for w in self.workers if w.held), default=time.monotonic())
         return max(0.05, oldest + self.stall - time.monotonic())
 
     def _start(self, alone: bool) -> _Worker:
@@ -248,18 +320,27 @@ class _Pool:
         return worker
 
     def _fill(self) -> None:
-        """Retries first, each in a fresh worker of its own; then the rest, AHEAD to a worker."""
+        """Retries first, each in a fresh worker of its own; then the rest, a batch at a time, up to AHEAD batches
+        to a worker and no further than WINDOW batches past the oldest task not given back."""
         while len(self.workers) < self.jobs and self.retry:
-            self._start(alone=True).give(self.retry.popleft())
+            self._start(alone=True).give([self.retry.popleft()])
         while len(self.workers) < self.jobs and self.todo:
             self._start(alone=False)
-        for worker in self.workers:
-            while not worker.alone and len(worker.held) < AHEAD and self.todo:
+        limit = self.next + max(WINDOW, AHEAD * self.jobs) * self.batch
+        given = True
+        while given:   # a batch to each worker in turn, so that the first does not take the whole window
+            given = False
+            for worker in self.workers:
+                if worker.alone or len(worker.held) >= AHEAD * self.batch or not self.todo or self.todo[0] >= limit:
+                    continue
+                # smaller batches towards the end, so that the workers finish together
+                size = min(self.batch, max(1, len(self.todo) // (AHEAD * self.jobs)))
+                batch = [self.todo.popleft() for _ in range(size)]
                 try:
-                    worker.give(self.todo[0])
+                    worker.give(batch)
+                    given = True
                 except OSError:   # it died since: its sentinel will say so
-                    break
-                self.todo.popleft()
+                    self.todo.extendleft(reversed(batch))
 
     def _hear(self, worker: _Worker) -> None:
         try:
@@ -270,7 +351,7 @@ class _Pool:
         if status == "raised":
             raise WorkerError(f"case {self.tasks.label(index)}:\n{payload}")
         worker.answered(index)
-        self._finish(index, self.tasks.receive(index, payload))
+        self.ready[index] = self.tasks.receive(index, payload)
         if worker.alone or not (worker.held or self.todo):
             self.workers.remove(worker)
             worker.end()
@@ -283,12 +364,7 @@ class _Pool:
         index, *waiting = worker.held
         self.todo.extendleft(reversed(waiting))   # given but not begun: not this case's fault
         if index in self.died:
-            self._finish(index, self.tasks.lost(index, message))
+            self.ready[index] = self.tasks.lost(index, message)
         else:
             self.died.add(index)
             self.retry.append(index)
-
-    def _finish(self, index: int, result) -> None:
-        self.results[index] = result
-        self.left -= 1
-        self.done(index, result)

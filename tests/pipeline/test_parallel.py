@@ -224,3 +224,102 @@ def test_progress_bar_only_on_a_terminal(policy, casefile):
                 advance(r)
         text = out.getvalue()
         assert ("条/秒" in text and "2/2" in text) if terminal else text == ""
+
+
+# --- deciding and rendering in one pass (stream_cases) ------------------------------------------------------
+
+def _streamed(policy, cases, jobs: int, batch: int | None = None, explain: str = "brief") -> list[answer.Part]:
+    render = answer.CaseRenderer(policy, explain)
+    return list(parallel.stream_cases(Evaluator(policy), cases, render, jobs=jobs, batch=batch))
+
+
+def _written(policy, case_file, parts: list[answer.Part], explain: str = "brief") -> str:
+    out = io.StringIO()
+    writer = answer.AnswerWriter(policy, explain, stream=out)
+    for part in parts:
+        writer.add(part)
+    writer.add_file(case_file, {c.id for c in case_file.cases})
+    writer.close()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_batches_in_workers_give_the_answer_of_one_process(policy, casefile, batch):
+    """Each worker decides and renders its batch; the answer written from what comes back is byte for byte the
+    one made in process, and the one `document` makes of whole results."""
+    case_file = load_cases(casefile, policy)
+    one = _streamed(policy, case_file.cases, jobs=1)
+    two = _streamed(policy, case_file.cases, jobs=2, batch=batch)
+    assert [p.text for p in two] == [p.text for p in one]
+    assert [(p.books, p.errored) for p in two] == [(p.books, p.errored) for p in one]
+    text = _written(policy, case_file, two)
+    assert text == _written(policy, case_file, one)
+    whole = io.StringIO()
+    answer.write_json(answer.document(policy, case_file, [Evaluator(policy).evaluate(c) for c in case_file.cases],
+                                      "brief"), stream=whole)
+    assert text == whole.getvalue()
+    # each worker gives a reference once; in one process each is given once in all
+    assert sum(len(p.refs.rules) for p in one) == len(json.loads(text)["references"]["rules"])
+
+
+def test_a_crashing_case_costs_only_itself_when_batched(policy, casefile, monkeypatch, tmp_path):
+    case_file = load_cases(casefile, policy)
+    cases = case_file.cases
+    doomed = cases[3].id
+    log = tmp_path / "attempts.txt"
+    _crash_on(monkeypatch, log, lambda case_id, attempt: case_id == doomed)
+    parts = _streamed(policy, cases, jobs=2, batch=3)
+    crashed = json.loads(parts[3].text)
+    assert crashed["id"] == doomed and crashed["determinations"] == []
+    assert [e["message"] for e in crashed["errors"]] == [parallel.CRASHED]
+    assert parts[3].errored and all(v["errored"] == len(cases[3].records[k]) for k, v in parts[3].books.items()
+                                    if isinstance(v, dict))
+    monkeypatch.setattr(parallel, "_decide", lambda evaluator, case: evaluator.evaluate(case))
+    alone = _streamed(policy, cases, jobs=1)
+    assert [p.text for i, p in enumerate(parts) if i != 3] == [p.text for i, p in enumerate(alone) if i != 3]
+    # the batch it was in went on: tried twice, the second time alone, in a fresh worker that decided nothing else
+    attempts = [line.split() for line in log.read_text().splitlines()]
+    pids = [pid for case_id, pid in attempts if case_id == doomed]
+    assert len(pids) == 2 and pids[0] != pids[1]
+    assert [case_id for case_id, pid in attempts if pid == pids[1]] == [doomed]
+    assert sorted(case_id for case_id, _ in attempts if case_id != doomed) == sorted(c.id for c in cases if c.id != doomed)
+
+
+def test_workers_run_no_further_ahead_than_the_window(policy, casefile, monkeypatch, tmp_path):
+    """While the first case is slow, the other worker takes only what the window allows, then waits: what waits
+    here to be written is bounded by the window, not the run."""
+    cases = load_cases(casefile, policy).cases
+    log = tmp_path / "began.txt"
+    real = parallel._decide
+
+    def decide(evaluator, case):
+        with log.open("a") as f:
+            f.write(f"{case.id} {time.monotonic()}\n")
+        if case.id == cases[0].id:
+            time.sleep(2)
+        return real(evaluator, case)
+    monkeypatch.setattr(parallel, "_decide", decide)
+    monkeypatch.setattr(parallel, "WINDOW", 2)
+    monkeypatch.setattr(parallel, "AHEAD", 1)
+    seen = []
+    for part in parallel.stream_cases(Evaluator(policy), cases, lambda r: r.case.id, jobs=2, batch=1):
+        seen.append((part, time.monotonic()))
+    assert [case_id for case_id, _ in seen] == [c.id for c in cases]
+    first_done = seen[0][1]
+    began = [line.split() for line in log.read_text().splitlines()]
+    early = {case_id for case_id, at in began if float(at) < first_done - 0.5}
+    assert early == {cases[0].id, cases[1].id}
+
+
+def test_a_stalled_worker_costs_only_its_case_when_streamed(policy, casefile, monkeypatch):
+    cases = load_cases(casefile, policy).cases[2:6]
+    real = parallel._decide
+
+    def decide(evaluator, case):
+        if case.id == cases[1].id:
+            time.sleep(600)
+        return real(evaluator, case)
+    monkeypatch.setattr(parallel, "_decide", decide)
+    made = list(parallel.stream_cases(Evaluator(policy), cases, lambda r: [e.message for e in r.errors], jobs=2,
+                                      stall_seconds=1, batch=2))
+    assert made == [[], [parallel.STALLED.format(seconds=1)], [], []]
