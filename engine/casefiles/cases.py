@@ -223,6 +223,7 @@ class Unchecked:
     def __init__(self, path: str, policy: Policy, parsed: tuple, entries: list[tuple[list, Any]]):
         source, tree = parsed
         self.path, self.policy, self.parsed, self._entries = path, policy, parsed, entries
+        self.released = False   # a case was let go after its check: reading the file whole reads it again
         self.ids = [_case_id(raw, n) for n, (_, raw) in enumerate(entries)]
         self.file = CaseFile(path, [], [], _records(None, policy.records), encoding=source.encoding,
                              warnings=[source.note] if source.note else [])
@@ -238,6 +239,15 @@ class Unchecked:
         case, errors = check_case(raw, self.policy, self.path, self.parsed[1], prefix, index)
         if case is None or errors or case.rejected or case.warnings:
             return None
+        # Checked clean, its parsed form is not needed again here: let it go (a case of 50,000 people would
+        # otherwise be held twice while it is decided). The file read whole after this one reads it again.
+        self._entries[index] = (prefix, None)
+        tree = self.parsed[1]
+        if prefix and isinstance(tree.get("cases"), list):
+            tree["cases"][index] = None
+        else:
+            tree = None
+        self.parsed, self.released = (None, tree), True   # the file's text too
         return case
 
     def days(self) -> list[dt.date]:

@@ -164,7 +164,7 @@ def _json(args, policy, evaluator: Evaluator, paths: list[Path], want, err) -> i
                     _file_done(writer, unchecked.file, unchecked.ids, several, err)
                     unchecked = None   # let go before the next file is read
                     continue
-                parsed, unchecked = unchecked.parsed, None
+                parsed, unchecked = (None if unchecked.released else unchecked.parsed), None
             case_file = load_cases(path, policy, parsed)
         written(case_file.cases[done:], render)
         _file_done(writer, case_file, [c.id for c in case_file.cases], several, err)
