@@ -285,6 +285,7 @@ def test_a_crashing_case_costs_only_itself_when_batched(policy, casefile, monkey
     assert sorted(case_id for case_id, _ in attempts if case_id != doomed) == sorted(c.id for c in cases if c.id != doomed)
 
 
+@pytest.mark.slow   # waits on a stalled worker
 def test_workers_run_no_further_ahead_than_the_window(policy, casefile, monkeypatch, tmp_path):
     """While the first case is slow, the other worker takes only what the window allows, then waits: what waits
     here to be written is bounded by the window, not the run."""
@@ -311,6 +312,7 @@ def test_workers_run_no_further_ahead_than_the_window(policy, casefile, monkeypa
     assert early == {cases[0].id, cases[1].id}
 
 
+@pytest.mark.slow   # waits on a stalled worker
 def test_a_stalled_worker_costs_only_its_case_when_streamed(policy, casefile, monkeypatch):
     cases = load_cases(casefile, policy).cases[2:6]
     real = parallel._decide

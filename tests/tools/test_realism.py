@@ -205,6 +205,7 @@ VALUES = st.one_of(st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=True, all
                                                                    "2024-02-29", "vocabulary", [], {}, [1, 2], {"a": 1}]))
 
 
+@pytest.mark.slow   # fuzzes
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_value_in_the_file_gives_a_located_problem_or_a_readable_roster(tmp_path_factory, data):
