@@ -453,7 +453,7 @@ def _load_yaml(text: str, name: str, fast: bool) -> Any:
         raise
     except MarkedYAMLError as e:
         raise _syntax(e, name) from None
-    except Exception as e:   # ruamel's own limits (an unhashable key …) cost the file, never a traceback
+    except Exception:   # ruamel's own limits (an unhashable key …) cost the file, never a traceback
         raise YamlError(Location(name), "YAML 无法读取（用了 YAML 的复杂写法，如以列表或映射作键？）") from None
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..common import yamlio
-from ..common.limits import GENERATED_YEARS, MAX_GENERATED_PEOPLE
+from ..common.limits import GENERATED_YEARS
 from ..common.locations import Location, YamlError, locate, plain
 from ..common.problems import Problem
 from ..common.words import near

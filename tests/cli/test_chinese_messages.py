@@ -134,7 +134,7 @@ MISTAKES = {
     "xlsx without --out": (["evaluate", ROSTER, "--format", "xlsx"], "--format xlsx 须用 --out 指定要写出的文件"),
     "unknown letter format": (["letter", ROSTER, "--subject", "P11", "--out", "P11.pdf"], "不支持的输出格式"),
     "unknown subject": (["evaluate", ROSTER, "--subject", "P111", "--jobs", "1"], "没有编号为“P111”的对象"),
-    "bad git revision": (["diff", f"git:abc123:policies/suchen_2024", POLICY, "--cases", ROSTER],
+    "bad git revision": (["diff", "git:abc123:policies/suchen_2024", POLICY, "--cases", ROSTER],
                          "版本库中没有提交“abc123”"),
     "no such folder in the commit": (["diff", "git:HEAD:policies/nothing", POLICY, "--cases", ROSTER],
                                      "提交 HEAD（"),
