@@ -33,7 +33,7 @@ __all__ = ["References", "parameter_key", "Brief"]
 _MAX_SHAPES = 200_000   # shapes, parameter entries and sentences kept per ruleset; then started afresh
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # compared and hashed as itself: one per rule, kind and key in the memo
 class _Shape:
     """What a rule's brief explanation reads on any fact of one kind."""
     names: tuple[str, ...]                   # the facts its condition, value and scope read (not decisions)
