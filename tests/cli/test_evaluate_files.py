@@ -9,25 +9,15 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, write_case
-from engine.cli import main
+from conftest import ROOT, cli, write_case
 from engine.common import locations, yamlio
 
 ROSTER = ROOT / "fixtures" / "roster_2025.yaml"
 CORPUS = ROOT / "fixtures" / "corpus_500.yaml"
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    try:
-        status = main([str(a) for a in argv])
-    except SystemExit as e:
-        status = e.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def _json(capsys, *argv) -> tuple[int, dict]:
-    status, out, err = run(capsys, "evaluate", *argv, "--format", "json", "--explain", "none")
+def _json(*argv) -> tuple[int, dict]:
+    status, out, err = cli("evaluate", *argv, "--format", "json", "--explain", "none")
     assert status in (0, 1), err
     return status, json.loads(out)
 
@@ -48,10 +38,10 @@ def _added(*accounts: dict) -> dict:
     return dict(out, balanced=True)
 
 
-def test_several_files_give_one_answer_whose_account_is_the_sum(capsys, bad_file):
-    one_status, one = _json(capsys, ROSTER, "--jobs", "1")
-    bad_status, bad = _json(capsys, bad_file, "--jobs", "1")
-    both_status, both = _json(capsys, ROSTER, bad_file, "--jobs", "2")
+def test_several_files_give_one_answer_whose_account_is_the_sum(bad_file):
+    one_status, one = _json(ROSTER, "--jobs", "1")
+    bad_status, bad = _json(bad_file, "--jobs", "1")
+    both_status, both = _json(ROSTER, bad_file, "--jobs", "2")
     assert (one_status, bad_status, both_status) == (0, 1, 1)
     assert both["account"] == _added(one["account"], bad["account"]) and both["account"]["balanced"]
     assert both["cases"] == one["cases"] + bad["cases"]
@@ -63,7 +53,7 @@ def test_several_files_give_one_answer_whose_account_is_the_sum(capsys, bad_file
     assert "files" not in one   # one file: the answer's shape as always
 
 
-def test_a_folder_is_read_in_name_order(capsys, tmp_path, bad_file):
+def test_a_folder_is_read_in_name_order(tmp_path, bad_file):
     folder = tmp_path / "名册"
     folder.mkdir()
     shutil.copy(bad_file, folder / "b.json")
@@ -72,57 +62,57 @@ def test_a_folder_is_read_in_name_order(capsys, tmp_path, bad_file):
     (folder / "~$a.xlsx").write_bytes(b"")   # Excel's lock file
     (folder / "sub").mkdir()
     shutil.copy(ROSTER, folder / "sub" / "c.yaml")
-    status, doc = _json(capsys, folder, "--jobs", "1")
+    status, doc = _json(folder, "--jobs", "1")
     assert status == 1
     assert [f["file"] for f in doc["files"]] == [str(folder / "a.yaml"), str(folder / "b.json")]
-    _, named = _json(capsys, folder / "a.yaml", folder / "b.json", "--jobs", "1")
+    _, named = _json(folder / "a.yaml", folder / "b.json", "--jobs", "1")
     assert doc == named
 
 
-def test_a_csv_roster_in_a_folder_is_read_once_with_its_side_files(capsys, tmp_path):
+def test_a_csv_roster_in_a_folder_is_read_once_with_its_side_files(tmp_path):
     folder = tmp_path / "csv"
     folder.mkdir()
-    status, _, err = run(capsys, "convert", ROSTER, folder / "名册.csv")
+    status, _, err = cli("convert", ROSTER, folder / "名册.csv")
     assert status == 0, err
     assert len(list(folder.iterdir())) > 1   # 名册.csv and its side files (名册.案例.csv …)
-    _, doc = _json(capsys, folder)
-    _, alone = _json(capsys, folder / "名册.csv")
+    _, doc = _json(folder)
+    _, alone = _json(folder / "名册.csv")
     assert doc == alone and "files" not in doc   # one case file: the side files are part of it
 
 
-def test_a_file_named_twice_is_read_once(capsys):
-    _, twice = _json(capsys, ROSTER, ROSTER.parent / ".." / "fixtures" / ROSTER.name)
-    _, once = _json(capsys, ROSTER)
+def test_a_file_named_twice_is_read_once():
+    _, twice = _json(ROSTER, ROSTER.parent / ".." / "fixtures" / ROSTER.name)
+    _, once = _json(ROSTER)
     assert twice == once
 
 
-def test_the_table_takes_several_files(capsys, bad_file):
-    status, out, err = run(capsys, "evaluate", ROSTER, bad_file, "--jobs", "1")
+def test_the_table_takes_several_files(bad_file):
+    status, out, err = cli("evaluate", ROSTER, bad_file, "--jobs", "1")
     assert status == 1
-    _, one, _ = run(capsys, "evaluate", ROSTER, "--jobs", "1")
-    _, doc = _json(capsys, ROSTER, bad_file)
+    _, one, _ = cli("evaluate", ROSTER, "--jobs", "1")
+    _, doc = _json(ROSTER, bad_file)
     books = doc["account"]["people"]
     assert f"读入 {books['read']} = 判定 {books['decided']} + 出错 {books['errored']}" in out
     assert str(bad_file) in err   # its errors name it
 
 
-def test_csv_output_takes_several_files(capsys, bad_file):
-    status, out, err = run(capsys, "evaluate", ROSTER, CORPUS, "--format", "csv", "--jobs", "2")
+def test_csv_output_takes_several_files(bad_file):
+    status, out, err = cli("evaluate", ROSTER, CORPUS, "--format", "csv", "--jobs", "2")
     assert status == 0, err
     rows = list(csv.reader(io.StringIO(out)))
-    _, roster, _ = run(capsys, "evaluate", ROSTER, "--format", "csv", "--jobs", "1")
-    _, corpus, _ = run(capsys, "evaluate", CORPUS, "--format", "csv", "--jobs", "1")
+    _, roster, _ = cli("evaluate", ROSTER, "--format", "csv", "--jobs", "1")
+    _, corpus, _ = cli("evaluate", CORPUS, "--format", "csv", "--jobs", "1")
     roster, corpus = list(csv.reader(io.StringIO(roster))), list(csv.reader(io.StringIO(corpus)))
     assert rows[0] == roster[0] == corpus[0]
     assert sorted(rows[1:]) == sorted(roster[1:] + corpus[1:])   # one table: each kind's rows together
 
 
-def test_with_a_subject_every_file_is_searched(capsys, bad_file):
-    status, out, err = run(capsys, "evaluate", bad_file, ROSTER, "--format", "json", "--subject", "P11", "--jobs", "2")
+def test_with_a_subject_every_file_is_searched(bad_file):
+    status, out, err = cli("evaluate", bad_file, ROSTER, "--format", "json", "--subject", "P11", "--jobs", "2")
     assert status == 1, err
     doc = json.loads(out)
     assert {d["subject"] for c in doc["cases"] for d in c["determinations"]} == {"P11"}
-    status, out, err = run(capsys, "evaluate", bad_file, ROSTER, "--format", "json", "--subject", "P999")
+    status, out, err = cli("evaluate", bad_file, ROSTER, "--format", "json", "--subject", "P999")
     assert status == 2 and out == "" and "没有编号为“P999”的对象" in err
 
 
@@ -170,16 +160,16 @@ def _same_id(cases):
 
 @pytest.mark.parametrize("change", [None, _bad_birth, _no_date, _same_id])
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_json_file_checked_case_by_case_gives_the_answer_read_whole(capsys, policy, tmp_path, change, jobs):
+def test_a_json_file_checked_case_by_case_gives_the_answer_read_whole(policy, tmp_path, change, jobs):
     """Clean, its cases are checked where they are decided; at the first case that does not read cleanly the
     file is read whole (every error with its line) and the rest decided from there: the bytes are the same."""
     path = _corpus_json(tmp_path, change)
-    status, out, err = run(capsys, "evaluate", path, "--format", "json", "--jobs", jobs)
+    status, out, err = cli("evaluate", path, "--format", "json", "--jobs", jobs)
     assert status == (0 if change is None else 1), err
     assert out == _whole(policy, path)
 
 
-def test_a_case_whose_run_fails_sends_the_file_to_be_read_whole(capsys, policy, tmp_path, monkeypatch):
+def test_a_case_whose_run_fails_sends_the_file_to_be_read_whole(policy, tmp_path, monkeypatch):
     """An error of the run names the case's line, which only a reading of the whole file gives."""
     from engine.pipeline import parallel
     from engine.pipeline.evaluate import Evaluator
@@ -194,14 +184,14 @@ def test_a_case_whose_run_fails_sends_the_file_to_be_read_whole(capsys, policy, 
     import engine.cli.evaluate as command
     real = command.load_cases
     monkeypatch.setattr(command, "load_cases", lambda *a, **k: read_whole.append(a[0]) or real(*a, **k))
-    status, out, err = run(capsys, "evaluate", path, "--format", "json", "--jobs", "1")
+    status, out, err = cli("evaluate", path, "--format", "json", "--jobs", "1")
     assert status == 1 and read_whole == [path]
     assert out == _whole(policy, path, lambda c: decide(evaluator, c))
 
 
-def test_the_log_holds_every_file_determinations_in_order(capsys, tmp_path, bad_file):
+def test_the_log_holds_every_file_determinations_in_order(tmp_path, bad_file):
     log = tmp_path / "判定记录.jsonl"
-    status, out, err = run(capsys, "evaluate", ROSTER, bad_file, "--format", "json", "--explain", "none",
+    status, out, err = cli("evaluate", ROSTER, bad_file, "--format", "json", "--explain", "none",
                            "--log", log, "--jobs", "2")
     assert status == 1, err
     doc = json.loads(out)
