@@ -165,15 +165,20 @@ def test_a_case_whose_worker_died_once_is_decided_on_retry(policy, casefile, mon
     assert not any(r.errors for r in results)
 
 
-def test_a_stalled_worker_costs_only_its_case(policy, casefile, monkeypatch):
-    cases = load_cases(casefile, policy).cases[2:5]
+def _stall_on(monkeypatch, case_id: str) -> None:
+    """The worker deciding this case hangs (as a core stuck inside durable_rules would)."""
     real = parallel._decide
 
     def decide(evaluator, case):
-        if case.id == cases[1].id:
+        if case.id == case_id:
             time.sleep(600)
         return real(evaluator, case)
     monkeypatch.setattr(parallel, "_decide", decide)
+
+
+def test_a_stalled_worker_costs_only_its_case(policy, casefile, monkeypatch):
+    cases = load_cases(casefile, policy).cases[2:5]
+    _stall_on(monkeypatch, cases[1].id)
     started = time.monotonic()
     results = parallel.evaluate_cases(Evaluator(policy), cases, jobs=2, stall_seconds=1)
     assert time.monotonic() - started < 60
@@ -315,13 +320,7 @@ def test_workers_run_no_further_ahead_than_the_window(policy, casefile, monkeypa
 @pytest.mark.slow   # waits on a stalled worker
 def test_a_stalled_worker_costs_only_its_case_when_streamed(policy, casefile, monkeypatch):
     cases = load_cases(casefile, policy).cases[2:6]
-    real = parallel._decide
-
-    def decide(evaluator, case):
-        if case.id == cases[1].id:
-            time.sleep(600)
-        return real(evaluator, case)
-    monkeypatch.setattr(parallel, "_decide", decide)
+    _stall_on(monkeypatch, cases[1].id)
     made = list(parallel.stream_cases(Evaluator(policy), cases, lambda r: [e.message for e in r.errors], jobs=2,
                                       stall_seconds=1, batch=2))
     assert made == [[], [parallel.STALLED.format(seconds=1)], [], []]
