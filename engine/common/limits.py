@@ -211,6 +211,7 @@ class Walk:
 
 
 _PLAIN_SCALARS = frozenset((str, bool, int, type(None)))
+_NO_RECORDS: frozenset = frozenset()   # below the top of a record no key holds a list of records
 
 
 def _sound_walk(node: Any, depth: int, ids: list, budget: list, records: frozenset) -> bool:
@@ -233,14 +234,14 @@ def _sound_walk(node: Any, depth: int, ids: list, budget: list, records: frozens
                 return False
             if records and key in records and type(value) is list:
                 continue
-            if not _sound_walk(value, depth + 1, ids, budget, frozenset()):
+            if not _sound_walk(value, depth + 1, ids, budget, _NO_RECORDS):
                 return False
         return True
     if kind is list:
         if depth > MAX_DEPTH:
             return False
         ids.append(id(node))
-        return all(_sound_walk(value, depth + 1, ids, budget, frozenset()) for value in node)
+        return all(_sound_walk(value, depth + 1, ids, budget, _NO_RECORDS) for value in node)
     return False   # a Flaw, a tagged value, anything else: the careful walk says what
 
 

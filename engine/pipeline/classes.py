@@ -150,8 +150,9 @@ def _signature(fact: Fact, projected: dict, seen: Seen | None) -> tuple:
     return (fact.kind, tuple(places), tuple(repr(expr.plain(fact.get(n))) for n in seen.reads))
 
 
-def units(facts: list[Fact], projected: list[dict], seen: dict[str, Seen]) -> list[Unit]:
-    """The case's subjects in order of first appearance, each with its facts and signature."""
+def units(facts: list[Fact], projected: list[dict], seen: dict[str, Seen] | None) -> list[Unit]:
+    """The case's subjects in order of first appearance, each with its facts and, given what the network
+    sees (`seen`), its signature."""
     by_subject: dict[str, Unit] = {}
     for fact, shown in zip(facts, projected):
         unit = by_subject.get(fact.subject)
@@ -159,6 +160,6 @@ def units(facts: list[Fact], projected: list[dict], seen: dict[str, Seen]) -> li
             unit = by_subject[fact.subject] = Unit(fact.subject, [], [])
         unit.facts.append(fact)
         unit.projected.append(shown)
-    for unit in by_subject.values():
+    for unit in by_subject.values() if seen is not None else ():
         unit.signature = tuple(_signature(f, p, seen.get(f.kind)) for f, p in zip(unit.facts, unit.projected))
     return list(by_subject.values())

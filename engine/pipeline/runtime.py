@@ -271,7 +271,7 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
             projected.append(project(fact, compiled, params))
         except ARITHMETIC_ERRORS as e:   # a lifted difference out of range: that fact's record, not the case
             raise RecordError(fact, e) from e
-    subjects = classes.units(facts, projected, compiled.seen)
+    subjects = classes.units(facts, projected, compiled.seen if by_class else None)   # signatures only for classes
     decided = compiled.classes
     if not by_class:
         own = _decide(compiled, subjects, params, bounds) if subjects else {}
