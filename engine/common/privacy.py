@@ -256,19 +256,12 @@ def outward(node: Any, unmask: bool = False) -> Any:
         seen.clear()
 
     def walk(node):
-        kind = type(node)
-        if kind is str:
+        if type(node) is str:
             text = seen.get(node)
             if text is None:
                 text = seen[node] = _outward_text(node, unmask)
             return text
-        if kind is dict:
-            return {walk(k): walk(v) for k, v in node.items()}
-        if kind is list or kind is tuple:
-            return [walk(v) for v in node]
-        if node is None or kind is int or kind is float or kind is bool:
-            return node
-        if isinstance(node, str):
+        if isinstance(node, str):   # a subclass (ruamel's): its own text, not remembered
             return _outward_text(str(node), unmask)
         if isinstance(node, dict):
             return {walk(k): walk(v) for k, v in node.items()}
