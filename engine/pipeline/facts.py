@@ -35,6 +35,9 @@ class Fact:
     scenario: str = ""                                      # what this fact assumes, when it is one of several
     incomplete: str = ""                                    # why a count on this fact cannot be trusted
     record: str = ""                                        # the case file's list holding the record it comes from
+    # (its subject's class signature, its position among the subject's facts) when decided by class (runtime.run):
+    # facts of equal `klass` give the same truth on every test of the network, so what reads only those is shared
+    klass: tuple = field(default=(), compare=False, repr=False)
 
     def get(self, name: str):
         """Attribute by name; `attestations.political` reads inside a mapping."""

@@ -278,6 +278,8 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
         return [f for unit in subjects for f in own[id(unit)]]
     new: dict[tuple, classes.Unit] = {}
     for unit in subjects:
+        for i, fact in enumerate(unit.facts):
+            fact.klass = (unit.signature, i)
         if unit.signature not in decided:
             new.setdefault(unit.signature, unit)
     own: dict[int, list[Firing]] = {}
