@@ -11,6 +11,7 @@ number, list and word comes from the policy; nothing here names a field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -436,7 +437,17 @@ def _run_note(months, resolution, word: str) -> str:
 
 def month_scenarios(months: list[tuple[str, str]], seq: Sequence) -> dict[tuple, dict[str, str]]:
     """Distinct (count of each counted word …, longest run of each run word …) over every resolution of the
-    pending months.
+    pending months (read only: a roster repeats the same few months, each worked out once)."""
+    key = tuple(months)
+    try:
+        return _scenarios(key, seq)
+    except TypeError:   # a value that cannot be a key (records.yaml's types allow none): worked out unremembered
+        return _scenarios.__wrapped__(key, seq)
+
+
+@functools.lru_cache(maxsize=8192)
+def _scenarios(months: tuple[tuple[str, str], ...], seq: Sequence) -> dict[tuple, dict[str, str]]:
+    """month_scenarios's work.
 
     Dynamic programming over the months in order, so twelve pending months
     cost a few hundred states, not 3¹² resolutions. Each signature keeps one
