@@ -36,7 +36,7 @@ from ..policy import schemas
 
 from ..common import yamlio
 from . import formats
-from ..common.limits import MAX_FILE_ERRORS, MAX_PROBLEMS, Hazard, Walk
+from ..common.limits import MAX_FILE_ERRORS, MAX_PROBLEMS, UNSOUND, Hazard, Walk
 from ..policy.model import Policy
 from ..policy.records import Field, Records, case_schema
 from ..common.locations import Location, YamlError, locate, plain
@@ -569,14 +569,16 @@ def _rejected(kind: str, index: int, record, at: list, root, file: str, records:
 def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, root, at: list,
                   walk: Walk) -> tuple[dict | None, list[CaseError]]:
     subject = _subject(record)
-    hazards = walk.hazards(record, at)
-    if hazards:
-        return None, [_hazard_error(file, case_id, root, h, subject, kind, labels_of(policy)) for h in hazards]
+    data = walk.sound_copy(record, at)   # a clean record: looked at and copied in one walk
+    if data is UNSOUND:
+        hazards = walk.hazards(record, at)
+        if hazards:
+            return None, [_hazard_error(file, case_id, root, h, subject, kind, labels_of(policy)) for h in hazards]
+        data = plain(record)
     labels = labels_of(policy)
     if not isinstance(record, dict):
         return None, [_error(file, case_id, root, at, f"{labels.of(tuple(at))}应为一条记录（编号、各字段的“键: 值”），"
                                                       f"实为{schemas.found_text(record)}", subject, kind)]
-    data = plain(record)
     declared = policy.records.of_list(kind)
     _words_as_text(data, declared.fields)
     _yes_no_fields(data, _schema(policy, kind), labels)
