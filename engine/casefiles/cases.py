@@ -36,7 +36,7 @@ from ..policy import schemas
 
 from ..common import yamlio
 from . import formats
-from ..common.limits import MAX_FILE_ERRORS, MAX_PROBLEMS, Hazard, Walk
+from ..common.limits import MAX_FILE_ERRORS, MAX_PROBLEMS, UNSOUND, Hazard, Walk
 from ..policy.model import Policy
 from ..policy.records import Field, Records, case_schema
 from ..common.locations import Location, YamlError, locate, plain
@@ -569,14 +569,16 @@ def _rejected(kind: str, index: int, record, at: list, root, file: str, records:
 def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, root, at: list,
                   walk: Walk) -> tuple[dict | None, list[CaseError]]:
     subject = _subject(record)
-    hazards = walk.hazards(record, at)
-    if hazards:
-        return None, [_hazard_error(file, case_id, root, h, subject, kind, labels_of(policy)) for h in hazards]
+    data = walk.sound_copy(record, at)   # a clean record: looked at and copied in one walk
+    if data is UNSOUND:
+        hazards = walk.hazards(record, at)
+        if hazards:
+            return None, [_hazard_error(file, case_id, root, h, subject, kind, labels_of(policy)) for h in hazards]
+        data = plain(record)
     labels = labels_of(policy)
     if not isinstance(record, dict):
         return None, [_error(file, case_id, root, at, f"{labels.of(tuple(at))}应为一条记录（编号、各字段的“键: 值”），"
                                                       f"实为{schemas.found_text(record)}", subject, kind)]
-    data = plain(record)
     declared = policy.records.of_list(kind)
     _words_as_text(data, declared.fields)
     _yes_no_fields(data, _schema(policy, kind), labels)
@@ -592,29 +594,55 @@ def _check_record(kind: str, record, policy: Policy, file: str, case_id: str, ro
     return normal, []
 
 
-def _yes_no_fields(data: Any, node: dict, labels: Labels, defs: dict | None = None) -> None:
+def _yes_no_fields(data: Any, schema: dict, labels: Labels) -> None:
     """Each yes/no field (the schema's booleans) written with the roster's words (是/否, √/×, 有/无, Y/N) as
     true/false, in place: one definition of yes and no for sheets and YAML/JSON case files alike."""
-    defs = node.get("$defs", {}) if defs is None else defs
-    while isinstance(node, dict) and "$ref" in node:
+    plan = _yes_no_plan(schema)
+    if plan is not None:
+        _yes_no_apply(data, plan, labels)
+
+
+_PLANS: dict[int, tuple] = {}   # id(schema) → (schema, its plan); the schemas are kept for the run (_SCHEMAS)
+
+
+def _yes_no_plan(schema: dict) -> tuple | None:
+    """Where the schema's booleans are, worked out once per schema: (plans of the properties holding one, the
+    property names, the plan of other keys, the plan of items); True for a boolean; None where there is none."""
+    kept = _PLANS.get(id(schema))
+    if kept is None or kept[0] is not schema:
+        kept = _PLANS[id(schema)] = (schema, _plan_of(schema, schema.get("$defs", {})))
+    return kept[1]
+
+
+def _plan_of(node: Any, defs: dict) -> tuple | bool | None:
+    while isinstance(node, dict) and "$ref" in node:   # the case schema's references never loop (records.py)
         node = defs.get(node["$ref"].rsplit("/", 1)[-1], {})
     if not isinstance(node, dict):
-        return
+        return None
+    if node.get("type") == "boolean":
+        return True
+    names = node.get("properties") or {}
+    props = {key: plan for key, inner in names.items() if (plan := _plan_of(inner, defs)) is not None}
+    extra = _plan_of(node["additionalProperties"], defs) if isinstance(node.get("additionalProperties"), dict) else None
+    items = _plan_of(node["items"], defs) if isinstance(node.get("items"), dict) else None
+    if not props and extra is None and items is None:
+        return None
+    return props, frozenset(names), extra, items
+
+
+def _yes_no_apply(data: Any, plan: tuple, labels: Labels) -> None:
+    props, names, extra, items = plan
     if isinstance(data, dict):
         for key, value in data.items():
-            inner = (node.get("properties") or {}).get(key, node.get("additionalProperties"))
-            if not isinstance(inner, dict):
-                continue
-            while "$ref" in inner:
-                inner = defs.get(inner["$ref"].rsplit("/", 1)[-1], {})
-            if inner.get("type") == "boolean":
+            inner = props.get(key) if key in names else extra
+            if inner is True:
                 data[key] = yes_no(value, labels)
-            elif isinstance(value, (dict, list)):
-                _yes_no_fields(value, inner, labels, defs)
-    elif isinstance(data, list) and isinstance(node.get("items"), dict):
+            elif inner is not None and isinstance(value, (dict, list)):
+                _yes_no_apply(value, inner, labels)
+    elif isinstance(data, list) and items is not None:
         for value in data:
             if isinstance(value, (dict, list)):
-                _yes_no_fields(value, node["items"], labels, defs)
+                _yes_no_apply(value, items, labels)
 
 
 def _words_as_text(data: dict, fields: dict[str, Field]) -> None:

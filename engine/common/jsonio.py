@@ -22,7 +22,7 @@ import orjson
 from .limits import MAX_DEPTH, TOO_DEEP, Flaw, duplicate_key, shown_key, too_long
 from .locations import Location, YamlError
 
-__all__ = ["fast", "JsonMap", "JsonList", "positioned", "write", "encode"]
+__all__ = ["fast", "JsonMap", "JsonList", "positioned", "write", "encode", "as_json_value"]
 
 
 class _Duplicate(ValueError):
@@ -221,7 +221,7 @@ def positioned(text: str, name: str) -> Any:
     return value
 
 
-def _plain(value):
+def as_json_value(value):
     """What orjson leaves to us: a float read by ruamel (a float subclass) is the float it is, as json writes it."""
     if isinstance(value, float):
         return float(value)
@@ -234,7 +234,7 @@ _OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
 def encode(doc: Any, depth: int = 0) -> bytes:
     """`doc` as `write` writes it, without the final newline, to stand `depth` levels deep in a document written
     piece by piece (each line after the first indented two spaces a level: a JSON string holds no raw newline)."""
-    data = orjson.dumps(doc, default=_plain, option=_OPTIONS)
+    data = orjson.dumps(doc, default=as_json_value, option=_OPTIONS)
     return data.replace(b"\n", b"\n" + b"  " * depth) if depth else data
 
 
@@ -242,7 +242,7 @@ def write(doc: Any, stream) -> None:
     """An answer as JSON on `stream` (a text stream such as stdout): orjson, two-space indents, UTF-8 as is.
     The standard library's indenting encoder is pure Python: 2.8 s for a 10,000-person brief answer, 0.13 here."""
     stream.flush()
-    data = orjson.dumps(doc, default=_plain, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
+    data = orjson.dumps(doc, default=as_json_value, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:
         buffer.write(data)

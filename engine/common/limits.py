@@ -37,7 +37,7 @@ from typing import Any
 __all__ = ["MAX_BYTES", "MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS", "MAX_CELL_TEXT", "MAX_MEMBERS", "MAX_UNZIPPED",
            "MAX_RATIO", "RATIO_FROM", "MAX_XML_PART", "MAX_XML_ELEMENTS", "MAX_XML_RUN", "MAX_DEPTH", "MAX_RECORD_VALUES",
            "MAX_REPEATED", "MAX_TEXT", "MAX_PROBLEMS", "MAX_FILE_ERRORS", "Flaw", "Hazard", "SHIELD", "text_problem",
-           "number_problem", "Walk", "scalar_problem", "shown_key", "MAX_LOG_LINE", "MAX_LOG_PROBLEMS", "MAX_PARAMETER",
+           "number_problem", "Walk", "UNSOUND", "scalar_problem", "shown_key", "MAX_LOG_LINE", "MAX_LOG_PROBLEMS", "MAX_PARAMETER",
            "MAX_GENERATED_PEOPLE", "GENERATED_YEARS", "MAX_SEED", "RECURSIVE", "TOO_DEEP", "too_long", "duplicate_key"]
 
 MAX_BYTES = 40 * 1024 * 1024      # a case file's size; ~50,000 people at the fixture's ~800 bytes each (a district has hundreds)
@@ -144,18 +144,23 @@ class Walk:
     repeated: int = 0
     quick: bool = True    # try `_sound` first (False: always the careful walk, as the tests compare)
 
-    def _sound(self, node: Any, depth: int, records: frozenset) -> bool:
+    def _sound(self, node: Any, depth: int, records: frozenset) -> Any:
         """The quick look: plain JSON values only (the types a JSON file gives), every text printable and short
-        enough, every number finite, not too deep or too many, no container seen before in the file. True means
-        the careful walk would find nothing (and it then records the containers as seen, as that walk would);
-        False only sends the record to the careful walk, which says what is wrong, if anything."""
+        enough, every number finite, not too deep or too many, no container seen before in the file. A plain copy
+        of the node (the lists of `records` left as they are) means the careful walk would find nothing (and the
+        containers are then recorded as seen, as that walk would); UNSOUND only sends the node to the careful
+        walk, which says what is wrong, if anything."""
         ids: list[int] = []
-        if not _sound_walk(node, depth, ids, [MAX_RECORD_VALUES], records):
-            return False
-        if not self.seen.isdisjoint(ids) or len(set(ids)) != len(ids):
-            return False
+        copy = _sound_copy(node, depth, ids, [MAX_RECORD_VALUES], records)
+        if copy is UNSOUND or not self.seen.isdisjoint(ids) or len(set(ids)) != len(ids):
+            return UNSOUND
         self.seen.update(ids)
-        return True
+        return copy
+
+    def sound_copy(self, node: Any, at: tuple | list) -> Any:
+        """A record's plain copy when the quick look finds it sound, else UNSOUND (then `hazards` says why): one
+        walk where the look and the copy made two."""
+        return self._sound(node, len(at), _NO_RECORDS) if self.quick else UNSOUND
 
     def hazards(self, node: Any, at: tuple | list, records: frozenset = frozenset()) -> list[Hazard]:
         """The problems of one record (or of a case's own fields) at path `at`; empty when it may be read.
@@ -163,7 +168,7 @@ class Walk:
         `records`: keys of `node` whose lists hold records, walked each on its own (not here).
         """
         at = tuple(at)
-        if self.quick and self._sound(node, len(at), records):
+        if self.quick and self._sound(node, len(at), records) is not UNSOUND:
             return []
         found: list[Hazard] = []
         values = 0
@@ -214,35 +219,48 @@ _PLAIN_SCALARS = frozenset((str, bool, int, type(None)))
 _NO_RECORDS: frozenset = frozenset()   # below the top of a record no key holds a list of records
 
 
-def _sound_walk(node: Any, depth: int, ids: list, budget: list, records: frozenset) -> bool:
+UNSOUND: Any = object()   # what the quick look gives for a node it cannot pass
+
+
+def _sound_copy(node: Any, depth: int, ids: list, budget: list, records: frozenset) -> Any:
     kind = type(node)
     budget[0] -= 1
     if budget[0] < 0:
-        return False
+        return UNSOUND
     if kind is str:
-        return len(node) <= MAX_TEXT and node.isprintable()
+        return node if len(node) <= MAX_TEXT and node.isprintable() else UNSOUND
     if kind in _PLAIN_SCALARS:
-        return True
+        return node
     if kind is float:
-        return math.isfinite(node)
+        return node if math.isfinite(node) else UNSOUND
     if kind is dict:
         if depth > MAX_DEPTH:
-            return False
+            return UNSOUND
         ids.append(id(node))
+        out = {}
         for key, value in node.items():
             if type(key) is not str or len(key) > MAX_TEXT or not key.isprintable():
-                return False
+                return UNSOUND
             if records and key in records and type(value) is list:
+                out[key] = value
                 continue
-            if not _sound_walk(value, depth + 1, ids, budget, _NO_RECORDS):
-                return False
-        return True
+            value = _sound_copy(value, depth + 1, ids, budget, _NO_RECORDS)
+            if value is UNSOUND:
+                return UNSOUND
+            out[key] = value
+        return out
     if kind is list:
         if depth > MAX_DEPTH:
-            return False
+            return UNSOUND
         ids.append(id(node))
-        return all(_sound_walk(value, depth + 1, ids, budget, _NO_RECORDS) for value in node)
-    return False   # a Flaw, a tagged value, anything else: the careful walk says what
+        out = []
+        for value in node:
+            value = _sound_copy(value, depth + 1, ids, budget, _NO_RECORDS)
+            if value is UNSOUND:
+                return UNSOUND
+            out.append(value)
+        return out
+    return UNSOUND   # a Flaw, a tagged value, anything else: the careful walk says what
 
 
 def scalar_problem(value: Any) -> str | None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from .jsonio import as_json_value
 from .outfiles import formula_like
 
 __all__ = ["mask_name", "mask_id_number", "mask_text", "mask_free_text", "quote", "mask_message", "mask_echo",
@@ -215,18 +216,19 @@ _TEXTS: tuple[dict[str, str], dict[str, str]] = ({}, {})
 _TEXTS_KEPT = 100_000
 
 
-_TEN_DIGITS = re.compile(rb"[0-9]{10}")
+_ZEROED = bytes.maketrans(b"123456789", b"000000000")   # every digit as 0: ten digits in a row are ten 0s
 
 
 def _as_is(node: Any, unmask: bool) -> bool:
-    """Whether the answer would leave unchanged: it serialises (no lone surrogate: orjson refuses one) and, unless
-    `unmask`, no text holds ten digits in a row (digits are never escaped, so a run in a text is a run in the
-    bytes; a run the bytes show that no text holds only sends it the long way)."""
+    """Whether the answer would leave unchanged: it serialises as the answer is written (no lone surrogate: orjson
+    refuses one; a policy's float as the float) and, unless `unmask`, no text holds ten digits in a row (digits
+    are never escaped, so a run in a text is a run in the bytes; a run the bytes show that no text holds only
+    sends it the long way)."""
     try:
-        data = orjson.dumps(node)
+        data = orjson.dumps(node, default=as_json_value)
     except (TypeError, orjson.JSONEncodeError):
         return False
-    return unmask or _TEN_DIGITS.search(data) is None
+    return unmask or data.translate(_ZEROED).find(b"0000000000") < 0
 
 
 def outward_json(items: list, unmask: bool = False) -> list:

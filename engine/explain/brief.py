@@ -30,8 +30,6 @@ from ..pipeline.runtime import Firing
 
 __all__ = ["References", "parameter_key", "Brief"]
 
-_MAX_SHAPES = 200_000   # shapes, parameter entries and sentences kept per ruleset; then started afresh
-
 
 @dataclass(frozen=True, eq=False)   # compared and hashed as itself: one per rule, kind and key in the memo
 class _Shape:
@@ -172,14 +170,7 @@ class Brief:
         if shape.condition is None:
             return OTHERWISE
         resolve = self.trace.resolver(fact)
-        values = {n: resolve(n) for n in shape.condition_names}
-        key = ("sentence", id(shape), fact.kind, repr(tuple(values.values())))
-        text = self.shapes.get(key)
-        if text is None:
-            if len(self.shapes) > _MAX_SHAPES:
-                self.shapes.clear()
-            text = self.shapes[key] = self.trace.words.sentence(shape.condition, fact.kind, values)
-        return text
+        return self.trace.sentence(shape.condition, fact.kind, {n: resolve(n) for n in shape.condition_names})
 
     def _because(self, subject: str, decision: str) -> dict:
         d = self.trace.index.get((subject, decision))

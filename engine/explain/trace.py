@@ -21,7 +21,11 @@ from ..policy.model import Decision, Policy
 from ..policy.params import ParamView
 from .wording import Wording
 
-__all__ = ["Trace"]
+__all__ = ["Trace", "MAX_SHAPES"]
+
+# what explanations remember per ruleset (CompiledPolicy.shapes: shapes, parameter entries, sentences, verdicts);
+# past this many entries the memory starts afresh
+MAX_SHAPES = 200_000
 
 
 @dataclass
@@ -57,6 +61,18 @@ class Trace:
         if found is not None:
             return found
         return next(x for x in self.policy.decisions.values() if x.scenarios and x.scenarios.possible == name)
+
+    def sentence(self, node, kind: str | None, values: dict[str, Any]) -> str:
+        """`words.sentence` of a condition with the values it read, remembered per ruleset by the condition, kind
+        and values: a roster repeats the same few."""
+        memo = self.compiled.shapes
+        key = ("sentence", id(node), kind, repr(tuple(values.values())))
+        text = memo.get(key)
+        if text is None:
+            if len(memo) > MAX_SHAPES:
+                memo.clear()
+            text = memo[key] = self.words.sentence(node, kind, values)
+        return text
 
     def reads_decision(self, fact: Fact, name: str) -> bool:
         """Whether `name`, read on `fact`, is another decision's conclusion rather than an attribute of the fact."""

@@ -16,7 +16,7 @@ from ..pipeline.resolve import Determination
 from ..pipeline.runtime import Firing
 from ..policy.model import Decision, Policy, Rule
 from .pieces import Pieces
-from .trace import Trace
+from .trace import MAX_SHAPES, Trace
 from .verdicts import GaveWay, judge
 from ..common.words import shown
 
@@ -42,7 +42,7 @@ def own_sentence(trace: Trace, rule: Rule, bindings, fact: Fact) -> str:
     if node is None:
         return OTHERWISE
     resolve = trace.resolver(fact)
-    return trace.words.sentence(node, fact.kind, {n: resolve(n) for n in expr.names(node)})
+    return trace.sentence(node, fact.kind, {n: resolve(n) for n in expr.names(node)})
 
 
 def scenarios(d: Determination) -> list[dict]:
@@ -92,12 +92,9 @@ class Why:
     def firing(self, firing: Firing, depth: int = 0) -> dict:
         rule, decision, fact = firing.rule, firing.variant.decision, firing.fact
         pieces, trace = self.pieces, self.trace
-        nodes = [n for n in (rule.when, rule.compute) if n is not None]
-        if decision.applies_when is not None:
-            nodes.append(decision.applies_when)
-        facts = {n: pieces.fact_entry(fact, n) for node in nodes for n in expr.names(node)
-                 if not trace.reads_decision(fact, n)}
-        params = dict(pieces.parameter(p, fact) for node in nodes for p in expr.walk(node) if isinstance(p, expr.Param))
+        names, read = self._reads(rule, decision)
+        facts = {n: pieces.fact_entry(fact, n) for n in names if not trace.reads_decision(fact, n)}
+        params = dict(pieces.parameter(p, fact) for p in read)
         out: dict[str, Any] = {
             "rule": rule.id, "title": rule.title, "clause": rule.clause, "text": rule.text,
             "value": expr.plain(firing.value), "condition": rule.when_text,
@@ -129,8 +126,35 @@ class Why:
                           if depth < _MAX_DEPTH else [])
         return out
 
+    def _reads(self, rule: Rule, decision: Decision) -> tuple[tuple[str, ...], tuple[expr.Param, ...]]:
+        """The names and the parameters the rule's condition, its computed value and the decision's scope read,
+        in order: found once per ruleset."""
+        memo = self.trace.compiled.shapes
+        key = ("reads", rule.id, decision.name)
+        found = memo.get(key)
+        if found is None:
+            nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
+            found = memo[key] = (tuple(dict.fromkeys(n for node in nodes for n in expr.names(node))),
+                                 tuple(p for node in nodes for p in expr.walk(node) if isinstance(p, expr.Param)))
+        return found
+
     def _gave_way(self, decision: Decision, winner: Rule, fact: Fact) -> list[dict]:
-        """Rules whose own condition held on this fact but which an exception or an earlier value set aside."""
+        """Rules whose own condition held on this fact but which an exception or an earlier value set aside.
+
+        The verdicts read only the compiled tests and the firings, which are the same on every fact of a class
+        (`Fact.klass`): judged once per class, position, decision and winner."""
+        if not fact.klass:
+            return self._judged_gave_way(decision, winner, fact)
+        memo = self.trace.compiled.shapes
+        key = ("gave_way", fact.klass, decision.name, winner.id)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) > MAX_SHAPES:
+                memo.clear()
+            found = memo[key] = self._judged_gave_way(decision, winner, fact)
+        return list(found)
+
+    def _judged_gave_way(self, decision: Decision, winner: Rule, fact: Fact) -> list[dict]:
         out = []
         resolve = self.trace.resolver(fact)
         for rule in decision.rules:

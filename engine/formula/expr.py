@@ -432,8 +432,13 @@ def format_number(v) -> str:
 Resolver = Callable[[str], Any]
 
 
+_AS_IS = frozenset((str, int, bool, float, type(None)))
+
+
 def plain(value):
     """Fractions back to int/float for output; everything else unchanged."""
+    if type(value) in _AS_IS:   # most values: one look
+        return value
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else float(value)
     if isinstance(value, (list, tuple)):

@@ -11,6 +11,7 @@ number, list and word comes from the policy; nothing here names a field.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,9 @@ class Fact:
     scenario: str = ""                                      # what this fact assumes, when it is one of several
     incomplete: str = ""                                    # why a count on this fact cannot be trusted
     record: str = ""                                        # the case file's list holding the record it comes from
+    # (its subject's class signature, its position among the subject's facts) when decided by class (runtime.run):
+    # facts of equal `klass` give the same truth on every test of the network, so what reads only those is shared
+    klass: tuple = field(default=(), compare=False, repr=False)
 
     def get(self, name: str):
         """Attribute by name; `attestations.political` reads inside a mapping."""
@@ -433,7 +437,17 @@ def _run_note(months, resolution, word: str) -> str:
 
 def month_scenarios(months: list[tuple[str, str]], seq: Sequence) -> dict[tuple, dict[str, str]]:
     """Distinct (count of each counted word …, longest run of each run word …) over every resolution of the
-    pending months.
+    pending months (read only: a roster repeats the same few months, each worked out once)."""
+    key = tuple(months)
+    try:
+        return _scenarios(key, seq)
+    except TypeError:   # a value that cannot be a key (records.yaml's types allow none): worked out unremembered
+        return _scenarios.__wrapped__(key, seq)
+
+
+@functools.lru_cache(maxsize=8192)
+def _scenarios(months: tuple[tuple[str, str], ...], seq: Sequence) -> dict[tuple, dict[str, str]]:
+    """month_scenarios's work.
 
     Dynamic programming over the months in order, so twelve pending months
     cost a few hundred states, not 3¹² resolutions. Each signature keeps one

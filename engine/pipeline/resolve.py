@@ -113,7 +113,8 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing]) -> tuple[l
             failed = False
             for fact in judged:
                 hits = fired.get(fact.fid, [])
-                values = {_value_key(f.value): f.value for f in hits}
+                # one firing (nearly always): its value; several: their distinct values
+                values = {_value_key(f.value): f.value for f in hits} if len(hits) > 1 else {0: hits[0].value} if hits else {}
                 if not hits and fact.incomplete:
                     issues.append(Issue(subject, decision.name, f"未判定：{fact.incomplete}"))
                     failed = True

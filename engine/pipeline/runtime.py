@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Any
 
 import durable_rules_engine as dre
+import orjson
 
 from ..formula import expr
 from . import classes
@@ -278,6 +279,8 @@ def run(compiled: CompiledPolicy, facts: list[Fact], params, max_actions: int | 
         return [f for unit in subjects for f in own[id(unit)]]
     new: dict[tuple, classes.Unit] = {}
     for unit in subjects:
+        for i, fact in enumerate(unit.facts):
+            fact.klass = (unit.signature, i)
         if unit.signature not in decided:
             new.setdefault(unit.signature, unit)
     own: dict[int, list[Firing]] = {}
@@ -341,7 +344,7 @@ def _decide(compiled: CompiledPolicy, units: list, params, bounds: Bounds) -> di
             if count >= limit:
                 raise RunError(f"规则触发超过{limit}次仍未结束，已停止该案例（规则可能循环）")
             session.check_time()
-            name, matched = next(iter(json.loads(message).items()))
+            name, matched = next(iter(orjson.loads(message).items()))   # the core's JSON: numbers within ±2⁵³
             if name != ANCHOR:
                 firing = _fire(handle, session, compiled.variants[name], matched, by_fid, params, compiled.joined)
                 firings[owner[firing.fact.fid]].append(firing)

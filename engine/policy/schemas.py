@@ -236,12 +236,18 @@ def problems(instance: Any, schema_name_or_doc, file: str, root: Any = None, pre
 def located(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = (),
             chinese: bool = False, words: CaseWords | None = None) -> list[tuple[list, Problem]]:
     """As `problems`, each with the path (keys and indices) of what it is about."""
-    doc = schema(schema_name_or_doc) if isinstance(schema_name_or_doc, str) else schema_name_or_doc
-    if passes_fast(instance, doc):
+    if isinstance(schema_name_or_doc, str):
+        # a file of the policy folder, checked once in a run: jsonschema checks it quicker than fastjsonschema
+        # compiles it (0.05 s against 0.16 s for a whole policy)
+        v = _validator(schema_name_or_doc)
+    elif passes_fast(instance, schema_name_or_doc):   # a case's record, one of thousands: compiled once
         return []
-    v = _validator(schema_name_or_doc) if isinstance(schema_name_or_doc, str) else validator_for(doc)
-    root = instance if root is None else root
+    else:
+        v = validator_for(schema_name_or_doc)
     errors = sorted(v.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
+    if not errors:
+        return []
+    root = instance if root is None else root
     out: list[tuple[list, Problem]] = []
     if not chinese:
         said: dict[tuple, tuple[int, int]] = {}     # path → (index in `out` of what is said about it, its rank)
