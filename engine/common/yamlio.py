@@ -120,24 +120,38 @@ def _quick(text: str) -> Any:
         tree = _c_yaml().load(text)
     except Exception:
         return None
-    return None if _unusual(tree) else tree
+    return None if _unusual(tree, text.split("\n")) else tree
 
 
 _USUAL = (str, int, float, dict, list)   # bool is an int
+_NULL = re.compile(r"(?:null|Null|NULL|~)(?=$|[\s,\]}#])")
 
 
-def _unusual(tree: Any) -> bool:
-    """Whether any value, key or item is empty (None) or of another type (a tagged scalar), or the tree is."""
+def _unusual(tree: Any, lines: list[str]) -> bool:
+    """Whether a key or value is of another type (a tagged scalar), the tree is empty, or a value is an empty
+    one (None where no `null` or `~` is written: the readers place those differently)."""
+    if not isinstance(tree, (dict, list)):
+        return not isinstance(tree, _USUAL)
     stack, seen = [tree], set()
     while stack:
         node = stack.pop()
-        if not isinstance(node, _USUAL):
+        if id(node) in seen:   # an alias is looked at once
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict) and not all(isinstance(k, _USUAL) for k in node):
             return True
-        if isinstance(node, (dict, list)) and id(node) not in seen:   # an alias is looked at once
-            seen.add(id(node))
-            stack.extend(node.values() if isinstance(node, dict) else node)
-            if isinstance(node, dict):
-                stack.extend(node)
+        for i, (key, value) in enumerate(node.items() if isinstance(node, dict) else enumerate(node)):
+            if value is None:
+                try:   # a merged key (`<<:`) has no place of its own
+                    line, col = node.lc.value(key) if isinstance(node, dict) else node.lc.item(i)
+                except (KeyError, TypeError):
+                    return True
+                if not _NULL.match(lines[line] if line < len(lines) else "", col):
+                    return True
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+            elif not isinstance(value, _USUAL):
+                return True
     return False
 
 

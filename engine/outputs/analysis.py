@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from ..common.words import cn_date
 from ..policy.model import Policy
 from ..tools.analyze import Analysis
 from .terminal import fitted_table, flowing, say
@@ -48,7 +49,7 @@ def render(console: Console, policy: Policy, analysis: Analysis) -> None:
         lines += [Text.assemble(("不一致", "red"), f"：{x}") for x in d.inconsistent]
         if lines:
             console.print()
-            say(console, flowing(Text.assemble((d.label, "bold"), f"（{d.decision}；{d.since}起的参数）" +
+            say(console, flowing(Text.assemble((d.label, "bold"), f"（{cn_date(d.since)}起的参数）" +
                                                (f"：穷举 {d.enumerated:,} 种输入，{d.seconds:.1f} 秒" if d.finite else "")),
                                  policy))
             for line in lines:

@@ -90,7 +90,13 @@ def _kind(test: dict) -> str:
     return next(item["t"] for item in test["$and"] if "t" in item)
 
 
+_TAGS = {bool: "b", int: "n", float: "n", str: "s"}
+
+
 def _tag(value) -> str:
+    tag = _TAGS.get(type(value))
+    if tag is not None:   # the plain types: one look
+        return tag
     if isinstance(value, bool):
         return "b"
     if isinstance(value, (int, float)):
@@ -135,18 +141,19 @@ def _signature(fact: Fact, projected: dict, seen: Seen | None) -> tuple:
     if seen is None:
         return (fact.kind,)
     places = []
+    place = places.append
     for head, rest, tag, ordered in _probes(seen):
         value = projected.get(head, _MISSING)
         for part in rest:
             value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
         if value is _MISSING:
-            places.append(None)
+            place(None)
             continue
         own = "z" if value is None else _tag(value)
         if own in ("n", "s", "b") and (tag == own or tag == ""):
-            places.append((own, bisect.bisect_left(ordered, value), bisect.bisect_right(ordered, value)))
+            place((own, bisect.bisect_left(ordered, value), bisect.bisect_right(ordered, value)))
         else:   # compared with a constant of another type, or a list, map or null: the value itself
-            places.append((own, json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)))
+            place((own, json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)))
     return (fact.kind, tuple(places), tuple(repr(expr.plain(fact.get(n))) for n in seen.reads))
 
 

@@ -114,7 +114,7 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing]) -> tuple[l
             for fact in judged:
                 hits = fired.get(fact.fid, [])
                 # one firing (nearly always): its value; several: their distinct values
-                values = {_value_key(f.value): f.value for f in hits} if len(hits) > 1 else {0: hits[0].value} if hits else {}
+                values = {_value_key(f.value): f.value for f in hits} if len(hits) > 1 else None
                 if not hits and fact.incomplete:
                     issues.append(Issue(subject, decision.name, f"未判定：{fact.incomplete}"))
                     failed = True
@@ -123,12 +123,12 @@ def resolve(policy: Policy, facts: list[Fact], firings: list[Firing]) -> tuple[l
                                         + (f"（{fact.scenario}）" if fact.scenario else "")
                                         + "：政策在此有空缺，未作判定"))
                     failed = True
-                elif len(values) > 1:
+                elif values is not None and len(values) > 1:
                     rules = "；".join(f"{f.rule.id} → {expr.plain(f.value)}" for f in hits)
                     issues.append(Issue(subject, decision.name, f"“{decision.label}”的规则结论不一致，未作判定：{rules}"))
                     failed = True
                 else:
-                    per_fact.append((fact, next(iter(values.values())), hits))
+                    per_fact.append((fact, hits[0].value if values is None else next(iter(values.values())), hits))
             if failed:
                 continue
             blocks = [b for fact in judged for b in blocked.get(fact.fid, [])]

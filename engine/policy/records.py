@@ -97,13 +97,21 @@ class Records:
     case_fields: dict[str, Field]          # the case's own fields besides id and as_of
     kinds: dict[str, RecordKind]           # in file order
     location: Location | None = None
+    # what is asked once per record or fact (its kind's roles, a list's kind), worked out once per policy
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def lists(self) -> tuple[str, ...]:
-        return tuple(k.list for k in self.kinds.values())
+        found = self._memo.get("lists")
+        if found is None:
+            found = self._memo["lists"] = tuple(k.list for k in self.kinds.values())
+        return found
 
     def of_list(self, key: str) -> RecordKind | None:
-        return next((k for k in self.kinds.values() if k.list == key), None)
+        memo = ("of_list", key)
+        if memo not in self._memo:
+            self._memo[memo] = next((k for k in self.kinds.values() if k.list == key), None)
+        return self._memo[memo]
 
     def identities(self, records_by_list: dict[str, list[dict]]) -> dict[str, tuple[str | None, str | None]]:
         """Each record's id → (its personal name, the id of the record it is grouped under): a person's name and
@@ -118,7 +126,13 @@ class Records:
 
     def roles(self, kind: str) -> dict[tuple[str, ...], dict[str, str]]:
         """The field path of each nested-records field of `kind` (groups walked) → its roles (`Field.roles`);
-        those without roles left out. {} for a kind records.yaml does not declare."""
+        those without roles left out. {} for a kind records.yaml does not declare. Read only: made once."""
+        memo = ("roles", kind)
+        if memo not in self._memo:
+            self._memo[memo] = self._roles(kind)
+        return self._memo[memo]
+
+    def _roles(self, kind: str) -> dict[tuple[str, ...], dict[str, str]]:
         out: dict[tuple[str, ...], dict[str, str]] = {}
 
         def walk(fields: dict[str, Field], at: tuple[str, ...]) -> None:

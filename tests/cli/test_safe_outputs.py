@@ -6,7 +6,6 @@ each character that makes a spreadsheet program take a cell for a formula; every
 Every way of naming an input as an output is refused with exit 2 in Chinese, the input's bytes unchanged."""
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import json

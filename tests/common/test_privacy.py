@@ -6,7 +6,7 @@ import re
 
 from hypothesis import given, settings, strategies as st
 
-from engine.common.privacy import mask_echo, mask_error, mask_free_text, mask_message, quote
+from engine.common.privacy import mask_echo, mask_error, mask_free_text, mask_message
 from engine.policy.schemas import found_text
 
 ID = "321302199001011008"

@@ -59,7 +59,8 @@ def test_every_shipped_yaml_file_reads_the_same_in_c():
 _PIECES = st.sampled_from(["a", "b", "1", "0x1F", "010", "0o10", "1_000", "1:20", "yes", "no", "on", "~", "null",
                            "2025-13-01", "1e3", ".5", "-", ": ", ":", " ", "  ", "\n", "\t", "- ", "? ", "[", "]",
                            "{", "}", ",", "#", "'", '"', "\\", "&a ", "*a", "!!str ", "|", ">", "%", "@", "`",
-                           "\x00", "\x07", "\x85", "\u2028", "\ufeff", "中文", "---", "..."])
+                           "\x00", "\x07", "\x85", "\u2028", "\ufeff", "中文", "---", "...", "a: null", "- ~",
+                           "k:", "NULL", "<<: ", "=", ".NaN", "%YAML 1.1\n", ">-\n  x\n"])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

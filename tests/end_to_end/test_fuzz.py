@@ -51,7 +51,7 @@ import engine.cli
 from engine.cli import options
 
 from conftest import POLICY_DIR, ROOT, cli
-from mutations import BASE, NAMES, SECRETS, mutate, mutate_csv, mutate_xlsx, write, yaml_text
+from mutations import BASE, SECRETS, mutate, mutate_csv, mutate_xlsx, write, yaml_text
 
 # One worker runs them all, in order: the count at the end sees every property's examples.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz")]

@@ -6,7 +6,7 @@ import json
 
 from rich.cells import cell_len
 
-from conftest import ROOT, cli, person
+from conftest import cli, person
 
 
 def _logged(tmp_path, policy_edit: bool = False):
