@@ -221,18 +221,19 @@ class _Plan:
     def compared(self, results: tuple[CaseResult | None, CaseResult | None]) -> _Part:
         ro, rn = results
         case_id = str((ro or rn).case.id)
+        read = [self._read(r, n) for n, r in enumerate(results)]
         found = case_changes(self.base.policy, self.new.policy, case_id, ro, rn, self.errors[0].get(case_id, []),
-                             self.errors[1].get(case_id, []), self.decisions)
+                             self.errors[1].get(case_id, []), self.decisions, (read[0][0], read[1][0]),
+                             (read[0][3], read[1][3]))
         cache: dict = {}
         for change in found:
             if change.decision is not None:
                 change.reasons = reasons(self.base.policy, self.new.policy, ro, rn, change, cache)
-        amounts = [self._amounts(r, n) for n, r in enumerate((ro, rn))]
-        moved = {m: _moved(amounts[0].get(m, {}), amounts[1].get(m, {})) for m in self.money}
+        moved = {m: _moved(read[0][2].get(m, {}), read[1][2].get(m, {})) for m in self.money}
         sides = tuple(None if r is None else
-                      _Tally(r.case.as_of, self._books(r, n), None if r.failed else self._counts(r),
-                             {m: list(a.values()) for m, a in amounts[n].items()})
-                      for n, r in enumerate((ro, rn)))
+                      _Tally(r.case.as_of, self._books(r, n), read[n][1],
+                             {m: list(a.values()) for m, a in read[n][2].items()})
+                      for n, r in enumerate(results))
         return _Part(case_id, found, sides, moved)
 
     def clean(self, results: tuple[CaseResult | None, CaseResult | None]) -> _Part | None:
@@ -243,28 +244,31 @@ class _Plan:
         one = account(CaseFile(result.case.file, [], [], dict.fromkeys(self.kinds[side], 0)), [result])
         return {k: (v["decided"], v["errored"]) for k, v in one.items() if k != "balanced"}
 
-    def _counts(self, result: CaseResult) -> dict[str, Counter]:
-        out: dict[str, Counter] = {name: Counter() for name in self.names}
+    def _read(self, result: CaseResult | None, side: int) -> tuple:
+        """One version's determinations of the case, read once: (subject, decision) → value; how often each value
+        of a counted decision occurs (None: the case failed); money decision → subject → (amount, the record it is
+        grouped under: case/center); the records' names and groups (records.yaml; None when no amount asked)."""
+        values: dict[tuple[str, str], Any] = {}
+        if result is None:
+            return values, None, {}, None
+        counts = None if result.failed else {name: Counter() for name in self.names}
+        amounts: dict[str, dict[str, tuple[Any, str]]] = {}
+        none = self.none[side]
+        people = None
         for d in result.determinations:
-            if d.decision in out:
-                out[d.decision][_key(d.value)] += 1
-        return out
-
-    def _amounts(self, result: CaseResult | None, side: int) -> dict[str, dict[str, tuple[Any, str]]]:
-        """Money decision → subject → (amount, the record it is grouped under: case/center)."""
-        out: dict[str, dict[str, tuple[Any, str]]] = {}
-        if result is None or result.failed:
-            return out
-        groups = None
-        policy = (self.base, self.new)[side].policy
-        for d in result.determinations:
-            if d.decision in self.none[side] and isinstance(d.value, (int, float)) and not isinstance(d.value, bool):
-                if groups is None:
-                    groups = policy.records.identities(result.case.records)
-                center = groups.get(str(d.subject), (None, None))[1]
-                out.setdefault(d.decision, {})[str(d.subject)] = (
-                    d.value, self.none[side][d.decision] if center is None else f"{result.case.id}/{center}")
-        return out
+            value = values[(d.subject, d.decision)] = d.value
+            if counts is None:
+                continue
+            counted = counts.get(d.decision)
+            if counted is not None:
+                counted[_key(value)] += 1
+            if d.decision in none and isinstance(value, (int, float)) and not isinstance(value, bool):
+                if people is None:
+                    people = (self.base, self.new)[side].policy.records.identities(result.case.records)
+                center = people.get(str(d.subject), (None, None))[1]
+                amounts.setdefault(d.decision, {})[str(d.subject)] = (
+                    value, none[d.decision] if center is None else f"{result.case.id}/{center}")
+        return values, counts, amounts, people
 
 
 def _moved(before: dict[str, tuple], after: dict[str, tuple]) -> Counter:
@@ -407,10 +411,12 @@ def _subject_errors(result: CaseResult | None, case_errors: list) -> dict[str | 
 
 
 def case_changes(old_policy: Policy, new_policy: Policy, case_id: str, ro: CaseResult | None, rn: CaseResult | None,
-                 old_errors: list[CaseError], new_errors: list[CaseError],
-                 decisions: set[str] | None = None) -> list[Change]:
+                 old_errors: list[CaseError], new_errors: list[CaseError], decisions: set[str] | None = None,
+                 values: tuple[dict, dict] | None = None, identities: tuple[dict | None, dict | None] = (None, None)
+                 ) -> list[Change]:
     """One case's changed records, reasons not yet read: `ro`/`rn` its result in each version, None where that
-    version could not read it (its errors then say why)."""
+    version could not read it (its errors then say why). `values` and `identities`: each version's determinations
+    by (subject, decision) and its records' names and groups, when already read."""
     eo, en = _subject_errors(ro, old_errors), _subject_errors(rn, new_errors)
     people: dict | None = None
 
@@ -418,8 +424,10 @@ def case_changes(old_policy: Policy, new_policy: Policy, case_id: str, ro: CaseR
         """The record's personal name and group (records.yaml), read only for a case that changes."""
         nonlocal people
         if people is None:
-            people = {**(old_policy.records.identities(ro.case.records) if ro else {}),
-                      **(new_policy.records.identities(rn.case.records) if rn else {})}
+            people = {}
+            for result, policy, known in ((ro, old_policy, identities[0]), (rn, new_policy, identities[1])):
+                if result is not None:
+                    people.update(known if known is not None else policy.records.identities(result.case.records))
         return people.get(subject, (None, None))
 
     out: list[Change] = []
@@ -429,7 +437,7 @@ def case_changes(old_policy: Policy, new_policy: Policy, case_id: str, ro: CaseR
             out.append(_error_change(case_id, subject, eo.get(subject, []), en.get(subject, []), who))
     if None in errored:
         return out
-    vo, vn = (_values(ro) if ro else {}), (_values(rn) if rn else {})
+    vo, vn = values if values is not None else ((_values(ro) if ro else {}), (_values(rn) if rn else {}))
     for key in list(dict.fromkeys(list(vo) + list(vn))):
         subject, decision = key
         if subject in errored or (decisions is not None and decision not in decisions):
@@ -499,9 +507,23 @@ def _fact(name: str, entry: dict, into: Read) -> None:
         _fact(sub, e, into)
 
 
+def _flat(name: str, entry: dict, out: list) -> list[tuple[str, str, Any]]:
+    """What `_fact` adds to a reading, in its order, as a list to replay: (fact, name, entry), (interpretation,
+    id, None), (parameter, name, entry)."""
+    out.append(("fact", name, entry))
+    for i in entry.get("interpretations") or ():
+        out.append(("interpretation", i, None))
+    for pname, p in (entry.get("parameters") or {}).items():
+        out.append(("parameter", pname, p))
+    for sub, e in (entry.get("from") or {}).items():
+        _flat(sub, e, out)
+    return out
+
+
 @dataclass
 class Reader:
-    """One case's trace and its pieces, with the fact entries read so far (shared by a subject's decisions)."""
+    """One case's trace and its pieces, with the fact entries read so far, each as `_flat` lists what it adds to a
+    reading (shared by a subject's decisions)."""
     trace: Trace
     pieces: Pieces
     entries: dict = field(default_factory=dict)
@@ -554,8 +576,14 @@ def reading(reader: Reader | None, subject: str, decision: str) -> tuple[Read, s
                 if not reader.trace.reads_decision(fact, name):
                     key = (fact.fid, name)
                     if key not in memo:
-                        memo[key] = reader.pieces.fact_entry(fact, name)
-                    _fact(name, memo[key], into)
+                        memo[key] = _flat(name, reader.pieces.fact_entry(fact, name), [])
+                    for kind, what, entry in memo[key]:
+                        if kind == "fact":
+                            into.facts.setdefault(what, entry)
+                        elif kind == "interpretation":
+                            _add(into.interpretations, what)
+                        else:
+                            into.params.setdefault(what, entry)
             for p in params:
                 name, entry = reader.pieces.parameter(p, fact)
                 into.params.setdefault(name, entry)
@@ -590,6 +618,11 @@ def _dated(entry: dict | None) -> dict | None:
             if k in ("value", "clause", "since") or entry.get(k)}
 
 
+def _param_side(into: Read, result: CaseResult | None, name: str) -> dict | None:
+    """A parameter as one version's reading saw it, else as in force for the case."""
+    return _dated(into.params.get(name)) if name in into.params else _dated(_param_at(result, name))
+
+
 def _rule_text(policy: Policy, rule_id: str) -> dict | None:
     rule = policy.rules.get(rule_id)
     if rule is None:
@@ -618,8 +651,14 @@ def reasons(old_policy: Policy, new_policy: Policy, ro: CaseResult | None, rn: C
     policies = (new_policy, old_policy)
     out: list[dict] = []
     for name in dict.fromkeys(list(a.params) + list(b.params)):
-        old = _dated(a.params.get(name)) if name in a.params else _dated(_param_at(ro, name))
-        now = _dated(b.params.get(name)) if name in b.params else _dated(_param_at(rn, name))
+        # a parameter's entry is its period's, the same for every record of the case: compared once per case
+        key = ("same parameter", name, name in a.params, name in b.params)
+        same = cache.get(key)
+        if same is None:
+            same = cache[key] = _param_side(a, ro, name) == _param_side(b, rn, name)
+        if same:
+            continue
+        old, now = _param_side(a, ro, name), _param_side(b, rn, name)
         if old != now:
             entry = b.params.get(name) or a.params.get(name) or {}
             label = entry.get("label") or name
