@@ -67,11 +67,10 @@ def run(args) -> int:
         if not names:
             raise UsageError(f"[red]{escape(find_decision(new_policy, args.decision)[1])}[/]", highlight=True)
         wanted = names
-    old_cases, new_cases = diff.case_files(args.cases, old_policy, new_policy)
-    base = diff.decide(args.base, old_commit, old_policy, args.cases, args.jobs, case_file=old_cases)
-    new = diff.decide(args.new, new_commit, new_policy, args.cases, args.jobs, case_file=new_cases)
-    found = diff.changes(base, new, wanted, args.jobs)
-    summary = diff.summary(base, new, found, wanted, args.only_changed)
+    compared = diff.compare_file(args.cases, diff.Side(args.base, old_commit, old_policy),
+                                 diff.Side(args.new, new_commit, new_policy), wanted, args.jobs)
+    base, new, found = compared.base, compared.new, compared.found
+    summary = diff.summary(compared, only_changed=args.only_changed)
     if args.format == "json":
         answer.write_json(diffreport.document(base, new, found, summary, args.unmask))
     else:

@@ -92,7 +92,7 @@ def version_line(title: str, side: Side) -> str:
 
 def _days(base: Side, new: Side) -> dict[str, str]:
     """Each case's 判定日."""
-    return {str(r.case.id): r.case.as_of.isoformat() for side in (base, new) for r in side.results}
+    return {case: day.isoformat() for case, day in {**base.days, **new.days}.items()}
 
 
 def effective_line(summary: dict) -> str | None:

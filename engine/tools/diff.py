@@ -9,20 +9,27 @@ rules that fired in one version and are absent from or written differently in th
 other, the interpretations relied on whose reading changed, and the facts whose
 derived values moved. Which decisions are money and which values are favourable
 is the policy's data (`money:` and `favourable:` on a decision in rules/*.yaml).
+
+One pass (`compare_file`): each case is decided by both versions, compared and explained where it changed in a
+worker (parallel.stream_cases, a batch of cases at a time; a clean JSON file is checked there too, case by case),
+together with what the summary needs of it (its account, how often each value occurs, its money by group). Only
+those plain pieces come back, merged here in case order; no result is kept, so memory holds the changes and the
+tallies, not the run.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import datetime as dt
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Sequence
 
 from ..formula import expr
 from ..casefiles import formats
-from ..casefiles.cases import CaseFile, load_cases, read_source
+from ..casefiles.cases import Case, CaseError, CaseFile, load_cases, read_source, read_unchecked
 from ..casefiles.labels import labels_of
 from ..pipeline.evaluate import CaseResult, Evaluator, account
 from ..common.words import cn_date, same_value, shown
@@ -30,11 +37,11 @@ from ..explain.pieces import Pieces, parameter_entry, parameter_value
 from ..explain.trace import Trace
 from ..explain.wording import Wording
 from ..policy.model import Decision, Policy
-from ..pipeline.parallel import evaluate_cases, render_cases
+from ..pipeline.parallel import stream_cases
 from ..common.locations import YamlError
 
-__all__ = ["unassigned", "Side", "Change", "parsed", "case_files", "decide", "case_ids", "changes",
-           "fill_reasons", "compare", "Read", "read", "Reader", "reading", "reasons", "in_words", "distributions",
+__all__ = ["unassigned", "Side", "Change", "Comparison", "parsed", "compare_file", "case_changes",
+           "Read", "read", "Reader", "reading", "reasons", "in_words", "distributions",
            "money_decision", "allowance", "effective", "transitions", "yes_no", "movements", "summary"]
 
 def unassigned(policy: Policy, decision: str) -> str:
@@ -48,12 +55,18 @@ def unassigned(policy: Policy, decision: str) -> str:
 
 @dataclass
 class Side:
-    """One version: what it was given as, the policy, and every case decided by it."""
+    """One version: what it was given as, the policy, and what the comparison tallied of its decisions, case by
+    case in case order: each case's 判定日, the account (evaluate.account's form), how often each value of a
+    decision occurs among the cases decided (value key → count), and per money decision the amounts summed by
+    the record they are grouped under (group → [sum, subjects]) and in all."""
     label: str
     commit: str | None
     policy: Policy
-    case_file: CaseFile
-    results: list[CaseResult]
+    days: dict[str, dt.date] = field(default_factory=dict)
+    books: dict = field(default_factory=dict)
+    counts: dict[str, Counter] = field(default_factory=dict)
+    groups: dict[str, dict[str, list]] = field(default_factory=dict)
+    totals: dict[str, Any] = field(default_factory=dict)
 
     def header(self) -> dict:
         out = {"id": self.policy.id, "version": self.policy.version, "digest": self.policy.digest, "source": self.label}
@@ -80,6 +93,17 @@ class Change:
                 "old": expr.plain(self.old), "new": expr.plain(self.new), "reasons": self.reasons}
 
 
+@dataclass
+class Comparison:
+    """The two versions over one roster: every changed record in case order, with its reasons; per money decision,
+    how many records are better off, worse off, unchanged, and in one version only (`moved`)."""
+    base: Side
+    new: Side
+    found: list[Change]
+    decisions: set[str] | None = None
+    moved: dict[str, Counter] = field(default_factory=dict)
+
+
 def parsed(cases_path: str) -> tuple | None:
     """The case file read once for both versions (each checks it against its own vocabulary); None for a
     spreadsheet (read by each policy's roster.yaml) or a file that does not parse (each reports it, located)."""
@@ -91,21 +115,278 @@ def parsed(cases_path: str) -> tuple | None:
         return None
 
 
-def case_files(cases_path: str, old: Policy, new: Policy) -> tuple[CaseFile, CaseFile]:
-    """The case file as each version reads it. Read once; checked once when both versions have the same
-    words (a case is checked against the vocabulary only), else once per version. Each version gets its own
-    copy: deciding may take a record out of a case (Evaluator._run), and that must not reach the other."""
-    source = parsed(cases_path)
-    first = load_cases(cases_path, old, source)
-    if source is not None and old.vocabulary == new.vocabulary:
-        return first, copy.deepcopy(first)
-    return first, load_cases(cases_path, new, source)
+# --- one pass ----------------------------------------------------------------------------------
+
+@dataclass
+class _Pair:
+    """One case as both versions decide it, each its own copy (deciding may take a record out of a case:
+    Evaluator._run); None where that version could not read it."""
+    id: str
+    old: Case | None
+    new: Case | None
 
 
-def decide(label: str, commit: str | None, policy: Policy, cases_path: str, jobs: int | None = 1,
-           source: tuple | None = None, case_file: CaseFile | None = None) -> Side:
-    case_file = case_file if case_file is not None else load_cases(cases_path, policy, source)
-    return Side(label, commit, policy, case_file, evaluate_cases(Evaluator(policy), case_file.cases, jobs))
+class _Both:
+    """The two versions' evaluators as one, for parallel.stream_cases: a pair of cases in, a pair of results out
+    (a case whose worker died is lost for both)."""
+
+    def __init__(self, old: Evaluator, new: Evaluator):
+        self.old, self.new = old, new
+        self.bounds = dataclasses.replace(old.bounds, seconds=old.bounds.seconds + new.bounds.seconds)
+
+    def prepare(self, cases) -> None:
+        self.old.prepare(cases)
+        self.new.prepare(cases)
+
+    def evaluate(self, pair: _Pair) -> tuple[CaseResult | None, CaseResult | None]:
+        return (None if pair.old is None else self.old.evaluate(pair.old),
+                None if pair.new is None else self.new.evaluate(pair.new))
+
+    def failed(self, pair: _Pair, message: str) -> tuple[CaseResult | None, CaseResult | None]:
+        return (None if pair.old is None else self.old.failed(pair.old, message),
+                None if pair.new is None else self.new.failed(pair.new, message))
+
+
+def _fresh(case: Case) -> Case:
+    """The case's own copy for the other version. Deciding changes a case only by taking a record out of it
+    (casefiles.refuse: out of its list, into rejected and errors, incomplete recounted): those are its own; the
+    records themselves, only read, are shared."""
+    return dataclasses.replace(case, records={k: list(v) for k, v in case.records.items()}, errors=list(case.errors),
+                               rejected=list(case.rejected), incomplete=dict(case.incomplete), warnings=list(case.warnings))
+
+
+class _Checked(Sequence):
+    """A clean JSON file's cases, each checked where it is decided (casefiles.Unchecked) under the base version's
+    words, which are the new version's too, and copied for the new version; None for one that is not clean."""
+
+    def __init__(self, unchecked):
+        self.unchecked = unchecked
+
+    def __len__(self) -> int:
+        return len(self.unchecked)
+
+    def __getitem__(self, index: int) -> _Pair | None:
+        case = self.unchecked[index]
+        return None if case is None else _Pair(case.id, case, _fresh(case))
+
+
+class _Loaded(Sequence):
+    """Cases read here: (base's case, new's case) by id, in file order; a case read once for both is copied for
+    the new version when it is given out (in the worker that decides it)."""
+
+    def __init__(self, pairs: list[tuple[Case | None, Case | None]], shared: bool):
+        self.pairs, self.shared = pairs, shared
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def __getitem__(self, index: int) -> _Pair:
+        old, new = self.pairs[index]
+        if self.shared:
+            new = _fresh(old)
+        return _Pair((old or new).id, old, new)
+
+
+@dataclass
+class _Tally:
+    """What the summary needs of one case under one version."""
+    as_of: dt.date
+    books: dict[str, tuple[int, int]]              # list → (decided, errored)
+    counts: dict[str, Counter] | None              # decision → value key → count; None: the case failed
+    amounts: dict[str, list[tuple[Any, str]]]      # money decision → (amount, group) per subject, in order
+
+
+@dataclass
+class _Part:
+    """One case compared: its changes with their reasons, each version's tally, and per money decision the
+    better / worse / unchanged / only_one counts of its records."""
+    id: str
+    changes: list[Change]
+    sides: tuple[_Tally | None, _Tally | None]
+    moved: dict[str, Counter]
+
+
+class _Plan:
+    """What every case's comparison needs, made here before the workers start (they inherit it)."""
+
+    def __init__(self, base: Side, new: Side, decisions: set[str] | None):
+        self.base, self.new, self.decisions = base, new, decisions
+        self.both = _Both(Evaluator(base.policy), Evaluator(new.policy))
+        self.names = [d.name for d in new.policy.decisions.values() if d.values or d.favourable]
+        self.money = list(dict.fromkeys(d.name for p in (base.policy, new.policy) for d in p.decisions.values() if d.money))
+        self.none = [{m: unassigned(side.policy, m) for m in self.money} for side in (base, new)]
+        self.kinds: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self.errors: tuple[dict, dict] = ({}, {})    # case id → the errors of a case a version could not read
+
+    def compared(self, results: tuple[CaseResult | None, CaseResult | None]) -> _Part:
+        ro, rn = results
+        case_id = str((ro or rn).case.id)
+        read = [self._read(r, n) for n, r in enumerate(results)]
+        found = case_changes(self.base.policy, self.new.policy, case_id, ro, rn, self.errors[0].get(case_id, []),
+                             self.errors[1].get(case_id, []), self.decisions, (read[0][0], read[1][0]),
+                             (read[0][3], read[1][3]))
+        cache: dict = {}
+        for change in found:
+            if change.decision is not None:
+                change.reasons = reasons(self.base.policy, self.new.policy, ro, rn, change, cache)
+        moved = {m: _moved(read[0][2].get(m, {}), read[1][2].get(m, {})) for m in self.money}
+        sides = tuple(None if r is None else
+                      _Tally(r.case.as_of, self._books(r, n), read[n][1],
+                             {m: list(a.values()) for m, a in read[n][2].items()})
+                      for n, r in enumerate(results))
+        return _Part(case_id, found, sides, moved)
+
+    def clean(self, results: tuple[CaseResult | None, CaseResult | None]) -> _Part | None:
+        """From a file not yet read whole: an error, which may want lines, sends the case to load_cases."""
+        return None if any(r is not None and r.errors for r in results) else self.compared(results)
+
+    def _books(self, result: CaseResult, side: int) -> dict[str, tuple[int, int]]:
+        one = account(CaseFile(result.case.file, [], [], dict.fromkeys(self.kinds[side], 0)), [result])
+        return {k: (v["decided"], v["errored"]) for k, v in one.items() if k != "balanced"}
+
+    def _read(self, result: CaseResult | None, side: int) -> tuple:
+        """One version's determinations of the case, read once: (subject, decision) → value; how often each value
+        of a counted decision occurs (None: the case failed); money decision → subject → (amount, the record it is
+        grouped under: case/center); the records' names and groups (records.yaml; None when no amount asked)."""
+        values: dict[tuple[str, str], Any] = {}
+        if result is None:
+            return values, None, {}, None
+        counts = None if result.failed else {name: Counter() for name in self.names}
+        amounts: dict[str, dict[str, tuple[Any, str]]] = {}
+        none = self.none[side]
+        people = None
+        for d in result.determinations:
+            value = values[(d.subject, d.decision)] = d.value
+            if counts is None:
+                continue
+            counted = counts.get(d.decision)
+            if counted is not None:
+                counted[_key(value)] += 1
+            if d.decision in none and isinstance(value, (int, float)) and not isinstance(value, bool):
+                if people is None:
+                    people = (self.base, self.new)[side].policy.records.identities(result.case.records)
+                center = people.get(str(d.subject), (None, None))[1]
+                amounts.setdefault(d.decision, {})[str(d.subject)] = (
+                    value, none[d.decision] if center is None else f"{result.case.id}/{center}")
+        return values, counts, amounts, people
+
+
+def _moved(before: dict[str, tuple], after: dict[str, tuple]) -> Counter:
+    """Better / worse / unchanged / in one version only, per record with an amount (`better` said at the end)."""
+    out = Counter()
+    for key in set(before) | set(after):
+        old, now = before.get(key, (0, ""))[0], after.get(key, (0, ""))[0]
+        if key not in before or key not in after:
+            out["only_one"] += 1
+        out["unchanged" if old == now else "up" if now > old else "down"] += 1
+    return out
+
+
+class _Merge:
+    """The cases' parts folded in case order into each version's tallies; the changes kept by case."""
+
+    def __init__(self, plan: _Plan):
+        self.plan = plan
+        self.changes: dict[str, list[Change]] = {}
+        self.done: set[str] = set()
+        self.moved: dict[str, Counter] = {m: Counter() for m in plan.money}
+        self.books: list[dict[str, list[int]]] = [{}, {}]
+
+    def add(self, part: _Part) -> None:
+        self.done.add(part.id)
+        if part.changes:
+            self.changes[part.id] = part.changes
+        for m, c in part.moved.items():
+            self.moved[m].update(c)
+        for n, (side, tally) in enumerate(zip((self.plan.base, self.plan.new), part.sides)):
+            if tally is None:
+                continue
+            side.days[part.id] = tally.as_of
+            for k, (decided, errored) in tally.books.items():
+                held = self.books[n].setdefault(k, [0, 0])
+                held[0] += decided
+                held[1] += errored
+            if tally.counts is not None:
+                for name, c in tally.counts.items():
+                    side.counts.setdefault(name, Counter()).update(c)
+            for m, amounts in tally.amounts.items():
+                groups, total = side.groups.setdefault(m, {}), side.totals.get(m, 0)
+                for amount, group in amounts:   # added one by one, in case order: the same sums as one list
+                    row = groups.setdefault(group, [0, 0])
+                    row[0] += amount
+                    row[1] += 1
+                    total += amount
+                side.totals[m] = total
+
+    def close(self, files: tuple[CaseFile, CaseFile], order: list[str]) -> Comparison:
+        plan = self.plan
+        for n, (side, case_file) in enumerate(zip((plan.base, plan.new), files)):
+            failed = {k: sum(held[k] for held in case_file.failed_cases.values()) for k in case_file.read}
+            out = {k: {"read": case_file.read[k], "decided": self.books[n].get(k, [0, 0])[0],
+                       "errored": failed[k] + self.books[n].get(k, [0, 0])[1]} for k in case_file.read}
+            side.books = dict(out, balanced=all(v["read"] == v["decided"] + v["errored"] for v in out.values()))
+        for case_id in order:   # read by neither version: compared by their errors alone
+            if case_id not in self.done:
+                found = case_changes(plan.base.policy, plan.new.policy, case_id, None, None, plan.errors[0].get(case_id, []),
+                                     plan.errors[1].get(case_id, []), plan.decisions)
+                if found:
+                    self.changes[case_id] = found
+        found = [c for case_id in order for c in self.changes.get(case_id, ())]
+        return Comparison(plan.base, plan.new, found, plan.decisions, self.moved)
+
+
+def compare_file(cases_path: str, base: Side, new: Side, decisions: set[str] | None = None,
+                 jobs: int | None = 1) -> Comparison:
+    """Every case of the file decided by both versions and compared, in `jobs` worker processes (1: here), a batch
+    of cases at a time; `base` and `new` receive their tallies. `decisions`: compare only these.
+
+    The file is read once for both versions and checked once when they have the same words (a case is checked
+    against the vocabulary only), else once per version: a clean JSON file case by case in the workers
+    (casefiles.Unchecked; from its first case that is not clean on, the file is read whole here, as evaluate
+    does), any other here."""
+    plan = _Plan(base, new, decisions)
+    merge = _Merge(plan)
+    same = base.policy.vocabulary == new.policy.vocabulary
+    done, source = 0, None
+    unchecked = read_unchecked(cases_path, base.policy) if same else None
+    if unchecked is not None:
+        plan.kinds = (tuple(unchecked.file.read),) * 2
+        for part in stream_cases(plan.both, _Checked(unchecked), plan.clean, jobs, days=unchecked.days()):
+            if part is None:
+                break
+            merge.add(part)
+            done += 1
+        if done == len(unchecked):
+            return merge.close((unchecked.file, unchecked.file), unchecked.ids)
+        source = None if unchecked.released else unchecked.parsed
+        unchecked = None
+    source = source or parsed(cases_path)
+    old_file = load_cases(cases_path, base.policy, source)
+    shared = same and source is not None
+    new_file = old_file if shared else load_cases(cases_path, new.policy, source)
+    source = None
+    plan.kinds = (tuple(old_file.read), tuple(new_file.read))
+    plan.errors = tuple(_by_case(f.errors) for f in (old_file, new_file))
+    if shared:
+        pairs = [(c, None) for c in old_file.cases[done:]]
+    else:
+        by_id = {c.id: c for c in new_file.cases}
+        pairs = [(c, by_id.pop(c.id, None)) for c in old_file.cases]
+        pairs = sorted(pairs + [(None, c) for c in by_id.values()], key=lambda p: (p[0] or p[1]).index)
+    days = sorted({c.as_of for pair in pairs for c in pair if c is not None})
+    for part in stream_cases(plan.both, _Loaded(pairs, shared), plan.compared, jobs, days=days):
+        merge.add(part)
+    pairs = []
+    order = list(dict.fromkeys([str(c.id) for c in old_file.cases] + [str(e.case) for e in old_file.errors if e.case is not None]
+                               + [str(c.id) for c in new_file.cases] + [str(e.case) for e in new_file.errors if e.case is not None]))
+    return merge.close((old_file, new_file), order)
+
+
+def _by_case(errors: list[CaseError]) -> dict[str, list[CaseError]]:
+    out: dict[str, list[CaseError]] = defaultdict(list)
+    for e in errors:
+        out[str(e.case)].append(e)
+    return dict(out)
 
 
 # --- records ---------------------------------------------------------------------------
@@ -129,81 +410,49 @@ def _subject_errors(result: CaseResult | None, case_errors: list) -> dict[str | 
     return out
 
 
-def _by_case(side: Side) -> dict[str, CaseResult]:
-    return {str(r.case.id): r for r in side.results}
+def case_changes(old_policy: Policy, new_policy: Policy, case_id: str, ro: CaseResult | None, rn: CaseResult | None,
+                 old_errors: list[CaseError], new_errors: list[CaseError], decisions: set[str] | None = None,
+                 values: tuple[dict, dict] | None = None, identities: tuple[dict | None, dict | None] = (None, None)
+                 ) -> list[Change]:
+    """One case's changed records, reasons not yet read: `ro`/`rn` its result in each version, None where that
+    version could not read it (its errors then say why). `values` and `identities`: each version's determinations
+    by (subject, decision) and its records' names and groups, when already read."""
+    eo, en = _subject_errors(ro, old_errors), _subject_errors(rn, new_errors)
+    people: dict | None = None
 
+    def who(subject) -> tuple[str | None, str | None]:
+        """The record's personal name and group (records.yaml), read only for a case that changes."""
+        nonlocal people
+        if people is None:
+            people = {}
+            for result, policy, known in ((ro, old_policy, identities[0]), (rn, new_policy, identities[1])):
+                if result is not None:
+                    people.update(known if known is not None else policy.records.identities(result.case.records))
+        return people.get(subject, (None, None))
 
-def _people(result: CaseResult | None, policy: Policy) -> dict[str, tuple[str | None, str | None]]:
-    """Each record's id → (personal name, group): what a change shows beside the subject (records.yaml)."""
-    return {} if result is None else policy.records.identities(result.case.records)
-
-
-def case_ids(base: Side, new: Side) -> list[str]:
-    seen = [str(r.case.id) for r in base.results] + [str(e.case) for e in base.case_file.errors if e.case is not None]
-    seen += [str(r.case.id) for r in new.results] + [str(e.case) for e in new.case_file.errors if e.case is not None]
-    return list(dict.fromkeys(seen))
-
-
-def changes(base: Side, new: Side, decisions: set[str] | None = None, jobs: int | None = 1) -> list[Change]:
-    """Every changed record, in case order, with its reasons (read in `jobs` worker processes, per case)."""
-    found = compare(base, new, decisions)
-    fill_reasons(base, new, found, jobs)
-    return found
-
-
-def fill_reasons(base: Side, new: Side, found: list[Change], jobs: int | None = 1) -> None:
-    """Reasons for the changed records only (pay for what is asked), one case per task."""
-    todo: dict[str, list[Change]] = defaultdict(list)
-    for c in found:
-        if c.decision is not None:
-            todo[c.case].append(c)
-    old_cases, new_cases = _by_case(base), _by_case(new)
-
-    def explain(case_id: str) -> list[list[dict]]:
-        cache: dict = {}
-        ro, rn = old_cases.get(case_id), new_cases.get(case_id)
-        return [reasons(base, new, ro, rn, c, cache) for c in todo[case_id]]
-
-    held = [old_cases[c] for c in todo if c in old_cases]
-    answers = render_cases(lambda r: explain(str(r.case.id)), held, jobs) if held else []
-    done = dict(zip((str(r.case.id) for r in held), answers))
-    for case_id, items in todo.items():
-        for change, why in zip(items, done.get(case_id) or explain(case_id)):
-            change.reasons = why
-
-
-def compare(base: Side, new: Side, decisions: set[str] | None = None) -> list[Change]:
-    """Every changed record, in case order, reasons not yet read."""
-    old_cases, new_cases = _by_case(base), _by_case(new)
     out: list[Change] = []
-    for case_id in case_ids(base, new):
-        ro, rn = old_cases.get(case_id), new_cases.get(case_id)
-        eo = _subject_errors(ro, [e for e in base.case_file.errors if str(e.case) == case_id])
-        en = _subject_errors(rn, [e for e in new.case_file.errors if str(e.case) == case_id])
-        people = {**_people(ro, base.policy), **_people(rn, new.policy)}
-        errored = set(eo) | set(en)
-        for subject in sorted(errored, key=lambda s: (s is not None, str(s))):
-            if sorted(eo.get(subject, [])) != sorted(en.get(subject, [])) and decisions is None:
-                out.append(_error_change(case_id, subject, eo.get(subject, []), en.get(subject, []), people))
-        if None in errored:
+    errored = set(eo) | set(en)
+    for subject in sorted(errored, key=lambda s: (s is not None, str(s))):
+        if sorted(eo.get(subject, [])) != sorted(en.get(subject, [])) and decisions is None:
+            out.append(_error_change(case_id, subject, eo.get(subject, []), en.get(subject, []), who))
+    if None in errored:
+        return out
+    vo, vn = values if values is not None else ((_values(ro) if ro else {}), (_values(rn) if rn else {}))
+    for key in list(dict.fromkeys(list(vo) + list(vn))):
+        subject, decision = key
+        if subject in errored or (decisions is not None and decision not in decisions):
             continue
-        vo, vn = (_values(ro) if ro else {}), (_values(rn) if rn else {})
-        for key in list(dict.fromkeys(list(vo) + list(vn))):
-            subject, decision = key
-            if subject in errored or (decisions is not None and decision not in decisions):
-                continue
-            if key in vo and key in vn and same_value(vo[key], vn[key]):
-                continue
-            if vo.get(key) is None and vn.get(key) is None:
-                continue
-            name, group = people.get(subject, (None, None))
-            change = Change(case_id, subject, decision, vo.get(key), vn.get(key), name, group)
-            out.append(change)
+        if key in vo and key in vn and same_value(vo[key], vn[key]):
+            continue
+        if vo.get(key) is None and vn.get(key) is None:
+            continue
+        name, group = who(subject)
+        out.append(Change(case_id, subject, decision, vo.get(key), vn.get(key), name, group))
     return out
 
 
-def _error_change(case_id: str, subject, old: list[str], new: list[str], people: dict) -> Change:
-    name, group = people.get(subject, (None, None)) if subject is not None else (None, None)
+def _error_change(case_id: str, subject, old: list[str], new: list[str], who) -> Change:
+    name, group = who(subject) if subject is not None else (None, None)
     reason = {"kind": "error", "old": "；".join(old) or None, "new": "；".join(new) or None,
               "text": f"记录在{'两个版本中出错不同' if old and new else '新版本中出错' if new else '原版本中出错'}：" +
                       f"原：{'；'.join(old) or '无错误'}；新：{'；'.join(new) or '无错误'}"}
@@ -258,22 +507,51 @@ def _fact(name: str, entry: dict, into: Read) -> None:
         _fact(sub, e, into)
 
 
+def _flat(name: str, entry: dict, out: list) -> list[tuple[str, str, Any]]:
+    """What `_fact` adds to a reading, in its order, as a list to replay: (fact, name, entry), (interpretation,
+    id, None), (parameter, name, entry)."""
+    out.append(("fact", name, entry))
+    for i in entry.get("interpretations") or ():
+        out.append(("interpretation", i, None))
+    for pname, p in (entry.get("parameters") or {}).items():
+        out.append(("parameter", pname, p))
+    for sub, e in (entry.get("from") or {}).items():
+        _flat(sub, e, out)
+    return out
+
+
 @dataclass
 class Reader:
-    """One case's trace and its pieces, with the fact entries read so far (shared by a subject's decisions)."""
+    """One case's trace and its pieces, with the fact entries read so far, each as `_flat` lists what it adds to a
+    reading (shared by a subject's decisions)."""
     trace: Trace
     pieces: Pieces
     entries: dict = field(default_factory=dict)
 
 
-def _reader(side: Side, result: CaseResult | None, cache: dict) -> Reader | None:
+def _reader(which: str, policy: Policy, result: CaseResult | None, cache: dict) -> Reader | None:
     if result is None or result.params is None:
         return None
-    key = (id(side), str(result.case.id))
+    key = (which, str(result.case.id))
     if key not in cache:
-        trace = Trace.of(side.policy, result)
+        trace = Trace.of(policy, result)
         cache[key] = Reader(trace, Pieces(trace))
     return cache[key]
+
+
+_READS: dict[tuple[int, int], tuple] = {}
+
+
+def _reads(rule, owner) -> list[tuple[tuple[str, ...], tuple]]:
+    """What a firing of the rule reads, per expression (its condition, its computation, its decision's
+    applies_when): the names and the parameters, as expr finds them. The same for every firing: found once per
+    process (the rule and its decision are held with it, so their ids stay theirs)."""
+    held = _READS.get((id(rule), id(owner)))
+    if held is None or held[0] is not rule or held[1] is not owner:
+        nodes = [n for n in (rule.when, rule.compute, owner.applies_when) if n is not None]
+        held = _READS[(id(rule), id(owner))] = (rule, owner, [
+            (tuple(expr.names(n)), tuple(p for p in expr.walk(n) if isinstance(p, expr.Param))) for n in nodes])
+    return held[2]
 
 
 def reading(reader: Reader | None, subject: str, decision: str) -> tuple[Read, str | None]:
@@ -293,17 +571,22 @@ def reading(reader: Reader | None, subject: str, decision: str) -> tuple[Read, s
         seen.add(id(firing))
         rule, owner, fact = firing.rule, firing.variant.decision, firing.fact
         _add(into.rules, rule.id)
-        for node in (n for n in (rule.when, rule.compute, owner.applies_when) if n is not None):
-            for name in expr.names(node):
+        for names, params in _reads(rule, owner):
+            for name in names:
                 if not reader.trace.reads_decision(fact, name):
                     key = (fact.fid, name)
                     if key not in memo:
-                        memo[key] = reader.pieces.fact_entry(fact, name)
-                    _fact(name, memo[key], into)
-            for p in expr.walk(node):
-                if isinstance(p, expr.Param):
-                    name, entry = reader.pieces.parameter(p, fact)
-                    into.params.setdefault(name, entry)
+                        memo[key] = _flat(name, reader.pieces.fact_entry(fact, name), [])
+                    for kind, what, entry in memo[key]:
+                        if kind == "fact":
+                            into.facts.setdefault(what, entry)
+                        elif kind == "interpretation":
+                            _add(into.interpretations, what)
+                        else:
+                            into.params.setdefault(what, entry)
+            for p in params:
+                name, entry = reader.pieces.parameter(p, fact)
+                into.params.setdefault(name, entry)
         for name in list(rule.interpretations) + list(owner.interpretations):
             _add(into.interpretations, name)
         for _, joined in firing.variant.joins:
@@ -335,6 +618,11 @@ def _dated(entry: dict | None) -> dict | None:
             if k in ("value", "clause", "since") or entry.get(k)}
 
 
+def _param_side(into: Read, result: CaseResult | None, name: str) -> dict | None:
+    """A parameter as one version's reading saw it, else as in force for the case."""
+    return _dated(into.params.get(name)) if name in into.params else _dated(_param_at(result, name))
+
+
 def _rule_text(policy: Policy, rule_id: str) -> dict | None:
     rule = policy.rules.get(rule_id)
     if rule is None:
@@ -353,16 +641,24 @@ def _rule_title(policies: tuple[Policy, ...], rule_id: str | None) -> str | None
     return next((p.rules[rule_id].title for p in policies if rule_id in p.rules), rule_id)
 
 
-def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None, change: Change, cache: dict) -> list[dict]:
-    """Why the record differs, read from its two explanations; most specific first. Each reason's `text` is for
-    an officer (the policy's labels, values and titles, the amending document's number); its other keys keep ids."""
-    a, fired_old = reading(_reader(base, ro, cache), change.subject, change.decision)
-    b, fired_new = reading(_reader(new, rn, cache), change.subject, change.decision)
-    policies = (new.policy, base.policy)
+def reasons(old_policy: Policy, new_policy: Policy, ro: CaseResult | None, rn: CaseResult | None, change: Change,
+            cache: dict) -> list[dict]:
+    """Why the record differs, read from its two explanations (`ro`, `rn`: the case's result in each version; `cache`:
+    one per case); most specific first. Each reason's `text` is for an officer (the policy's labels, values and
+    titles, the amending document's number); its other keys keep ids."""
+    a, fired_old = reading(_reader("old", old_policy, ro, cache), change.subject, change.decision)
+    b, fired_new = reading(_reader("new", new_policy, rn, cache), change.subject, change.decision)
+    policies = (new_policy, old_policy)
     out: list[dict] = []
     for name in dict.fromkeys(list(a.params) + list(b.params)):
-        old = _dated(a.params.get(name)) if name in a.params else _dated(_param_at(ro, name))
-        now = _dated(b.params.get(name)) if name in b.params else _dated(_param_at(rn, name))
+        # a parameter's entry is its period's, the same for every record of the case: compared once per case
+        key = ("same parameter", name, name in a.params, name in b.params)
+        same = cache.get(key)
+        if same is None:
+            same = cache[key] = _param_side(a, ro, name) == _param_side(b, rn, name)
+        if same:
+            continue
+        old, now = _param_side(a, ro, name), _param_side(b, rn, name)
         if old != now:
             entry = b.params.get(name) or a.params.get(name) or {}
             label = entry.get("label") or name
@@ -377,15 +673,18 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
     for rule_id in dict.fromkeys(a.rules + b.rules):
         if rule_id.endswith(".scenarios"):
             continue
-        old, now = _rule_text(base.policy, rule_id), _rule_text(new.policy, rule_id)
-        if old == now:
+        same = cache.get(("same rule", rule_id))   # asked for most changes of the case: answered once
+        if same is None:
+            same = cache[("same rule", rule_id)] = _rule_text(old_policy, rule_id) == _rule_text(new_policy, rule_id)
+        if same:
             continue
+        old, now = _rule_text(old_policy, rule_id), _rule_text(new_policy, rule_id)
         kind = "rule_added" if old is None else "rule_removed" if now is None else "rule_changed"
         title = (now or old)["title"]
         out.append({"kind": kind, "rule": rule_id, "title": title, "old": old, "new": now,
-                    "text": _rule_change(kind, base.policy, new.policy, rule_id, old, now)})
+                    "text": _rule_change(kind, old_policy, new_policy, rule_id, old, now)})
     for name in dict.fromkeys(a.interpretations + b.interpretations):
-        old, now = base.policy.interpretations.get(name), new.policy.interpretations.get(name)
+        old, now = old_policy.interpretations.get(name), new_policy.interpretations.get(name)
         if (old and (old.reading, old.basis)) != (now and (now.reading, now.basis)):
             out.append({"kind": "interpretation", "id": name,
                         "old": old and {"reading": old.reading, "basis": old.basis},
@@ -393,7 +692,7 @@ def reasons(base: Side, new: Side, ro: CaseResult | None, rn: CaseResult | None,
                         "text": _interpretation_change(old, now, policies)})
     fired = {"old": fired_old, "new": fired_new}
     if fired["old"] != fired["new"]:
-        titles = {"old": _rule_title((base.policy,), fired_old), "new": _rule_title((new.policy,), fired_new)}
+        titles = {"old": _rule_title((old_policy,), fired_old), "new": _rule_title((new_policy,), fired_new)}
         out.append({"kind": "fired", "old": fired["old"], "new": fired["new"],
                     "old_title": titles["old"], "new_title": titles["new"],
                     "text": "适用规则：" + " → ".join(f"“{t}”" if t else "无" for t in (titles["old"], titles["new"]))})
@@ -506,22 +805,9 @@ def _key(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _decided(side: Side) -> Iterable[tuple[CaseResult, Any]]:
-    for result in side.results:
-        if not result.failed:
-            for d in result.determinations:
-                yield result, d
-
-
 def distributions(base: Side, new: Side, names: list[str]) -> dict[str, dict]:
     """How often each value occurs, before and after, for decisions with declared values or favourable ones."""
-    out = {}
-    for name in names:
-        counts = []
-        for side in (base, new):
-            counts.append(Counter(_key(d.value) for _, d in _decided(side) if d.decision == name))
-        out[name] = {"before": dict(counts[0]), "after": dict(counts[1])}
-    return out
+    return {name: {"before": dict(base.counts.get(name, {})), "after": dict(new.counts.get(name, {}))} for name in names}
 
 
 def money_decision(policy: Policy, decisions: set[str] | None = None) -> Decision | None:
@@ -531,40 +817,22 @@ def money_decision(policy: Policy, decisions: set[str] | None = None) -> Decisio
     return next((d for d in money if d.money.total), None if decisions is None else next(iter(money), None))
 
 
-def _amounts(side: Side, decision: str) -> dict[tuple[str, str], tuple[float, str]]:
-    """(case, subject) → (amount, the record it is grouped under: case/center) for a money decision."""
-    out = {}
-    none = unassigned(side.policy, decision)
-    groups: dict[int, dict] = {}     # id(result) → its records' (name, group), made once per case
-    for result, d in _decided(side):
-        if d.decision == decision and isinstance(d.value, (int, float)) and not isinstance(d.value, bool):
-            if id(result) not in groups:
-                groups[id(result)] = side.policy.records.identities(result.case.records)
-            center = groups[id(result)].get(str(d.subject), (None, None))[1]
-            out[(str(result.case.id), str(d.subject))] = (d.value, none if center is None else f"{result.case.id}/{center}")
-    return out
-
-
-def allowance(base: Side, new: Side, decisions: set[str] | None = None) -> dict | None:
+def allowance(comparison: Comparison, decisions: set[str] | None = None) -> dict | None:
     """Better off / worse off / unchanged in the budget's money decision (`money_decision`), and the budget by
     center, monthly and annual, each center with its case's 判定日. None when no money decision is compared."""
+    base, new = comparison.base, comparison.new
     decision = money_decision(new.policy, decisions) or money_decision(base.policy, decisions)
     if decision is None:
         return None
     per_year, better = decision.money.per_year, decision.money.better
-    before, after = _amounts(base, decision.name), _amounts(new, decision.name)
-    tally = Counter()
-    for key in set(before) | set(after):
-        old, now = before.get(key, (0, ""))[0], after.get(key, (0, ""))[0]
-        if key not in before or key not in after:
-            tally["only_one"] += 1
-        tally["unchanged" if old == now else "better" if (now > old) == (better == "higher") else "worse"] += 1
+    moved = comparison.moved.get(decision.name, Counter())
+    up, down = (moved["up"], moved["down"]) if better == "higher" else (moved["down"], moved["up"])
     groups: dict[str, dict] = defaultdict(lambda: {"before": 0, "after": 0, "subjects_before": 0, "subjects_after": 0})
-    for which, amounts in (("before", before), ("after", after)):
-        for amount, center in amounts.values():
-            groups[center][which] += amount
-            groups[center]["subjects_" + which] += 1
-    days = {str(r.case.id): r.case.as_of for side in (base, new) for r in side.results}
+    for which, side in (("before", base), ("after", new)):
+        for center, (amount, count) in side.groups.get(decision.name, {}).items():
+            groups[center][which] = amount
+            groups[center]["subjects_" + which] = count
+    days = {**base.days, **new.days}
     rows = {}
     for c, v in sorted(groups.items()):
         case, _, local = c.partition("/")
@@ -577,10 +845,9 @@ def allowance(base: Side, new: Side, decisions: set[str] | None = None) -> dict 
     parts = {}
     for d in new.policy.decisions.values():
         if d.money and d.name != decision.name and decision.money.total and (decisions is None or d.name in decisions):
-            b, a = _amounts(base, d.name), _amounts(new, d.name)
-            parts[d.name] = {"before": sum(v for v, _ in b.values()), "after": sum(v for v, _ in a.values())}
-    return {"decision": decision.name, "label": decision.label, "per_year": per_year, "better": tally["better"],
-            "worse": tally["worse"], "unchanged": tally["unchanged"], "only_in_one": tally["only_one"],
+            parts[d.name] = {"before": base.totals.get(d.name, 0), "after": new.totals.get(d.name, 0)}
+    return {"decision": decision.name, "label": decision.label, "per_year": per_year, "better": up,
+            "worse": down, "unchanged": moved["unchanged"], "only_in_one": moved["only_one"],
             "by_group": rows, "total": total, "parts": parts}
 
 
@@ -675,15 +942,21 @@ def movements(base: Side, new: Side, found: list[Change], decisions: set[str] | 
     return out
 
 
-def summary(base: Side, new: Side, found: list[Change], decisions: set[str] | None = None,
+def summary(comparison: Comparison, found: list[Change] | None = None, decisions: set[str] | None = None,
             only_changed: bool = False) -> dict:
+    """The comparison in figures: changes per decision, each version's account, the distributions, the budget,
+    who newly holds a favourable value and who no longer does, from when the changes apply. `found` and
+    `decisions` narrow it (default: the comparison's own)."""
+    base, new = comparison.base, comparison.new
+    found = comparison.found if found is None else found
+    decisions = comparison.decisions if decisions is None else decisions
     names = [d.name for d in new.policy.decisions.values() if d.values or d.favourable]
     if decisions is not None:
         names = [n for n in names if n in decisions]
     changed = Counter(c.decision for c in found if c.decision is not None)
     if only_changed:
         names = [n for n in names if changed[n]]
-    money = allowance(base, new, decisions)
+    money = allowance(comparison, decisions)
     if money is not None and only_changed:
         money["by_group"] = {c: r for c, r in money["by_group"].items() if r["delta"] or r["subjects_before"] != r["subjects_after"]}
     moves = transitions(base, new, found)
@@ -695,7 +968,7 @@ def summary(base: Side, new: Side, found: list[Change], decisions: set[str] | No
     return {"changed_records": len(found), "by_decision": dict(changed),
             "errors_changed": sum(1 for c in found if c.decision is None),
             "subjects_changed": len({(c.case, c.subject) for c in found}),
-            "account": {"base": account(base.case_file, base.results), "new": account(new.case_file, new.results)},
+            "account": {"base": copy.deepcopy(base.books), "new": copy.deepcopy(new.books)},
             "distribution": distributions(base, new, names),
             "allowance": money,
             "favourable": {k: v for k, v in moves.items() if decisions is None or k in decisions},

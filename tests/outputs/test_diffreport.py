@@ -30,12 +30,12 @@ ASCII_WORD = re.compile(r"[A-Za-z_]{2,}")   # an id or a value name (mar_1, full
 
 @pytest.fixture(scope="module")
 def demo(demo_diff):
-    return (*demo_diff, diff.summary(*demo_diff, None, False))
+    return demo_diff.base, demo_diff.new, demo_diff.found, diff.summary(demo_diff)
 
 
 @pytest.fixture(scope="module")
 def leap(leap_diff):
-    return (*leap_diff, diff.summary(*leap_diff, None, True))
+    return leap_diff.base, leap_diff.new, leap_diff.found, diff.summary(leap_diff, only_changed=True)
 
 
 def rendered(compared, width: int = 80) -> str:

@@ -5,9 +5,13 @@ roster with the standard library), never listed by hand.
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import faulthandler
 import json
+import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -16,6 +20,8 @@ import pytest
 from engine.tools import diff, generate
 
 from engine.formula import expr
+from engine.pipeline import parallel
+from engine.pipeline.evaluate import evaluate_file
 from engine.tools.gitpolicy import GitPolicyError, materialised, parse
 from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, ROOT, cli, edit, parsed_once
@@ -33,8 +39,13 @@ def corpus(tmp_path_factory, policy) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base(policy, corpus) -> diff.Side:
-    return diff.decide("base", None, policy, str(corpus), jobs=1)
+def results(policy, corpus) -> list:
+    """The corpus decided by the policy alone (evaluate's own path): what each expectation is read from."""
+    return evaluate_file(str(corpus), policy)[1]
+
+
+def compared(old, new, corpus: Path, jobs: int = 1, decisions=None) -> diff.Comparison:
+    return diff.compare_file(str(corpus), diff.Side("base", None, old), diff.Side("new", None, new), decisions, jobs)
 
 
 def copy_policy(tmp_path: Path) -> Path:
@@ -43,16 +54,12 @@ def copy_policy(tmp_path: Path) -> Path:
     return target
 
 
-def side_of(folder: Path, corpus: Path) -> diff.Side:
-    return diff.decide(str(folder), None, load_or_raise(folder), str(corpus), jobs=1)
+def person_facts(results: list) -> dict[tuple[str, str], object]:
+    return {(str(r.case.id), f.subject): f for r in results for f in r.facts if f.kind == "person"}
 
 
-def person_facts(side: diff.Side) -> dict[tuple[str, str], object]:
-    return {(str(r.case.id), f.subject): f for r in side.results for f in r.facts if f.kind == "person"}
-
-
-def values(side: diff.Side, decision: str) -> dict[tuple[str, str], object]:
-    return {(str(r.case.id), d.subject): d.value for r in side.results for d in r.determinations if d.decision == decision}
+def values(results: list, decision: str) -> dict[tuple[str, str], object]:
+    return {(str(r.case.id), d.subject): d.value for r in results for d in r.determinations if d.decision == decision}
 
 
 def changed(found: list[diff.Change], decision: str) -> set[tuple[str, str]]:
@@ -61,11 +68,10 @@ def changed(found: list[diff.Change], decision: str) -> set[tuple[str, str]]:
 
 # --- identical versions ------------------------------------------------------------------------
 
-def test_identical_versions_change_nothing(tmp_path, base, corpus):
-    other = side_of(copy_policy(tmp_path), corpus)
-    found = diff.changes(base, other)
-    assert found == []
-    summary = diff.summary(base, other, found)
+def test_identical_versions_change_nothing(tmp_path, policy, corpus):
+    same = compared(policy, load_or_raise(copy_policy(tmp_path)), corpus)
+    assert same.found == []
+    summary = diff.summary(same)
     assert summary["changed_records"] == 0
     money = summary["allowance"]
     assert money["better"] == money["worse"] == 0 and money["total"]["delta"] == 0
@@ -81,14 +87,14 @@ def cite_amendment(folder: Path) -> None:
 
 # --- one parameter changed -----------------------------------------------------------------------
 
-def test_one_parameter_changes_exactly_its_holders(tmp_path, base, corpus):
+def test_one_parameter_changes_exactly_its_holders(tmp_path, policy, results, corpus):
     folder = copy_policy(tmp_path)
     edit(folder, "parameters/allowances.yaml", "三级/高级工: 200", "三级/高级工: 230")
     cite_amendment(folder)
-    new = side_of(folder, corpus)
-    found = diff.changes(base, new)
-    paid = values(base, "skill_allowance")
-    holders = {key for key, fact in person_facts(base).items()
+    comparison = compared(policy, load_or_raise(folder), corpus)
+    found = comparison.found
+    paid = values(results, "skill_allowance")
+    holders = {key for key, fact in person_facts(results).items()
                if expr.plain(fact.get("skill_level")) == "三级/高级工" and key in paid}
     assert holders, "the corpus should hold people at that level"
     assert changed(found, "skill_allowance") == holders
@@ -100,7 +106,7 @@ def test_one_parameter_changes_exactly_its_holders(tmp_path, base, corpus):
         assert named[0]["old"]["value"] == 200 and named[0]["new"]["value"] == 230
         assert named[0]["old"]["clause"] == named[0]["new"]["clause"] == "二(二)5(2)"
         assert c.new - c.old == 30
-    money = diff.summary(base, new, found)["allowance"]
+    money = diff.summary(comparison)["allowance"]
     assert money["better"] == len(holders) and money["worse"] == 0
     assert money["total"]["delta"] == 30 * len(holders)
     assert money["total"]["annual_delta"] == 30 * len(holders) * 12
@@ -108,17 +114,17 @@ def test_one_parameter_changes_exactly_its_holders(tmp_path, base, corpus):
 
 # --- a rule changed -----------------------------------------------------------------------------
 
-def test_a_rule_change_is_named(tmp_path, base, corpus):
+def test_a_rule_change_is_named(tmp_path, policy, results, corpus):
     folder = copy_policy(tmp_path)
     edit(folder, "rules/reassignment.yaml", "when: longest_bottom_run >= param.reassignment_consecutive_bottom\n",
          "when: longest_bottom_run >= param.reassignment_consecutive_bottom + 1\n")
     edit(folder, "rules/reassignment.yaml", "and longest_bottom_run < param.reassignment_consecutive_bottom\n",
          "and longest_bottom_run < param.reassignment_consecutive_bottom + 1\n")
-    new = side_of(folder, corpus)
-    found = diff.changes(base, new)
-    status = values(base, "certificate_status")
-    runs = {key: fact.get("longest_bottom_run") for key, fact in person_facts(base).items()}
-    expected = {key for key in values(base, "reassignment_recommended")
+    comparison = compared(policy, load_or_raise(folder), corpus)
+    found = comparison.found
+    status = values(results, "certificate_status")
+    runs = {key: fact.get("longest_bottom_run") for key, fact in person_facts(results).items()}
+    expected = {key for key in values(results, "reassignment_recommended")
                 if expr.plain(runs[key]) == 2 and status.get(key) != "逾期未取证"}
     assert expected, "the corpus should hold people ranked last in exactly two adjacent months"
     assert changed(found, "reassignment_recommended") == expected
@@ -130,7 +136,7 @@ def test_a_rule_change_is_named(tmp_path, base, corpus):
         changed_rules = [r for r in c.reasons if r["kind"] == "rule_changed"]
         assert any("＋ 1" in r["text"] for r in changed_rules)                 # the condition in words
         assert any("+ 1" in r["new"]["when"] for r in changed_rules)           # the JSON keeps it as written
-    summary = diff.summary(base, new, found)
+    summary = diff.summary(comparison)
     moves = summary["favourable"]["reassignment_recommended"]
     assert moves["newly"] == len(expected) and moves["no_longer"] == 0   # not being reassigned is favourable
     yes = summary["transitions"]["reassignment_recommended"]
@@ -139,12 +145,12 @@ def test_a_rule_change_is_named(tmp_path, base, corpus):
 
 # --- an error in one version only -----------------------------------------------------------------
 
-def test_a_record_that_errors_in_one_version_only(tmp_path, base, corpus):
+def test_a_record_that_errors_in_one_version_only(tmp_path, policy, results, corpus):
     folder = copy_policy(tmp_path)
     edit(folder, "vocabulary.yaml", "values: [高中及以下, 中专, 大专, 本科, 硕士, 博士]", "values: [高中及以下, 大专, 本科, 硕士, 博士]")
-    new = side_of(folder, corpus)
-    found = diff.changes(base, new)
-    word = {key: p.get("education") for r in base.results for p in r.case.records["people"] for key in [(str(r.case.id), str(p["id"]))]}
+    comparison = compared(policy, load_or_raise(folder), corpus)
+    found = comparison.found
+    word = {key: p.get("education") for r in results for p in r.case.records["people"] for key in [(str(r.case.id), str(p["id"]))]}
     expected = {key for key, w in word.items() if w == "中专"}
     assert expected
     errors = [c for c in found if c.decision is None]
@@ -154,7 +160,8 @@ def test_a_record_that_errors_in_one_version_only(tmp_path, base, corpus):
         assert c.reasons[0]["kind"] == "error" and c.reasons[0]["old"] is None and c.reasons[0]["new"]
     # their determinations are not listed as value changes: the error record stands for them
     assert not {(c.case, c.subject) for c in found if c.decision is not None} & expected
-    assert diff.summary(base, new, found)["account"]["new"]["balanced"]
+    books = diff.summary(comparison)["account"]["new"]
+    assert books["balanced"] and books["people"]["errored"] == len(expected)
 
 
 # --- 29 February: 1.0.0 (mar_1) against 1.1.0 (feb_28) -------------------------------------------
@@ -179,15 +186,14 @@ def _leap_sensitive(people: list[dict], as_of: dt.date, tiers: list[int], clerk:
     return out
 
 
-def test_the_29_february_correction_changes_exactly_those_it_should(tmp_path, policy, base, corpus):
+def test_the_29_february_correction_changes_exactly_those_it_should(tmp_path, policy, results, corpus):
     folder = copy_policy(tmp_path)
     edit(folder, "parameters/selection.yaml", "{value: feb_28, clause: 二(二)2(1)⑧}", "{value: mar_1, clause: 二(二)2(1)⑧}")
-    old = side_of(folder, corpus)
-    found = diff.changes(old, base)
-    params = base.results[0].params
+    found = compared(load_or_raise(folder), policy, corpus).found
+    params = results[0].params
     tiers = [t["years"] for t in params("seniority_tiers").values()]
     expected = {"certificate_deadline": set(), "seniority_allowance": set()}
-    for r in base.results:
+    for r in results:
         for decision, people in _leap_sensitive(r.case.records["people"], r.case.as_of, tiers, params("clerk_certificate_type")).items():
             expected[decision] |= {(str(r.case.id), s) for s in people}
     assert expected["certificate_deadline"] and expected["seniority_allowance"], "the corpus must hold such people"
@@ -257,15 +263,14 @@ def test_cli_diff_from_git(tiny_repo, corpus, monkeypatch):
     assert all(any(r.get("name") == "skill_allowance.二级/技师" for r in c["reasons"]) for c in skill)
 
 
-def test_the_repositorys_own_1_0_0_revision(policy, corpus, base, tmp_path):
+def test_the_repositorys_own_1_0_0_revision(policy, corpus, tmp_path):
     """Where the clone holds the 1.0.0 commit, reading it from git gives what the mar_1 copy gives."""
     if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", ONE_OH + "^{commit}"], capture_output=True).returncode:
         pytest.skip("the 1.0.0 commit is not in this clone (the tiny repository tests cover git reading)")
     with materialised(f"git:{ONE_OH}:policies/suchen_2024", repo=ROOT) as (root, commit):
         old_policy = load_or_raise(root)
     assert old_policy.version == "1.0.0" and commit == ONE_OH
-    old = diff.decide("1.0.0", commit, old_policy, str(corpus), jobs=1)
-    found = diff.changes(old, base)
+    found = compared(old_policy, policy, corpus).found
     assert found and all(any(r.get("name") == "leap_day_anniversary" for r in c.reasons) for c in found)
 
 
@@ -279,7 +284,7 @@ def raised(tmp_path_factory) -> Path:
     return folder
 
 
-def test_cli_json_report_and_options(raised, corpus, tmp_path, base):
+def test_cli_json_report_and_options(raised, corpus, tmp_path, results):
     code, out, err = cli("diff", POLICY_DIR, raised, "--cases", corpus, "--format", "json", "--jobs", "1",
                          "--decision", "选聘资格", "--report", tmp_path / "r.xlsx")
     assert code == 0, err
@@ -290,7 +295,7 @@ def test_cli_json_report_and_options(raised, corpus, tmp_path, base):
     assert all(set(c) >= {"case", "subject", "decision", "old", "new", "reasons"} for c in doc["changes"])
     assert set(doc["summary"]["distribution"]) == {"eligibility"}
     # names masked: none of the roster's names or ID numbers appears whole
-    people = [p for r in base.results for p in r.case.records["people"]]
+    people = [p for r in results for p in r.case.records["people"]]
     assert not [p["name"] for p in people if len(p["name"]) > 1 and p["name"] in out]
     assert not [p["id_number"] for p in people if p["id_number"] in out]
     from openpyxl import load_workbook
@@ -325,14 +330,14 @@ def test_marks_are_checked(tmp_path):
         load_or_raise(folder)
 
 
-def test_reasons_read_what_the_explanations_show(base):
+def test_reasons_read_what_the_explanations_show(policy, results):
     """`reading` (the comparison's cheap path) collects the rules, parameters and facts that the full
     explanation (Why.determination, as `evaluate --explain` prints it) shows, for every determination."""
     from engine.explain.pieces import Pieces
     from engine.explain.trace import Trace
     from engine.explain.why import Why
-    result = next(r for r in base.results if r.case.as_of.month == 2)
-    trace = Trace.of(base.policy, result)
+    result = next(r for r in results if r.case.as_of.month == 2)
+    trace = Trace.of(policy, result)
     reader, why = diff.Reader(trace, Pieces(trace)), Why(trace)
     for d in result.determinations[:400]:
         quick, _ = diff.reading(reader, d.subject, d.decision)
@@ -351,3 +356,90 @@ def test_the_demonstration_amendment_differs_from_the_policy_only_where_it_says(
         rel = path.relative_to(demo).as_posix()
         if path.is_file() and rel not in own:
             assert path.read_bytes() == (base / rel).read_bytes(), rel
+
+
+# --- one pass: checked, decided, compared and explained in the workers ----------------------------------------
+
+DEMO = ROOT / "policies" / "examples" / "amendment_demo"
+
+
+@pytest.fixture(scope="module")
+def roster(policy) -> dict:
+    return generate.generate(policy, 120, 11, per_case=30)
+
+
+@pytest.fixture(scope="module")
+def rosters(tmp_path_factory, roster) -> dict[str, Path]:
+    """One generated roster written four ways: YAML and JSON (whose cases the workers check one by one), each also
+    with a date that is none in one record of its second case (a JSON file is read whole from there on)."""
+    folder = tmp_path_factory.mktemp("rosters")
+    tree = copy.deepcopy(roster)
+    out = {}
+    for name, bad in (("clean", False), ("bad", True)):
+        if bad:
+            tree["cases"][1]["people"][2]["hired_on"] = "2019-13-45"
+        for suffix in ("yaml", "json"):
+            out[f"{name}.{suffix}"] = folder / f"{name}.{suffix}"
+            generate.write(tree, out[f"{name}.{suffix}"], "test")
+    return out
+
+
+def _json_of(*args) -> dict:
+    code, out, err = cli("diff", *args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_jobs_1_and_jobs_2_give_the_same_json(rosters):
+    """The one pass in two workers answers as in this process, byte for byte; and a JSON roster (checked in the
+    workers), a YAML one (checked here) and one with a bad record (read whole from there) answer alike."""
+    for name in ("clean", "bad"):
+        ways = [("json", 1), ("json", 2), ("yaml", 2 if name == "clean" else 1)]
+        answers = {(suffix, jobs): cli("diff", POLICY_DIR, DEMO, "--cases", rosters[f"{name}.{suffix}"], "--format", "json",
+                                       "--jobs", jobs) for suffix, jobs in ways}
+        assert {code for code, _, _ in answers.values()} == {0}, [err for _, _, err in answers.values()]
+        assert len({out for _, out, _ in answers.values()}) == 1, name
+        doc = json.loads(answers["json", 2][1])
+        assert doc["changes"] and all(c["reasons"] for c in doc["changes"])
+        errored = doc["summary"]["account"]["base"]["people"]["errored"]
+        assert errored == (name == "bad") and doc["summary"]["account"]["new"]["people"]["errored"] == errored
+
+
+def test_versions_with_different_words_check_the_file_each_and_agree_across_jobs(rosters, tmp_path):
+    """When the vocabularies differ the file is checked once per version (here): a record one version cannot read
+    is an error change, the same with one worker or two."""
+    folder = copy_policy(tmp_path)
+    edit(folder, "vocabulary.yaml", "values: [高中及以下, 中专, 大专, 本科, 硕士, 博士]", "values: [高中及以下, 大专, 本科, 硕士, 博士]")
+    one, two = (_json_of(POLICY_DIR, folder, "--cases", rosters["clean.json"], "--jobs", jobs) for jobs in (1, 2))
+    assert one == two
+    assert [c for c in one["changes"] if c["decision"] is None]
+
+
+def test_a_worker_crash_in_diff_costs_one_case(policy, roster, rosters, monkeypatch, tmp_path):
+    """A case whose worker dies (as the C core may) is lost for both versions, alone: it is tried twice, then its
+    records are counted errored in both accounts; every other case is compared as in one process."""
+    new = load_or_raise(DEMO)
+    path = rosters["clean.yaml"]
+    whole = compared(policy, new, path)
+    doomed = whole.found[-1].case   # a case with changes, not the first
+    held = next(len(c["people"]) for c in roster["cases"] if c["id"] == doomed)
+    log = tmp_path / "attempts.txt"
+    real = parallel._decide
+
+    def decide(evaluator, pair):
+        with log.open("a") as f:
+            f.write(f"{pair.id} {os.getpid()}\n")
+        if pair.id == doomed:
+            faulthandler.disable()   # pytest's handler would print the worker's stack: only noise here
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(evaluator, pair)
+    monkeypatch.setattr(parallel, "_decide", decide)
+    crashed = compared(policy, new, path, jobs=2)
+    assert crashed.found == [c for c in whole.found if c.case != doomed]
+    before, after = (diff.summary(c)["account"] for c in (whole, crashed))
+    for side in ("base", "new"):
+        people = after[side]["people"]
+        assert after[side]["balanced"] and people["errored"] == held
+        assert people["decided"] == before[side]["people"]["decided"] - held
+    pids = [line.split()[1] for line in log.read_text().splitlines() if line.split()[0] == doomed]
+    assert len(pids) == 2 and pids[0] != pids[1]

@@ -11,8 +11,10 @@ import pytest
 from engine.formula import expr
 from engine.policy.loader import PolicyLoadError
 from engine.tools import diff
+from engine.casefiles.cases import load_cases
 from engine.tools.validate import load_or_raise
 from conftest import POLICY_DIR, edit
+from corpus_diffs import CORPUS
 
 # With test_diff_memo / test_diffreport, on one worker: the corpus compared under two policy versions (conftest's
 # demo_diff and leap_diff, made once per process) is then made once in a run, not on both workers.
@@ -36,8 +38,8 @@ def leap(leap_diff):
 def test_a_yes_no_decision_counts_who_newly_is_yes(leap):
     """建议换岗任用 is favourable when 否: the two people newly recommended for reassignment are counted as newly 是,
     not as 'no longer 符合'."""
-    base, new, found = leap
-    summary = diff.summary(base, new, found, only_changed=True)
+    base, new, found = leap.base, leap.new, leap.found
+    summary = diff.summary(leap, only_changed=True)
     moves = summary["transitions"]["reassignment_recommended"]
     to_yes = [c for c in found if c.decision == "reassignment_recommended" and c.old is False and c.new is True]
     to_no = [c for c in found if c.decision == "reassignment_recommended" and c.old is True and c.new is False]
@@ -59,7 +61,7 @@ def test_yes_no_is_read_from_the_decision(policy):
 def test_the_changes_apply_from_the_first_day_a_changed_value_holds(demo):
     """The amendment's dated values (read here from the two policies' parameters) start on one day; every case judged
     before it keeps its budget, and every center of a case judged after it that changes is marked as such."""
-    base, new, found = demo
+    base, new, found = demo.base, demo.new, demo.found
     def dated(policy, name):
         p = policy.parameters.get(name)
         return [(d.since, expr.plain(d.value)) for d in p.values] if p else []
@@ -72,13 +74,13 @@ def test_the_changes_apply_from_the_first_day_a_changed_value_holds(demo):
     assert when["date"] == first and not when["undated"]
     assert {(p["name"], p["since"], p["reference"]) for p in when["parameters"]} == \
         {(n, s.isoformat(), r) for n, s, r in added}
-    money = diff.summary(base, new, found)["allowance"]
+    money = diff.summary(demo)["allowance"]
     rows = list(money["by_group"].values())
     early = [r for r in rows if r["as_of"] < first]
     assert early and all(r["before_effective"] and r["delta"] == 0 for r in early)
     assert all(not r["before_effective"] for r in rows if r["as_of"] >= first)
     assert any(r["delta"] for r in rows if r["as_of"] >= first)
-    days = {str(r.case.id): r.case.as_of.isoformat() for r in base.results}
+    days = {str(c.id): c.as_of.isoformat() for c in load_cases(CORPUS, base.policy).cases}
     assert all(r["as_of"] == days[r["case"]] for r in rows)
 
 
@@ -93,20 +95,20 @@ def test_a_rule_change_has_no_date(tmp_path, policy):
 
 
 def test_decision_narrows_the_budget(demo):
-    base, new, found = demo
-    assert diff.summary(base, new, [c for c in found if c.decision == "eligibility"], {"eligibility"})["allowance"] is None
+    found = demo.found
+    assert diff.summary(demo, [c for c in found if c.decision == "eligibility"], {"eligibility"})["allowance"] is None
     skill = [c for c in found if c.decision == "skill_allowance"]
-    money = diff.summary(base, new, skill, {"skill_allowance"})["allowance"]
+    money = diff.summary(demo, skill, {"skill_allowance"})["allowance"]
     assert money["decision"] == "skill_allowance" and money["parts"] == {}
     assert money["total"]["delta"] == sum(c.new - c.old for c in skill) != 0
-    whole = diff.summary(base, new, found)["allowance"]
-    assert whole["decision"] == next(n for n, d in new.policy.decisions.items() if d.money and d.money.total)
+    whole = diff.summary(demo)["allowance"]
+    assert whole["decision"] == next(n for n, d in demo.new.policy.decisions.items() if d.money and d.money.total)
     assert "skill_allowance" in whole["parts"]
 
 
 def test_reasons_are_in_the_policys_words(demo, leap):
     """No id, key or value name in a reason's text; the JSON keys keep the ids, with labels beside them."""
-    for base, new, found in (demo, leap):
+    for base, new, found in ((c.base, c.new, c.found) for c in (demo, leap)):
         assert found
         for c in found:
             for r in c.reasons:
@@ -121,7 +123,7 @@ def test_reasons_are_in_the_policys_words(demo, leap):
 
 
 def test_a_word_valued_parameter_shows_its_labels(leap):
-    base, new, found = leap
+    base, new, found = leap.base, leap.new, leap.found
     labels = new.policy.parameters["leap_day_anniversary"].labels
     assert labels
     for c in found:
@@ -134,7 +136,7 @@ def test_a_word_valued_parameter_shows_its_labels(leap):
 
 
 def test_a_dated_value_names_the_document_that_set_it(demo):
-    base, new, found = demo
+    base, new, found = demo.base, demo.new, demo.found
     for c in found:
         for r in (r for r in c.reasons if r["kind"] == "parameter"):
             name, _, key = r["name"].partition(".")
