@@ -38,7 +38,7 @@ def leap(leap_diff):
 def test_a_yes_no_decision_counts_who_newly_is_yes(leap):
     """建议换岗任用 is favourable when 否: the two people newly recommended for reassignment are counted as newly 是,
     not as 'no longer 符合'."""
-    base, new, found = leap.base, leap.new, leap.found
+    new, found = leap.new, leap.found
     summary = diff.summary(leap, only_changed=True)
     moves = summary["transitions"]["reassignment_recommended"]
     to_yes = [c for c in found if c.decision == "reassignment_recommended" and c.old is False and c.new is True]
@@ -61,7 +61,7 @@ def test_yes_no_is_read_from_the_decision(policy):
 def test_the_changes_apply_from_the_first_day_a_changed_value_holds(demo):
     """The amendment's dated values (read here from the two policies' parameters) start on one day; every case judged
     before it keeps its budget, and every center of a case judged after it that changes is marked as such."""
-    base, new, found = demo.base, demo.new, demo.found
+    base, new = demo.base, demo.new
     def dated(policy, name):
         p = policy.parameters.get(name)
         return [(d.since, expr.plain(d.value)) for d in p.values] if p else []
@@ -123,7 +123,7 @@ def test_reasons_are_in_the_policys_words(demo, leap):
 
 
 def test_a_word_valued_parameter_shows_its_labels(leap):
-    base, new, found = leap.base, leap.new, leap.found
+    new, found = leap.new, leap.found
     labels = new.policy.parameters["leap_day_anniversary"].labels
     assert labels
     for c in found:
@@ -136,7 +136,7 @@ def test_a_word_valued_parameter_shows_its_labels(leap):
 
 
 def test_a_dated_value_names_the_document_that_set_it(demo):
-    base, new, found = demo.base, demo.new, demo.found
+    new, found = demo.new, demo.found
     for c in found:
         for r in (r for r in c.reasons if r["kind"] == "parameter"):
             name, _, key = r["name"].partition(".")
