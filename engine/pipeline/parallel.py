@@ -19,13 +19,12 @@ order, as each case is ready; nothing of the result is kept, so memory holds
 the cases in flight, not the run. Workers run at most WINDOW cases ahead of
 the oldest one not yet given out, so a slow case cannot make the others pile up.
 
-`evaluate_cases` keeps whole results (diff, appeal, the table): they travel
-back in a compact form (facts, firings by variant name and fact index,
-determinations by firing and fact index) and are rebuilt on the parent's own
-policy objects, so a result reads exactly as one decided in process; pickling
-whole results would copy the policy's rules into every one (measured: twice
-the bytes, three times the time to load). `render_cases` renders results
-already decided, in workers forked after deciding.
+`evaluate_cases` keeps whole results (the table and the sheets of `evaluate`):
+they travel back in a compact form (facts, firings by variant name and fact
+index, determinations by firing and fact index) and are rebuilt on the
+parent's own policy objects, so a result reads exactly as one decided in
+process; pickling whole results would copy the policy's rules into every one
+(measured: twice the bytes, three times the time to load).
 """
 from __future__ import annotations
 
@@ -46,7 +45,7 @@ from .evaluate import CaseResult, Evaluator
 from .resolve import Determination
 from .runtime import Firing
 
-__all__ = ["CRASHED", "STALLED", "OnResult", "WorkerError", "default_jobs", "evaluate_cases", "render_cases",
+__all__ = ["CRASHED", "STALLED", "OnResult", "WorkerError", "default_jobs", "evaluate_cases",
            "stream_cases", "batch_size", "Packed", "pack", "unpack", "AHEAD", "WINDOW"]
 
 CRASHED = "规则引擎崩溃，该案例未能判定"
@@ -132,30 +131,6 @@ def batch_size(count: int, jobs: int) -> int:
     has done wait here while another finishes an earlier batch; about eight batches per worker, so that every
     worker gets work and the last batches end together."""
     return max(1, min(8, count // (8 * jobs)))
-
-
-def render_cases(render: Callable[[CaseResult], T], results: list[CaseResult], jobs: int | None = None,
-                 on_result: OnResult | None = None) -> list[T]:
-    """`render(result)` for every result (e.g. its JSON with explanations), in order, in worker processes.
-
-    The workers are forked after deciding, so they hold the results already; only
-    what `render` returns (plain data) travels back. Explaining is pure Python:
-    should a worker die anyway, that result is rendered here instead.
-    """
-    on_result = on_result or (lambda result: None)
-    jobs = min(jobs or default_jobs(), len(results))
-    out: list[T] = []
-    if jobs <= 1:
-        for result in results:
-            out.append(render(result))
-            on_result(result)
-        return out
-    tasks = _Tasks(work=lambda i: render(results[i]), receive=lambda i, rendered: rendered,
-                   lost=lambda i, message: render(results[i]), label=lambda i: results[i].case.id)
-    for i, rendered in enumerate(_Pool(tasks, len(results), jobs, float("inf")).run()):
-        out.append(rendered)
-        on_result(results[i])
-    return out
 
 
 def _stall(evaluator: Evaluator, seconds: float | None) -> float:

@@ -203,15 +203,6 @@ def test_bounds_hold_in_workers(policy, casefile):
     assert len(bounded) < len(results)
 
 
-def test_rendering_in_workers_gives_the_same_json(policy, casefile):
-    cases = load_cases(casefile, policy).cases[:4]
-    results = [Evaluator(policy).evaluate(c) for c in cases]
-
-    def render(result):
-        return answer.case_json(result, policy, explain=True)
-    assert parallel.render_cases(render, results, jobs=2) == [render(r) for r in results]
-
-
 def test_empty_cases_in_workers(policy, tmp_path):
     path = write_case({"cases": [{"id": f"E{n}", "as_of": "2025-12-31", "people": []} for n in range(3)]}, tmp_path)
     results = parallel.evaluate_cases(Evaluator(policy), load_cases(path, policy).cases, jobs=2)
