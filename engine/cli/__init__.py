@@ -5,6 +5,7 @@ that `main` prints and turns into exit status 2."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from . import (analyze, appeal, convert, coverage, diff, evaluate, generate, letter, policytest, replay, template,
@@ -45,7 +46,15 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+# A run makes millions of small objects and almost no cycles: the collector's default (a young collection every
+# 700 allocations, the whole heap every so often) took a fifth of a roster's run and a third of a 50,000-person
+# case's. Rarer collections, for the command and the workers it forks (measured: 10,000 people, brief, one
+# process, 5.6 s → 4.4 s; the 50,000-person case 23 s → 15 s; peak memory the same).
+_GC_THRESHOLDS = (50_000, 20, 20)
+
+
 def main(argv: list[str] | None = None) -> int:
+    gc.set_threshold(*_GC_THRESHOLDS)
     for stream in (sys.stdout, sys.stderr):
         # whatever a case file held (a lone surrogate in an id), what is printed stays valid text, escaped
         if hasattr(stream, "reconfigure"):
