@@ -330,9 +330,10 @@ def period_of(month: str, per: str) -> str:
 def _periods(months, tally, case: Case) -> dict[str, list]:
     """(month, value) pairs by period, in order; only the months of the case's year field when the tally names one."""
     year = case.values.get(tally.year) if tally.year else None
+    prefix = None if year is None else f"{year}-"
     out: dict[str, list] = {}
     for month, value in sorted(months):
-        if year is None or month.startswith(f"{year}-"):
+        if prefix is None or month.startswith(prefix):
             out.setdefault(period_of(month, tally.per), []).append((month, value))
     return out
 

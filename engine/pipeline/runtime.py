@@ -119,6 +119,11 @@ def _scan(value) -> bool:
     if isinstance(value, (dict, list, tuple)):
         tiny = False
         for item in value.values() if isinstance(value, dict) else value:
+            kind = type(item)
+            if kind is str or kind is bool or item is None:   # most of a fact: looked at here, not in a call
+                continue
+            if kind is int and abs(item) <= SAFE_INTEGER:
+                continue
             tiny = _scan(item) or tiny
         return tiny
     raise TypeError(f"cannot give the engine a {type(value).__name__}: {value!r}")

@@ -58,10 +58,21 @@ def _fast(schema_doc: dict):
     """The schema compiled by fastjsonschema (formats checked by jsonschema's own checkers)."""
     hit = _FAST.get(id(schema_doc))
     if hit is None or hit[0] is not schema_doc:
-        formats = {"date": lambda value: _FORMATS.conforms(value, "date")}
+        formats = {"date": _date_conforms}
         hit = (schema_doc, fastjsonschema.compile(schema_doc, formats=formats, use_default=False))
         _FAST[id(schema_doc)] = hit
     return hit[1]
+
+
+_IS_DATE, _DATE_RAISES = _FORMATS.checkers["date"]
+
+
+def _date_conforms(value: Any) -> bool:
+    """jsonschema's own date check (FormatChecker.conforms), called without its lookups: once per date of a roster."""
+    try:
+        return bool(_IS_DATE(value))
+    except _DATE_RAISES:
+        return False
 
 
 def passes_fast(instance: Any, schema_doc: dict) -> bool:
