@@ -1,7 +1,9 @@
 """YAML in, with every value's line and column kept, loaded safely.
 
 ruamel's round-trip loader records positions (`.lc`) and builds only plain
-mappings, sequences and scalars. Two deliberate changes: timestamps stay
+mappings, sequences and scalars. A policy file is read by libyaml's C parser
+where that gives the same tree and positions (`_quick`: four times faster),
+else, and for every error's words, by the pure-Python reader. Two deliberate changes: timestamps stay
 strings (so `2025-13-01` is a located field error for one case, not a crash
 of the whole file), and duplicate keys are errors (a second `value:` must not
 silently win).
@@ -103,10 +105,11 @@ def _shallow(text: str) -> bool:
     return flows + deepest + 2 < _C_DEPTH
 
 
-# where the readers differ (found by tests/common/test_yaml_c_reader.py): a byte order mark, a tab, a control or
-# line-separator character (libyaml accepts some the pure reader refuses), a block scalar's header run into a
-# comment (`>#`), a tag, anchor or alias, a directive or document marker (the policy files use none), an empty
-# value (libyaml places it at the next token) and `=` (its style differs); such a file is read by the pure reader
+# Where the readers differ (found by tests/common/test_yaml_c_reader.py) the pure reader reads the file. In the
+# text: a byte order mark, a tab, a control or line-separator character (libyaml accepts some the pure reader
+# refuses), a block scalar's header run into a comment (`>#`), a tag, anchor or alias, a directive or document
+# marker (the policy files use none). In the tree (`_unusual`): an empty value (libyaml places it at the next
+# token) and a tagged scalar such as `=` (its style differs).
 _UNLIKE = re.compile("[\t\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]|[|>][-+0-9]*#|(?:^ *|[:?-] +|[\\[{,] *)[!&*]"
                      "|^(?:%|---|\\.\\.\\.)", re.M)   # `!`, `&`, `*` only where a node starts: `a != b` is text
 
