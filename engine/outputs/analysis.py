@@ -20,10 +20,10 @@ def render(console: Console, policy: Policy, analysis: Analysis) -> None:
                               f"种输入，用时 {analysis.seconds:.1f} 秒", style="bold"), policy))
     dated = len({d.since for d in analysis.decisions}) > 1
     rows = []
-    for d in analysis.decisions:   # the decision by its label here; its id heads its section below
+    for d in analysis.decisions:   # the decision by its label, here and heading its section below
         rows.append([d.label + (f" {d.since}起" if dated else ""), f"{d.enumerated:,}" if d.finite else "未穷举",
                      _count(len(d.gaps)), str(len(d.overlaps)), _count(len(d.conflicts)),
-                     "、".join(d.masked) or "0", str(len(d.unneeded_exceptions))])
+                     "、".join(policy.rules[r].title for r in d.masked) or "0", str(len(d.unneeded_exceptions))])
     headers = ["决定", "穷举", "空缺", "重叠", "冲突", "从不胜出", "未用到的例外"]
     table = fitted_table(headers, rows, console.width, policy, right=(1, 2, 3, 4, 6), whole=(1,))
     if table is not None:
@@ -44,7 +44,7 @@ def render(console: Console, policy: Policy, analysis: Analysis) -> None:
         lines += [Text(f"重叠（{o['count']} 种输入）{o['summary']}") for o in d.overlap_summary]
         if len(d.overlaps) > len(d.overlap_summary):
             lines.append(Text(f"（按结论归并；逐组 {len(d.overlaps)} 组见 --format json 的 overlaps）"))
-        lines += [Text(f"从不胜出：{r}（{policy.rules[r].title}）") for r in d.masked]
+        lines += [Text(f"从不胜出：“{policy.rules[r].title}”") for r in d.masked]
         lines += [Text(f"未用到的例外：{u['summary']}") for u in d.unneeded_exceptions]
         lines += [Text.assemble(("不一致", "red"), f"：{x}") for x in d.inconsistent]
         if lines:

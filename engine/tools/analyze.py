@@ -748,7 +748,7 @@ def _findings(policy, decision, compiled, params, dom, rows, facts, firings, det
         if not finding.won:
             result.gaps.append(dict(base, summary=f"{lapse}{region['text'] or '所有输入'}：没有规则适用"))
         elif len(finding.values) > 1:
-            rules = "；".join(f"{r}（{policy.rules[r].title}）" for r in finding.won)
+            rules = _titles(policy, finding.won, "；")
             result.conflicts.append(dict(base, won=list(finding.won), values=list(finding.values),
                                          summary=f"{lapse}{region['text'] or '所有输入'}：{rules} 同时成立且结论不同，无优先顺序"))
         elif len([r for r in finding.held if policy.rules[r].concludes]) > 1 or len(finding.held) > len(finding.won):
@@ -762,7 +762,7 @@ def _findings(policy, decision, compiled, params, dom, rows, facts, firings, det
             if (o.id, r.id) not in pairs_needed:
                 how = "阻止" if r.id in o.blocks else "优先于"
                 result.unneeded_exceptions.append({"rule": o.id, "over": r.id, "how": "blocks" if r.id in o.blocks else "overrides",
-                                                   "summary": f"{o.id} {how} {r.id}：在所有输入中二者从未同时成立"})
+                                                   "summary": f"“{o.title}”{how}“{r.title}”：在所有输入中二者从未同时成立"})
 
 
 def _by_values(policy: Policy, dom: Domain, findings: list[Finding], everything: list[dict]) -> list[dict]:
@@ -796,7 +796,7 @@ def _by_values(policy: Policy, dom: Domain, findings: list[Finding], everything:
         what = {"precedence": f"{_word(entry['value'])} 优先于 {_word(entry['over'])}",
                 "blocked": f"{_word(entry['value'])}（{_word(entry['over'])}被阻止）",
                 "same": f"{_word(entry['value'])}：{len(entry['won'])} 条规则同时成立，结论相同"}[entry["how"]]
-        out.append(dict(entry, count=len(rows), summary=f"{region}：{what}（{'、'.join(entry['won'] + entry['gave_way'])}）"))
+        out.append(dict(entry, count=len(rows), summary=f"{region}：{what}（{_titles(policy, entry['won'] + entry['gave_way'])}）"))
     return sorted(out, key=lambda e: -e["count"])
 
 
@@ -828,13 +828,18 @@ def _value_text(finding: Finding, rule: Rule) -> str:
     return _word(rule.then if rule.has_then else value)
 
 
+def _titles(policy: Policy, rule_ids, joiner: str = "、") -> str:
+    """Rules as an officer reads them: their titles, quoted (the JSON keeps their ids beside the sentence)."""
+    return joiner.join(f"“{policy.rules[r].title}”" if r in policy.rules else r for r in rule_ids)
+
+
 def _overlap_text(policy: Policy, decision: Decision, finding: Finding, region: str) -> str:
     """`<inputs as ranges>：<value>（<rule>） 优先于 <value>（<rule>）`, blocks named after."""
-    winners = "、".join(f"{_value_text(finding, policy.rules[r])}（{r}）" for r in finding.won)
+    winners = "、".join(f"{_value_text(finding, policy.rules[r])}（{_titles(policy, [r])}）" for r in finding.won)
     losers = [policy.rules[r] for r in finding.held if r not in finding.won]
     blocked = {b for r in losers if not r.concludes for b in r.blocks}
-    gave_way = [f"{_value_text(finding, r)}（{r.id}）" for r in losers if r.concludes and r.id not in blocked]
-    blocks = [f"{r.id} 阻止 {'、'.join(r.blocks)}" for r in losers if not r.concludes]
+    gave_way = [f"{_value_text(finding, r)}（“{r.title}”）" for r in losers if r.concludes and r.id not in blocked]
+    blocks = [f"“{r.title}”阻止{_titles(policy, r.blocks)}" for r in losers if not r.concludes]
     text = f"{region or '所有输入'}：{winners}" + ("（同时成立，结论相同）" if len(finding.won) > 1 else "")
     if gave_way:
         text += f" 优先于 {'、'.join(gave_way)}"

@@ -40,6 +40,20 @@ def test_the_shipped_policy_has_no_gap_and_no_conflict(shipped):
         assert not d.get("inconsistent"), d["inconsistent"]
 
 
+def test_sentences_name_rules_by_title_and_the_json_keeps_ids(policy, shipped):
+    """An officer reads each overlap's and exception's sentence: rules by their titles, never their ids; the
+    machine reads the ids beside it."""
+    sentences = [entry["summary"] for d in shipped["decisions"]
+                 for key in ("overlaps", "overlap_summary", "conflicts", "gaps", "unneeded_exceptions")
+                 for entry in d.get(key, [])]
+    assert sentences
+    for text in sentences:
+        assert not [r for r in policy.rules if r in text], text
+    overlaps = [o for d in shipped["decisions"] for o in d["overlaps"]]
+    assert all(set(o["won"]) <= set(policy.rules) for o in overlaps)
+    assert any(f"“{policy.rules[o['won'][0]].title}”" in o["summary"] for o in overlaps)
+
+
 def test_annual_grade_is_abstracted_to_the_counts_the_rules_read(policy, shipped):
     d = _decision(shipped, "annual_grade")
     assert any("抽象" in n or "按这些计数" in n for n in d["notes"])
