@@ -188,9 +188,9 @@ _WORDS: dict[str, re.Pattern | None] = {}
 
 
 def _words(policy: Policy | None) -> re.Pattern | None:
-    """The policy's words never broken across lines in running text: decisions' labels and values, fact kinds',
-    facts', fields' and parameters' labels and units, the vocabulary's words (only those of two or more characters
-    that hold a Chinese character: a Latin run is never broken anyway)."""
+    """The policy's words never broken across lines in running text: decisions' labels and values, rules' titles,
+    fact kinds', facts', fields' and parameters' labels and units, the vocabulary's words (only those of two or
+    more characters that hold a Chinese character: a Latin run is never broken anyway)."""
     if policy is None:
         return None
     if policy.digest not in _WORDS:
@@ -199,6 +199,7 @@ def _words(policy: Policy | None) -> re.Pattern | None:
             words.add(d.label)
             words |= {shown(v) for v in d.values or ()}
             words |= {shown(r.then) for r in d.rules if r.has_then and not isinstance(r.then, (list, dict))}
+            words |= {r.title for r in d.rules if r.title}
             if d.scenarios:
                 words |= {d.scenarios.undecided, d.scenarios.possible_label}
         for kind in policy.kinds.values():

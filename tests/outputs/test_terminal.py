@@ -282,3 +282,18 @@ def test_a_number_keeps_its_measure_word(width):
     lines = terminal.fold(text, width)
     assert not [l for l in lines[:-1] if re.search(r"\d$", l)], lines
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_rule_title_is_never_cut_at_any_width(policy):
+    """Analyze's sentences list rules by their titles: each title stays whole on its line, at every width a title
+    fits in."""
+    titles = [r.title for r in policy.rules.values()]
+    text = "重叠：" + "、".join(f"“{t}”" for t in titles)
+    widest = max(cell_len(f"“{t}”、") for t in titles)
+    for width in range(widest, 81):
+        out = io.StringIO()
+        terminal.say(Console(width=width, file=out, force_terminal=False), terminal.flowing(text, policy))
+        lines = out.getvalue().rstrip("\n").split("\n")
+        assert "".join(lines) == text, width
+        assert max(cell_len(line) for line in lines) <= width
+        assert [t for t in titles if not any(t in line for line in lines)] == [], width
