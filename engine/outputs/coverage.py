@@ -14,15 +14,16 @@ __all__ = ["render"]
 
 
 def render(console: Console, policy: Policy, cov: Coverage) -> None:
-    """Every clause with its status, the totals, then the rules and parameter values no policy test exercises.
-    Tables and lines break where Chinese text may, never inside a rule or parameter id (engine/outputs/terminal.py)."""
+    """Every clause with its status, the totals, then the rules and parameter values no policy test exercises, by
+    their titles and labels. Tables and lines break where Chinese text may, never inside a rule's title or the
+    policy's words (engine/outputs/terminal.py)."""
     colour = {ENCODED: "green", DESCRIPTIVE: "dim", OPEN: "red"}
     width = console.width
     say(console, flowing(Text(f"{policy.document_number} 条款覆盖（{len(cov.clauses)} 条）", style="bold"), policy))
     rows = []
     for c in cov.clauses:
         if c.status == ENCODED:
-            what = Text("、".join(c.rules + tuple(f"param.{p}" for p in c.parameters) + tuple(f"派生:{d}" for d in c.derivations)))
+            what = Text(_encoded_by(policy, c.rules, c.parameters, c.derivations))
             if c.warning:
                 what.append(f"\n{c.warning}", style="yellow")
         else:
@@ -31,7 +32,7 @@ def render(console: Console, policy: Policy, cov: Coverage) -> None:
     table = fitted_table(["条款", "标题", "状态", "规则 / 参数 / 理由"], rows, width, policy, whole=(0, 2))
     if table is not None:
         console.print(table)
-    else:   # a rule's id is too long to share a line with the rest: a clause a block, its rules below
+    else:   # a rule's title too long to share a line with the rest: a clause a block, its rules below
         for clause, title, status, what in rows:
             say(console, flowing(Text.assemble((f"{clause} {title}", "bold"), " ", status), policy),
                 Padding(flowing(what, policy), (0, 0, 0, 2), expand=False))
@@ -42,8 +43,7 @@ def render(console: Console, policy: Policy, cov: Coverage) -> None:
     if cov.untested_rules:
         rules = policy.rules
         say(console, flowing("未被测试检验的规则（没有一条测试所检查的判定由它得出）", policy, "italic"))
-        _table(console, ["规则", "标题", "条款"], [[r, rules[r].title, rules[r].clause] for r in cov.untested_rules],
-               policy)
+        _table(console, ["规则", "条款"], [[rules[r].title, rules[r].clause] for r in cov.untested_rules], policy)
     if cov.untested_parameters:
         rows = []
         for u in cov.untested_parameters:
@@ -52,11 +52,23 @@ def render(console: Console, policy: Policy, cov: Coverage) -> None:
             value = parameter.at(u.since).value if parameter.at(u.since) else None
             for key in rest.split(".") if rest else ():
                 value = value.get(key) if isinstance(value, dict) else None
-            rows.append([u.path, parameter.label, str(expr.plain(value)), u.since.isoformat(), u.clause or ""])
+            named = parameter.label + (f"（{'、'.join(rest.split('.'))}）" if rest else "")
+            rows.append([named, str(expr.plain(value)), u.since.isoformat(), u.clause or ""])
         say(console, flowing("未被测试读取的参数取值（测试所检查的判定从未读取它）", policy, "italic"))
-        _table(console, ["参数", "名称", "取值", "起始日", "条款"], rows, policy)
+        _table(console, ["参数", "取值", "起始日", "条款"], rows, policy)
     for p in cov.problems:
         say(console, flowing(Text.assemble(("注意", "yellow"), f" {p}"), policy))
+
+
+def _encoded_by(policy: Policy, rules, parameters, derivations) -> str:
+    """What encodes a clause as an officer reads it: rules by their titles, parameters and derived facts by their
+    labels (the JSON keeps the ids)."""
+    def label(name: str) -> str:
+        return next((found for kind in policy.kinds.values() if (found := kind.label_of(name))), name)
+    parts = [("规则", [f"“{policy.rules[r].title}”" if r in policy.rules else r for r in rules]),
+             ("参数", [policy.parameters[p].label if p in policy.parameters else p for p in parameters]),
+             ("派生事实", [label(d) for d in derivations])]
+    return "；".join(f"{head} {'、'.join(dict.fromkeys(names))}" for head, names in parts if names)
 
 
 def _table(console: Console, headers: list[str], rows: list[list], policy: Policy) -> None:

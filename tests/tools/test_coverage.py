@@ -96,3 +96,8 @@ def test_one_test_exercises_only_what_its_expectations_rest_on(policy, tmp_path)
 def test_table_is_in_chinese(policy):
     code, out, _ = cli("coverage", POLICY_DIR)
     assert code == 0 and "已编码" in out and "说明性" in out and "编码率" in out
+    # what encodes a clause: rules by title, parameters by label; no id an officer would have to look up
+    flat = out.replace("\n", "").replace(" ", "")
+    assert not [r for r in policy.rules if r in flat]
+    assert not [p for p in policy.parameters if p in flat] and "param." not in flat
+    assert all(f"“{r.title}”" in flat for r in policy.rules.values() if r.clause)
