@@ -5,6 +5,7 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
+from ..common.words import cn_date, shown
 from ..formula import expr
 from ..policy.model import Policy
 from ..tools.coverage import DESCRIPTIVE, ENCODED, OPEN, STATUS_LABEL, Coverage
@@ -53,7 +54,7 @@ def render(console: Console, policy: Policy, cov: Coverage) -> None:
             for key in rest.split(".") if rest else ():
                 value = value.get(key) if isinstance(value, dict) else None
             named = parameter.label + (f"（{'、'.join(rest.split('.'))}）" if rest else "")
-            rows.append([named, str(expr.plain(value)), u.since.isoformat(), u.clause or ""])
+            rows.append([named, shown(expr.plain(value), parameter.unit), cn_date(u.since), u.clause or ""])
         say(console, flowing("未被测试读取的参数取值（测试所检查的判定从未读取它）", policy, "italic"))
         _table(console, ["参数", "取值", "起始日", "条款"], rows, policy)
     for p in cov.problems:

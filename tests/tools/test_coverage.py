@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import POLICY_DIR, cli, edit
+from conftest import POLICY_DIR, ROOT, cli, edit
 
 from engine.tools import coverage
 from engine.tools.validate import load_or_raise
@@ -101,3 +101,12 @@ def test_table_is_in_chinese(policy):
     assert not [r for r in policy.rules if r in flat]
     assert not [p for p in policy.parameters if p in flat] and "param." not in flat
     assert all(f"“{r.title}”" in flat for r in policy.rules.values() if r.clause)
+
+
+def test_untested_values_read_as_words_not_code():
+    """The amendment's untested parameter values: labels, values as the answer shows them (a list with 、), dates in
+    Chinese — no Python list, no id."""
+    code, out, _ = cli("coverage", str(ROOT / "policies" / "examples" / "amendment_demo"))
+    assert code == 0 and "未被测试读取的参数取值" in out
+    flat = out.replace("\n", "")
+    assert "['" not in flat and "param." not in flat and "年12月27日" in flat
