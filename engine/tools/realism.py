@@ -402,10 +402,7 @@ class _Reader:
         since = None
         if "from" in spec:
             src = spec["from"]
-            g = kind.fields.get(src.get("field"))
-            if g is None or g.type != "date":
-                self.problem(at + ["from", "field"], f"from 的 field 应为{kind.label}的日期字段，"
-                                                     f"实为{schemas.shown_zh(src.get('field'))}")
+            self.typed(kind, src.get("field"), "date", at + ["from", "field"], f"from 的 field 应为{kind.label}的日期字段")
             grace = src.get("grace_days", 0)
             if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= 366:
                 self.problem(at + ["from", "grace_days"], f"grace_days 应为 0 至 366 的整数（天），实为{schemas.shown_zh(grace)}")
@@ -413,13 +410,11 @@ class _Reader:
             since = (src.get("field"), grace)
         group = group_kind = None
         if "group" in spec:
-            g = kind.fields.get(spec["group"])
-            if g is None or g.type != "ref":
-                self.problem(at + ["group"], f"group 应为{kind.label}中指向另一类记录的字段（type: ref），"
-                                             f"实为{schemas.shown_zh(spec['group'])}")
-            elif g.to not in made:
+            g = self.typed(kind, spec["group"], "ref", at + ["group"],
+                           f"group 应为{kind.label}中指向另一类记录的字段（type: ref）")
+            if g is not None and g.to not in made:
                 self.problem(at + ["group"], f"“{spec['group']}”指向的记录类别“{g.to}”须在本类之前生成")
-            else:
+            elif g is not None:
                 group, group_kind = spec["group"], g.to
         word = f.values
         capped = None
@@ -446,15 +441,21 @@ class _Reader:
         mark = None
         if "mark" in spec:
             m = spec["mark"]
-            g = kind.fields.get(m.get("field"))
-            if g is None or g.type != "months":
-                self.problem(at + ["mark", "field"], f"mark 的 field 应为{kind.label}的月份列表字段（type: months），"
-                                                     f"实为{schemas.shown_zh(m.get('field'))}")
+            self.typed(kind, m.get("field"), "months", at + ["mark", "field"],
+                       f"mark 的 field 应为{kind.label}的月份列表字段（type: months）")
             self.share_value(m.get("share", 1), at + ["mark", "share"])
             if "prefer" in m:
                 self.literal(m["prefer"], word, at + ["mark", "prefer"], {})
             mark = (m.get("field"), m.get("share", 1), int(m.get("more_than", 0)), m.get("prefer"))
         return MonthPass(f.name, year_fn, since, group, group_kind, capped, shares, spec.get("otherwise"), mark)
+
+    def typed(self, kind: RecordKind, name: Any, type_: str, at: list, expected: str) -> Field | None:
+        """The kind's field `name` when it is of `type_`; else a problem at `at`, `expected` and what was found."""
+        g = kind.fields.get(name)
+        if g is None or g.type != type_:
+            self.problem(at, f"{expected}，实为{schemas.shown_zh(name)}")
+            return None
+        return g
 
     # -- a field ---------------------------------------------------------------------------------------------
 
