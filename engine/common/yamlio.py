@@ -94,14 +94,14 @@ def _c_yaml() -> YAML:
 _C_DEPTH = 1000   # libyaml's composer recurses in C: a file nested ~30,000 deep overflows the stack (a crash)
 
 
-def _shallow(text: str) -> bool:
+def _shallow(text: str, lines: list[str]) -> bool:
     """Whether `text` certainly nests less than _C_DEPTH. An upper bound: every bracket, and per line twice its
     indent (a sequence may sit at its key's indent) plus each `-`, `?` and `:` that may open a level on it."""
     flows = text.count("[") + text.count("{")
     if flows >= _C_DEPTH:
         return False
     deepest = max((2 * (len(line) - len(line.lstrip())) + line.count("-") + line.count("?") + line.count(":")
-                   for line in text.split("\n")), default=0)
+                   for line in lines), default=0)
     return flows + deepest + 2 < _C_DEPTH
 
 
@@ -117,13 +117,16 @@ _UNLIKE = re.compile("[\t\ufeff\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]|[|>][-+0
 def _quick(text: str) -> Any:
     """The tree read by libyaml when that is safe and gives the pure reader's tree; None to read with the pure
     reader, which also says what is wrong in the words below (the C reader's errors are not those words)."""
-    if CParser is None or _UNLIKE.search(text) or not _shallow(text):
+    if CParser is None or _UNLIKE.search(text):
+        return None
+    lines = text.split("\n")
+    if not _shallow(text, lines):
         return None
     try:
         tree = _c_yaml().load(text)
     except Exception:
         return None
-    return None if _unusual(tree, text.split("\n")) else tree
+    return None if _unusual(tree, lines) else tree
 
 
 _USUAL = (str, int, float, dict, list)   # bool is an int

@@ -24,7 +24,7 @@ from typing import Any
 from ..formula import expr
 from .pieces import Pieces
 from .trace import Trace
-from .why import OTHERWISE, own_condition, scenarios
+from .why import OTHERWISE, own_condition, reads, scenarios
 from ..pipeline.resolve import Determination
 from ..pipeline.runtime import Firing
 
@@ -144,10 +144,9 @@ class Brief:
         key = ("shape", rule.id, decision.name, fact.kind, bindings)
         shape = self.shapes.get(key)
         if shape is None:
-            nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
-            names = tuple(dict.fromkeys(n for node in nodes for n in expr.names(node)
-                                        if not self.trace.reads_decision(fact, n)))
-            params = tuple(dict.fromkeys(p for node in nodes for p in expr.walk(node) if isinstance(p, expr.Param)))
+            read, read_params = reads(self.trace, rule, decision)
+            names = tuple(n for n in read if not self.trace.reads_decision(fact, n))
+            params = tuple(dict.fromkeys(read_params))
             condition = own_condition(self.trace, rule, bindings)
             keyed = any(self._keyed(fact.kind, n) for n in names)
             own = None if keyed else tuple(list(rule.interpretations) + list(decision.interpretations)

@@ -20,7 +20,7 @@ from .trace import MAX_SHAPES, Trace
 from .verdicts import GaveWay, judge
 from ..common.words import shown
 
-__all__ = ["Why", "OTHERWISE", "own_condition", "own_sentence", "scenarios"]
+__all__ = ["Why", "OTHERWISE", "own_condition", "own_sentence", "reads", "scenarios"]
 
 _MAX_DEPTH = 6   # conclusions built on conclusions: the tree stops here (the policy's chains are shorter)
 
@@ -34,6 +34,19 @@ def own_condition(trace: Trace, rule: Rule, bindings):
         return None
     attempt = next((a for a in trace.compiled.attempts.get(rule.id, ()) if a.bindings == bindings), None)
     return next((p.node for p in attempt.parts if p.role == "when"), rule.when) if attempt else rule.when
+
+
+def reads(trace: Trace, rule: Rule, decision: Decision) -> tuple[tuple[str, ...], tuple[expr.Param, ...]]:
+    """The names and the parameters the rule's condition, its computed value and the decision's scope read, in
+    order (names once each): found once per ruleset."""
+    memo = trace.compiled.shapes
+    key = ("reads", rule.id, decision.name)
+    found = memo.get(key)
+    if found is None:
+        nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
+        found = memo[key] = (tuple(dict.fromkeys(n for node in nodes for n in expr.names(node))),
+                             tuple(p for node in nodes for p in expr.walk(node) if isinstance(p, expr.Param)))
+    return found
 
 
 def own_sentence(trace: Trace, rule: Rule, bindings, fact: Fact) -> str:
@@ -92,7 +105,7 @@ class Why:
     def firing(self, firing: Firing, depth: int = 0) -> dict:
         rule, decision, fact = firing.rule, firing.variant.decision, firing.fact
         pieces, trace = self.pieces, self.trace
-        names, read = self._reads(rule, decision)
+        names, read = reads(trace, rule, decision)
         facts = {n: pieces.fact_entry(fact, n) for n in names if not trace.reads_decision(fact, n)}
         params = dict(pieces.parameter(p, fact) for p in read)
         out: dict[str, Any] = {
@@ -125,18 +138,6 @@ class Why:
         out["because"] = ([self.why(fact.subject, d, depth + 1) for _, d in firing.variant.joins]
                           if depth < _MAX_DEPTH else [])
         return out
-
-    def _reads(self, rule: Rule, decision: Decision) -> tuple[tuple[str, ...], tuple[expr.Param, ...]]:
-        """The names and the parameters the rule's condition, its computed value and the decision's scope read,
-        in order: found once per ruleset."""
-        memo = self.trace.compiled.shapes
-        key = ("reads", rule.id, decision.name)
-        found = memo.get(key)
-        if found is None:
-            nodes = [n for n in (rule.when, rule.compute, decision.applies_when) if n is not None]
-            found = memo[key] = (tuple(dict.fromkeys(n for node in nodes for n in expr.names(node))),
-                                 tuple(p for node in nodes for p in expr.walk(node) if isinstance(p, expr.Param)))
-        return found
 
     def _gave_way(self, decision: Decision, winner: Rule, fact: Fact) -> list[dict]:
         """Rules whose own condition held on this fact but which an exception or an earlier value set aside.
