@@ -230,7 +230,14 @@ class _Made(dict):
         super().__init__()
         self._index: dict[tuple[str, str], dict[str, list]] = {}
         self._counts: dict[tuple[str, str], dict[str, int]] = {}
+        self._sequences: dict[str, Sequence] = {}
         self.witnesses = Witnesses()
+
+    def sequence(self, policy: Policy, kind: FactKind) -> "Sequence":
+        """What a tally of the kind reads (`Sequence.of`), made once per case, not once per record tallied."""
+        if kind.name not in self._sequences:
+            self._sequences[kind.name] = Sequence.of(policy, kind)
+        return self._sequences[kind.name]
 
     def count(self, records: list[dict], key: tuple[str, str], subject: str) -> int:
         """How many of the records (a list of the case file) name `subject` in the field `key[1]`: counted once
@@ -289,7 +296,7 @@ def _computed(fact: Fact, record: dict, case: Case, made: _Made, policy: Policy,
         if tally is None or tally.of != fact.kind or (tally.requires and record.get(tally.requires) is None):
             continue
         if tally.related is None:
-            out += _own(kind, fact, record, case, policy, params, made.witnesses)
+            out += _own(kind, fact, record, case, policy, params, made)
         else:
             out += _related(kind, fact, case, made, policy, params)
     return out
@@ -371,10 +378,10 @@ def _totals(kind: FactKind, fact: Fact, period: str, values: list) -> None:
 
 
 def _own(kind: FactKind, subject: Fact, record: dict, case: Case, policy: Policy, params: ParamView,
-         witnesses: Witnesses) -> list[Fact]:
+         made: _Made) -> list[Fact]:
     """Per period of the record's own by-month field: one fact per distinct way its pending months may resolve
     (usually exactly one)."""
-    seq = Sequence.of(policy, kind)
+    seq = made.sequence(policy, kind)
     out = []
     for period, months in _periods((record.get(kind.tally.months) or {}).items(), kind.tally, case).items():
         pending = sum(1 for _, v in months if v == seq.pending)
@@ -399,7 +406,7 @@ def _own(kind: FactKind, subject: Fact, record: dict, case: Case, policy: Policy
             for word, name in seq.runs:
                 fact.detail[name] = _run_note(months, resolution, word)
             _totals(kind, fact, period, [v for _, v in months])
-            derive(fact, policy, params, witnesses)
+            derive(fact, policy, params, made.witnesses)
             out.append(fact)
     return out
 
