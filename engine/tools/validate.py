@@ -59,7 +59,9 @@ def problems_of(directory) -> tuple[Policy | None, list[Problem]]:
     return (None if policy is None or policy.incomplete else policy), problems
 
 
-def check(policy: Policy) -> list[Problem]:
+def check(policy: Policy, warnings: bool = True) -> list[Problem]:
+    """Every problem of the loaded folder. `warnings=False`: without the checks that can only warn (generate.yaml's
+    test data, what the issuing office must confirm), for a command that only needs to know whether it may decide."""
     out: list[Problem] = []
     out += _tests_folder(policy)
     out += _kinds(policy)
@@ -75,14 +77,14 @@ def check(policy: Policy) -> list[Problem]:
     out += [p for p in said if p.severity == "error"]
     out += _roster(policy)
     out += _analysis(policy)
-    out += _generation(policy)
+    out += _generation(policy) if warnings else []
     out += _marks(policy)
     if policy.skipped:   # a partial load: what names a left-out entry follows from its shape problem, said already
         out = [p for p in out if not any(f"“{n}”" in p.message or f"“param.{n}" in p.message for n in policy.skipped)]
     if not policy.incomplete and not any(p.severity == "error" for p in out):
         out += _compiles(policy)
         # what the issuing office must still confirm: a reminder once the folder is otherwise sound
-        out += [p for p in said if p.severity == "warning"]
+        out += [p for p in said if p.severity == "warning"] if warnings else []
     return out
 
 
@@ -119,11 +121,11 @@ def _marks(policy: Policy) -> list[Problem]:
         for value in d.favourable or ():
             if d.values is not None and value not in d.values:
                 out.append(Problem(d.location, f"{d.name}.favourable",
-                                   f"«{value}» is not one of the decision's values ({'、'.join(map(str, d.values))})"))
+                                   f"有利的值“{value}”不是“{d.label}”可取的值（可取：{'、'.join(map(str, d.values))}）"))
     totals = [d for d in policy.decisions.values() if d.money and d.money.total]
     for d in totals[1:]:
-        out.append(Problem(d.location, f"{d.name}.money.total", f"only one decision may be the budget's total; "
-                                                                 f"«{totals[0].name}» already is"))
+        out.append(Problem(d.location, f"{d.name}.money.total", f"只能有一项判定作为预算合计（money.total），"
+                                                                 f"“{totals[0].label}”已是"))
     return out
 
 
@@ -677,7 +679,7 @@ def load_or_raise(directory: str | Path) -> Policy:
     """The policy of a folder, loaded and checked; PolicyLoadError with every error otherwise."""
     policy, problems = load_policy(directory)
     if policy is not None:
-        problems = problems + check(policy)
+        problems = problems + check(policy, warnings=False)
     errors = [p for p in problems if p.severity == "error"]
     if errors or policy is None:
         raise PolicyLoadError(errors or problems)

@@ -191,3 +191,21 @@ def test_several_meaning_problems_are_all_reported(tmp_policy):
     problems = checked(tmp_policy)
     assert {Path(p.location.file).name for p in problems if p.severity == "error"} >= \
         {"assessment.yaml", "routing.yaml", "selection.yaml"}, describe(problems)
+
+
+def test_a_favourable_value_the_decision_cannot_give_is_named_in_chinese(tmp_policy):
+    edit(tmp_policy, "rules/assessment.yaml", "favourable: [优秀, 称职]", "favourable: [优秀, 称职了]")
+    problem = only(checked(tmp_policy), "有利的值“称职了”")
+    assert "不是“年度考核等次”可取的值" in problem.message and "、称职" in problem.message, problem.message
+    assert not any(c.isascii() and c.isalpha() for c in problem.message), problem.message
+
+
+def test_a_second_budget_total_names_the_first_by_its_label(tmp_policy):
+    path = tmp_policy / "rules" / "allowances.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.index("money: {per_year: 12, better: higher}")
+    path.write_text(text[:first] + "money: {per_year: 12, better: higher, total: true}"
+                    + text[first + len("money: {per_year: 12, better: higher}"):], encoding="utf-8")
+    problem = only(checked(tmp_policy), "只能有一项判定作为预算合计")   # said of the second, naming the first
+    assert "“技能补贴（元/月）”已是" in problem.message, problem.message
+    assert problem.path == "monthly_allowance_total.money.total"
