@@ -146,11 +146,18 @@ def engine_json(value) -> str:
 
     Raises Unrepresentable for a number it cannot take. Python writes floats
     with an exponent only below 1e-4 or from 1e16 up, so the common case is one
-    `json.dumps`; the rare tiny float is written by hand.
+    dump; the rare tiny float is written by hand. orjson writes what `_scan`
+    lets through (no tiny float, nothing beyond 2⁵³) as `json.dumps(…,
+    ensure_ascii=False, separators=(",", ":"))` does, ten times faster; what it
+    refuses (a lone surrogate, a float subclass, a key that is not text) is
+    written by the standard library.
     """
     if _scan(value):
         return _written(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _shown_number(value) -> str:
