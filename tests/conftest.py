@@ -5,6 +5,7 @@ Fixture names here are shared by every test module: `policy`, `evaluator`,
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import itertools
@@ -25,6 +26,12 @@ _SLOW = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 settings.register_profile("default", max_examples=300, deadline=None, suppress_health_check=_SLOW)
 settings.register_profile("mutation", max_examples=10, deadline=None, suppress_health_check=_SLOW)
 settings.load_profile("mutation" if os.environ.get("MUTANT_UNDER_TEST") else "default")
+
+# Schema checks that passed are remembered (engine/common/passed.py) in a folder of this run's, never the user's
+# cache: the commands a test starts inherit it; the process that made it removes it when it ends.
+if "SUCHEN_POLICY_CACHE" not in os.environ:
+    os.environ["SUCHEN_POLICY_CACHE"] = _PASSES = tempfile.mkdtemp(prefix="policy-passes-")
+    atexit.register(shutil.rmtree, _PASSES, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:

@@ -15,20 +15,24 @@ from __future__ import annotations
 
 import calendar
 import copy
+import datetime as dt
 import functools
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import fastjsonschema
-from jsonschema import Draft202012Validator, FormatChecker
 
+from ..common import passed
 from ..common.problems import Problem
 from ..common.privacy import quote
 from ..common.words import near
 from ..common.locations import locate
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 __all__ = ["found_text", "CaseWords", "SCHEMA_DIR", "schema", "validator_for", "passes_fast", "path_text", "problems", "located",
            "shown_zh", "with_attributes", "with_vocabulary"]
@@ -37,20 +41,27 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 
 @functools.lru_cache(maxsize=None)
-def schema(name: str) -> dict:
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+def _schema_text(name: str) -> bytes:
+    return (SCHEMA_DIR / f"{name}.schema.json").read_bytes()
 
 
 @functools.lru_cache(maxsize=None)
+def schema(name: str) -> dict:
+    return json.loads(_schema_text(name).decode("utf-8"))
+
+
+# jsonschema is imported where it is used: a policy folder that passed before (common/passed.py) and a roster
+# whose records are clean never need it, and its import is a twentieth of a second of every command.
+@functools.lru_cache(maxsize=None)
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(schema(name), format_checker=FormatChecker())
+    return validator_for(schema(name))
 
 
 def validator_for(schema_doc: dict) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator, FormatChecker
     return Draft202012Validator(schema_doc, format_checker=FormatChecker())
 
 
-_FORMATS = FormatChecker()
 _FAST: dict[int, tuple[dict, Any]] = {}   # id(schema) → (schema, its compiled check); the schema kept, so its id stays
 
 
@@ -64,14 +75,17 @@ def _fast(schema_doc: dict):
     return hit[1]
 
 
-_IS_DATE, _DATE_RAISES = _FORMATS.checkers["date"]
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def _date_conforms(value: Any) -> bool:
-    """jsonschema's own date check (FormatChecker.conforms), called without its lookups: once per date of a roster."""
+    """The `date` format as jsonschema checks it (its `is_date`: four, two and two ASCII digits making a real day;
+    anything not text passes), once per date of a roster; tests/policy/test_schemas.py holds the two equal."""
+    if not isinstance(value, str):
+        return True
     try:
-        return bool(_IS_DATE(value))
-    except _DATE_RAISES:
+        return bool(_DATE.fullmatch(value) and dt.date.fromisoformat(value))
+    except ValueError:
         return False
 
 
@@ -247,9 +261,13 @@ def problems(instance: Any, schema_name_or_doc, file: str, root: Any = None, pre
 def located(instance: Any, schema_name_or_doc, file: str, root: Any = None, prefix: tuple = (),
             chinese: bool = False, words: CaseWords | None = None) -> list[tuple[list, Problem]]:
     """As `problems`, each with the path (keys and indices) of what it is about."""
+    kept = None
     if isinstance(schema_name_or_doc, str):
-        # a file of the policy folder, checked once in a run: jsonschema checks it quicker than fastjsonschema
-        # compiles it (0.05 s against 0.16 s for a whole policy)
+        # a file of the policy folder, checked once in a run: skipped when it passed before, unchanged; else
+        # jsonschema checks it quicker than fastjsonschema compiles it (0.05 s against 0.16 s for a whole policy)
+        kept = passed.digest(_schema_text(schema_name_or_doc), instance)
+        if passed.seen(kept):
+            return []
         v = _validator(schema_name_or_doc)
     elif passes_fast(instance, schema_name_or_doc):   # a case's record, one of thousands: compiled once
         return []
@@ -257,6 +275,7 @@ def located(instance: Any, schema_name_or_doc, file: str, root: Any = None, pref
         v = validator_for(schema_name_or_doc)
     errors = sorted(v.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     if not errors:
+        passed.keep(kept)
         return []
     root = instance if root is None else root
     out: list[tuple[list, Problem]] = []
