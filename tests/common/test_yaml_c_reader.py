@@ -115,3 +115,74 @@ def test_an_alias_bomb_is_left_to_the_pure_reader_and_refused():
     with pytest.raises(YamlError) as e:
         yamlio.load_bytes(text.encode(), "bomb.yaml")
     assert "别名" in str(e.value)
+
+
+# --- case files: the fast (position-free) tree ----------------------------------------------------------------
+
+def _typed(value):
+    """A tree with every value's type spelled out: 1, 1.0, True and "1" differ."""
+    if isinstance(value, dict):
+        return ("map", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def _pure_case(text: str):
+    return yamlio._case_yaml(fast=True).load(text)
+
+
+def test_every_shipped_case_file_reads_the_same_in_c():
+    read = 0
+    for path in sorted((ROOT / "fixtures").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        quick = yamlio._quick_case(text)
+        assert quick is not None, path   # the shipped rosters are read in C, flow lists and all
+        assert _typed(quick) == _typed(_pure_case(text)), path
+        read += 1
+    assert read >= 3
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_c_and_pure_readers_agree_on_arbitrary_case_text(text):
+    """Whatever the C reader gives a case file is the pure reader's tree, type for type; else the pure reader reads."""
+    quick = yamlio._quick_case(text)
+    if quick is None:
+        return
+    try:
+        pure = _pure_case(text)
+    except Exception as e:
+        pytest.fail(f"the C reader read {text!r}, the pure reader refused it: {e}")
+    assert _typed(quick) == _typed(pure)
+
+
+@pytest.mark.parametrize("text", ["a: " + "[" * 40 + "]" * 40 + "\n", "- " * 40 + "x\n",
+                                  "a: |\n  " + "[" * 40 + "\n",   # text, which the pure reader's cut reads as flows
+                                  "x: [" + "a, " * 2000 + "b]\n" + "".join(f"k{i}: [{i}]\n" for i in range(1500))])
+def test_a_case_file_nesting_deep_is_left_to_the_pure_reader_and_a_wide_one_is_not(text):
+    wide = text.startswith("x:")
+    assert not yamlio._shallow(text, text.split("\n")) or not wide   # more brackets than the rough bound allows
+    assert (yamlio._quick_case(text) is not None) == wide
+
+
+def test_a_duplicate_key_in_a_case_file_is_the_pure_readers_flaw():
+    text = "cases:\n- id: A\n  id: B\n"
+    assert yamlio._quick_case(text) is None
+    flaw = _pure_case(text)["cases"][0]["id"]
+    assert isinstance(flaw, yamlio.Flaw)
+
+
+@pytest.mark.slow
+def test_a_case_file_nested_30000_deep_is_an_error_not_a_crash(tmp_path):
+    """libyaml's composer would overflow the C stack on 30,000 block levels (a segmentation fault): its parse events
+    are counted first (its parser's stack is on the heap), and the pure reader says the file nests too deep."""
+    path = tmp_path / "deep.yaml"
+    path.write_text("- " * 30_000 + "x\n", encoding="utf-8")
+    code = ("import sys; from engine.common import yamlio; from engine.common.locations import YamlError\n"
+            "try:\n    yamlio.parse_case_yaml(yamlio.read_case(sys.argv[1]), fast=True)\n"
+            "except YamlError as e:\n    print(e)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "嵌套" in done.stdout
