@@ -125,13 +125,14 @@ def _as_text(path: Path) -> str:
 def record(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="outputs-")
+    passes = tempfile.mkdtemp(prefix="outputs-passes-")   # schema passes kept apart from the files commands write
     try:
         for name, args in COMMANDS:
             argv = [a.replace("{tmp}", tmp) for a in args]
             before = set(Path(tmp).iterdir())
             done = subprocess.run([sys.executable, "run.py", *argv], cwd=ROOT, capture_output=True, text=True,
                                   env={"PATH": "/usr/bin:/bin", "COLUMNS": "100", "LANG": "C.UTF-8",
-                                       "HOME": tmp, "PYTHONHASHSEED": "0"})
+                                       "HOME": tmp, "PYTHONHASHSEED": "0", "SUCHEN_POLICY_CACHE": passes})
             text = (f"$ run.py {' '.join(args)}\nexit {done.returncode}\n--- stdout\n{done.stdout}"
                     f"--- stderr\n{done.stderr}")
             for path in sorted(set(Path(tmp).iterdir()) - before):
@@ -140,6 +141,7 @@ def record(out: Path) -> None:
             print(f"{name}: exit {done.returncode}", file=sys.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(passes, ignore_errors=True)
 
 
 if __name__ == "__main__":
