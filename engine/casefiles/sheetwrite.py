@@ -546,7 +546,10 @@ def read_any(path: Path, policy: Policy) -> tuple[Any, list[str], Source]:
     if kind is None:
         raise ConvertError([_file_error(path, f"不认识的格式（可用：{'、'.join(FORMATS)}）")])
     try:
-        read = yamlio.load(path)   # bounded as a policy file is (aliases expanded, nesting)
+        if kind == "json":   # read as every command reads a JSON case file (JSON, not YAML), with positions
+            read = formats.parse(yamlio.read_case(path))
+        else:
+            read = yamlio.load(path)   # bounded as a policy file is (aliases expanded, nesting)
     except YamlError as e:
         raise ConvertError([_yaml_error(path, e)]) from None
     return plain(read), [], Source(str(path), read, labels_of(policy), personal_of(policy))

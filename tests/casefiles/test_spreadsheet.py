@@ -135,6 +135,24 @@ def test_what_a_spreadsheet_cannot_say_is_an_error_naming_it(tmp_path, policy):
         assert not (tmp_path / target).exists()
 
 
+def test_a_json_case_file_is_converted_as_json_is_read(tmp_path, policy):
+    """convert reads a .json case file as evaluate does (JSON, not YAML): 𠮷 written as two escapes, as Python's
+    json writes it, is one character (read as YAML it was two lone surrogates, and refused), and NaN is a number
+    a sheet cannot hold, refused by name (read as YAML it was the text "NaN", written to the sheet)."""
+    source = tmp_path / "case.json"
+    source.write_text('{"id": "T", "as_of": "2025-12-31", "people": [{"id": "P1", "name": "\\ud842\\udfb7\u4e94", '
+                      '"birth_date": "1990-01-01"}]}', encoding="utf-8")
+    sheetwrite.convert(source, tmp_path / "out.xlsx", policy)
+    back = spreadsheet.read(tmp_path / "out.xlsx", policy)
+    assert locations.plain(dict(back))["people"][0]["name"] == "\U00020bb7五"
+    source.write_text('{"id": "T", "as_of": "2025-12-31", "people": [{"id": "P1", "birth_date": NaN}]}',
+                      encoding="utf-8")
+    with pytest.raises(sheetwrite.ConvertError) as e:
+        sheetwrite.convert(source, tmp_path / "nan.xlsx", policy)
+    assert [p.path for p in e.value.problems] == ["people[0].birth_date"]
+    assert not (tmp_path / "nan.xlsx").exists()
+
+
 def test_the_reader_gives_what_openpyxl_gives_for_written_workbooks(tmp_path, policy):
     """The workbook reader (engine/casefiles/spreadsheet.py reads sheets itself, bounded) gives what openpyxl's
     read-only worksheet gives, cell for cell: the converted fixture, the template (dates, styles, drop-downs,
