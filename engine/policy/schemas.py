@@ -18,6 +18,7 @@ import copy
 import datetime as dt
 import functools
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,13 +116,15 @@ def found_text(value: Any) -> str:
     if isinstance(value, str):
         return quote(value)
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "是（true）" if value else "否（false）"
     if value is None:
         return "空值"
     if isinstance(value, dict):
         return "一个映射（键: 值）"
     if isinstance(value, list):
         return "一个列表"
+    if isinstance(value, float) and not math.isfinite(value):   # a JSON file's NaN or Infinity
+        return "非数（NaN）" if value != value else "无穷大" if value > 0 else "负无穷大"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

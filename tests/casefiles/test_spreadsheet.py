@@ -150,6 +150,7 @@ def test_a_json_case_file_is_converted_as_json_is_read(tmp_path, policy):
     with pytest.raises(sheetwrite.ConvertError) as e:
         sheetwrite.convert(source, tmp_path / "nan.xlsx", policy)
     assert [p.path for p in e.value.problems] == ["people[0].birth_date"]
+    assert "出生日期填的非数（NaN）" in e.value.problems[0].message   # said in words, not as Python's nan
     assert not (tmp_path / "nan.xlsx").exists()
 
 
