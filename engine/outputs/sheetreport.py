@@ -2,7 +2,7 @@
 
 One row per subject with every determination as a column (headed by the
 decision's Chinese label, the scenario companion's label for its companion)
-and a short reason column (rule id and clause of each determination); the
+and a reason column (each determination's rules by title, with their clauses); the
 errors; a summary (how often each value occurs per decision, and the sums of
 the numeric decisions per center — numeric because their values are numbers,
 so no decision is named here); and the record account (读入 = 判定 + 出错).
@@ -79,13 +79,17 @@ def _kind_of(policy: Policy, name: str) -> str:
 
 
 def reason(policy: Policy, rules: dict, d: Determination) -> str:
-    """`annual.competent 二(二)8(2)`: the rules behind the value and their clauses; the scenarios' clause for 待定."""
+    """`年度考核等次：“好”累计2次以上且无“差”（二(二)8(2)）`: the decision, the titles of the rules behind its value and
+    their clauses, as an officer reads them (the JSON answer keeps the rules' ids); the scenarios' clause where the
+    value was worked out over every way the pending months may go."""
     owner = policy.decisions.get(d.decision) or next(
         x for x in policy.decisions.values() if x.scenarios and x.scenarios.possible == d.decision)
+    label = answer.decision_label(policy, d.decision)
     if owner.scenarios and d.how in ("scenarios", "possible"):
-        return f"{owner.name}.scenarios {owner.scenarios.clause}"
+        worked = "按各种可能推算" + ("，结果不一" if d.how == "scenarios" else "")
+        return f"{label}：{worked}（{owner.scenarios.clause}）"
     ids = list(dict.fromkeys(f.rule.id for f in d.firings))
-    return "、".join(f"{i} {rules[i].clause}" for i in ids) or "—"
+    return f"{label}：" + "、".join(f"{rules[i].title}（{rules[i].clause}）" for i in ids) if ids else "—"
 
 
 def subjects(policy: Policy, results: list[CaseResult], unmask: bool) -> list[Subjects]:

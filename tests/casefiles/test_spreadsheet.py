@@ -391,7 +391,9 @@ def test_evaluate_writes_a_workbook_with_every_determination_masked(tmp_path, po
     name = next(p["name"] for c in locations.plain(yamlio.load(ROSTER))["cases"] for p in c["people"] if p["id"] == "P11")
     assert p11[header.index("姓名")] == name[0] + "*" * (len(name) - 1)
     assert p11[header.index("年度考核等次")] == "称职"
-    assert "annual.competent 二(二)8(2)" in p11[header.index("依据")]
+    competent = policy.rules["annual.competent"]   # the rule by its title and clause, never its id
+    assert f"年度考核等次：{competent.title}（{competent.clause}）" in p11[header.index("依据")]
+    assert not re.search(r"[a-z_]+\.[a-z_]+", p11[header.index("依据")])
     assert len(rows) - 1 == 48
     names = {p.get("name") for c in locations.plain(yamlio.load(ROSTER))["cases"] for p in c["people"]}
     assert not any(str(cell) in names for r in rows for cell in r if cell)
