@@ -1107,14 +1107,15 @@ def asked(policy: Policy, casefile: str, subject: str | None, decision: str | No
     person_decisions = [n for n, d in policy.decisions.items() if d.subject == kind]
     who = policy.kinds[kind].label if kind in policy.kinds else "本人"   # facts.yaml's word for an appellant
     shape = Shape.of(policy)
-    known = f"；{who}的决定有：{'、'.join(person_decisions)}"
+    known = f"；{who}的决定有：{'、'.join(f'{policy.decisions[n].label}（{n}）' for n in person_decisions)}"
     if not subject or decision is None or want_text is None:
         example = next(((n, possible_values(policy.decisions[n])) for n in person_decisions
                         if possible_values(policy.decisions[n])), None)
         hint = f"（例如 --decision {example[0]} --want {shown(example[1][-1])}）" if example else ""
         raise Unaskable("请同时指定 --subject ID、--decision NAME 与 --want VALUE", hint + known)
-    if decision not in policy.decisions:
-        raise Unaskable(f"未知的决定「{decision}」{near(decision, policy.decisions)}", known)
+    if decision not in policy.decisions:   # (a label is made its id by the command: questions.find_decision)
+        labels = [d.label for d in policy.decisions.values()]
+        raise Unaskable(f"未知的决定「{decision}」{near(decision, list(policy.decisions) + labels)}", known)
     if decision not in person_decisions:
         raise Unaskable(f"申诉只涉及本人事实：决定「{decision}」（{policy.decisions[decision].label}）不是针对{who}的", known)
     want = parse_value(want_text)

@@ -372,6 +372,12 @@ def test_bad_id_number_is_not_printed_unmasked(tmp_path, id_number, fmt):
     assert "测试人" not in output
 
 
+def test_appeal_names_the_decisions_it_knows_by_their_labels():
+    done = run("appeal", ROSTER, "--subject", "P05", "--decision", "年度考核等级", "--want", "称职")
+    assert done.returncode == 2
+    assert "您是否想输入“年度考核等次”" in done.stderr and "年度考核等次（annual_grade）" in done.stderr, done.stderr
+
+
 def test_appeal_takes_the_decision_by_its_chinese_label():
     done = run("appeal", ROSTER, "--subject", "P05", "--decision", "年度考核等次", "--want", "称职", "--format", "json")
     assert done.returncode == 0, done.stderr
