@@ -136,10 +136,11 @@ _NULL = re.compile(r"(?:null|Null|NULL|~)(?=$|[\s,\]}#])")
 
 
 def _unusual(tree: Any, lines: list[str]) -> bool:
-    """Whether a key or value is of another type (a tagged scalar), the tree is empty, or a value is an empty
-    one (None where no `null` or `~` is written: the readers place those differently)."""
+    """Whether a key or value is of another type (a tagged scalar), the tree is no mapping or list (a scalar alone:
+    a block scalar at the left margin reads differently, `|` then `#`), or a value is an empty one (None where no
+    `null` or `~` is written: the readers place those differently)."""
     if not isinstance(tree, (dict, list)):
-        return not isinstance(tree, _USUAL)
+        return True
     stack, seen = [tree], set()
     while stack:
         node = stack.pop()

@@ -98,6 +98,13 @@ def test_a_policy_file_nested_30000_deep_is_an_error_not_a_crash(tmp_path):
     assert "嵌套过深" in done.stdout
 
 
+@pytest.mark.parametrize("text", ["|\n#", ">\n#", "|-\n#\n", "plain", "1"])
+def test_a_file_that_is_a_scalar_alone_is_left_to_the_pure_reader(text):
+    """A block scalar at the left margin: libyaml reads `#` as a comment, the pure reader as the text (found by
+    hypothesis). No policy or case file is a scalar alone; the pure reader reads it and the loader says so."""
+    assert yamlio._quick(text) is None and yamlio._quick_case(text) is None
+
+
 def test_errors_are_the_pure_readers_words(tmp_path):
     """A duplicate key and a syntax error: the C reader refuses them and the message is the pure reader's."""
     for text, words in (("a: 1\na: 2\n", "键重复"), ("a: [1, 2\nb: 3\n", "YAML 语法错误"),
