@@ -137,11 +137,13 @@ def _json(args, policy, evaluator: Evaluator, paths: list[Path], want, err) -> i
     several = len(paths) > 1
     label = (lambda path: f"判定 {path.name}") if several else (lambda path: "判定")
 
+    lost: dict[str, str] = {}   # the file's cases a worker died on: not decided again when it is read whole
+
     def written(cases, then, days=None) -> int:
         """The cases decided and written in turn, up to the first that gives None; how many were written."""
         done = 0
         with progress.bar(err, cases, label(path)) as advance:
-            for part in parallel.stream_cases(evaluator, cases, then, args.jobs, days=days):
+            for part in parallel.stream_cases(evaluator, cases, then, args.jobs, days=days, lost=lost):
                 if part is None:
                     break
                 if part.log:   # logged before it is given out
@@ -156,6 +158,7 @@ def _json(args, policy, evaluator: Evaluator, paths: list[Path], want, err) -> i
 
     for n, path in enumerate(paths):
         case_file, loaded[n], done, parsed = loaded[n], None, 0, None
+        lost.clear()   # case ids are a file's own
         if case_file is None:
             unchecked = read_unchecked(path, policy)   # checked case by case in the workers, while clean
             if unchecked is not None:

@@ -88,7 +88,7 @@ def evaluate_cases(evaluator: Evaluator, cases: list[Case], jobs: int | None = N
 
 def stream_cases(evaluator: Evaluator, cases: Sequence[Case | None], then: Callable[[CaseResult], T],
                  jobs: int | None = None, stall_seconds: float | None = None, batch: int | None = None,
-                 days: Iterable[dt.date] | None = None) -> Iterator[T | None]:
+                 days: Iterable[dt.date] | None = None, lost: dict[str, str] | None = None) -> Iterator[T | None]:
     """`then(result)` for every case, in input order, each as soon as it and those before it are ready.
 
     With `jobs` > 1 each worker decides a batch of cases (`batch`, default `batch_size`) and applies `then` to
@@ -97,24 +97,35 @@ def stream_cases(evaluator: Evaluator, cases: Sequence[Case | None], then: Calla
     (or a single case): in this process, one case at a time.
     `cases` may make each case when it is asked for (casefiles.Unchecked: checked in the worker); an item that
     is None is not decided, and None is given for it. `days`: the cases' as_of dates, whose rulesets are built
-    before the workers start (default: each case's, which makes every case here).
+    before the workers start (default: each case's, which makes every case here). `lost`: case id → why its
+    worker died on it, filled here; a case already in it (lost in an earlier pass over the same file) is given
+    as failed again without being decided: it would only crash or stall twice more.
     """
+    known = lost if lost is not None else {}
+
+    def decided(case: Case):
+        if case.id in known:
+            return then(evaluator.failed(case, known[case.id]))
+        return then(_decide(evaluator, case))
     jobs = min(jobs or default_jobs(), len(cases))
     if jobs <= 1:
         for i in range(len(cases)):
             case = cases[i]
-            yield None if case is None else then(_decide(evaluator, case))
+            yield None if case is None else decided(case)
         return
     evaluator.prepare([_Dated(d) for d in days] if days is not None else cases)
 
     def work(i: int):
         case = cases[i]
-        return None if case is None else then(_decide(evaluator, case))
+        return None if case is None else decided(case)
 
-    def lost(i: int, message: str):
+    def given_up(i: int, message: str):
         case = cases[i]
-        return None if case is None else then(evaluator.failed(case, message))
-    tasks = _Tasks(work=work, receive=lambda i, made: made, lost=lost,
+        if case is None:
+            return None
+        known[case.id] = message
+        return then(evaluator.failed(case, message))
+    tasks = _Tasks(work=work, receive=lambda i, made: made, lost=given_up,
                    label=lambda i: str(getattr(cases[i], "id", f"#{i + 1}")))
     yield from _Pool(tasks, len(cases), jobs, _stall(evaluator, stall_seconds),
                      batch or batch_size(len(cases), jobs)).run()

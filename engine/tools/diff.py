@@ -348,10 +348,11 @@ def compare_file(cases_path: str, base: Side, new: Side, decisions: set[str] | N
     merge = _Merge(plan)
     same = base.policy.vocabulary == new.policy.vocabulary
     done, source = 0, None
+    lost: dict[str, str] = {}   # cases a worker died on: not decided again when the file is read whole
     unchecked = read_unchecked(cases_path, base.policy) if same else None
     if unchecked is not None:
         plan.kinds = (tuple(unchecked.file.read),) * 2
-        for part in stream_cases(plan.both, _Checked(unchecked), plan.clean, jobs, days=unchecked.days()):
+        for part in stream_cases(plan.both, _Checked(unchecked), plan.clean, jobs, days=unchecked.days(), lost=lost):
             if part is None:
                 break
             merge.add(part)
@@ -374,7 +375,7 @@ def compare_file(cases_path: str, base: Side, new: Side, decisions: set[str] | N
         pairs = [(c, by_id.pop(c.id, None)) for c in old_file.cases]
         pairs = sorted(pairs + [(None, c) for c in by_id.values()], key=lambda p: (p[0] or p[1]).index)
     days = sorted({c.as_of for pair in pairs for c in pair if c is not None})
-    for part in stream_cases(plan.both, _Loaded(pairs, shared), plan.compared, jobs, days=days):
+    for part in stream_cases(plan.both, _Loaded(pairs, shared), plan.compared, jobs, days=days, lost=lost):
         merge.add(part)
     pairs = []
     order = list(dict.fromkeys([str(c.id) for c in old_file.cases] + [str(e.case) for e in old_file.errors if e.case is not None]

@@ -189,6 +189,35 @@ def test_a_case_whose_run_fails_sends_the_file_to_be_read_whole(policy, tmp_path
     assert out == _whole(policy, path, lambda c: decide(evaluator, c))
 
 
+def test_a_case_whose_worker_dies_is_not_decided_again_when_the_file_is_read_whole(policy, tmp_path, monkeypatch):
+    """Its worker died twice (the second time alone): the file is read whole for the error's line, and the case is
+    given as failed again, not decided twice more; the answer is that of the file read whole."""
+    import faulthandler
+    import os
+    import signal
+    from engine.pipeline import parallel
+    path = _corpus_json(tmp_path)
+    doomed = json.loads(path.read_text(encoding="utf-8"))["cases"][5]["id"]
+    attempts = tmp_path / "attempts.txt"
+    real = parallel._decide
+
+    def decide(evaluator, case):
+        if case.id == doomed:
+            with attempts.open("a") as f:
+                f.write(f"{os.getpid()}\n")
+            faulthandler.disable()
+            os.kill(os.getpid(), signal.SIGSEGV)   # as the C core does
+        return real(evaluator, case)
+    monkeypatch.setattr(parallel, "_decide", decide)
+    status, out, err = cli("evaluate", path, "--format", "json", "--jobs", "2")
+    assert status == 1, err
+    assert len(attempts.read_text().splitlines()) == 2
+    from engine.pipeline.evaluate import Evaluator
+    evaluator = Evaluator(policy)
+    assert out == _whole(policy, path, lambda c: evaluator.failed(c, parallel.CRASHED) if c.id == doomed
+                         else evaluator.evaluate(c))
+
+
 def test_the_log_holds_every_file_determinations_in_order(tmp_path, bad_file):
     log = tmp_path / "判定记录.jsonl"
     status, out, err = cli("evaluate", ROSTER, bad_file, "--format", "json", "--explain", "none",

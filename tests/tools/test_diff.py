@@ -415,11 +415,13 @@ def test_versions_with_different_words_check_the_file_each_and_agree_across_jobs
     assert [c for c in one["changes"] if c["decision"] is None]
 
 
-def test_a_worker_crash_in_diff_costs_one_case(policy, roster, rosters, monkeypatch, tmp_path):
+@pytest.mark.parametrize("name", ["clean.yaml", "clean.json"])
+def test_a_worker_crash_in_diff_costs_one_case(policy, roster, rosters, monkeypatch, tmp_path, name):
     """A case whose worker dies (as the C core may) is lost for both versions, alone: it is tried twice, then its
-    records are counted errored in both accounts; every other case is compared as in one process."""
+    records are counted errored in both accounts; every other case is compared as in one process. A JSON file is
+    then read whole (for the error's line), without trying the case again."""
     new = load_or_raise(DEMO)
-    path = rosters["clean.yaml"]
+    path = rosters[name]
     whole = compared(policy, new, path)
     doomed = whole.found[-1].case   # a case with changes, not the first
     held = next(len(c["people"]) for c in roster["cases"] if c["id"] == doomed)
