@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..common import yamlio
-from ..common.limits import GENERATED_YEARS
+from ..common.limits import GENERATED_YEARS, text_problem
 from ..common.locations import Location, YamlError, locate, plain
 from ..common.problems import Problem
 from ..common.words import near
@@ -1207,7 +1207,9 @@ def _read(policy: Policy) -> tuple[Plan | None, list[Problem]]:
         return None, [Problem(loc, "", e.message if isinstance(e, YamlError) else f"无法读取：{e}")]
     if not isinstance(tree, dict):
         return None, [Problem(Location(name, 1, 1), "", "文件顶层应为映射（键: 值）")]
-    found = schemas.problems(plain(tree), "generate", name, tree, chinese=True)
+    found = schemas.problems(plain(tree), "generate", name, tree, chinese=True) or [
+        Problem(locate(tree, at, name), schemas.path_text(at), f"生成的名册将无法读入：{said}")
+        for at, said in _unreadable(plain(tree), [])]
     if found:
         return None, found
     reader = _Reader(policy, tree, name)
@@ -1217,6 +1219,16 @@ def _read(policy: Policy) -> tuple[Plan | None, list[Problem]]:
         return None, reader.problems or [Problem(Location(name), "", "无法按此文件生成：有写法未能识别，"
                                                                      "请对照 docs/policy-files.md（generate.yaml）检查")]
     return plan, reader.problems
+
+
+def _unreadable(node: Any, at: list) -> list[tuple[list, str]]:
+    """Each text of the file a case file could not hold (a control character, a lone surrogate, a text too long:
+    `limits.text_problem`), with its path: what the file gives the generator to write must read back."""
+    if isinstance(node, str):
+        said = text_problem(node)
+        return [(at, said)] if said else []
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    return [found for key, value in items for found in _unreadable(value, at + [key])]
 
 
 def _builtin(node: Any) -> Any:

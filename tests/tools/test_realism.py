@@ -83,6 +83,19 @@ def test_each_mistake_is_found_at_its_line_in_chinese(tmp_path, name):
     assert hit[0].severity == ("error" if name == "unknown-top-key" else "warning")
 
 
+def test_a_text_no_roster_can_hold_is_refused_where_it_is_written(tmp_path):
+    """A name's characters given with a control character (found by the fuzz below): the roster generate would write
+    could not be read back, so the file is refused at that line, as any other mistake."""
+    root = copy(tmp_path)
+    text = (root / PLAN).read_text(encoding="utf-8")
+    given = next(line for line in text.splitlines() if line.startswith("  given: "))
+    path = edit(root, PLAN, given, '  given: "\\x1f' + given.split(": ", 1)[1] + '"')
+    _, found = problems_of(root)
+    hit, = [p for p in found if "生成的名册将无法读入" in p.message]
+    assert "控制字符 U+001F" in hit.message and hit.path == "names.given"
+    assert hit.location.line == line_of(path, "  given: ")
+
+
 def test_generate_refuses_a_broken_file_naming_its_line(tmp_path):
     root = copy(tmp_path)
     path = edit(root, PLAN, "本科: 50,", "本科: 很多,")
