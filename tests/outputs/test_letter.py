@@ -29,6 +29,7 @@ ROSTER = str(ROOT / "fixtures" / "roster_2025.yaml")
 FORMATS = (".docx", ".html", ".md")
 PEOPLE = [p for case in locations.plain(yamlio.load(ROSTER))["cases"] for p in case.get("people", [])]
 P11 = next(p for p in PEOPLE if p["id"] == "P11")
+CENTERS = [c for case in locations.plain(yamlio.load(ROSTER))["cases"] for c in case.get("centers", [])]
 HEX32 = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
 
 
@@ -121,6 +122,9 @@ def test_p11_docx_holds_every_part_of_item_3_and_no_code(p11_letters, p11_explai
     # addressed to her by full name, in the salutation and the 当事人 table; the ID number masked
     assert paragraphs[3] == f"{P11['name']}：" and f"姓名\n{P11['name']}" in text
     assert mask_id_number(P11["id_number"]) in text and P11["id_number"] not in text
+    # her center by its name and level, as the roster gives them, not by its id
+    center = next(c for c in CENTERS if c["id"] == P11["center"])
+    assert f"所在中心\n{center['name']}（{center['level']}）" in text and center["id"] not in body_and_notes(text)[0]
     # only what was asked: her grade (and the why-not answer), not her other determinations
     explained, _ = p11_explained
     assert "您的年度考核等次：称职。" in text
