@@ -312,9 +312,7 @@ def _personal(policy: Policy, kind: str) -> bool:
 def _name_field(policy: Policy, kind: str) -> str | None:
     """The field naming a record: a person's name, else the kind's first text field (a center's 名称)."""
     declared = policy.records.kinds.get(kind)
-    if declared is None:
-        return None
-    return declared.name_field or next((n for n, f in declared.fields.items() if f.type == "text"), None)
+    return declared.called_by if declared is not None else None
 
 
 def addressee_name(policy: Policy, kind: str, entry: dict, mask: Masker) -> str:

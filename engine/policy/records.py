@@ -90,6 +90,12 @@ class RecordKind:
         """A personal text field (a person's name): shown masked beside a change, the letter's addressee."""
         return next((n for n, f in self.fields.items() if f.personal and f.type == "text"), None)
 
+    @property
+    def called_by(self) -> str | None:
+        """The text field a record is known by: the personal one (a person's name), else the first (a center's
+        名称); None when the kind has no text field."""
+        return self.name_field or next((n for n, f in self.fields.items() if f.type == "text"), None)
+
 
 @dataclass(frozen=True)
 class Records:

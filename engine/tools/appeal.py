@@ -778,6 +778,18 @@ def _value_text(value, sep: str = "、") -> str:
     return shown(value)
 
 
+def _known_as(policy: Policy, result: CaseResult, kind: str, subject: str) -> str:
+    """Another subject as an officer knows it: a record that is no person's by its name (“宿城区政务服务中心”),
+    a person (whose name is theirs) or a record without one by its id."""
+    declared = policy.records.kinds.get(kind)
+    field_name = declared.called_by if declared is not None else None
+    if field_name is None or declared.fields[field_name].personal:
+        return f" {subject}"
+    record = next((r for r in result.case.records.get(declared.list, []) if str(r["id"]) == subject), None)
+    name = record.get(field_name) if record is not None else None
+    return f"“{name}”" if isinstance(name, str) and name else f" {subject}"
+
+
 def _decision_of(policy: Policy, name: str) -> tuple[Decision | None, str]:
     """A determination's decision and label: a decision's own, or the values a pending one may still take."""
     if name in policy.decisions:
@@ -819,7 +831,7 @@ def effects(policy: Policy, spec: Appeals, before: CaseResult, after: CaseResult
         kind = policy.kinds[d.subject].label if d.subject in policy.kinds else d.subject
         effect = {"subject": who, "subject_kind": d.subject, "decision": name, "label": label,
                   "from": None if was is _ABSENT else was, "to": None if now is _ABSENT else now}
-        effect["where"] = "本人" if own else f"{kind} {who}"
+        effect["where"] = "本人" if own else f"{kind}{_known_as(policy, after, d.subject, who)}"
         if isinstance(was, list) and isinstance(now, list):
             effect["added"] = [v for v in now if not any(same_value(v, w) for w in was)]
             effect["removed"] = [v for v in was if not any(same_value(v, n) for n in now)]

@@ -125,6 +125,15 @@ def test_the_one_month_within_the_quota_reads_as_the_policy_words_it(policy, eva
     assert table.count("2025-12") == 1
 
 
+def test_a_center_with_a_name_is_named_by_it(policy, evaluator):
+    """The center whose determination a change would break, by the name the roster gives it, not its id."""
+    case = five_clerk_case()
+    case["centers"][0]["name"] = "洋河新区便民服务中心"
+    result = appeals.appeal(policy, evaluator, case, "A1", "annual_grade", "优秀")
+    [excluded] = result.excluded_groups
+    assert excluded.breaks[0].startswith("政务（便民）服务中心“洋河新区便民服务中心”「月度“好”超比例的月份」新增 ")
+
+
 def test_alternatives_differing_in_the_month_only_are_one_line(policy, evaluator):
     c = roomy_case(good=(2, 5, 8))   # one more 好, in any of nine months
     result = appeals.appeal(policy, evaluator, c, "A1", "annual_grade", "优秀")
