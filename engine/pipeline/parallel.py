@@ -104,7 +104,7 @@ def stream_cases(evaluator: Evaluator, cases: Sequence[Case | None], then: Calla
     known = lost if lost is not None else {}
 
     def decided(case: Case):
-        if case.id in known:
+        if known and case.id in known:
             return then(evaluator.failed(case, known[case.id]))
         return then(_decide(evaluator, case))
     jobs = min(jobs or default_jobs(), len(cases))

@@ -3,6 +3,7 @@ saves jsonschema's time on valid records — and the errors are still jsonschema
 from __future__ import annotations
 
 import copy
+import datetime as dt
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,3 +50,11 @@ def test_valid_records_pass_fast_and_a_bad_one_gets_jsonschemas_words(policy):
     assert not schemas.passes_fast(person, _schema(policy, "people"))
     (problem,) = schemas.problems(person, _schema(policy, "people"), "f.yaml")
     assert problem.path == "birth_date" and "2025-02-30" in problem.message
+
+
+@given(st.text(max_size=12) | st.from_regex(r"\d{4}-\d{2}-\d{2}\n?", fullmatch=True)
+       | st.dates().map(dt.date.isoformat) | st.integers() | st.none())
+def test_the_date_check_is_jsonschemas(value):
+    """The roster's quick check reads a date as jsonschema's `date` format does, so it never refuses less."""
+    from jsonschema import FormatChecker
+    assert schemas._date_conforms(value) == FormatChecker().conforms(value, "date")
