@@ -22,6 +22,19 @@ def _pure(text: str):
     return yamlio._yaml().load(text)
 
 
+def _typed(value):
+    """A tree with every value's type spelled out: 1, 1.0, True and "1" differ."""
+    if isinstance(value, dict):
+        return ("map", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def _pure_case(text: str):
+    return yamlio._case_yaml(fast=True).load(text)
+
+
 def _same(a, b, path="") -> None:
     """Equal values of equal types, and every mapping key, value and item at the same line and column."""
     assert type(a) is type(b), path
@@ -63,18 +76,29 @@ _PIECES = st.sampled_from(["a", "b", "1", "0x1F", "010", "0o10", "1_000", "1:20"
                            "k:", "NULL", "<<: ", "=", ".NaN", "%YAML 1.1\n", ">-\n  x\n"])
 
 
+def _same_typed(pure, quick) -> None:
+    assert _typed(quick) == _typed(pure)
+
+
+# (the C reader, the pure reader, how their trees must agree): a policy file's tree with its positions; a case
+# file's fast tree, type for type
+READERS = {"policy": (yamlio._quick, _pure, _same), "case": (yamlio._quick_case, _pure_case, _same_typed)}
+
+
+@pytest.mark.parametrize("reader", list(READERS))
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_PIECES, max_size=40).map("".join))
-def test_c_and_pure_readers_agree_on_arbitrary_text(text):
+@given(text=st.lists(_PIECES, max_size=40).map("".join))
+def test_c_and_pure_readers_agree_on_arbitrary_text(reader, text):
     """Whatever the C reader gives is the pure reader's tree; where it gives nothing the pure reader decides."""
-    quick = yamlio._quick(text)
+    quick_of, pure_of, same = READERS[reader]
+    quick = quick_of(text)
     if quick is None:
         return
     try:
-        pure = _pure(text)
+        pure = pure_of(text)
     except Exception as e:   # the C reader accepted what the pure reader refuses
         pytest.fail(f"the C reader read {text!r}, the pure reader refused it: {e}")
-    _same(pure, quick)
+    same(pure, quick)
 
 
 @pytest.mark.parametrize("text", ["[" * 5000 + "]" * 5000, "- " * 5000 + "x\n",
@@ -126,19 +150,6 @@ def test_an_alias_bomb_is_left_to_the_pure_reader_and_refused():
 
 # --- case files: the fast (position-free) tree ----------------------------------------------------------------
 
-def _typed(value):
-    """A tree with every value's type spelled out: 1, 1.0, True and "1" differ."""
-    if isinstance(value, dict):
-        return ("map", [(_typed(k), _typed(v)) for k, v in value.items()])
-    if isinstance(value, list):
-        return ("list", [_typed(v) for v in value])
-    return (type(value).__name__, repr(value))
-
-
-def _pure_case(text: str):
-    return yamlio._case_yaml(fast=True).load(text)
-
-
 def test_every_shipped_case_file_reads_the_same_in_c():
     read = 0
     for path in sorted((ROOT / "fixtures").glob("*.yaml")):
@@ -148,20 +159,6 @@ def test_every_shipped_case_file_reads_the_same_in_c():
         assert _typed(quick) == _typed(_pure_case(text)), path
         read += 1
     assert read >= 3
-
-
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_PIECES, max_size=40).map("".join))
-def test_c_and_pure_readers_agree_on_arbitrary_case_text(text):
-    """Whatever the C reader gives a case file is the pure reader's tree, type for type; else the pure reader reads."""
-    quick = yamlio._quick_case(text)
-    if quick is None:
-        return
-    try:
-        pure = _pure_case(text)
-    except Exception as e:
-        pytest.fail(f"the C reader read {text!r}, the pure reader refused it: {e}")
-    assert _typed(quick) == _typed(pure)
 
 
 @pytest.mark.parametrize("text", ["a: " + "[" * 40 + "]" * 40 + "\n", "- " * 40 + "x\n",
