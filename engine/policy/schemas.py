@@ -116,7 +116,7 @@ def found_text(value: Any) -> str:
     if isinstance(value, str):
         return quote(value)
     if isinstance(value, bool):
-        return "是（true）" if value else "否（false）"
+        return "“是”" if value else "“否”"
     if value is None:
         return "空值"
     if isinstance(value, dict):

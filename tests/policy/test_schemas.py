@@ -58,3 +58,10 @@ def test_the_date_check_is_jsonschemas(value):
     """The roster's quick check reads a date as jsonschema's `date` format does, so it never refuses less."""
     from jsonschema import FormatChecker
     assert schemas._date_conforms(value) == FormatChecker().conforms(value, "date")
+
+
+def test_a_found_value_is_said_in_words():
+    """Yes/no, NaN and infinities as an officer reads them, never as Python or YAML prints them."""
+    said = [schemas.found_text(v) for v in (True, False, float("nan"), float("inf"), float("-inf"))]
+    assert said == ["“是”", "“否”", "非数（NaN）", "无穷大", "负无穷大"]
+    assert not any(w in "".join(said) for w in ("true", "false", "nan", "inf"))
